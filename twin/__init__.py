@@ -1,0 +1,4 @@
+"""Django project wiring: settings, ASGI, Celery app."""
+from .celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,2 @@
+"""REST API URLs under /api/ (owned by the API work)."""
+urlpatterns = []

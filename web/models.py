@@ -1,0 +1,91 @@
+"""Persistence: scenarios owned by users, and runs of a scenario snapshot with a seed."""
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Scenario(models.Model):
+    """A user's scenario document (validated against ``agents.scenario`` on every write)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scenarios")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    data = models.JSONField(help_text="Scenario document, see docs/scenario.schema.json")
+    is_demo = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="unique_scenario_name_per_owner")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Run(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        PAUSED = "paused"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING, Status.PAUSED)
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+    class Control(models.TextChoices):
+        NONE = ""
+        PAUSE = "pause"
+        CANCEL = "cancel"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="runs")
+    scenario = models.ForeignKey(Scenario, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
+    scenario_name = models.CharField(max_length=200)
+    scenario_snapshot = models.JSONField()
+    seed = models.BigIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    control = models.CharField(max_length=16, choices=Control.choices, default=Control.NONE, blank=True)
+    speed_steps_per_s = models.FloatField(default=0.0, help_text="0 = as fast as possible")
+    step = models.IntegerField(default=0)
+    total_steps = models.IntegerField(default=0)
+    attempts = models.IntegerField(default=0)
+    worker = models.CharField(max_length=200, blank=True, default="")
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    checkpoint = models.BinaryField(null=True, blank=True, help_text="npz bytes (no pickle) from agents.checkpoint")
+    checkpoint_step = models.IntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+    kpis = models.JSONField(null=True, blank=True)
+    region_series = models.JSONField(null=True, blank=True, help_text="Region series of the finished run")
+    series_path = models.CharField(max_length=500, blank=True, default="")
+    package_versions = models.JSONField(default=dict)
+    git_sha = models.CharField(max_length=64, blank=True, default="")
+    steps_per_s = models.FloatField(default=0.0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    compute_s = models.FloatField(default=0.0, help_text="Seconds spent stepping the model")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.scenario_name} #{self.seed} ({self.status})"
+
+    @property
+    def progress(self) -> float:
+        return self.step / self.total_steps if self.total_steps else 0.0
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.started_at is None:
+            return None
+        end = self.finished_at
+        if end is None:
+            from django.utils import timezone
+
+            end = timezone.now()
+        return (end - self.started_at).total_seconds()

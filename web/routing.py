@@ -1,0 +1,2 @@
+"""WebSocket URLs (owned by the streaming work)."""
+websocket_urlpatterns = []

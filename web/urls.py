@@ -1,0 +1,2 @@
+"""Page URLs (owned by the UI work)."""
+urlpatterns = []
