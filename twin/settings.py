@@ -4,6 +4,8 @@ TWIN_MODE=embedded (default): SQLite, in-memory channel layer, runs executed by 
 TWIN_MODE=distributed: DATABASE_URL (Postgres or SQLite), REDIS_URL for channels, Celery broker and frame
 buffer; runs executed by Celery workers on the ``simulations`` queue.
 """
+import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -32,12 +34,14 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "channels",
     "web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "web.middleware.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -77,6 +81,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+    # Test database in a per-process file, not shared-cache memory: worker threads and the test thread write
+    # concurrently (shared-cache memory raises "database table is locked" instead of waiting).
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"twin-test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -109,11 +116,13 @@ if TWIN_MODE == "distributed":
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # In-memory layer that worker threads may publish to (see web/streaming.py).
+    CHANNEL_LAYERS = {"default": {"BACKEND": "web.streaming.ThreadSafeInMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Runs ----------------------------------------------------------------------------------------
 TWIN_EMBEDDED_WORKERS = env_int("TWIN_EMBEDDED_WORKERS", 2, minimum=1, maximum=32)
+TWIN_EMBEDDED_REAPER = env_bool("TWIN_EMBEDDED_REAPER", True)  # reaper thread in the embedded ASGI process
 TWIN_CHECKPOINT_EVERY_STEPS = env_int("TWIN_CHECKPOINT_EVERY_STEPS", 500, minimum=1)
 TWIN_HEARTBEAT_S = env_int("TWIN_HEARTBEAT_S", 2, minimum=1)
 TWIN_STALE_AFTER_S = env_int("TWIN_STALE_AFTER_S", 30, minimum=2)
@@ -139,22 +148,35 @@ CELERY_TASK_TIME_LIMIT = TWIN_TASK_SLICE_S * 3
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": TWIN_TASK_SLICE_S * 5}
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 50, minimum=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_TASK_ROUTES = {"web.tasks.run_execute_task": {"queue": "simulations"}}
+# The beat-driven reaper goes to the same queue: workers consume only `simulations` (-Q simulations).
+CELERY_TASK_ROUTES = {
+    "web.tasks.run_execute_task": {"queue": "simulations"},
+    "web.tasks.run_reap_stale_task": {"queue": "simulations"},
+}
 CELERY_BEAT_SCHEDULE = {
     "reap-stale-runs": {"task": "web.tasks.run_reap_stale_task", "schedule": float(TWIN_HEARTBEAT_S * 5)}
 }
 
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes anonymous/bad-token API calls 401 rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "web.api.exceptions.api_exception_handler",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Compute–power–heat twin API", "VERSION": "1.0.0", "SERVE_INCLUDE_SCHEMA": False}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Compute–power–heat twin API",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI assets served from the installed sidecar package (offline, no CDN).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
 
 # Security: production values whenever DEBUG is off.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
@@ -171,4 +193,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Mesa logs every model.step at INFO: far too chatty (and slow) for workers.
+    "loggers": {"MESA": {"level": "WARNING"}},
 }

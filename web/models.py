@@ -60,6 +60,8 @@ class Run(models.Model):
     error = models.TextField(blank=True, default="")
     kpis = models.JSONField(null=True, blank=True)
     region_series = models.JSONField(null=True, blank=True, help_text="Region series of the finished run")
+    describe = models.JSONField(null=True, blank=True, help_text="model.describe() written when the run is built")
+    agent_state = models.JSONField(null=True, blank=True, help_text="Per-agent values at the last completed step")
     series_path = models.CharField(max_length=500, blank=True, default="")
     package_versions = models.JSONField(default=dict)
     git_sha = models.CharField(max_length=64, blank=True, default="")

@@ -1,2 +1,8 @@
 """WebSocket URLs (owned by the streaming work)."""
-websocket_urlpatterns = []
+from django.urls import path
+
+from .consumers import RunConsumer
+
+websocket_urlpatterns = [
+    path("ws/runs/<uuid:run_id>/", RunConsumer.as_asgi()),
+]

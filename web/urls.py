@@ -1,2 +1,18 @@
-"""Page URLs (owned by the UI work)."""
-urlpatterns = []
+"""Page URLs: login/logout, scenarios (pick, edit), runs (list, live page)."""
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from django.views.generic import RedirectView
+
+from . import views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="scenario-list", permanent=False), name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("scenarios/", views.scenario_list, name="scenario-list"),
+    path("scenarios/new/", views.scenario_edit, name="scenario-new"),
+    path("scenarios/<int:scenario_id>/edit/", views.scenario_edit, name="scenario-edit"),
+    path("runs/", views.run_list, name="run-list"),
+    path("runs/start/", views.run_start, name="run-start"),
+    path("runs/<uuid:run_id>/", views.run_detail, name="run-detail"),
+]

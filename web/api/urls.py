@@ -1,2 +1,23 @@
-"""REST API URLs under /api/ (owned by the API work)."""
-urlpatterns = []
+"""REST API URLs under /api/, with the OpenAPI schema and offline Swagger UI docs (ReDoc is left out: its page loads web fonts from Google)."""
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import views
+
+urlpatterns = [
+    path("scenarios/", views.ScenarioListCreateView.as_view(), name="api-scenario-list"),
+    path("scenarios/validate/", views.ScenarioValidateView.as_view(), name="api-scenario-validate"),
+    path("scenarios/schema/", views.ScenarioSchemaView.as_view(), name="api-scenario-schema"),
+    path("scenarios/<int:scenario_id>/", views.ScenarioDetailView.as_view(), name="api-scenario-detail"),
+    path("runs/", views.RunListCreateView.as_view(), name="api-run-list"),
+    path("runs/<uuid:run_id>/", views.RunDetailView.as_view(), name="api-run-detail"),
+    path("runs/<uuid:run_id>/control/", views.RunControlView.as_view(), name="api-run-control"),
+    path("runs/<uuid:run_id>/rerun/", views.RunRerunView.as_view(), name="api-run-rerun"),
+    path("runs/<uuid:run_id>/snapshot/", views.RunSnapshotView.as_view(), name="api-run-snapshot"),
+    path("runs/<uuid:run_id>/kpis/", views.RunKpisView.as_view(), name="api-run-kpis"),
+    path("runs/<uuid:run_id>/series.csv", views.RunSeriesCsvView.as_view(), name="api-run-series-csv"),
+    path("runs/<uuid:run_id>/series.parquet", views.RunSeriesParquetView.as_view(), name="api-run-series-parquet"),
+    path("token/", views.TokenView.as_view(), name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

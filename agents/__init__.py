@@ -1,0 +1,33 @@
+"""The simulation core of the compute–power–heat twin (no Django, no Celery).
+
+    from agents import RegionModel, load_scenario
+    model = RegionModel(load_scenario("fixtures/scenarios/hohhot.json"), seed=1)
+    model.run()
+    model.kpis()
+"""
+
+from agents.checkpoint import checkpoint_dumps, checkpoint_loads
+from agents.model import RegionModel
+from agents.recording import package_versions, write_results
+from agents.scenario import (
+    SCHEMA_VERSION,
+    Scenario,
+    ScenarioValidationError,
+    load_scenario,
+    scenario_json_schema,
+    validate_scenario,
+)
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "RegionModel",
+    "Scenario",
+    "ScenarioValidationError",
+    "checkpoint_dumps",
+    "checkpoint_loads",
+    "load_scenario",
+    "package_versions",
+    "scenario_json_schema",
+    "validate_scenario",
+    "write_results",
+]

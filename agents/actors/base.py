@@ -1,0 +1,97 @@
+"""Shared pieces of the actors: the Mesa agent base class and the build context of a fleet.
+
+Each actor type has a thin Mesa ``Agent`` (identity, parameters, a view of its own series) and a *fleet*
+that holds the arrays of all agents of that type and runs each phase for all of them at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import mesa
+import numpy as np
+
+from agents.recording import Recorder
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """What fleets need at build time: the clock, the weather and the model RNG."""
+
+    dt_h: float
+    steps: int
+    times_utc: np.ndarray  # datetime64[ns], start of each step, UTC (naive)
+    local_times: np.ndarray  # datetime64[ns], naive local clock time
+    hour_of_day: np.ndarray  # [h] local, fractional
+    day_of_week: np.ndarray  # 0 = Monday
+    weather: Any  # agents.weather.Weather
+    rng: np.random.Generator
+    recorder: Recorder
+    pv_pu: Any  # callable(lat, lon, tilt_deg, azimuth_deg) -> [steps] PV output per unit of peak power (cached)
+
+
+class Actor(mesa.Agent):
+    """A thin Mesa agent: scenario parameters, its fleet and its column in the fleet's arrays."""
+
+    kind = "actor"
+
+    def __init__(self, model: mesa.Model, spec: Any, fleet: Any, index: int):
+        super().__init__(model)
+        self.spec = spec
+        self.fleet = fleet
+        self.index = index
+
+    @property
+    def actor_id(self) -> str:
+        return self.spec.id
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def state(self, step: int) -> dict[str, float]:
+        """Recorded values of this actor at a completed step (0-based)."""
+        return self.fleet.agent_values(self.index, step)
+
+
+class Fleet:
+    """All agents of one type; subclasses add phase methods working on arrays of all of them."""
+
+    kind = "actor"
+    agent_class: type[Actor] = Actor
+
+    def __init__(self, model: mesa.Model, specs: list[Any]):
+        self.specs = list(specs)
+        self.n = len(self.specs)
+        self.ids = [s.id for s in self.specs]
+        self.agents = [self.agent_class(model, s, self, i) for i, s in enumerate(self.specs)]
+        self.series: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # name -> (array [T, m], agent index [m])
+
+    def _param(self, name: str, default: float = 0.0) -> np.ndarray:
+        return np.array([getattr(s, name) if getattr(s, name) is not None else default for s in self.specs],
+                        dtype=float)
+
+    def record(self, rec: Recorder, name: str, static: np.ndarray | None = None,
+               members: np.ndarray | None = None) -> np.ndarray:
+        """Register a per-agent series for all agents (or ``members``, indices into this fleet)."""
+        members = np.arange(self.n) if members is None else np.asarray(members, dtype=int)
+        arr = rec.agent_quantity(self.kind, name, [self.ids[i] for i in members], static=static)
+        self.series[name] = (arr, members)
+        return arr
+
+    def agent_values(self, index: int, step: int) -> dict[str, float]:
+        out = {}
+        for name, (arr, members) in self.series.items():
+            pos = np.flatnonzero(members == index)
+            if pos.size:
+                out[name] = float(arr[step, pos[0]])
+        return out
+
+    def power_mw(self, step: int) -> np.ndarray:
+        """Electric power per agent at a step: consumption positive, generation negative [MW]."""
+        return np.zeros(self.n)
+
+    def heat_mw(self, step: int) -> np.ndarray:
+        """Heat per agent at a step: heat supplied to networks (producers, DC sales) [MW_th]."""
+        return np.zeros(self.n)

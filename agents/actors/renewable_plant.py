@@ -1,0 +1,39 @@
+"""Renewable plants: PV (pvlib) and wind (windpowerlib power curves), precomputed for the horizon."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.actors.base import Actor, BuildContext, Fleet
+
+
+class RenewablePlant(Actor):
+    kind = "renewable_plant"
+
+
+class RenewablePlantFleet(Fleet):
+    kind = "renewable_plant"
+    agent_class = RenewablePlant
+
+    def build(self, ctx: BuildContext, wind_pu) -> None:
+        """``wind_pu(turbine_type, hub_height_m, roughness_m)`` → [steps] wind output per unit of nameplate (cached)."""
+        self.dt_h = ctx.dt_h
+        self.mc = self._param("marginal_cost_cny_per_mwh")
+        avail = np.empty((ctx.steps, self.n))
+        for i, s in enumerate(self.specs):
+            pu = (ctx.pv_pu(s.lat, s.lon, s.tilt_deg, s.azimuth_deg) if s.technology == "pv"
+                  else wind_pu(s.turbine_type, s.hub_height_m, s.roughness_length_m))
+            avail[:, i] = pu * s.capacity_mw
+        rec = ctx.recorder
+        self.available_mw = self.record(rec, "available_mw", static=avail)
+        self.power = self.record(rec, "generation_mw")
+        self.curtailed = self.record(rec, "curtailed_mw")
+        self.revenue_cny = self.record(rec, "revenue_cny")
+
+    def dispatch(self, t: int, accepted_mw, paid) -> None:
+        self.power[t] = accepted_mw
+        self.curtailed[t] = self.available_mw[t] - accepted_mw
+        self.revenue_cny[t] = accepted_mw * paid * self.dt_h
+
+    def power_mw(self, step: int) -> np.ndarray:
+        return -self.power[step]

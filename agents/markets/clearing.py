@@ -1,0 +1,138 @@
+"""Electricity market clearing as pure functions over the offers of one step.
+
+Offers are price–quantity pairs (one per generator segment, import line, …). Demand is inelastic load plus an
+elastic export bid. The dispatch is always least-cost (merit order); the rule only decides the prices:
+
+- ``pay_as_clear``: every accepted MWh is paid the uniform marginal price (price of the marginal offer, or the
+  export bid when exports are the marginal demand, or the cap when load is unserved), clipped to [floor, cap].
+- ``pay_as_bid``: every accepted offer is paid its own price (clipped to [floor, cap]); the published price is
+  the quantity-weighted mean of the accepted offer prices.
+- ``tou_tariff``: regulated time-of-use price for everyone; dispatch by merit order.
+
+Sources: standard uniform-price / discriminatory auction definitions (e.g. Kirschen & Strbac, *Fundamentals of
+Power System Economics*, 2nd ed., ch. 2 and 5).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+CLEARING_RULES = ("pay_as_clear", "pay_as_bid", "tou_tariff")
+_TOL_MW = 1e-9
+
+
+class Clearing(NamedTuple):
+    accepted_mw: np.ndarray  # [offers] dispatched quantity per offer [MW]
+    paid_cny_per_mwh: np.ndarray  # [offers] price each offer is paid [CNY/MWh]
+    price_cny_per_mwh: float  # published price consumers pay [CNY/MWh]
+    export_mw: float  # accepted export [MW]
+    unserved_mw: float  # load not served [MW]
+
+
+def offer_price_with_carbon(marginal_cost_cny_per_mwh, co2_t_per_mwh, carbon_price_cny_per_t):
+    """Offer price including the carbon cost: ``price = marginal cost + factor × carbon price``.
+
+    marginal_cost_cny_per_mwh [CNY/MWh], co2_t_per_mwh [tCO2/MWh], carbon_price_cny_per_t [CNY/tCO2].
+    """
+    return np.asarray(marginal_cost_cny_per_mwh, dtype=float) + np.asarray(co2_t_per_mwh) * carbon_price_cny_per_t
+
+
+def hold_reserve(offer_mw: np.ndarray, offer_price: np.ndarray, dispatchable: np.ndarray, reserve_mw: float):
+    """Withhold ``reserve_mw`` of dispatchable capacity, taken from the most expensive dispatchable offers.
+
+    Returns (offer_mw after withholding [MW], reserve shortfall [MW]). Non-dispatchable offers (renewables,
+    imports, must-run segments) are never withheld.
+    """
+    if reserve_mw <= 0.0:
+        return offer_mw, 0.0
+    idx = np.flatnonzero(dispatchable)
+    if idx.size == 0:
+        return offer_mw, float(reserve_mw)
+    idx = idx[np.argsort(-offer_price[idx], kind="stable")]
+    q = offer_mw[idx]
+    before = np.cumsum(q) - q
+    held = np.clip(reserve_mw - before, 0.0, q)
+    out = offer_mw.copy()
+    out[idx] = q - held
+    return out, float(max(reserve_mw - held.sum(), 0.0))
+
+
+def merit_order(load_mw: float, offer_mw: np.ndarray, offer_price: np.ndarray,
+                export_mw_max: float = 0.0, export_price: float = 0.0):
+    """Least-cost dispatch of inelastic load plus an export bid.
+
+    Offers are accepted cheapest first until ``load_mw`` is met; then offers priced below ``export_price`` are
+    accepted for export up to ``export_mw_max``. Returns (accepted_mw per offer, export_mw, unserved_mw,
+    marginal_price) where marginal_price is the price of the last accepted offer (NaN when nothing was
+    accepted), the export bid when exports are partly accepted, or +inf when load is unserved.
+    """
+    order = np.argsort(offer_price, kind="stable")
+    q = offer_mw[order]
+    p = offer_price[order]
+    cum = np.cumsum(q)
+    total = float(cum[-1]) if cum.size else 0.0
+    served = min(load_mw, total)
+    unserved = load_mw - served
+    n_below = int(np.searchsorted(p, export_price, side="left"))
+    cheap = float(cum[n_below - 1]) if n_below > 0 else 0.0
+    export = min(max(cheap - served, 0.0), export_mw_max) if export_mw_max > 0 else 0.0
+    quantity = served + export
+    acc_sorted = np.clip(quantity - (cum - q), 0.0, q)
+    accepted = np.empty_like(acc_sorted)
+    accepted[order] = acc_sorted
+    if unserved > _TOL_MW:
+        marginal = np.inf
+    elif 0.0 < export < export_mw_max - _TOL_MW:
+        marginal = float(export_price)
+    elif quantity > _TOL_MW:
+        k = min(int(np.searchsorted(cum, quantity - _TOL_MW, side="left")), len(p) - 1)
+        marginal = float(p[k])
+    else:
+        marginal = float("nan")
+    return accepted, export, unserved, marginal
+
+
+def clear(rule: str, load_mw: float, offer_mw: np.ndarray, offer_price: np.ndarray, *,
+          price_cap: float, price_floor: float, export_mw_max: float = 0.0, export_price: float = 0.0,
+          tariff_price: float = 0.0) -> Clearing:
+    """Clear one step under ``rule`` (see module docstring). Prices in CNY/MWh, quantities in MW."""
+    accepted, export, unserved, marginal = merit_order(load_mw, offer_mw, offer_price, export_mw_max, export_price)
+    if rule == "pay_as_clear":
+        if np.isnan(marginal):
+            marginal = float(offer_price.min()) if offer_price.size else price_floor
+        price = float(min(max(marginal, price_floor), price_cap))
+        paid = np.full(offer_price.shape, price)
+    elif rule == "pay_as_bid":
+        paid = np.clip(offer_price, price_floor, price_cap)
+        volume = accepted.sum()
+        if unserved > _TOL_MW:
+            price = float(price_cap)
+        elif volume > _TOL_MW:
+            price = float((paid * accepted).sum() / volume)
+        else:
+            price = float(min(max(offer_price.min() if offer_price.size else price_floor, price_floor), price_cap))
+    elif rule == "tou_tariff":
+        price = float(tariff_price)
+        paid = np.full(offer_price.shape, price)
+    else:
+        raise ValueError(f"unknown clearing rule {rule!r}; expected one of {CLEARING_RULES}")
+    return Clearing(accepted, paid, price, float(export), float(unserved))
+
+
+def tou_price_multiplier(local_hour: np.ndarray, peak_hours, valley_hours, peak_ratio: float,
+                         valley_ratio: float) -> np.ndarray:
+    """Time-of-use price ratio per step (peak ratio, 1 for flat, valley ratio) from the local hour of day.
+
+    local_hour [h, float, 0–24); windows are (start_h, end_h) pairs, end exclusive, wrapping past midnight
+    when end < start. Valley wins over peak where windows overlap. Source: NDRC TOU notice (2021) ratios,
+    e.g. Shanghai 1.8 : 1 : 0.4; western Inner Mongolia 1.68 : 1 : 0.48 with a midday valley 11–16 h.
+    """
+    hour = np.asarray(local_hour, dtype=float)
+    ratio = np.ones_like(hour)
+    for windows, value in ((peak_hours, peak_ratio), (valley_hours, valley_ratio)):
+        for start, end in windows:
+            inside = (hour >= start) & (hour < end) if start < end else (hour >= start) | (hour < end)
+            ratio = np.where(inside, value, ratio)
+    return ratio

@@ -1,0 +1,104 @@
+"""Preallocated recording of region and per-agent series: numpy arrays [steps] and [steps, agents of a type].
+
+Quantities computed for the whole horizon at build time (e.g. IT power, PUE) are registered as *static*
+views of the precomputed arrays (no copy); quantities decided step by step are *dynamic* arrays the step
+writes into. Only dynamic arrays go into checkpoints; static ones are rebuilt deterministically.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Recorder:
+    """Series of one run: ``region[name]`` [steps] and ``agents[kind][name]`` [steps, n_kind]."""
+
+    def __init__(self, total_steps: int):
+        self.total_steps = total_steps
+        self.region: dict[str, np.ndarray] = {}
+        self.agents: dict[str, dict[str, np.ndarray]] = {}
+        self.columns: dict[tuple[str, str], list[str]] = {}  # (kind, name) -> agent ids of the columns
+        self._dynamic: set[tuple[str, str]] = set()
+
+    def region_quantity(self, name: str) -> np.ndarray:
+        """Allocate a dynamic region series (zeros) and return it."""
+        arr = np.zeros(self.total_steps)
+        self.region[name] = arr
+        self._dynamic.add(("region", name))
+        return arr
+
+    def agent_quantity(self, kind: str, name: str, ids: list[str], static: np.ndarray | None = None) -> np.ndarray:
+        """Register a per-agent series of ``kind`` with one column per id: dynamic (zeros) or static ([steps, n])."""
+        n = len(ids)
+        if static is not None:
+            if static.shape != (self.total_steps, n):
+                raise ValueError(f"{kind}.{name}: static series has shape {static.shape}")
+            arr = static
+        else:
+            arr = np.zeros((self.total_steps, n))
+            self._dynamic.add((kind, name))
+        self.agents.setdefault(kind, {})[name] = arr
+        self.columns[(kind, name)] = list(ids)
+        return arr
+
+    def dynamic_arrays(self, stop: int) -> dict[str, np.ndarray]:
+        """The dynamic arrays up to step ``stop`` keyed "region/name" or "kind/name" (for checkpoints)."""
+        out = {}
+        for kind, name in sorted(self._dynamic):
+            arr = self.region[name] if kind == "region" else self.agents[kind][name]
+            out[f"{kind}/{name}"] = arr[:stop]
+        return out
+
+    def restore_dynamic(self, arrays: dict[str, np.ndarray]) -> None:
+        """Write checkpointed dynamic arrays back (inverse of dynamic_arrays)."""
+        for key, value in arrays.items():
+            kind, name = key.split("/", 1)
+            target = self.region[name] if kind == "region" else self.agents[kind][name]
+            target[: value.shape[0]] = value
+
+    def table_columns(self, stop: int) -> dict[str, np.ndarray]:
+        """Flat columns for steps [0, stop): "region.<name>" and "<agent id>.<name>"."""
+        cols: dict[str, np.ndarray] = {f"region.{k}": v[:stop] for k, v in self.region.items()}
+        for kind, quantities in self.agents.items():
+            for name, arr in quantities.items():
+                for j, agent_id in enumerate(self.columns[(kind, name)]):
+                    cols[f"{agent_id}.{name}"] = arr[:stop, j]
+        return cols
+
+
+PROVENANCE_PACKAGES = ("mesa", "numpy", "pandas", "scipy", "pvlib", "windpowerlib", "pydantic", "pyarrow")
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages that determine the numbers of a run (for run provenance)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in PROVENANCE_PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    import sys
+
+    out["python"] = sys.version.split()[0]
+    return out
+
+
+def write_results(model, out_dir) -> dict[str, str]:
+    """Write ``kpis.json`` (KPIs + provenance) and ``series.parquet`` (every completed step) to ``out_dir``."""
+    import json
+    from pathlib import Path
+
+    import pyarrow.parquet as pq
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    kpis_path = out / "kpis.json"
+    series_path = out / "series.parquet"
+    doc = model.kpis()
+    doc["provenance"] = {"scenario": model.scenario.name, "seed": model.seed, "steps": model.step_index,
+                         "dt_h": model.dt_h, "package_versions": package_versions()}
+    kpis_path.write_text(json.dumps(doc, indent=2, allow_nan=False), encoding="utf-8")
+    pq.write_table(model.series_table(), series_path, compression="zstd")
+    return {"kpis": str(kpis_path), "series": str(series_path)}

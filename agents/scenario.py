@@ -1,0 +1,455 @@
+"""Scenario documents: pydantic v2 models, validation with readable field paths, JSON Schema, migrations.
+
+A scenario describes one region (location, weather site, grid CO2 factor, tariff), a horizon, the actors
+(data centers, heat utilities, one grid operator, renewable plants, power plants, storage), the market rules,
+bilateral contracts and a seed. Every numeric field carries its unit in its name, bounds and a description.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+
+SCHEMA_VERSION = 1
+
+ActorId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$",
+                                 description="Unique id of the actor (letters, digits, _ . -)")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------------------------------------------- region
+
+
+class HourRange(_Strict):
+    """A daily window [start_h, end_h) in local time; end_h < start_h wraps past midnight."""
+
+    start_h: int = Field(ge=0, le=23, description="First hour of the window, local time [h]")
+    end_h: int = Field(ge=1, le=24, description="Hour the window ends (exclusive), local time [h]")
+
+
+class Tariff(_Strict):
+    """Time-of-use tariff: price = flat price × ratio of the period (peak, flat or valley) of each hour."""
+
+    flat_price_cny_per_mwh: float = Field(600.0, ge=0, le=20000, description="Flat-period energy price [CNY/MWh]")
+    peak_ratio: float = Field(1.8, ge=1, le=5, description="Peak price / flat price [-]")
+    valley_ratio: float = Field(0.4, ge=0, le=1, description="Valley price / flat price [-]")
+    peak_hours: list[HourRange] = Field(
+        default_factory=lambda: [HourRange(start_h=8, end_h=11), HourRange(start_h=18, end_h=21)],
+        description="Peak windows, local time")
+    valley_hours: list[HourRange] = Field(
+        default_factory=lambda: [HourRange(start_h=22, end_h=6)], description="Valley windows, local time")
+
+
+class Region(_Strict):
+    name: str = Field(min_length=1, max_length=120, description="Region name")
+    lat: float = Field(ge=-90, le=90, description="Latitude of the region centre [deg]")
+    lon: float = Field(ge=-180, le=180, description="Longitude of the region centre [deg]")
+    tz: str = Field("Asia/Shanghai", description="IANA time zone of local clock time")
+    weather_site: str = Field(min_length=1, max_length=64,
+                              description="Key of the weather site (agents.weather), e.g. 'shanghai'")
+    grid_co2_t_per_mwh: float = Field(ge=0, le=1.5,
+                                      description="Grid emission factor of the surrounding grid (imports) [tCO2/MWh]")
+    tariff: Tariff = Field(default_factory=Tariff, description="Time-of-use tariff")
+
+    @field_validator("tz")
+    @classmethod
+    def _known_tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class Horizon(_Strict):
+    start: str = Field(description="Start of the first step, ISO 8601 local time of the region, e.g. 2025-01-01T00:00")
+    steps: int = Field(ge=1, le=35136 * 2, description="Number of steps")
+    dt_h: Literal[1.0, 0.25] = Field(1.0, description="Step length [h]: 1 or 0.25")
+
+    @field_validator("start")
+    @classmethod
+    def _iso(cls, value: str) -> str:
+        try:
+            datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError("start must be an ISO 8601 date-time, e.g. 2025-01-01T00:00") from exc
+        return value
+
+
+# ---------------------------------------------------------------------------------------------------- actors
+
+
+class _Actor(_Strict):
+    id: ActorId
+    name: str = Field(min_length=1, max_length=120, description="Display name")
+    lat: float = Field(ge=-90, le=90, description="Latitude [deg]")
+    lon: float = Field(ge=-180, le=180, description="Longitude [deg]")
+
+
+class HeatRecovery(_Strict):
+    """Waste-heat recovery through a heat pump lifting IT heat to the network supply temperature."""
+
+    heat_pump_capacity_mw: float = Field(gt=0, le=2000, description="Maximum heat delivered to the network [MW_th]")
+    source_temp_c: float | None = Field(None, ge=10, le=70,
+                                        description="Temperature of the recovered heat [°C]; default by cooling")
+    sink_temp_c: float = Field(70.0, ge=30, le=120, description="Network supply temperature the HP lifts to [°C]")
+    carnot_efficiency: float = Field(0.5, gt=0, le=0.8, description="Fraction of the Carnot COP reached [-]")
+    recoverable_pu: float | None = Field(
+        None, gt=0, le=1,
+        description="Share of IT heat that can be captured [-]; default: liquid share of the cooling technology, "
+                    "0.9 for air-cooled halls (hot-aisle heat exchangers)")
+
+
+class Battery(_Strict):
+    energy_capacity_mwh: float = Field(gt=0, le=100000, description="Usable energy capacity [MWh]")
+    power_capacity_mw: float = Field(gt=0, le=20000, description="Charge/discharge power limit [MW]")
+    eta_charge: float = Field(0.95, gt=0, le=1, description="Charging efficiency [-]")
+    eta_discharge: float = Field(0.95, gt=0, le=1, description="Discharging efficiency [-]")
+    soc_initial_pu: float = Field(0.5, ge=0, le=1, description="Initial state of charge / capacity [-]")
+    strategy: Literal["tou", "net_load"] = Field(
+        "tou", description="tou: charge in valley, discharge in peak hours; net_load: shave peaks of net load")
+
+
+class DataCenter(_Actor):
+    type: Literal["data_center"] = "data_center"
+    it_capacity_mw: float = Field(gt=0, le=5000, description="IT (server) power at full utilisation [MW]")
+    racks: int | None = Field(None, ge=1, le=1_000_000, description="Number of racks")
+    rack_density_kw: float | None = Field(None, gt=0, le=300, description="Design IT power per rack [kW]")
+    accelerator: Literal["cpu", "A100", "H100"] = Field("cpu", description="Dominant compute hardware generation")
+    workload: Literal["online_diurnal", "training_flat", "batch"] = Field(
+        "online_diurnal", description="Utilisation profile (agents.physics.it_load.PROFILE_KINDS)")
+    utilisation_mean_pu: float | None = Field(None, gt=0, le=1,
+                                              description="Mean IT utilisation [-]; default of the profile")
+    utilisation_amplitude_pu: float | None = Field(None, ge=0, le=0.5,
+                                                   description="Half daily swing of utilisation [-]; profile default")
+    utilisation_noise_pu: float = Field(0.02, ge=0, le=0.3,
+                                        description="Std of random hourly utilisation noise [-] (seeded)")
+    idle_power_pu: float = Field(0.3, ge=0, le=1, description="IT power at zero utilisation / IT capacity [-]")
+    cooling: Literal["chiller_tower", "indirect_evaporative", "direct_to_chip", "immersion", "liquid_air_hybrid",
+                     "air_free_cooling"] = Field(
+        "chiller_tower", description="Cooling technology (agents.physics.cooling.COOLING_TECHNOLOGIES)")
+    fixed_overhead_pu: float = Field(0.3, ge=0, le=1,
+                                     description="Share of full-load overhead that does not scale with load [-]")
+    heat_recovery: HeatRecovery | None = Field(None, description="Optional waste-heat recovery to a heat utility")
+    pv_capacity_mw: float = Field(0.0, ge=0, le=5000, description="On-site PV peak power [MWp]")
+    battery: Battery | None = Field(None, description="Optional on-site battery")
+    backup_generator_mw: float = Field(0.0, ge=0, le=5000, description="Standby generator capacity [MW]")
+    backup_fuel_cost_cny_per_mwh: float = Field(2000.0, ge=0, le=20000,
+                                                description="Backup generation fuel cost [CNY/MWh_el]")
+    backup_co2_t_per_mwh: float = Field(0.7, ge=0, le=2, description="Backup generation CO2 factor [tCO2/MWh_el]")
+
+
+class HeatNetwork(_Strict):
+    name: str = Field(min_length=1, max_length=120, description="Network name")
+    floor_area_m2: float = Field(gt=0, le=1e10, description="Heated floor area [m²]")
+    design_load_w_per_m2: float = Field(50.0, gt=0, le=200, description="Heat load at design temperature [W/m²]")
+    design_temp_c: float = Field(-17.0, ge=-50, le=15, description="Outdoor design temperature [°C]")
+    base_temp_c: float = Field(18.0, ge=5, le=25, description="Heating base (balance) temperature [°C]")
+    supply_temp_c: float = Field(70.0, ge=30, le=130, description="Network supply temperature [°C]")
+    return_temp_c: float = Field(40.0, ge=10, le=90, description="Network return temperature [°C]")
+    loss_pu: float = Field(0.12, ge=0, le=0.5, description="Network heat loss / delivered heat [-]")
+    season_start_md: str = Field("10-15", pattern=r"^\d{2}-\d{2}$", description="Heating season start, MM-DD")
+    season_end_md: str = Field("04-15", pattern=r"^\d{2}-\d{2}$", description="Heating season end, MM-DD")
+
+
+class HeatUnit(_Strict):
+    kind: Literal["gas_boiler", "coal_boiler", "chp", "air_source_heat_pump", "electric_boiler"] = Field(
+        description="Heat production technology")
+    capacity_mw: float = Field(gt=0, le=100000, description="Heat output capacity [MW_th]")
+    efficiency_pu: float = Field(0.9, gt=0, le=1.2, description="Heat out / fuel (or electricity) in [-]")
+    fuel_price_cny_per_mwh: float = Field(250.0, ge=0, le=5000,
+                                          description="Fuel price per MWh of fuel energy [CNY/MWh]")
+    fuel_co2_t_per_mwh: float = Field(0.2, ge=0, le=1, description="Fuel CO2 factor [tCO2/MWh fuel]")
+    power_to_heat_ratio: float = Field(0.0, ge=0, le=2, description="CHP electricity / heat output [-]")
+    carnot_efficiency: float = Field(0.4, gt=0, le=0.8, description="Air-source HP fraction of Carnot COP [-]")
+
+
+class HeatUtility(_Actor):
+    type: Literal["heat_utility"] = "heat_utility"
+    networks: list[HeatNetwork] = Field(min_length=1, description="District-heating networks it supplies")
+    units: list[HeatUnit] = Field(default_factory=list, description="Own heat production units")
+    heat_price_cny_per_mwh: float = Field(300.0, ge=0, le=5000, description="Retail heat price [CNY/MWh]")
+
+
+class GridOperator(_Actor):
+    type: Literal["grid_operator"] = "grid_operator"
+    other_load_mean_mw: float = Field(0.0, ge=0, le=2_000_000, description="Mean non-data-center demand [MW]")
+    other_load_daily_swing_pu: float = Field(0.15, ge=0, le=0.9,
+                                             description="Half peak-to-trough daily swing / mean [-]")
+    other_load_cooling_mw_per_c: float = Field(0.0, ge=0, le=100000,
+                                               description="Extra demand per °C above 24 °C [MW/°C]")
+    other_load_heating_mw_per_c: float = Field(0.0, ge=0, le=100000,
+                                               description="Extra demand per °C below 5 °C [MW/°C]")
+    inertia_constant_s: float = Field(5.0, gt=0, le=20, description="System inertia constant H [s]")
+
+
+class RenewablePlant(_Actor):
+    type: Literal["renewable_plant"] = "renewable_plant"
+    technology: Literal["pv", "wind"] = Field(description="pv (pvlib) or wind (windpowerlib power curve)")
+    capacity_mw: float = Field(gt=0, le=100000, description="Nameplate capacity [MW]")
+    tilt_deg: float | None = Field(None, ge=0, le=90, description="PV module tilt [deg]; default near-optimal for lat")
+    azimuth_deg: float = Field(180.0, ge=0, le=360, description="PV azimuth, 180 = south [deg]")
+    turbine_type: str = Field("E-126/4200", min_length=1, max_length=64,
+                              description="windpowerlib turbine type with a power curve")
+    hub_height_m: float = Field(100.0, gt=10, le=250, description="Wind hub height [m]")
+    roughness_length_m: float = Field(0.03, gt=0, le=2,
+                                      description="Terrain roughness length for the log wind profile [m]")
+    marginal_cost_cny_per_mwh: float = Field(0.0, ge=-1000, le=1000, description="Offer price [CNY/MWh]")
+
+
+class PowerPlant(_Actor):
+    type: Literal["power_plant"] = "power_plant"
+    fuel: Literal["coal", "gas", "hydro", "nuclear", "biomass", "oil"] = Field(description="Fuel / technology")
+    capacity_mw: float = Field(gt=0, le=100000, description="Net capacity [MW]")
+    marginal_cost_cny_per_mwh: float = Field(ge=0, le=10000, description="Fuel and variable cost [CNY/MWh]")
+    min_load_pu: float = Field(0.0, ge=0, le=1, description="Minimum stable output / capacity [-]")
+    ramp_pu_per_h: float = Field(1.0, gt=0, le=100, description="Ramp limit / capacity per hour [1/h]")
+    co2_t_per_mwh: float = Field(ge=0, le=2, description="CO2 emission factor [tCO2/MWh_el]")
+    forced_outage_rate_pu: float = Field(0.0, ge=0, le=0.5, description="Share of time on forced outage [-]")
+    mean_outage_h: float = Field(24.0, gt=0, le=8760, description="Mean duration of one forced outage [h]")
+
+
+class Storage(_Actor):
+    type: Literal["storage"] = "storage"
+    battery: Battery = Field(description="Battery parameters")
+
+
+Actor = Annotated[DataCenter | HeatUtility | GridOperator | RenewablePlant | PowerPlant | Storage,
+                  Field(discriminator="type")]
+ACTOR_TYPES = ("data_center", "heat_utility", "grid_operator", "renewable_plant", "power_plant", "storage")
+
+# ---------------------------------------------------------------------------------------------------- markets
+
+
+class Imports(_Strict):
+    capacity_mw: float = Field(0.0, ge=0, le=1_000_000, description="Import limit [MW]")
+    price_cny_per_mwh: float = Field(500.0, ge=0, le=20000, description="Import offer price [CNY/MWh]")
+    co2_t_per_mwh: float | None = Field(None, ge=0, le=2,
+                                        description="CO2 factor of imports [tCO2/MWh]; default region grid factor")
+
+
+class Exports(_Strict):
+    capacity_mw: float = Field(0.0, ge=0, le=1_000_000, description="Export limit [MW]")
+    price_cny_per_mwh: float = Field(200.0, ge=-1000, le=20000, description="Export bid price [CNY/MWh]")
+
+
+class Markets(_Strict):
+    clearing_rule: Literal["pay_as_clear", "pay_as_bid", "tou_tariff"] = Field(
+        "pay_as_clear", description="Electricity price formation")
+    price_cap_cny_per_mwh: float = Field(1500.0, ge=0, le=100000, description="Price cap [CNY/MWh]")
+    price_floor_cny_per_mwh: float = Field(0.0, ge=-1000, le=10000, description="Price floor [CNY/MWh]")
+    carbon_price_cny_per_t: float = Field(0.0, ge=0, le=5000, description="Carbon price added to offers [CNY/tCO2]")
+    reserve_requirement_pu: float = Field(0.0, ge=0, le=0.5,
+                                          description="Dispatchable capacity held back as reserve / load [-]")
+    value_of_lost_load_cny_per_mwh: float = Field(10000.0, ge=0, le=1e6,
+                                                  description="Cost of unserved energy in system cost [CNY/MWh]")
+    imports: Imports = Field(default_factory=Imports, description="Interconnector imports")
+    exports: Exports = Field(default_factory=Exports, description="Interconnector exports")
+
+
+# ---------------------------------------------------------------------------------------------------- contracts
+
+
+class HeatPurchase(_Strict):
+    """A heat utility buys the heat a data center recovers (delivered at network temperature)."""
+
+    type: Literal["heat_purchase"] = "heat_purchase"
+    id: ActorId
+    seller_id: ActorId = Field(description="Data center selling recovered heat")
+    buyer_id: ActorId = Field(description="Heat utility buying it")
+    price_cny_per_mwh: float = Field(ge=0, le=5000, description="Price of delivered heat [CNY/MWh_th]")
+
+
+Contract = Annotated[HeatPurchase, Field(discriminator="type")]
+
+
+class Scenario(_Strict):
+    """A complete scenario document."""
+
+    schema_version: int = Field(SCHEMA_VERSION, ge=1, le=SCHEMA_VERSION, description="Scenario schema version")
+    name: str = Field("scenario", min_length=1, max_length=200, description="Scenario name")
+    description: str = Field("", max_length=5000, description="Free text")
+    region: Region
+    horizon: Horizon
+    actors: list[Actor] = Field(min_length=1, description="Actors of the region")
+    markets: Markets = Field(default_factory=Markets, description="Market rules")
+    contracts: list[Contract] = Field(default_factory=list, description="Bilateral contracts")
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="Random seed")
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Scenario:
+        return load_scenario(path)
+
+    def actors_of(self, kind: str) -> list[Any]:
+        return [a for a in self.actors if a.type == kind]
+
+    def with_seed(self, seed: int | None) -> Scenario:
+        return self if seed is None else self.model_copy(update={"seed": int(seed)})
+
+
+# ---------------------------------------------------------------------------------------------------- errors
+
+
+class ScenarioValidationError(ValueError):
+    """Raised with every problem of a scenario: ``errors`` = [{"loc": "actors.3.it_capacity_mw", "msg": ...}]."""
+
+    def __init__(self, errors: list[dict[str, str]]):
+        self.errors = errors
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "invalid scenario:\n" + "\n".join(f"  {e['loc'] or '(root)'}: {e['msg']}" for e in self.errors)
+
+
+_UNION_TAGS = set(ACTOR_TYPES) | {"heat_purchase"}
+
+
+def _readable_loc(loc: tuple[Any, ...]) -> str:
+    """Dotted path without the discriminator tag pydantic inserts: ("actors", 3, "data_center", "x") → actors.3.x."""
+    parts = [str(p) for i, p in enumerate(loc)
+             if not (isinstance(p, str) and p in _UNION_TAGS and i > 0 and isinstance(loc[i - 1], int))]
+    return ".".join(parts)
+
+
+def _pydantic_errors(exc: ValidationError) -> list[dict[str, str]]:
+    return [{"loc": _readable_loc(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
+
+
+# ---------------------------------------------------------------------------------------------------- migrations
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
+"""MIGRATIONS[v] turns a version-v document into version v+1 (pure function on a dict copy)."""
+
+
+def migrate(data: dict) -> dict:
+    """Upgrade a scenario document to SCHEMA_VERSION (documents without schema_version are version 1)."""
+    if not isinstance(data, dict):
+        raise ScenarioValidationError([{"loc": "", "msg": "a scenario must be a JSON object"}])
+    doc = dict(data)
+    version = doc.get("schema_version", 1)
+    if not isinstance(version, int) or version < 1 or version > SCHEMA_VERSION:
+        raise ScenarioValidationError([{"loc": "schema_version",
+                                        "msg": f"unsupported schema_version {version!r} (1..{SCHEMA_VERSION})"}])
+    while version < SCHEMA_VERSION:
+        doc = MIGRATIONS[version](doc)
+        version += 1
+        doc["schema_version"] = version
+    doc["schema_version"] = SCHEMA_VERSION
+    return doc
+
+
+# ---------------------------------------------------------------------------------------------------- cross-field
+
+
+def _cross_field_errors(s: Scenario) -> list[dict[str, str]]:
+    errors: list[dict[str, str]] = []
+    ids: dict[str, int] = {}
+    for i, actor in enumerate(s.actors):
+        if actor.id in ids:
+            errors.append({"loc": f"actors.{i}.id", "msg": f"duplicate id {actor.id!r} (also actors.{ids[actor.id]})"})
+        ids.setdefault(actor.id, i)
+    kinds = {a.id: a.type for a in s.actors}
+    grid_ops = [i for i, a in enumerate(s.actors) if a.type == "grid_operator"]
+    if len(grid_ops) != 1:
+        errors.append({"loc": "actors", "msg": f"exactly one grid_operator is required, found {len(grid_ops)}"})
+    contract_ids: set[str] = set()
+    sellers: dict[str, int] = {}
+    for j, c in enumerate(s.contracts):
+        if c.id in contract_ids or c.id in kinds:
+            errors.append({"loc": f"contracts.{j}.id", "msg": f"duplicate id {c.id!r}"})
+        contract_ids.add(c.id)
+        if c.type == "heat_purchase":
+            if kinds.get(c.seller_id) != "data_center":
+                errors.append({"loc": f"contracts.{j}.seller_id",
+                               "msg": f"{c.seller_id!r} is not a data_center of this scenario"})
+            else:
+                dc = s.actors[ids[c.seller_id]]
+                if dc.heat_recovery is None:
+                    errors.append({"loc": f"contracts.{j}.seller_id",
+                                   "msg": f"data center {c.seller_id!r} has no heat_recovery"})
+                if c.seller_id in sellers:
+                    errors.append({"loc": f"contracts.{j}.seller_id",
+                                   "msg": f"{c.seller_id!r} already sells its heat under contracts.{sellers[c.seller_id]}"})
+                sellers.setdefault(c.seller_id, j)
+            if kinds.get(c.buyer_id) != "heat_utility":
+                errors.append({"loc": f"contracts.{j}.buyer_id",
+                               "msg": f"{c.buyer_id!r} is not a heat_utility of this scenario"})
+    has_utility = any(a.type == "heat_utility" for a in s.actors)
+    for i, a in enumerate(s.actors):
+        if a.type == "data_center":
+            if a.heat_recovery is not None:
+                if not has_utility:
+                    errors.append({"loc": f"actors.{i}.heat_recovery",
+                                   "msg": "heat recovery needs a heat_utility actor to sell to"})
+                elif a.id not in sellers:
+                    errors.append({"loc": f"actors.{i}.heat_recovery",
+                                   "msg": "heat recovery needs a heat_purchase contract with a heat utility"})
+                src = a.heat_recovery.source_temp_c
+                if src is not None and src >= a.heat_recovery.sink_temp_c:
+                    errors.append({"loc": f"actors.{i}.heat_recovery.sink_temp_c",
+                                   "msg": "sink temperature must exceed the source temperature"})
+            if a.racks is not None and a.rack_density_kw is not None:
+                design_mw = a.racks * a.rack_density_kw / 1000.0
+                if not 0.5 * a.it_capacity_mw <= design_mw <= 2.0 * a.it_capacity_mw:
+                    errors.append({"loc": f"actors.{i}.racks",
+                                   "msg": f"racks × rack_density_kw = {design_mw:.1f} MW is not within 0.5–2× "
+                                          f"it_capacity_mw ({a.it_capacity_mw} MW)"})
+        if a.type == "heat_utility":
+            for k, n in enumerate(a.networks):
+                if n.return_temp_c >= n.supply_temp_c:
+                    errors.append({"loc": f"actors.{i}.networks.{k}.return_temp_c",
+                                   "msg": "return temperature must be below supply temperature"})
+                for key in ("season_start_md", "season_end_md"):
+                    month, day = (int(x) for x in getattr(n, key).split("-"))
+                    if not (1 <= month <= 12 and 1 <= day <= 31):
+                        errors.append({"loc": f"actors.{i}.networks.{k}.{key}", "msg": "not a valid MM-DD"})
+    m = s.markets
+    if m.price_floor_cny_per_mwh > m.price_cap_cny_per_mwh:
+        errors.append({"loc": "markets.price_floor_cny_per_mwh", "msg": "price floor exceeds the price cap"})
+    return errors
+
+
+# ---------------------------------------------------------------------------------------------------- entry points
+
+
+def validate_scenario(data: dict) -> Scenario:
+    """Migrate and validate a scenario document; raise ScenarioValidationError listing every error."""
+    doc = migrate(data)
+    try:
+        scenario = Scenario.model_validate(doc)
+    except ValidationError as exc:
+        raise ScenarioValidationError(_pydantic_errors(exc)) from None
+    errors = _cross_field_errors(scenario)
+    if errors:
+        raise ScenarioValidationError(errors)
+    return scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a JSON scenario file and validate it."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioValidationError([{"loc": "", "msg": f"cannot read {path}: {exc.strerror}"}]) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ScenarioValidationError([{"loc": "", "msg": f"not valid JSON: {exc}"}]) from None
+    return validate_scenario(data)
+
+
+def scenario_json_schema() -> dict:
+    """JSON Schema (draft 2020-12) of a scenario document, as pydantic generates it."""
+    schema = TypeAdapter(Scenario).json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Compute–power–heat twin scenario"
+    return schema

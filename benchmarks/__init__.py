@@ -1,0 +1,1 @@
+"""Benchmark scripts (not tests): `make bench` runs every ``benchmarks/*.py`` through ``run_all.py``."""

@@ -1,0 +1,114 @@
+"""In a real headless Chromium against a live daphne: log in, start a run, watch it finish live."""
+import re
+import time
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+RUN_URL = re.compile(r"/runs/[0-9a-f-]{36}/$")
+
+
+def start_run_from_list(page, ui, *, seed: str, speed: str) -> None:
+    page.goto("/scenarios/")
+    card = page.locator("article.scenario", has_text=ui.scenario_name)
+    card.locator("input[name=seed]").fill(seed)
+    card.locator("select[name=speed_steps_per_s]").select_option(speed)
+    card.locator("button[type=submit]").click()
+    page.wait_for_url(RUN_URL)
+
+
+def progress_text(page) -> str:
+    return page.locator("#progress-pct").inner_text().strip()
+
+
+def test_start_a_run_and_watch_progress_reach_100_with_charts_filling_live(page_factory, ui, tmp_path):
+    page, errors = page_factory(1366, 768)
+    ui.login(page)
+    start_run_from_list(page, ui, seed="7", speed="10")
+    page.wait_for_function("() => window.echarts && echarts.getInstanceByDom(document.getElementById('chart-power'))")
+
+    seen_points, seen_progress = [], []
+    shot_mid = False
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        seen_points.append(max(ui.chart_points(page, "chart-power") or [0]))
+        seen_progress.append(progress_text(page))
+        if not shot_mid and 0 < seen_points[-1] < ui.scenario_steps:
+            ui.screenshot(page, "run-live", tmp_path)
+            shot_mid = True
+        if seen_progress[-1] == "100 %" and seen_points[-1] == ui.scenario_steps:
+            break
+        page.wait_for_timeout(150)
+
+    assert seen_progress[-1] == "100 %", seen_progress[-10:]
+    assert page.locator("#progress-steps").inner_text() == f"{ui.scenario_steps} / {ui.scenario_steps}"
+    # The charts changed while the page was open: several distinct lengths, ending with the whole horizon.
+    assert seen_points[0] < ui.scenario_steps
+    assert len(set(seen_points)) >= 3, seen_points
+    assert seen_points == sorted(seen_points)
+    price_points = ui.chart_points(page, "chart-price")
+    heat_points = ui.chart_points(page, "chart-heat")
+    assert price_points and max(price_points) == ui.scenario_steps
+    assert heat_points and max(heat_points) == ui.scenario_steps
+    assert len(set(seen_progress)) >= 3, seen_progress
+
+    page.wait_for_selector("#run-status .badge[data-status=succeeded]")
+    assert page.locator("#btn-cancel").is_disabled()
+    page.wait_for_selector("#kpi-table table.kpis tbody tr")
+    assert page.locator("#kpi-table tbody tr").count() >= 5
+    for link in ("KPIs (JSON)", "Series (CSV)", "Series (Parquet)"):
+        href = page.get_by_role("link", name=link).get_attribute("href")
+        response = page.request.get(href)
+        assert response.status == 200, (link, response.status)
+        assert len(response.body()) > 0
+    ui.screenshot(page, "run-succeeded", tmp_path)
+    assert errors.items == []
+
+    # The runs list shows the run with its status badge and full progress.
+    page.goto("/runs/")
+    row = page.locator("table.runs tbody tr").first
+    assert row.locator(".badge").get_attribute("data-status") == "succeeded"
+    assert f"{ui.scenario_steps} / {ui.scenario_steps}" in row.inner_text()
+    assert errors.items == []
+
+
+def test_pause_resume_and_rerun_with_another_seed(page_factory, ui):
+    page, errors = page_factory(1366, 768)
+    ui.login(page)
+    start_run_from_list(page, ui, seed="11", speed="5")
+    page.wait_for_function("() => document.querySelector('#run-status .badge').dataset.status === 'running'",
+                           timeout=30000)
+    page.click("#btn-pause")
+    page.wait_for_selector("#run-status .badge[data-status=paused]", timeout=30000)
+    paused_at = progress_text(page)
+    page.wait_for_timeout(1200)
+    assert progress_text(page) == paused_at  # nothing moves while paused
+    assert page.locator("#btn-resume").is_enabled()
+
+    page.select_option("#speed-select", "0")  # as fast as possible from here on
+    page.click("#btn-speed")
+    page.click("#btn-resume")
+    page.wait_for_selector("#run-status .badge[data-status=succeeded]", timeout=60000)
+    assert progress_text(page) == "100 %"
+    first_run = page.url
+
+    page.fill("#rerun-seed", "12")
+    page.click("#btn-rerun")
+    page.wait_for_url(lambda url: RUN_URL.search(url) is not None and url != first_run)
+    assert page.locator("h1 .seed-label").inner_text().endswith("12")
+    page.wait_for_selector("#run-status .badge[data-status=succeeded]", timeout=60000)
+    assert errors.items == []
+
+
+def test_cancel_stops_the_run(page_factory, ui):
+    page, errors = page_factory(1366, 768)
+    ui.login(page)
+    start_run_from_list(page, ui, seed="21", speed="1")
+    page.wait_for_function("() => document.querySelector('#run-status .badge').dataset.status === 'running'",
+                           timeout=30000)
+    page.click("#btn-cancel")
+    page.wait_for_selector("#run-status .badge[data-status=cancelled]", timeout=30000)
+    assert progress_text(page) != "100 %"
+    assert page.locator("#btn-pause").is_disabled()
+    assert errors.items == []

@@ -1,0 +1,108 @@
+"""Physical invariants hold at every step: energy and heat balances, SOC ≥ 0, facility ≥ IT, heat ≤ IT, CO2."""
+
+import numpy as np
+import pytest
+
+from agents import RegionModel, validate_scenario
+
+from .helpers import variant
+
+TOL_MW = 1e-6
+
+
+def _storage_actor(**battery):
+    return {"type": "storage", "id": "bess", "name": "Grid battery", "lat": 40.8, "lon": 111.7,
+            "battery": {"energy_capacity_mwh": 40.0, "power_capacity_mw": 20.0, **battery}}
+
+
+SCENARIOS = {
+    "tiny": variant(),
+    "pay_as_bid": variant(**{"markets.clearing_rule": "pay_as_bid"}),
+    "tou_tariff": variant(**{"markets.clearing_rule": "tou_tariff"}),
+    # coal plant on outage all the time and no imports: the grid runs short, backup generators start
+    "scarce": variant(**{"actors.3.forced_outage_rate_pu": 0.5, "actors.3.mean_outage_h": 8760.0,
+                         "markets.imports.capacity_mw": 0.0, "actors.0.other_load_mean_mw": 90.0}),
+    # a huge wind farm and no exports: renewables are curtailed
+    "surplus": variant(**{"actors.4.capacity_mw": 900.0, "markets.exports.capacity_mw": 0.0}),
+    "quarter_hour": variant(**{"horizon.dt_h": 0.25, "horizon.steps": 96}),
+}
+SCENARIOS["with_storage"] = variant()
+SCENARIOS["with_storage"]["actors"].append(_storage_actor(strategy="net_load", soc_initial_pu=0.1))
+
+
+@pytest.fixture(scope="module", params=sorted(SCENARIOS))
+def run(request):
+    model = RegionModel(validate_scenario(SCENARIOS[request.param]))
+    model.run()
+    return request.param, model
+
+
+def test_electricity_balance_closes_every_step(run):
+    _, m = run
+    r = m.r
+    supply = r["generation_mw"] + r["import_mw"] + r["storage_discharge_mw"] + r["unserved_mw"]
+    demand = r["load_mw"] + r["export_mw"] + r["storage_charge_mw"]
+    assert np.max(np.abs(supply - demand)) <= TOL_MW
+    # the same balance from the agents' own series
+    gen = m.plants.power.sum(1) + m.renewables.power.sum(1) + m.dcs.pv_mw.sum(1) + m.heat.chp_out.sum(1) \
+        - (r["curtailment_mw"] - (m.renewables.curtailed.sum(1)
+                                  + (m.dcs.pv_available_mw - m.dcs.pv_mw).sum(1))) + m.dcs.backup_mw.sum(1)
+    assert np.max(np.abs(gen - r["generation_mw"])) <= TOL_MW
+    available = r["renewable_available_mw"]
+    assert np.all(r["renewable_mw"] <= available + TOL_MW)
+
+
+def test_heat_balance_closes_every_step(run):
+    _, m = run
+    r = m.r
+    supply = r["heat_produced_mw"] + r["heat_from_dc_mw"] + r["heat_unserved_mw"]
+    assert np.max(np.abs(supply - (r["heat_demand_mw"] + r["heat_loss_mw"]))) <= TOL_MW
+    # what the DCs deliver equals what the contracts settle and what the utility takes
+    assert np.allclose(m.dcs.heat_delivered_mw.sum(1), r["heat_from_dc_mw"], atol=TOL_MW)
+    # heat pump: delivered = source + electricity
+    assert np.allclose(m.dcs.heat_delivered_mw, m.dcs.heat_recovered_mw + m.dcs.hp_power_mw, atol=TOL_MW)
+
+
+def test_storage_never_negative_and_within_capacity(run):
+    _, m = run
+    assert np.all(m.storage.soc >= 0.0)
+    assert np.all(m.storage.soc <= m.storage.e_max[None, :] + 1e-9)
+    assert np.all(np.abs(m.storage.power) <= m.storage.p_max[None, :] + 1e-9)
+
+
+def test_facility_at_least_it_and_heat_recovered_at_most_it(run):
+    _, m = run
+    assert np.all(m.dcs.facility_mw >= m.dcs.it_mw)
+    assert np.all(m.dcs.heat_recovered_mw <= m.dcs.it_mw[:, m.dcs.hr_members] + TOL_MW)
+
+
+def test_co2_equals_energy_times_factor(run):
+    _, m = run
+    dt = m.dt_h
+    plants = (m.plants.power * m.plants.co2[None, :]).sum(1) * dt
+    imports = m.r["import_mw"] * m.import_co2 * dt
+    backup = (m.dcs.backup_mw * m.dcs.backup_co2_t_per_mwh[None, :]).sum(1) * dt
+    units = m.scenario.actors_of("heat_utility")[0].units
+    fuel_co2_per_heat = np.array([u.fuel_co2_t_per_mwh / u.efficiency_pu for u in units])
+    heat = (m.heat.unit_heat * fuel_co2_per_heat[None, :]).sum(1) * dt
+    assert heat.sum() > 0
+    assert np.allclose(m.heat.co2_t.sum(1), heat)
+    assert np.allclose(m.r["co2_t"], plants + imports + backup + heat, rtol=1e-12, atol=1e-9)
+    assert np.isclose(m.kpis()["region"]["co2_t"], float((plants + imports + backup + heat).sum()))
+
+
+def test_scenario_specific_behaviour(run):
+    name, m = run
+    r = m.r
+    if name == "scarce":
+        assert r["backup_mw"].sum() > 0
+        assert np.all(r["price_cny_per_mwh"][r["unserved_mw"] + r["backup_mw"] > 0] == 1500.0)
+    if name == "surplus":
+        assert r["curtailment_mw"].sum() > 1.0
+        assert np.all(r["price_cny_per_mwh"][r["curtailment_mw"] > 1e-6] <= 1e-9)
+    if name == "tou_tariff":
+        assert np.array_equal(r["price_cny_per_mwh"], r["tariff_price_cny_per_mwh"])
+    if name == "with_storage":
+        assert r["storage_charge_mw"].sum() > 0 and r["storage_discharge_mw"].sum() > 0
+    if name == "quarter_hour":
+        assert m.dt_h == 0.25 and m.total_steps == 96

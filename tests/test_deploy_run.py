@@ -1,0 +1,122 @@
+"""`make run` and `make run-distributed` (scripts/run_distributed.sh) serve the app and Ctrl-C stops everything."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout_s: float, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            if process is not None and process.poll() is not None:
+                raise AssertionError(f"exited with {process.returncode}:\n{Path(process.log.name).read_text()}") from None
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"nothing listens on port {port} after {timeout_s} s") from None
+            time.sleep(0.1)
+
+
+def isolated_env(tmp_path: Path, **extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWIN_", "DJANGO_", "CELERY_"))}
+    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "MAKEFLAGS", "MFLAGS"):
+        env.pop(name, None)
+    env.update({"TWIN_VAR_DIR": str(tmp_path / "var"), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
+    env.update(extra)
+    return env
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def wait_group_gone(pgid: int, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not group_alive(pgid):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def fetch(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - local test server
+        return response.status, response.read().decode("utf-8", errors="replace")
+
+
+def start(argv: list[str], env: dict, log_path: Path) -> subprocess.Popen:
+    log = open(log_path, "wb")  # noqa: SIM115 - closed in finish()
+    process = subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    process.log = log
+    return process
+
+
+def finish(process: subprocess.Popen) -> None:
+    if group_alive(process.pid):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+    process.log.close()
+
+
+def test_make_run_serves_the_demo_and_ctrl_c_stops_it(tmp_path):
+    port = free_port()
+    process = start(["make", "--no-print-directory", "run", f"PORT={port}"], isolated_env(tmp_path),
+                    tmp_path / "run.log")
+    try:
+        wait_for_port(port, timeout_s=120, process=process)
+        status, body = fetch(f"http://127.0.0.1:{port}/login/")
+        assert status == 200 and "password" in body.lower()
+        output = (tmp_path / "run.log").read_text()
+        assert f"http://127.0.0.1:{port}/" in output and "demo / demo-twin" in output
+
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in a terminal signals the foreground process group
+        assert wait_group_gone(process.pid, 20), "make run left processes behind after Ctrl-C"
+    finally:
+        finish(process)
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server not installed")
+def test_run_distributed_starts_redis_workers_beat_daphne_and_ctrl_c_stops_all(tmp_path):
+    port, redis_port = free_port(), free_port()
+    env = isolated_env(tmp_path, PORT=str(port), REDIS_PORT=str(redis_port), WORKERS="1")
+    process = start(["scripts/run_distributed.sh"], env, tmp_path / "distributed.log")
+    try:
+        wait_for_port(port, timeout_s=120, process=process)
+        wait_for_port(redis_port, timeout_s=5)
+        status, _ = fetch(f"http://127.0.0.1:{port}/login/")
+        assert status == 200
+        worker_log = tmp_path / "var" / "log" / "worker1.log"
+        deadline = time.monotonic() + 60
+        while "ready." not in (worker_log.read_text() if worker_log.exists() else ""):
+            assert time.monotonic() < deadline, (tmp_path / "distributed.log").read_text()
+            time.sleep(0.2)
+        assert "simulations" in worker_log.read_text()
+
+        process.send_signal(signal.SIGINT)  # only the script: its trap must stop every child
+        process.wait(timeout=30)
+        assert wait_group_gone(process.pid, 20), "run_distributed.sh left processes behind after Ctrl-C"
+    finally:
+        finish(process)

@@ -1,0 +1,101 @@
+"""Where a run executes: Celery workers (distributed) or an in-process thread pool (embedded).
+
+Both call the same ``services.run_execute``; only the transport differs. Embedded mode also runs the reaper
+in a daemon thread (``start_embedded``), the job Celery beat does in distributed mode.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from django.conf import settings
+from django.db import close_old_connections, connections
+
+logger = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+_reaper: threading.Thread | None = None
+_reaper_stop = threading.Event()
+
+
+def worker_name(kind: str = "embedded") -> str:
+    """Identity written into ``Run.worker``: host, process and thread."""
+    return f"{kind}@{socket.gethostname()}:{os.getpid()}:{threading.current_thread().name}"
+
+
+def enqueue_run(run_id) -> Future | None:
+    """Dispatch a run: Celery queue ``simulations`` (distributed) or the in-process pool (embedded)."""
+    if settings.TWIN_MODE == "distributed":
+        from .tasks import run_execute_task
+
+        run_execute_task.apply_async(args=[str(run_id)], queue="simulations")
+        return None
+    return embedded_pool().submit(_execute_embedded, str(run_id))
+
+
+def embedded_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=settings.TWIN_EMBEDDED_WORKERS, thread_name_prefix="twin-run")
+        return _pool
+
+
+def _execute_embedded(run_id: str) -> str:
+    from . import services
+
+    close_old_connections()
+    try:
+        return services.run_execute(run_id, worker_name())
+    except Exception:  # the pool thread keeps serving other runs
+        logger.exception("embedded execution of run %s crashed", run_id)
+        return "crashed"
+    finally:
+        connections.close_all()
+
+
+def start_embedded() -> bool:
+    """Start the embedded reaper thread once per process (no-op in distributed mode or when disabled).
+
+    Its first pass also enqueues runs left queued by a previous server process.
+    """
+    global _reaper
+    if settings.TWIN_MODE != "embedded" or not getattr(settings, "TWIN_EMBEDDED_REAPER", True):
+        return False
+    with _lock:
+        if _reaper is not None and _reaper.is_alive():
+            return False
+        _reaper_stop.clear()
+        _reaper = threading.Thread(target=_reap_forever, name="twin-reaper", daemon=True)
+        _reaper.start()
+    return True
+
+
+def stop_embedded(timeout_s: float = 5.0) -> None:
+    """Stop the reaper thread (tests, shutdown)."""
+    _reaper_stop.set()
+    if _reaper is not None:
+        _reaper.join(timeout_s)
+
+
+def _reap_forever() -> None:
+    from . import services
+
+    first = True
+    period_s = settings.TWIN_HEARTBEAT_S * 5
+    while not _reaper_stop.is_set():
+        close_old_connections()
+        try:
+            if first:
+                services.run_requeue_orphans()
+                first = False
+            services.run_reap_stale()
+        except Exception:  # e.g. database not migrated yet; try again next period
+            logger.warning("embedded reaper pass failed", exc_info=True)
+        finally:
+            connections.close_all()
+        _reaper_stop.wait(period_s)

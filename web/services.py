@@ -1,0 +1,484 @@
+"""Write side of runs: create, claim, execute (step + stream + checkpoint), finish, fail, control, reap.
+
+The same ``run_execute`` serves the Celery task (distributed) and the in-process executor (embedded). Every
+write a worker makes is fenced by ``worker=<its name>, status=running``: a worker whose run was reclaimed after
+a stale heartbeat notices on its next database sync and stops.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import secrets
+import subprocess
+import time
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from .models import Run
+from .selectors import run_public
+from .streaming import frame_store, make_frame, publish
+
+logger = logging.getLogger(__name__)
+
+
+class RunStateError(Exception):
+    """A control action that does not apply to the run's current status."""
+
+
+# ---------------------------------------------------------------------------------------------------- create
+
+
+@lru_cache(maxsize=1)
+def git_sha() -> str:
+    """``git rev-parse HEAD`` of the checkout, or "" when git or the repository is unavailable."""
+    try:
+        out = subprocess.run(  # noqa: S603, S607 - fixed argv, no shell
+            ["git", "rev-parse", "HEAD"], cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""
+
+
+def scenario_validate(scenario_data: dict):
+    """Validate a scenario document with the core; raise Django ``ValidationError`` keyed by field path."""
+    from agents import ScenarioValidationError, validate_scenario
+
+    if not isinstance(scenario_data, dict):
+        raise ValidationError({"scenario": ["a scenario must be a JSON object"]})
+    try:
+        return validate_scenario(scenario_data)
+    except ScenarioValidationError as exc:
+        errors: dict[str, list[str]] = {}
+        for err in exc.errors:
+            errors.setdefault(err.get("loc") or "scenario", []).append(err["msg"])
+        raise ValidationError(errors) from None
+
+
+def run_create(owner, scenario_data: dict, seed: int | None = None, name: str | None = None, scenario=None,
+               speed: float = 0.0) -> Run:
+    """Validate the scenario, snapshot it, record versions, and enqueue the run after the transaction commits.
+
+    ``seed`` None → the scenario's seed. ``speed`` in steps/s (0 = as fast as possible).
+    """
+    from agents import package_versions
+
+    parsed = scenario_validate(scenario_data)
+    if seed is not None and not (isinstance(seed, int) and 0 <= seed <= 2**32 - 1):
+        raise ValidationError({"seed": ["seed must be an integer in 0 … 4294967295"]})
+    speed = _valid_speed(speed)
+    run_seed = int(seed) if seed is not None else int(getattr(parsed, "seed", secrets.randbelow(2**31)))
+    horizon = getattr(parsed, "horizon", None)
+    with transaction.atomic():
+        run = Run.objects.create(
+            owner=owner,
+            scenario=scenario,
+            scenario_name=(name or getattr(parsed, "name", "") or getattr(scenario, "name", "") or "scenario")[:200],
+            scenario_snapshot=parsed.model_dump(mode="json"),
+            seed=run_seed,
+            speed_steps_per_s=speed,
+            total_steps=int(getattr(horizon, "steps", 0) or 0),
+            package_versions=package_versions(),
+            git_sha=git_sha(),
+        )
+        transaction.on_commit(lambda: _enqueue(run.id))
+    return run
+
+
+def _enqueue(run_id) -> None:
+    from .executor import enqueue_run
+
+    enqueue_run(run_id)
+
+
+def _valid_speed(speed) -> float:
+    try:
+        value = float(speed or 0.0)
+    except (TypeError, ValueError):
+        raise ValidationError({"speed_steps_per_s": ["speed must be a number of steps per second"]}) from None
+    if not math.isfinite(value) or value < 0 or value > 1e6:
+        raise ValidationError({"speed_steps_per_s": ["speed must be between 0 (as fast as possible) and 1e6"]})
+    return value
+
+
+# ---------------------------------------------------------------------------------------------------- claim
+
+
+def run_claim(run_id, worker: str) -> bool:
+    """Take the run with ONE conditional UPDATE: queued → running, or running with a stale heartbeat.
+
+    Returns False when another worker holds it (0 rows). Reclaiming a stale run counts as an attempt.
+    """
+    now = timezone.now()
+    stale_before = now - timedelta(seconds=settings.TWIN_STALE_AFTER_S)
+    claimable = Q(status=Run.Status.QUEUED) | Q(status=Run.Status.RUNNING, heartbeat_at__lt=stale_before)
+    rows = Run.objects.filter(claimable, pk=run_id).update(
+        attempts=Case(When(status=Run.Status.RUNNING, then=F("attempts") + 1), default=F("attempts")),
+        status=Run.Status.RUNNING,
+        worker=worker,
+        heartbeat_at=now,
+        started_at=Coalesce(F("started_at"), Value(now)),
+    )
+    return rows == 1
+
+
+# ---------------------------------------------------------------------------------------------------- execute
+
+
+def _finite(values) -> list:
+    """JSON-safe list: NaN/inf → None, numpy scalars → float."""
+    out = []
+    for v in values:
+        f = float(v)
+        out.append(f if math.isfinite(f) else None)
+    return out
+
+
+def _clean(table: dict) -> dict[str, list]:
+    return {name: _finite(values) for name, values in table.items()}
+
+
+class _Execution:
+    """One slice of a run on one worker: steps the model, syncs with the database, publishes frames."""
+
+    def __init__(self, run: Run, model, worker: str, slice_s: float | None):
+        self.run = run
+        self.model = model
+        self.worker = worker
+        self.slice_s = slice_s
+        self.interval_s = settings.TWIN_FRAME_INTERVAL_MS / 1000.0
+        self.frame_from = self.slice_from = model.step_index
+        self.started = time.monotonic()
+        self.last_sync = self.started
+        self.last_heartbeat = self.started
+        self.compute_s = 0.0
+        self.rate_steps, self.rate_t0 = model.step_index, self.started
+        self.steps_per_s = 0.0
+        self._reset_pace()
+
+    def _reset_pace(self) -> None:
+        self.pace_t0, self.pace_step0 = time.monotonic(), self.model.step_index
+
+    def owned(self):
+        return Run.objects.filter(pk=self.run.pk, worker=self.worker, status=Run.Status.RUNNING)
+
+    # -- the loop -----------------------------------------------------------------------------------
+    def loop(self) -> str:
+        model, every = self.model, settings.TWIN_CHECKPOINT_EVERY_STEPS
+        outcome = self.sync(force=True)  # first frame: status running (viewers re-fetch the description)
+        while outcome is None and model.step_index < model.total_steps:
+            t0 = time.perf_counter()
+            model.step()
+            self.compute_s += time.perf_counter() - t0
+            if model.step_index % every == 0 and model.step_index < model.total_steps:
+                self.checkpoint()
+            outcome = self.pace_and_sync()
+        if outcome is None:
+            self.flush()
+        return outcome or "done"
+
+    def pace_and_sync(self) -> str | None:
+        """Sleep to honour ``speed_steps_per_s`` while still syncing every frame interval."""
+        while True:
+            now = time.monotonic()
+            if now - self.last_sync >= self.interval_s:
+                outcome = self.sync()
+                if outcome is not None:
+                    return outcome
+            speed = self.run.speed_steps_per_s
+            if speed <= 0:
+                return None
+            due = self.pace_t0 + (self.model.step_index - self.pace_step0) / speed
+            wait = due - time.monotonic()
+            if wait <= 0:
+                return None
+            time.sleep(min(wait, max(self.interval_s - (time.monotonic() - self.last_sync), 0.01)))
+
+    def sync(self, force: bool = False) -> str | None:
+        """Flush pending steps as one frame, heartbeat, and obey the control field. Returns an outcome to stop."""
+        now = time.monotonic()
+        self.last_sync = now
+        if now - self.rate_t0 >= 1.0 or force:
+            done = self.model.step_index - self.rate_steps
+            if now > self.rate_t0 and done > 0:
+                self.steps_per_s = done / (now - self.rate_t0)
+            self.rate_steps, self.rate_t0 = self.model.step_index, now
+        fields = {"step": self.model.step_index, "steps_per_s": self.steps_per_s}
+        if force or now - self.last_heartbeat >= settings.TWIN_HEARTBEAT_S:
+            self.last_heartbeat = now
+            fields["heartbeat_at"] = timezone.now()
+        if not self.owned().update(**fields):
+            return "lost"
+        row = Run.objects.filter(pk=self.run.pk).values("control", "speed_steps_per_s").first()
+        if row is None:
+            return "lost"
+        if row["speed_steps_per_s"] != self.run.speed_steps_per_s:
+            self.run.speed_steps_per_s = row["speed_steps_per_s"]
+            self._reset_pace()
+        self.flush(force_status=force)
+        if row["control"] == Run.Control.PAUSE:
+            return "pause"
+        if row["control"] == Run.Control.CANCEL:
+            return "cancel"
+        if (self.slice_s and now - self.started >= self.slice_s
+                and self.slice_from < self.model.step_index < self.model.total_steps):
+            return "slice"
+        return None
+
+    def flush(self, force_status: bool = False) -> None:
+        """Publish the steps since the last frame (nothing when no step is pending unless ``force_status``)."""
+        start, stop = self.frame_from, self.model.step_index
+        if stop == start and not force_status:
+            return
+        self.run.step = stop
+        region = _clean(self.model.region_frame(start, stop)) if stop > start else {}
+        agents = _clean(self.model.agent_state(stop - 1)) if stop > 0 else {}
+        publish(self.run.pk, make_frame(self.run.pk, start, stop, region, agents, self.public()))
+        self.frame_from = stop
+
+    def public(self) -> dict:
+        return run_public(self.run, step=self.model.step_index, steps_per_s=self.steps_per_s)
+
+    def checkpoint(self, **extra) -> bool:
+        from agents import checkpoint_dumps
+
+        blob = checkpoint_dumps(self.model)
+        return bool(self.owned().update(
+            checkpoint=blob, checkpoint_step=self.model.step_index, step=self.model.step_index,
+            heartbeat_at=timezone.now(), compute_s=F("compute_s") + self._take_compute(), **extra,
+        ))
+
+    def _take_compute(self) -> float:
+        spent, self.compute_s = self.compute_s, 0.0
+        return spent
+
+
+def _build(run: Run):
+    from agents import RegionModel, checkpoint_loads
+
+    scenario = scenario_validate(run.scenario_snapshot)
+    if run.checkpoint:
+        return checkpoint_loads(scenario, bytes(run.checkpoint))
+    return RegionModel(scenario, seed=run.seed)
+
+
+def run_execute(run_id, worker: str, *, slice_s: float | None = None) -> str:
+    """Claim the run and step it until done, paused, cancelled, lost, or the wall-time slice ends.
+
+    Returns the outcome: ``not-claimed``, ``succeeded``, ``failed``, ``paused``, ``cancelled``, ``requeued``
+    (slice ended: checkpointed and re-enqueued) or ``lost`` (another worker reclaimed it).
+    """
+    slice_s = settings.TWIN_TASK_SLICE_S if slice_s is None else slice_s
+    if not run_claim(run_id, worker):
+        return "not-claimed"
+    run = Run.objects.get(pk=run_id)
+    model = None
+    try:
+        model = _build(run)
+        describe = model.describe()
+        Run.objects.filter(pk=run.pk, worker=worker).update(total_steps=model.total_steps, describe=describe)
+        run.total_steps, run.describe = model.total_steps, describe
+        execution = _Execution(run, model, worker, slice_s)
+        outcome = execution.loop()
+        if outcome == "done":
+            run_finish(run.pk, model, worker=worker, compute_s=execution.compute_s)
+            return "succeeded"
+        if outcome == "pause":
+            return _stop(execution, Run.Status.PAUSED)
+        if outcome == "cancel":
+            return _stop(execution, Run.Status.CANCELLED)
+        if outcome == "slice":
+            if execution.checkpoint(status=Run.Status.QUEUED, worker=""):
+                _enqueue(run.pk)
+                return "requeued"
+            return "lost"
+        return "lost"
+    except Exception as exc:
+        logger.exception("run %s failed on %s", run_id, worker)
+        run_fail(run_id, f"{type(exc).__name__}: {exc}", worker=worker, model=model)
+        return "failed"
+    finally:
+        if model is not None:
+            model.remove_all_agents()
+
+
+def _stop(execution: _Execution, status: str) -> str:
+    """Pause (checkpoint, keep the series so far) or cancel, then tell the viewers."""
+    run, model = execution.run, execution.model
+    extra = {"region_series": _clean(model.region_frame(0, model.step_index)) if model.step_index else None,
+             "agent_state": _clean(model.agent_state(model.step_index - 1)) if model.step_index else None,
+             "control": Run.Control.NONE, "worker": "", "status": status}
+    if status == Run.Status.CANCELLED:
+        extra["finished_at"] = timezone.now()
+    if not execution.checkpoint(**extra):
+        return "lost"
+    run.status = status
+    execution.flush(force_status=True)
+    if status == Run.Status.CANCELLED:
+        frame_store().release(run.pk)
+    return str(status)
+
+
+# ---------------------------------------------------------------------------------------------------- finish / fail
+
+
+def run_finish(run_id, model, *, worker: str | None = None, compute_s: float = 0.0) -> Run:
+    """Write KPIs, the region series and the results files (``RESULTS_DIR/<run_id>/``); mark succeeded."""
+    from agents import write_results
+
+    out_dir = Path(settings.RESULTS_DIR) / str(run_id)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = write_results(model, out_dir)
+    rows = Run.objects.filter(pk=run_id)
+    if worker is not None:
+        rows = rows.filter(worker=worker, status=Run.Status.RUNNING)
+    updated = rows.update(
+        status=Run.Status.SUCCEEDED,
+        step=model.step_index,
+        total_steps=model.total_steps,
+        kpis=_json_safe(model.kpis()),
+        region_series=_clean(model.region_frame(0, model.step_index)),
+        agent_state=_clean(model.agent_state(model.step_index - 1)) if model.step_index else None,
+        series_path=str(paths["series"]),
+        finished_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+        control=Run.Control.NONE,
+        checkpoint=None,
+        compute_s=F("compute_s") + compute_s,
+        worker="",
+    )
+    run = Run.objects.get(pk=run_id)
+    if updated:
+        _publish_status(run, model.step_index)
+        frame_store().release(run_id)
+    return run
+
+
+def run_fail(run_id, message: str, *, worker: str | None = None, model=None) -> Run | None:
+    """Mark the run failed with a message shown to the user; keeps whatever series the model recorded."""
+    fields = {"status": Run.Status.FAILED, "error": message[:4000], "finished_at": timezone.now(),
+              "control": Run.Control.NONE, "worker": ""}
+    if model is not None:
+        try:
+            step = model.step_index
+            if step:
+                fields["region_series"] = _clean(model.region_frame(0, step))
+                fields["step"] = step
+        except Exception:  # the model is broken; the message is what matters
+            logger.warning("could not save the series of failed run %s", run_id, exc_info=True)
+    rows = Run.objects.filter(pk=run_id).exclude(status__in=Run.FINISHED)
+    if worker is not None:
+        rows = rows.filter(worker=worker)
+    if not rows.update(**fields):
+        return None
+    run = Run.objects.get(pk=run_id)
+    _publish_status(run, run.step)
+    frame_store().release(run_id)
+    return run
+
+
+def _publish_status(run: Run, step: int) -> None:
+    publish(run.pk, make_frame(run.pk, step, step, {}, {}, run_public(run, step=step)))
+
+
+def _json_safe(value):
+    """Replace non-finite floats (not valid JSON) with None, recursively."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if hasattr(value, "item"):  # numpy scalar
+        return _json_safe(value.item())
+    return value
+
+
+# ---------------------------------------------------------------------------------------------------- control
+
+
+def run_control(run: Run, action: str, speed: float | None = None) -> Run:
+    """Pause, resume, cancel, or change the playback speed of a run. Raises ``RunStateError`` if not applicable.
+
+    Queued/paused runs change status directly (conditional UPDATEs, so a concurrent claim wins cleanly);
+    running runs get a ``control`` request the worker obeys at its next frame flush.
+    """
+    rows = Run.objects.filter(pk=run.pk)
+    if action == "speed":
+        rows.update(speed_steps_per_s=_valid_speed(speed))
+    elif action == "pause":
+        if rows.filter(status=Run.Status.QUEUED).update(status=Run.Status.PAUSED):
+            run.refresh_from_db()
+            _publish_status(run, run.step)  # no worker holds it: tell the viewers here
+        elif not rows.filter(status=Run.Status.RUNNING).update(control=Run.Control.PAUSE):
+            raise RunStateError(f"cannot pause a {_status(run)} run")
+    elif action == "resume":
+        if rows.filter(status=Run.Status.PAUSED).update(status=Run.Status.QUEUED, control=Run.Control.NONE):
+            transaction.on_commit(lambda: _enqueue(run.pk))
+        elif not rows.filter(status=Run.Status.RUNNING, control=Run.Control.PAUSE).update(control=Run.Control.NONE):
+            raise RunStateError(f"cannot resume a {_status(run)} run")
+    elif action == "cancel":
+        now = timezone.now()
+        if rows.filter(status__in=[Run.Status.QUEUED, Run.Status.PAUSED]).update(
+            status=Run.Status.CANCELLED, finished_at=now, control=Run.Control.NONE
+        ):
+            run.refresh_from_db()
+            _publish_status(run, run.step)
+        elif not rows.filter(status=Run.Status.RUNNING).update(control=Run.Control.CANCEL):
+            raise RunStateError(f"cannot cancel a {_status(run)} run")
+    else:
+        raise ValidationError({"action": [f"unknown action {action!r} (pause, resume, cancel, speed)"]})
+    run.refresh_from_db()
+    return run
+
+
+def _status(run: Run) -> str:
+    return Run.objects.filter(pk=run.pk).values_list("status", flat=True).first() or "missing"
+
+
+# ---------------------------------------------------------------------------------------------------- reaper
+
+
+def run_reap_stale() -> dict[str, list[str]]:
+    """Re-queue running runs whose heartbeat stopped (attempts < TWIN_MAX_ATTEMPTS), else fail them with a reason.
+
+    Returns ``{"requeued": [ids], "failed": [ids]}``. Each decision is a conditional UPDATE, so two reapers
+    (or a worker coming back) cannot both act on the same run.
+    """
+    now = timezone.now()
+    stale_before = now - timedelta(seconds=settings.TWIN_STALE_AFTER_S)
+    stale = Run.objects.filter(status=Run.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True)
+    )
+    requeued, failed = [], []
+    for run_id, attempts, heartbeat_at in stale.values_list("id", "attempts", "heartbeat_at"):
+        same = Run.objects.filter(pk=run_id, status=Run.Status.RUNNING, heartbeat_at=heartbeat_at)
+        if attempts + 1 < settings.TWIN_MAX_ATTEMPTS:
+            if same.update(status=Run.Status.QUEUED, worker="", attempts=F("attempts") + 1):
+                requeued.append(str(run_id))
+                _enqueue(run_id)
+        else:
+            silent_s = settings.TWIN_STALE_AFTER_S if heartbeat_at is None else int((now - heartbeat_at).total_seconds())
+            reason = (f"The worker stopped responding (no heartbeat for {silent_s} s) "
+                      f"and the run was given up after {attempts + 1} attempts.")
+            if same.update(status=Run.Status.FAILED, error=reason, finished_at=now, worker=""):
+                failed.append(str(run_id))
+                run = Run.objects.get(pk=run_id)
+                _publish_status(run, run.step)
+    return {"requeued": requeued, "failed": failed}
+
+
+def run_requeue_orphans() -> list[str]:
+    """Embedded start-up: enqueue runs left queued by a previous process (claims stay exclusive)."""
+    ids = [str(i) for i in Run.objects.filter(status=Run.Status.QUEUED).values_list("id", flat=True)]
+    for run_id in ids:
+        _enqueue(run_id)
+    return ids

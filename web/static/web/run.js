@@ -1,0 +1,392 @@
+// Live run page: a WebSocket snapshot then frames (docs/streaming.md) drive the progress bar and the
+// ECharts charts; controls call the REST API. Texts come translated from the server (json_script).
+(function () {
+  "use strict";
+
+  const config = JSON.parse(document.getElementById("run-config").textContent);
+  const T = config.i18n;
+  const TERMINAL = ["succeeded", "failed", "cancelled"];
+
+  const state = {
+    run: {
+      id: config.run_id, status: config.status, step: config.step, total_steps: config.total_steps,
+      steps_per_s: 0, speed_steps_per_s: config.speed_steps_per_s, error: "", eta_s: null,
+    },
+    describe: null,
+    startMs: 0, // wall clock of the region at step 0, encoded as UTC milliseconds
+    stepMs: 3600e3,
+    region: {}, // quantity -> array of values by step index
+    filled: 0, // steps with data
+    lastSeq: -1,
+    haveSnapshot: false,
+    resyncing: false,
+    kpisLoaded: false,
+    socket: null,
+    backoffMs: 500,
+    dirty: false,
+  };
+
+  // ---------------------------------------------------------------- charts
+  const el = (id) => document.getElementById(id);
+  const charts = {};
+  const SERIES = {
+    power: [
+      { q: "load_mw", name: T.load, color: "#1f4e79" },
+      { q: "renewable_mw", name: T.renewable, color: "#2e8b57" },
+      { q: "import_mw", name: T.import, color: "#b8860b" },
+    ],
+    price: [{ q: "price_cny_per_mwh", name: T.price, color: "#8b3a3a", step: true }],
+    heat: [
+      { q: "heat_recovered_mw", name: T.heat_recovered, color: "#c0504d", area: true },
+      { q: "heat_demand_mw", name: T.heat_demand, color: "#7f7f7f" },
+    ],
+  };
+
+  function baseOption(axisName, series) {
+    return {
+      animation: false,
+      useUTC: true,
+      grid: { left: 56, right: 18, top: 34, bottom: 28 },
+      tooltip: { trigger: "axis", axisPointer: { type: "line" }, valueFormatter: (v) => fmtNum(v) },
+      legend: { top: 0, left: 0, itemWidth: 14, itemHeight: 8, textStyle: { fontSize: 12 } },
+      xAxis: { type: "time", min: state.startMs, max: state.startMs + state.stepMs * Math.max(1, state.run.total_steps) },
+      yAxis: { type: "value", name: axisName, nameTextStyle: { align: "right" }, scale: false, splitLine: { lineStyle: { color: "#eceff3" } } },
+      series: series.map((s) => ({
+        name: s.name, type: "line", showSymbol: false, sampling: "lttb", large: true, step: s.step ? "end" : false,
+        lineStyle: { width: 1.4, color: s.color }, itemStyle: { color: s.color },
+        areaStyle: s.area ? { opacity: 0.15 } : undefined, data: [],
+      })),
+    };
+  }
+
+  function initCharts() {
+    if (typeof echarts === "undefined") return;
+    const defs = { power: ["chart-power", T.power_axis], price: ["chart-price", T.price_axis], heat: ["chart-heat", T.power_axis] };
+    for (const key of Object.keys(defs)) {
+      const node = el(defs[key][0]);
+      if (!node) continue;
+      if (charts[key]) charts[key].dispose();
+      const present = SERIES[key].filter((s) => s.q in state.region);
+      charts[key] = { chart: echarts.init(node, null, { renderer: "canvas" }), series: present };
+      charts[key].chart.setOption(baseOption(defs[key][1], present));
+    }
+  }
+
+  function seriesData(q) {
+    const values = state.region[q] || [];
+    const n = Math.min(state.filled, values.length);
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = [state.startMs + i * state.stepMs, values[i]];
+    return out;
+  }
+
+  function drawCharts() {
+    for (const key of Object.keys(charts)) {
+      const c = charts[key];
+      c.chart.setOption({ series: c.series.map((s) => ({ data: seriesData(s.q) })) });
+    }
+  }
+
+  window.addEventListener("resize", () => Object.values(charts).forEach((c) => c.chart.resize()));
+
+  // ---------------------------------------------------------------- progress and status
+  function fmtNum(v) {
+    if (v === null || v === undefined || Number.isNaN(v)) return "—";
+    const a = Math.abs(v);
+    return v.toLocaleString(undefined, { maximumFractionDigits: a >= 100 ? 0 : a >= 1 ? 2 : 4 });
+  }
+
+  function fmtSeconds(s) {
+    if (s === null || s === undefined || !Number.isFinite(s)) return "—";
+    s = Math.max(0, Math.round(s));
+    if (s < 60) return s + " " + T.seconds;
+    if (s < 3600) return Math.floor(s / 60) + " " + T.minutes + " " + String(s % 60).padStart(2, "0") + " " + T.seconds;
+    return Math.floor(s / 3600) + " " + T.hours + " " + String(Math.floor((s % 3600) / 60)).padStart(2, "0") + " " + T.minutes;
+  }
+
+  function drawProgress() {
+    const r = state.run;
+    const total = r.total_steps || 0;
+    const frac = total ? Math.min(1, r.step / total) : 0;
+    const pct = Math.floor(frac * 100);
+    el("progress-pct").textContent = pct + " %";
+    el("progress-steps").textContent = r.step + " / " + total;
+    const bar = el("progress-bar");
+    bar.setAttribute("aria-valuenow", String(pct));
+    bar.firstElementChild.style.width = pct + "%";
+    bar.classList.toggle("done", r.status === "succeeded");
+    bar.classList.toggle("stopped", r.status === "failed" || r.status === "cancelled");
+    el("progress-rate").textContent = r.status === "running" && r.steps_per_s ? fmtNum(r.steps_per_s) + " " + T.steps_per_s : "—";
+    el("progress-eta").textContent = r.status === "running" ? fmtSeconds(r.eta_s) : TERMINAL.includes(r.status) ? T.done : "—";
+
+    const badge = el("run-status").querySelector(".badge");
+    badge.className = "badge status status-" + r.status;
+    badge.dataset.status = r.status;
+    badge.textContent = T.status[r.status] || r.status;
+
+    const errBox = el("run-error");
+    errBox.hidden = !r.error;
+    el("run-error-text").textContent = r.error || "";
+
+    const active = !TERMINAL.includes(r.status);
+    el("btn-pause").disabled = !(r.status === "running" || r.status === "queued");
+    el("btn-resume").disabled = r.status !== "paused";
+    el("btn-cancel").disabled = !active;
+    el("btn-speed").disabled = !active;
+    el("speed-select").disabled = !active;
+
+    if (r.status === "succeeded") showResults();
+  }
+
+  function scheduleDraw() {
+    if (state.dirty) return;
+    state.dirty = true;
+    window.requestAnimationFrame(() => {
+      state.dirty = false;
+      drawProgress();
+      drawCharts();
+    });
+  }
+
+  function setConn(text, cls) {
+    const c = el("conn-state");
+    c.textContent = text;
+    c.className = "conn " + (cls || "");
+  }
+
+  function syncSpeedSelect() {
+    const sel = el("speed-select");
+    const v = String(state.run.speed_steps_per_s || 0).replace(/\.0$/, "");
+    if (![...sel.options].some((o) => o.value === v)) {
+      const o = document.createElement("option");
+      o.value = v;
+      o.textContent = v + " " + T.steps_per_s;
+      sel.appendChild(o);
+    }
+    sel.value = v;
+  }
+
+  // ---------------------------------------------------------------- stream
+  function mergeRun(run) {
+    if (!run) return;
+    const before = state.run.speed_steps_per_s;
+    Object.assign(state.run, run);
+    if (run.speed_steps_per_s !== undefined && run.speed_steps_per_s !== before) syncSpeedSelect();
+  }
+
+  function applySnapshot(msg) {
+    const d = msg.describe || {};
+    state.describe = d;
+    state.stepMs = (d.dt_h || 1) * 3600e3;
+    state.startMs = d.start ? Date.parse(String(d.start).slice(0, 19) + "Z") : 0;
+    if (Number.isNaN(state.startMs)) state.startMs = 0;
+    mergeRun(msg.run);
+    if (d.total_steps) state.run.total_steps = d.total_steps;
+    const total = state.run.total_steps || 0;
+    state.region = {};
+    let filled = 0;
+    for (const [q, values] of Object.entries(msg.region || {})) {
+      const arr = new Array(Math.max(total, values.length)).fill(null);
+      for (let i = 0; i < values.length; i++) arr[i] = values[i];
+      state.region[q] = arr;
+      filled = Math.max(filled, values.length);
+    }
+    for (const q of d.region_quantities || []) if (!(q in state.region)) state.region[q] = new Array(total).fill(null);
+    state.filled = filled;
+    state.lastSeq = typeof msg.seq === "number" ? msg.seq : -1;
+    state.haveSnapshot = true;
+    state.resyncing = false;
+    initCharts();
+    syncSpeedSelect();
+    scheduleDraw();
+  }
+
+  function applyFrame(msg) {
+    if (!state.haveSnapshot || state.resyncing) return;
+    if (msg.seq <= state.lastSeq) return; // already applied (replay after reconnect)
+    if (msg.seq !== state.lastSeq + 1) {
+      requestSnapshot();
+      return;
+    }
+    const from = msg.step_from || 0;
+    for (const [q, values] of Object.entries(msg.region || {})) {
+      let arr = state.region[q];
+      if (!arr) {
+        arr = state.region[q] = new Array(state.run.total_steps || 0).fill(null);
+      }
+      for (let i = 0; i < values.length; i++) arr[from + i] = values[i];
+    }
+    if (typeof msg.step_to === "number") state.filled = Math.max(state.filled, msg.step_to);
+    state.lastSeq = msg.seq;
+    mergeRun(msg.run);
+    scheduleDraw();
+  }
+
+  function requestSnapshot() {
+    state.resyncing = true;
+    setConn(T.resyncing, "warn");
+    const s = state.socket;
+    if (s && s.readyState === WebSocket.OPEN) {
+      s.send(JSON.stringify({ type: "snapshot" }));
+    } else {
+      fetch(config.api.snapshot, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then((r) => (r.ok ? r.json() : Promise.reject(new Error(r.status))))
+        .then((snap) => applySnapshot(snap))
+        .catch(() => setConn(T.reconnecting, "warn"));
+    }
+  }
+
+  function connect() {
+    const proto = window.location.protocol === "https:" ? "wss://" : "ws://";
+    const query = state.haveSnapshot && state.lastSeq >= 0 ? "?last_seq=" + state.lastSeq : "";
+    const socket = new WebSocket(proto + window.location.host + config.ws_path + query);
+    state.socket = socket;
+    setConn(T.connecting, "");
+    socket.addEventListener("open", () => {
+      state.backoffMs = 500;
+      setConn(T.live, "ok");
+    });
+    socket.addEventListener("message", (ev) => {
+      let msg;
+      try {
+        msg = JSON.parse(ev.data);
+      } catch (err) {
+        return;
+      }
+      if (msg.type === "snapshot") applySnapshot(msg);
+      else if (msg.type === "frame") applyFrame(msg);
+      else if (msg.type === "run" || msg.type === "status") {
+        mergeRun(msg.run || msg);
+        scheduleDraw();
+      }
+    });
+    socket.addEventListener("close", () => {
+      state.socket = null;
+      if (TERMINAL.includes(state.run.status) && state.haveSnapshot) {
+        setConn(T.closed, "");
+        return;
+      }
+      setConn(T.reconnecting, "warn");
+      window.setTimeout(connect, state.backoffMs);
+      state.backoffMs = Math.min(10000, state.backoffMs * 2);
+    });
+  }
+
+  // ---------------------------------------------------------------- controls
+  function csrfToken() {
+    const input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function post(url, body) {
+    el("control-error").hidden = true;
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify(body),
+    }).then((r) =>
+      r.json().catch(() => ({})).then((data) => {
+        if (!r.ok) {
+          const detail = data.detail || (data.errors || []).map((e) => (e.loc ? e.loc + ": " : "") + e.msg).join("; ");
+          throw new Error(detail || T.request_failed + " (" + r.status + ")");
+        }
+        return data;
+      })
+    );
+  }
+
+  function showControlError(err) {
+    const box = el("control-error");
+    box.textContent = err.message || T.request_failed;
+    box.hidden = false;
+  }
+
+  function control(action, extra) {
+    return post(config.api.control, Object.assign({ action: action }, extra || {}))
+      .then((run) => {
+        if (run && run.status) mergeRun(run);
+        scheduleDraw();
+      })
+      .catch(showControlError);
+  }
+
+  el("btn-pause").addEventListener("click", () => control("pause"));
+  el("btn-resume").addEventListener("click", () => control("resume"));
+  el("btn-cancel").addEventListener("click", () => control("cancel"));
+  el("btn-speed").addEventListener("click", () =>
+    control("speed", { speed_steps_per_s: parseFloat(el("speed-select").value) || 0 })
+  );
+  el("btn-rerun").addEventListener("click", () => {
+    const seed = parseInt(el("rerun-seed").value, 10);
+    post(config.api.rerun, { seed: Number.isFinite(seed) ? seed : 0 })
+      .then((run) => {
+        window.location.href = config.run_url_template.replace("00000000-0000-0000-0000-000000000000", run.id);
+      })
+      .catch(showControlError);
+  });
+
+  // ---------------------------------------------------------------- results
+  const UNIT_SUFFIXES = [
+    ["_cny_per_mwh", "CNY/MWh"], ["_kgco2_per_kwh", "kgCO₂/kWh"], ["_l_per_kwh", "L/kWh"], ["_mwh", "MWh"],
+    ["_mw", "MW"], ["_kw", "kW"], ["_m3", "m³"], ["_tco2", "tCO₂"], ["_t", "t"], ["_cny", "CNY"], ["_degc", "°C"],
+    ["_share", "%"], ["_h", "h"],
+  ];
+
+  function kpiRow(key, value) {
+    const labels = T.kpi_labels || {};
+    let unit = "";
+    for (const [suffix, u] of UNIT_SUFFIXES) {
+      if (key.endsWith(suffix)) {
+        unit = u;
+        break;
+      }
+    }
+    const shown = unit === "%" && typeof value === "number" ? value * 100 : value;
+    const tr = document.createElement("tr");
+    const th = document.createElement("th");
+    th.textContent = labels[key] || key;
+    th.title = key;
+    const td = document.createElement("td");
+    td.className = "num";
+    td.textContent = typeof shown === "number" ? fmtNum(shown) : String(shown);
+    const tu = document.createElement("td");
+    tu.className = "unit";
+    tu.textContent = unit;
+    tr.append(th, td, tu);
+    return tr;
+  }
+
+  function showResults() {
+    el("results").hidden = false;
+    if (state.kpisLoaded) return;
+    state.kpisLoaded = true;
+    fetch(config.api.kpis, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : Promise.reject(new Error(T.request_failed + " (" + r.status + ")"))))
+      .then((kpis) => {
+        const region = kpis.region || kpis;
+        const table = document.createElement("table");
+        table.className = "table kpis";
+        const head = table.createTHead().insertRow();
+        for (const h of [T.kpi, T.value, ""]) {
+          const th = document.createElement("th");
+          th.textContent = h;
+          head.appendChild(th);
+        }
+        const body = table.createTBody();
+        for (const [k, v] of Object.entries(region)) {
+          if (typeof v === "number" || typeof v === "string") body.appendChild(kpiRow(k, v));
+        }
+        const box = el("kpi-table");
+        box.replaceChildren(table);
+      })
+      .catch((err) => {
+        el("kpi-table").textContent = err.message;
+      });
+  }
+
+  // ---------------------------------------------------------------- start
+  drawProgress();
+  syncSpeedSelect();
+  connect();
+})();

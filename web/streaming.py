@@ -1,0 +1,285 @@
+"""Live frames of a run: sequence numbers, a bounded replay buffer, the region series so far, and the publish.
+
+One publish per frame to the channel group ``run.<uuid>``, however many viewers. Each run's frame store keeps
+the last committed ``seq`` (so it survives worker restarts), the last ``TWIN_FRAME_BUFFER`` frames for replay,
+and the region values of every emitted step (for snapshots; a resumed worker re-emitting steps after its
+checkpoint overwrites the same step indices with identical values). Embedded mode keeps this in process memory,
+distributed mode in Redis (a stream trimmed with ``XADD MAXLEN ~``, a hash of region chunks, a seq key).
+Formats: docs/streaming.md.
+"""
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.exceptions import ChannelFull
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+FRAME_EVENT_TYPE = "run.frame"
+_REDIS_TTL_S = 7 * 24 * 3600
+
+
+def group_name(run_id) -> str:
+    """Channel-layer group of one run's viewers."""
+    return f"run.{run_id}"
+
+
+@dataclass(frozen=True)
+class StoreState:
+    """What a snapshot needs from the store, read atomically: last seq, region chunks, the last frame."""
+
+    seq: int
+    chunks: list[tuple[int, int, dict[str, list]]]
+    last_frame: dict | None
+
+    @property
+    def region(self) -> dict[str, list]:
+        return merge_chunks(self.chunks)
+
+
+def merge_chunks(chunks: list[tuple[int, int, dict[str, list]]]) -> dict[str, list]:
+    """Region series for steps 0..max(step_to)-1 from (step_from, step_to, region) chunks; later chunks win."""
+    if not chunks:
+        return {}
+    length = max(stop for _, stop, _ in chunks)
+    out: dict[str, list] = {}
+    for start, stop, region in sorted(chunks, key=lambda c: c[0]):
+        for name, values in region.items():
+            series = out.setdefault(name, [None] * length)
+            series[start:stop] = values[: stop - start]
+    return out
+
+
+@dataclass
+class _MemoryRun:
+    last_seq: int = 0
+    frames: deque = field(default_factory=deque)
+    chunks: dict[int, tuple[int, dict]] = field(default_factory=dict)
+
+
+class MemoryFrameStore:
+    """Per-process frame store (embedded mode)."""
+
+    def __init__(self, buffer_size: int):
+        self.buffer_size = buffer_size
+        self._runs: dict[str, _MemoryRun] = {}
+        self._lock = threading.Lock()
+
+    def _run(self, run_id) -> _MemoryRun:
+        key = str(run_id)
+        if key not in self._runs:
+            self._runs[key] = _MemoryRun(frames=deque(maxlen=self.buffer_size))
+        return self._runs[key]
+
+    def append(self, run_id, frame: dict) -> dict:
+        """Give the frame the next seq, buffer it and its region chunk; returns the stored frame."""
+        with self._lock:
+            state = self._run(run_id)
+            frame = {**frame, "seq": state.last_seq + 1}
+            if frame["step_to"] > frame["step_from"]:
+                state.chunks[frame["step_from"]] = (frame["step_to"], frame["region"])
+            state.frames.append(frame)
+            state.last_seq = frame["seq"]
+            return frame
+
+    def last_seq(self, run_id) -> int:
+        with self._lock:
+            return self._run(run_id).last_seq
+
+    def frames_after(self, run_id, last_seq: int) -> list[dict] | None:
+        """Frames with seq > last_seq, or None when the buffer no longer holds all of them."""
+        with self._lock:
+            state = self._run(run_id)
+            if last_seq >= state.last_seq:
+                return []
+            frames = [f for f in state.frames if f["seq"] > last_seq]
+            if not frames or frames[0]["seq"] != last_seq + 1:
+                return None
+            return frames
+
+    def state(self, run_id) -> StoreState:
+        with self._lock:
+            run = self._run(run_id)
+            chunks = [(start, stop, region) for start, (stop, region) in run.chunks.items()]
+            return StoreState(run.last_seq, chunks, run.frames[-1] if run.frames else None)
+
+    def release(self, run_id) -> None:
+        """Drop the region chunks of a finished run (its series now lives in the database); keep seq and frames."""
+        with self._lock:
+            self._run(run_id).chunks.clear()
+
+
+class RedisFrameStore:
+    """Frame store in Redis (distributed mode), shared by workers and web processes."""
+
+    def __init__(self, url: str, buffer_size: int):
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+        self.buffer_size = buffer_size
+
+    @staticmethod
+    def _keys(run_id) -> tuple[str, str, str]:
+        base = f"twin:run:{run_id}"
+        return f"{base}:seq", f"{base}:frames", f"{base}:region"
+
+    def append(self, run_id, frame: dict) -> dict:
+        import redis
+
+        seq_key, frames_key, region_key = self._keys(run_id)
+        while True:
+            with self.client.pipeline(transaction=True) as pipe:
+                try:
+                    pipe.watch(seq_key)
+                    seq = int(pipe.get(seq_key) or 0) + 1
+                    stored = {**frame, "seq": seq}
+                    pipe.multi()
+                    pipe.xadd(
+                        frames_key, {"frame": json.dumps(stored)}, id=f"{seq}-0", maxlen=self.buffer_size,
+                        approximate=True,
+                    )
+                    if stored["step_to"] > stored["step_from"]:
+                        chunk = json.dumps({"step_to": stored["step_to"], "region": stored["region"]})
+                        pipe.hset(region_key, str(stored["step_from"]), chunk)
+                    pipe.set(seq_key, seq)
+                    for key in (frames_key, region_key):  # the seq key never expires: seq stays monotonic
+                        pipe.expire(key, _REDIS_TTL_S)
+                    pipe.execute()
+                    return stored
+                except redis.WatchError:
+                    continue
+
+    def last_seq(self, run_id) -> int:
+        return int(self.client.get(self._keys(run_id)[0]) or 0)
+
+    def frames_after(self, run_id, last_seq: int) -> list[dict] | None:
+        seq_key, frames_key, _ = self._keys(run_id)
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.get(seq_key)
+            pipe.xrange(frames_key, min=f"{last_seq + 1}-0", max="+")
+            current, entries = pipe.execute()
+        current = int(current or 0)
+        if last_seq >= current:
+            return []
+        frames = [json.loads(fields[b"frame"]) for _, fields in entries]
+        if not frames or frames[0]["seq"] != last_seq + 1:
+            return None
+        return frames
+
+    def state(self, run_id) -> StoreState:
+        seq_key, frames_key, region_key = self._keys(run_id)
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.get(seq_key)
+            pipe.hgetall(region_key)
+            pipe.xrevrange(frames_key, max="+", min="-", count=1)
+            seq, raw_chunks, last = pipe.execute()
+        chunks = []
+        for start, raw in raw_chunks.items():
+            chunk = json.loads(raw)
+            chunks.append((int(start), chunk["step_to"], chunk["region"]))
+        last_frame = json.loads(last[0][1][b"frame"]) if last else None
+        return StoreState(int(seq or 0), chunks, last_frame)
+
+    def release(self, run_id) -> None:
+        self.client.delete(self._keys(run_id)[2])
+
+
+@lru_cache(maxsize=4)
+def _store_for(mode: str, url: str, buffer_size: int):
+    if mode == "distributed":
+        return RedisFrameStore(url, buffer_size)
+    return MemoryFrameStore(buffer_size)
+
+
+def frame_store() -> MemoryFrameStore | RedisFrameStore:
+    """The process's frame store for the configured mode."""
+    return _store_for(settings.TWIN_MODE, settings.REDIS_URL, settings.TWIN_FRAME_BUFFER)
+
+
+def publish(run_id, frame: dict) -> dict:
+    """Store the frame (assigning its seq) and send it once to the run's group. Returns the stored frame.
+
+    A failed group send is not fatal: the frame is in the replay buffer and viewers re-sync from it.
+    """
+    # sent_at: publish time [s since the epoch], lets viewers (and benchmarks/stream.py) measure frame latency.
+    stored = frame_store().append(run_id, {**frame, "sent_at": round(time.time(), 4)})
+    layer = get_channel_layer()
+    if layer is not None:
+        try:
+            async_to_sync(layer.group_send)(group_name(run_id), {"type": FRAME_EVENT_TYPE, "frame": stored})
+        except Exception:  # viewers recover through the replay buffer / snapshot
+            logger.warning("group_send failed for run %s", run_id, exc_info=True)
+    return stored
+
+
+def make_frame(run_id, step_from: int, step_to: int, region: dict, agents: dict, run: dict) -> dict:
+    """A frame before the store gives it its seq (see docs/streaming.md)."""
+    return {
+        "type": "frame",
+        "run_id": str(run_id),
+        "step_from": step_from,
+        "step_to": step_to,
+        "region": region,
+        "agents": agents,
+        "run": run,
+    }
+
+
+class ThreadSafeInMemoryChannelLayer(InMemoryChannelLayer):
+    """In-memory channel layer that may be sent to from worker threads (embedded mode).
+
+    ``InMemoryChannelLayer`` keeps one ``asyncio.Queue`` per channel, bound to the consumer's event loop; a
+    ``put_nowait`` from a worker thread's own loop would not wake that loop. Sends from a foreign loop are
+    handed to the owning loop with ``call_soon_threadsafe``.
+    """
+
+    async def send(self, channel, message):
+        queue = self.channels.get(channel)
+        owner = getattr(queue, "_loop", None) if queue is not None else None
+        try:
+            current = asyncio.get_running_loop()
+        except RuntimeError:  # pragma: no cover - always called from a coroutine
+            current = None
+        if owner is not None and owner is not current and owner.is_running():
+            done = asyncio.get_running_loop().create_future()
+
+            def _deliver():
+                try:
+                    self._put(channel, message)
+                except Exception as exc:  # relayed to the sender
+                    current.call_soon_threadsafe(_settle, exc)
+                else:
+                    current.call_soon_threadsafe(_settle, None)
+
+            def _settle(exc):
+                if not done.done():
+                    done.set_exception(exc) if exc else done.set_result(None)
+
+            owner.call_soon_threadsafe(_deliver)
+            await done
+            return
+        await super().send(channel, message)
+
+    def _put(self, channel, message):
+        queue = self.channels.setdefault(channel, asyncio.Queue(maxsize=self.get_capacity(channel)))
+        try:
+            queue.put_nowait((time.time() + self.expiry, copy.deepcopy(message)))
+        except asyncio.QueueFull:
+            raise ChannelFull(channel) from None
+
+
+def dumps(message: dict[str, Any]) -> str:
+    """Compact JSON for the wire (no NaN: values are sanitised before they reach a frame)."""
+    return json.dumps(message, separators=(",", ":"), allow_nan=False)

@@ -1,0 +1,250 @@
+"""Pages: login, scenarios (pick, edit), runs (list, live run page). Thin: services and selectors do the work."""
+import json
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from agents import ScenarioValidationError
+from web import scenario_services, selectors
+from web.forms import RunStartForm, ScenarioForm
+from web.models import Run, Scenario
+
+LOGIN_RATE = "10/m"
+
+
+def scenario_summary(data: dict) -> dict:
+    """Region name, agent count, horizon and default seed of a scenario document (for the list)."""
+    region = data.get("region") or {}
+    horizon = data.get("horizon") or {}
+    steps = horizon.get("steps") or 0
+    dt_h = horizon.get("dt_h") or 1.0
+    return {
+        "region": region.get("name", ""),
+        "agents": len(data.get("actors") or []),
+        "steps": steps,
+        "dt_h": dt_h,
+        "horizon_h": steps * dt_h,
+        "start": horizon.get("start", ""),
+        "seed": data.get("seed", 1),
+    }
+
+
+def run_page_strings() -> dict:
+    """Texts the run page's script shows, translated on the server (rendered with json_script)."""
+    return {
+        "status": {
+            "queued": _("queued"), "running": _("running"), "paused": _("paused"),
+            "succeeded": _("succeeded"), "failed": _("failed"), "cancelled": _("cancelled"),
+        },
+        "load": _("Region load"),
+        "renewable": _("Renewable generation"),
+        "import": _("Import"),
+        "heat_demand": _("Heat demand"),
+        "price": _("Electricity price"),
+        "heat_recovered": _("Recovered heat"),
+        "carbon": _("Carbon intensity"),
+        "power_axis": _("MW"),
+        "price_axis": _("CNY/MWh"),
+        "steps_per_s": _("steps/s"),
+        "eta": _("ETA"),
+        "done": _("done"),
+        "connecting": _("Connecting…"),
+        "live": _("Live"),
+        "reconnecting": _("Connection lost, reconnecting…"),
+        "resyncing": _("Missed an update, reloading the run…"),
+        "closed": _("Stream closed"),
+        "request_failed": _("The request failed"),
+        "kpi": _("Indicator"),
+        "value": _("Value"),
+        "no_data": _("No data yet"),
+        "seconds": _("s"),
+        "minutes": _("min"),
+        "hours": _("h"),
+        "as_fast": _("As fast as possible"),
+        "kpi_labels": {
+            "pue": _("Power usage effectiveness (PUE)"),
+            "dc_it_energy_mwh": _("Data-center IT energy"),
+            "dc_facility_energy_mwh": _("Data-center facility energy"),
+            "dc_water_m3": _("Data-center water use"),
+            "dc_heat_recovered_mwh": _("Recovered data-center heat"),
+            "heat_demand_mwh": _("District-heat demand"),
+            "heat_from_dc_share": _("Share of heat from data centers"),
+            "electricity_demand_mwh": _("Electricity demand"),
+            "peak_load_mw": _("Peak load"),
+            "renewable_share": _("Renewable share"),
+            "curtailment_mwh": _("Curtailed renewable energy"),
+            "co2_t": _("CO₂ emissions"),
+            "mean_price_cny_per_mwh": _("Mean electricity price"),
+            "system_cost_cny": _("System cost"),
+        },
+    }
+
+
+@method_decorator(ratelimit(key="ip", rate=LOGIN_RATE, method="POST", block=False), name="post")
+class LoginView(auth_views.LoginView):
+    """Django's login with our template; more than 10 POSTs a minute from one address get HTTP 429."""
+
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if getattr(request, "limited", False):
+            form = self.get_form()
+            form.errors.clear()
+            context = self.get_context_data(form=form, rate_limited=True)
+            return self.render_to_response(context, status=429)
+        return super().post(request, *args, **kwargs)
+
+
+@login_required
+def scenario_list(request: HttpRequest) -> HttpResponse:
+    """Pick a scenario: demo scenarios first, each with a start-run form."""
+    scenarios = sorted(selectors.scenario_list_for_user(request.user), key=lambda s: (not s.is_demo, s.name, s.id))
+    rows = [
+        {
+            "scenario": s,
+            "summary": scenario_summary(s.data),
+            "form": RunStartForm(initial={"scenario_id": s.id, "seed": scenario_summary(s.data)["seed"]},
+                                 auto_id=f"id_s{s.id}_%s"),
+        }
+        for s in scenarios
+    ]
+    return render(request, "web/scenario_list.html", {"rows": rows, "nav": "scenarios"})
+
+
+def _scenario_for_user(user, scenario_id: int) -> Scenario:
+    """A scenario the user may read: their own or a demo one (404 otherwise)."""
+    for scenario in selectors.scenario_list_for_user(user):
+        if scenario.id == scenario_id:
+            return scenario
+    raise Http404("no such scenario")
+
+
+@login_required
+@require_POST
+def run_start(request: HttpRequest) -> HttpResponse:
+    """Start a run from the scenario list (plain form POST with CSRF) and open its page."""
+    form = RunStartForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"{field}: {' '.join(errors)}")
+        return redirect("scenario-list")
+    from web import services  # the run pipeline (imported here: it pulls in the executor)
+
+    scenario = _scenario_for_user(request.user, form.cleaned_data["scenario_id"])
+    try:
+        run = services.run_create(
+            request.user,
+            scenario.data,
+            form.cleaned_data["seed"],
+            scenario.name,
+            scenario=scenario,
+            speed=form.cleaned_data["speed_steps_per_s"],
+        )
+    except ScenarioValidationError as exc:
+        messages.error(request, _("The scenario is not valid: %(errors)s") % {"errors": exc})
+        return redirect("scenario-edit", scenario_id=scenario.id)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("scenario-list")
+    return redirect("run-detail", run_id=run.id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scenario_edit(request: HttpRequest, scenario_id: int | None = None) -> HttpResponse:
+    """Edit a scenario's JSON document; Validate checks it, Save stores it. Demo scenarios save as a copy."""
+    scenario = _scenario_for_user(request.user, scenario_id) if scenario_id is not None else None
+    owned = scenario is not None and scenario.owner_id == request.user.id
+    field_errors: list[dict] = []
+    valid = False
+    if request.method == "POST":
+        form = ScenarioForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data["document"]
+            try:
+                scenario_services.scenario_validate(data)
+            except ScenarioValidationError as exc:
+                field_errors = list(exc.errors)
+            else:
+                valid = True
+                if request.POST.get("action") == "save":
+                    saved = _scenario_save(request, scenario if owned else None, form.cleaned_data, data)
+                    if saved is not None:
+                        messages.success(request, _("Scenario “%(name)s” saved.") % {"name": saved.name})
+                        return redirect("scenario-edit", scenario_id=saved.id)
+    else:
+        initial = {"name": "", "description": "", "document": "{}"}
+        if scenario is not None:
+            name = scenario.name if owned else _("%(name)s (copy)") % {"name": scenario.name}
+            initial = {
+                "name": name,
+                "description": scenario.description,
+                "document": json.dumps(scenario.data, indent=2, ensure_ascii=False),
+            }
+        form = ScenarioForm(initial=initial)
+    context = {
+        "form": form,
+        "scenario": scenario,
+        "owned": owned,
+        "field_errors": field_errors,
+        "valid": valid,
+        "nav": "scenarios",
+    }
+    return render(request, "web/scenario_edit.html", context)
+
+
+def _scenario_save(request: HttpRequest, scenario: Scenario | None, cleaned: dict, data: dict) -> Scenario | None:
+    """Create or update the user's scenario; a name clash becomes a form message, not a 500."""
+    name = cleaned["name"].strip()
+    description = cleaned.get("description", "")
+    clash = Scenario.objects.filter(owner=request.user, name=name)
+    if scenario is not None:
+        clash = clash.exclude(pk=scenario.pk)
+    if clash.exists():
+        messages.error(request, _("You already have a scenario named “%(name)s”.") % {"name": name})
+        return None
+    if scenario is None:
+        return scenario_services.scenario_create(request.user, name=name, data=data, description=description)
+    return scenario_services.scenario_update(scenario, name=name, description=description, data=data)
+
+
+@login_required
+def run_list(request: HttpRequest) -> HttpResponse:
+    """Every run of the user, newest first."""
+    runs = list(selectors.runs_for_user(request.user))
+    has_active = any(run.status in Run.ACTIVE for run in runs)
+    return render(request, "web/run_list.html", {"runs": runs, "has_active": has_active, "nav": "runs"})
+
+
+@login_required
+def run_detail(request: HttpRequest, run_id) -> HttpResponse:
+    """The live run page: progress, charts fed by the run's WebSocket, controls, KPIs and downloads."""
+    run = selectors.run_get_for_user(request.user, run_id)
+    names = {"control": "control", "rerun": "rerun", "snapshot": "snapshot", "kpis": "kpis",
+             "csv": "series-csv", "parquet": "series-parquet"}
+    api = {key: reverse(f"api-run-{name}", kwargs={"run_id": run.id}) for key, name in names.items()}
+    config = {
+        "run_id": str(run.id),
+        "ws_path": f"/ws/runs/{run.id}/",
+        "api": api,
+        "run_url_template": reverse("run-detail", kwargs={"run_id": "00000000-0000-0000-0000-000000000000"}),
+        "status": run.status,
+        "step": run.step,
+        "total_steps": run.total_steps,
+        "speed_steps_per_s": run.speed_steps_per_s,
+        "i18n": run_page_strings(),
+    }
+    context = {"run": run, "config": config, "api": api, "nav": "runs", "speed_choices": RunStartForm.base_fields[
+        "speed_steps_per_s"].choices}
+    return render(request, "web/run_detail.html", context)
+
