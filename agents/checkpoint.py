@@ -1,7 +1,7 @@
 """Checkpoints: the dynamic state of a RegionModel in an ``.npz`` (allow_pickle=False) with a JSON header.
 
-Stored: step index, model RNG bit-generator state, battery state of charge, the expected price the heat
-utilities plan with, and the dynamic recorder arrays up to the step. Everything else is rebuilt from the
+Stored: step index, model RNG bit-generator state, battery state of charge, the market's accepted offers
+and the dynamic recorder arrays up to the step. Everything else is rebuilt from the
 scenario (precompute is deterministic), so ``checkpoint_loads(scenario, checkpoint_dumps(model))`` continues
 bit-identically to an uninterrupted run.
 """
@@ -24,17 +24,18 @@ def scenario_digest(scenario) -> str:
 
 def checkpoint_dumps(model) -> bytes:
     """Serialise the dynamic state of ``model`` (see module docstring) to npz bytes."""
+    model.settle()
     header = {
         "format": FORMAT,
         "scenario_sha256": scenario_digest(model.scenario),
         "seed": model.seed,
         "step_index": model.step_index,
         "mesa_steps": model.steps,
-        "expected_price_cny_per_mwh": model._expected_price,
         "rng_state": model.rng.bit_generator.state,
     }
     arrays = {f"rec:{k}": np.ascontiguousarray(v) for k, v in model.recorder.dynamic_arrays(model.step_index).items()}
     arrays["state:soc_mwh"] = np.asarray(model.storage.soc_mwh, dtype=float)
+    arrays["state:accepted_mw"] = np.ascontiguousarray(model.accepted_mw[: model.step_index])
     arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
@@ -54,9 +55,11 @@ def checkpoint_loads(scenario, blob: bytes):
         model = RegionModel(scenario, seed=header["seed"])
         model.recorder.restore_dynamic({k[4:]: data[k] for k in data.files if k.startswith("rec:")})
         model.storage.soc_mwh = np.array(data["state:soc_mwh"], dtype=float)
+        accepted = data["state:accepted_mw"]
+        model.accepted_mw[: accepted.shape[0]] = accepted
     model.step_index = int(header["step_index"])
     model.steps = int(header["mesa_steps"])
-    model._expected_price = float(header["expected_price_cny_per_mwh"])
+    model._settled = model.step_index
     model.rng.bit_generator.state = header["rng_state"]
     model.running = model.step_index < model.total_steps
     return model

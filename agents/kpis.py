@@ -16,16 +16,15 @@ def _ratio(num: float, den: float) -> float | None:
     return float(num / den) if den > 0 else None
 
 
-def _region(model, stop: int) -> dict:
+def _region(model, stop: int, dc_sums: dict) -> dict:
     r = {k: v[:stop] for k, v in model.r.items()}
     dt = model.dt_h
-    dcs = model.dcs
-    it_mwh = float(dcs.it_mw[:stop].sum() * dt)
-    fac_mwh = float(dcs.facility_mw[:stop].sum() * dt)
-    water_m3 = float((dcs.series["wue_l_per_kwh"][0][:stop] * dcs.it_mw[:stop]).sum() * dt)  # L/kWh·MWh = m³
+    it_mwh = float(r["dc_it_mw"].sum() * dt)
+    fac_mwh = float(r["dc_facility_mw"].sum() * dt)
+    water_m3 = float(dc_sums["water"].sum())
     heat_supplied = float((r["heat_produced_mw"] + r["heat_from_dc_mw"]).sum() * dt)
     demand = float(r["load_mw"].sum() * dt)
-    behind_meter_pv = float(dcs.pv_mw[:stop].sum() * dt)
+    behind_meter_pv = float(dc_sums["pv"].sum())
     return {
         "steps": int(stop),
         "pue": _ratio(fac_mwh, it_mwh),
@@ -62,55 +61,73 @@ def _grid_shares(model, stop: int):
     return np.clip(ren, 0.0, 1.0), r["carbon_intensity_kgco2_per_kwh"][:stop], r["price_cny_per_mwh"][:stop]
 
 
-def _data_centers(model, stop: int) -> dict:
+KPI_CHUNK_STEPS = 512  # per-DC sums run over time chunks so temporaries stay small for national fleets
+
+
+def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
+    """Per-DC energy, water, CO2 and money over steps [0, stop), accumulated chunk by chunk."""
     dcs, dt = model.dcs, model.dt_h
     ren_share, intensity, price = _grid_shares(model, stop)
-    it = dcs.it_mw[:stop]
-    fac = dcs.facility_mw[:stop]
-    grid = dcs.grid_mw[:stop]
-    grid_in = np.maximum(grid, 0.0)
-    wue = dcs.series["wue_l_per_kwh"][0][:stop]
-    reused = np.zeros_like(it)
-    reused[:, dcs.hr_members] = dcs.heat_recovered_mw[:stop]
-    pv_used = np.zeros_like(it)
-    pv_used[:, dcs.pv_members] = dcs.pv_mw[:stop]
-    backup = np.zeros_like(it)
-    backup[:, dcs.backup_members] = dcs.backup_mw[:stop]
-    backup_cost = np.zeros(dcs.n)
-    backup_cost[dcs.backup_members] = (dcs.backup_mw[:stop] * dcs.backup_fuel_cny_per_mwh).sum(axis=0) * dt
-    backup_co2 = np.zeros(dcs.n)
-    backup_co2[dcs.backup_members] = (dcs.backup_mw[:stop] * dcs.backup_co2_t_per_mwh).sum(axis=0) * dt
-    it_mwh = it.sum(axis=0) * dt
-    fac_mwh = fac.sum(axis=0) * dt
-    reused_mwh = reused.sum(axis=0) * dt
-    renewable_mwh = np.minimum(pv_used, fac).sum(axis=0) * dt + (grid_in * ren_share[:, None]).sum(axis=0) * dt
-    co2_t = (grid_in * intensity[:, None]).sum(axis=0) * dt + backup_co2
-    water_m3 = (wue * it).sum(axis=0) * dt
-    cost = (grid * price[:, None]).sum(axis=0) * dt + backup_cost
+    n = dcs.n
+    acc = {k: np.zeros(n) for k in ("it", "fac", "grid", "reused", "renewable", "co2", "water", "cost", "pv")}
+    for a in range(0, stop, KPI_CHUNK_STEPS):
+        b = min(stop, a + KPI_CHUNK_STEPS)
+        it = dcs.it_mw[a:b]
+        fac = dcs.facility_mw[a:b]
+        grid = dcs.grid_power_mw(a, b)
+        grid_in = np.maximum(grid, 0.0)
+        acc["it"] += it.sum(axis=0)
+        acc["fac"] += fac.sum(axis=0)
+        acc["grid"] += grid.sum(axis=0)
+        acc["cost"] += price[a:b] @ grid
+        acc["co2"] += intensity[a:b] @ grid_in
+        acc["renewable"] += ren_share[a:b] @ grid_in
+        for tech in sorted(set(dcs.techs.tolist())):
+            cols = np.flatnonzero(dcs.techs == tech)
+            acc["water"][cols] += dcs.wue_l_per_kwh(a, b)[:, cols[0]] @ it[:, cols]
+        if dcs.hr_members.size:
+            acc["reused"][dcs.hr_members] += dcs.heat_recovered_mw[a:b].sum(axis=0)
+        if dcs.pv_members.size:
+            pv_used = dcs.grid_sources_pv(a, b)
+            acc["pv"][dcs.pv_members] += np.minimum(pv_used, fac[:, dcs.pv_members]).sum(axis=0)
+    out = {k: v * dt for k, v in acc.items()}  # MW·steps → MWh (t/MWh·MWh → t; L/kWh·MWh → m³)
+    out["renewable"] += out["pv"]
+    if dcs.backup_members.size:
+        backup = dcs.backup_mw[:stop]
+        out["cost"][dcs.backup_members] += (backup * dcs.backup_fuel_cny_per_mwh).sum(axis=0) * dt
+        out["co2"][dcs.backup_members] += (backup * dcs.backup_co2_t_per_mwh).sum(axis=0) * dt
+    return out
+
+
+def _data_centers(model, stop: int) -> dict:
+    dcs = model.dcs
+    s = _data_center_sums(model, stop)
     revenue = np.zeros(dcs.n)
     pos = {d: i for i, d in enumerate(dcs.ids)}
     for c in model.contracts.summary(stop).values():
         revenue[pos[c["seller_id"]]] += c["payment_cny"]
     out = {}
     for i, agent_id in enumerate(dcs.ids):
+        it, fac, reused = s["it"][i], s["fac"][i], s["reused"][i]
         out[agent_id] = {
             "type": "data_center",
-            "pue": _ratio(fac_mwh[i], it_mwh[i]),
-            "ref": _ratio(renewable_mwh[i], fac_mwh[i]),
-            "erf": _ratio(reused_mwh[i], fac_mwh[i]),
-            "ere": _ratio(fac_mwh[i] - reused_mwh[i], it_mwh[i]),
-            "cue": _ratio(co2_t[i], it_mwh[i]),  # t/MWh = kg/kWh
-            "wue": _ratio(water_m3[i], it_mwh[i]),  # m³/MWh = L/kWh
-            "it_energy_mwh": float(it_mwh[i]),
-            "facility_energy_mwh": float(fac_mwh[i]),
-            "grid_energy_mwh": float(grid[:, i].sum() * dt),
-            "heat_recovered_mwh": float(reused_mwh[i]),
-            "water_m3": float(water_m3[i]),
-            "co2_t": float(co2_t[i]),
-            "cost_cny": float(cost[i]),
+            "pue": _ratio(fac, it),
+            "ref": _ratio(s["renewable"][i], fac),
+            "erf": _ratio(reused, fac),
+            "ere": _ratio(fac - reused, it),
+            "cue": _ratio(s["co2"][i], it),  # t/MWh = kg/kWh
+            "wue": _ratio(s["water"][i], it),  # m³/MWh = L/kWh
+            "it_energy_mwh": float(it),
+            "facility_energy_mwh": float(fac),
+            "grid_energy_mwh": float(s["grid"][i]),
+            "onsite_pv_mwh": float(s["pv"][i]),
+            "heat_recovered_mwh": float(reused),
+            "water_m3": float(s["water"][i]),
+            "co2_t": float(s["co2"][i]),
+            "cost_cny": float(s["cost"][i]),
             "revenue_cny": float(revenue[i]),
         }
-    return out
+    return out, s
 
 
 def _simple(fleet, stop: int, dt: float, energy: str | None, sign: float = 1.0) -> dict:
@@ -132,7 +149,8 @@ def compute_kpis(model) -> dict:
     """KPIs over the completed steps of ``model`` (JSON-serialisable)."""
     stop, dt = model.step_index, model.dt_h
     agents: dict[str, dict] = {}
-    agents.update(_data_centers(model, stop))
+    dc_kpis, dc_sums = _data_centers(model, stop)
+    agents.update(dc_kpis)
     agents.update(_simple(model.plants, stop, dt, "generation_mw"))
     agents.update(_simple(model.renewables, stop, dt, "generation_mw"))
     agents.update(_simple(model.heat, stop, dt, "heat_produced_mw"))
@@ -144,4 +162,4 @@ def compute_kpis(model) -> dict:
         storage[agent_id]["discharged_mwh"] = float(np.maximum(-p, 0).sum() * dt)
     agents.update(storage)
     ordered = {a.id: agents[a.id] for a in model.scenario.actors}
-    return {"region": _region(model, stop), "agents": ordered, "contracts": model.contracts.summary(stop)}
+    return {"region": _region(model, stop, dc_sums), "agents": ordered, "contracts": model.contracts.summary(stop)}

@@ -33,6 +33,7 @@ NS_PER_HOUR = 3_600_000_000_000
 # Mesa logs one INFO line per step ("calling model.step …"); under a host that logs INFO (Django, Celery)
 # that floods the log and costs time on long runs, so the core keeps that one logger at WARNING.
 logging.getLogger("MESA.mesa.model").setLevel(logging.WARNING)
+SETTLE_EVERY_STEPS = 96  # settlement runs vectorised over this many steps (and whenever results are read)
 PV_GRID_DEG = 0.5  # PV of sites closer than this share one pvlib run (same weather, negligible geometry change)
 
 REGION_QUANTITIES = (
@@ -80,7 +81,7 @@ class RegionModel(mesa.Model):
                                           tariff.valley_ratio)
         self.tariff_price = tariff.flat_price_cny_per_mwh * multiplier
 
-        # ---- actors (Mesa agents, one fleet per type) ----
+        # ---- actors (Mesa agents, one fleet per type); everything weather/parameter-driven is precomputed ----
         of = scenario.actors_of
         self.grid = GridOperatorFleet(self, of("grid_operator"))
         self.dcs = DataCenterFleet(self, of("data_center"))
@@ -97,11 +98,17 @@ class RegionModel(mesa.Model):
         dc_pos = {d.id: i for i, d in enumerate(self.dcs.specs)}
         hu_pos = {u.id: i for i, u in enumerate(self.heat.specs)}
         heat_contracts = [c for c in scenario.contracts if c.type == "heat_purchase"]
-        self.heat.build(ctx, m.carbon_price_cny_per_t,
-                        [(int(self.dcs.hr_position[dc_pos[c.seller_id]]), hu_pos[c.buyer_id], c.price_cny_per_mwh)
-                         for c in heat_contracts])
-        self.storage.build(ctx, multiplier, self._storage_net_load())
-        self.contracts = contract_settlement.ContractBook(heat_contracts, self.recorder, self.dt_h)
+        contract_hr = np.array([self.dcs.hr_position[dc_pos[c.seller_id]] for c in heat_contracts], dtype=int)
+        self.heat.build(ctx, m.carbon_price_cny_per_t, [(hu_pos[c.buyer_id], c.price_cny_per_mwh)
+                                                        for c in heat_contracts],
+                        self.dcs.heat_offer_mw[:, contract_hr], self.tariff_price)
+        delivered = np.zeros((self.total_steps, self.dcs.hr_members.size))
+        delivered[:, contract_hr] = self.heat.dc_heat_mw  # one contract per seller (validated)
+        self.dcs.set_heat_delivery(delivered)
+        self.storage.build(ctx, multiplier, self._storage_net_load,
+                           self.dcs.behind_meter_mw(0, self.total_steps, self.storage.dc_index))
+        self.contracts = contract_settlement.ContractBook(heat_contracts, self.recorder, self.dt_h,
+                                                          self.heat.dc_heat_mw)
 
         self._index = []  # describe() order: scenario actor order → (fleet, local index)
         counters = dict.fromkeys(self.fleets, 0)
@@ -109,31 +116,48 @@ class RegionModel(mesa.Model):
             self._index.append((self.fleets[a.type], counters[a.type]))
             counters[a.type] += 1
 
-        # ---- market layout: static offer prices, quantities filled each step ----
+        # ---- the power market: offer layout with static prices; quantities of non-plant offers precomputed ----
         n_p, n_r, n_pv = self.plants.n, self.renewables.n, self.dcs.pv_members.size
         floor = m.price_floor_cny_per_mwh
         imp = m.imports
         self.import_co2 = region.grid_co2_t_per_mwh if imp.co2_t_per_mwh is None else imp.co2_t_per_mwh
-        self.offer_price = np.concatenate([
+        offer_price = np.concatenate([
             [floor], np.full(n_p, floor), self.renewables.mc, np.zeros(n_pv), self.plants.offer_price,
             [offer_price_with_carbon(imp.price_cny_per_mwh, self.import_co2, m.carbon_price_cny_per_t)]])
         bounds = np.cumsum([0, 1, n_p, n_r, n_pv, n_p, 1])
         self._blocks = {name: slice(int(bounds[i]), int(bounds[i + 1]))
                         for i, name in enumerate(("chp", "must", "res", "dcpv", "flex", "import"))}
-        self.dispatchable = np.zeros(self.offer_price.size, dtype=bool)
-        self.dispatchable[self._blocks["flex"]] = True
-        self._offer_mw = np.zeros(self.offer_price.size)
-        self._expected_price = float(self.tariff_price[0])
+        b = self._blocks
+        dispatchable = np.zeros(offer_price.size, dtype=bool)
+        dispatchable[b["flex"]] = True
+        self.grid.open_market(m, offer_price, dispatchable)
+        self._offers = np.zeros(offer_price.size)
+        self._offers[b["import"]] = imp.capacity_mw
+        self.gross_load_mw = (self.grid.other_load[:, 0] + self.dcs.facility_mw.sum(axis=1) + self.dcs.hp_total_mw
+                              + self.heat.electric_load_mw)
+        self.accepted_mw = np.zeros((self.total_steps, offer_price.size))  # per step and offer: market decisions
+        self.dcs.connect(lambda a, z: self.storage.dc_battery_mw(a, z, self.dcs.n),
+                         lambda a, z: self.accepted_mw[a:z, self._blocks["dcpv"]])
+        self._dc_battery_unit = np.full(self.dcs.n, -1)
+        self._dc_battery_unit[self.storage.dc_index] = self.storage.n + np.arange(self.storage.dc_index.size)
+        self._settled = 0
 
         rec = self.recorder
         self.r = {name: rec.region_quantity(name) for name in REGION_QUANTITIES}
         self.r["temp_c"][:] = self.weather.temp_c
         self.r["tariff_price_cny_per_mwh"][:] = self.tariff_price
         self.r["other_load_mw"][:] = self.grid.other_load[:, 0]
+        self.r["load_mw"][:] = self.gross_load_mw
         self.r["dc_it_mw"][:] = self.dcs.it_mw.sum(axis=1)
         self.r["dc_facility_mw"][:] = self.dcs.facility_mw.sum(axis=1)
+        self.r["dc_heat_pump_mw"][:] = self.dcs.hp_power_mw.sum(axis=1)
+        self.r["heat_electric_mw"][:] = self.heat.electric_load_mw
         self.r["heat_demand_mw"][:] = self.heat.series["heat_demand_mw"][0].sum(axis=1)
         self.r["heat_loss_mw"][:] = self.heat.loss_mw.sum(axis=1)
+        self.r["heat_produced_mw"][:] = self.heat.produced.sum(axis=1)
+        self.r["heat_from_dc_mw"][:] = self.heat.from_dc.sum(axis=1)
+        self.r["heat_recovered_mw"][:] = self.dcs.heat_recovered_mw.sum(axis=1)
+        self.r["heat_unserved_mw"][:] = self.heat.unserved.sum(axis=1)
         self.r["renewable_available_mw"][:] = (self.renewables.available_mw.sum(axis=1)
                                                + self.dcs.pv_available_mw.sum(axis=1))
 
@@ -167,16 +191,22 @@ class RegionModel(mesa.Model):
 
         return wind_pu
 
-    def _storage_net_load(self) -> np.ndarray:
-        """Net load each battery sees: region net load for stand-alone units, facility − PV for DC batteries."""
+    def _storage_net_load(self, units: np.ndarray) -> np.ndarray:
+        """Net load storage ``units`` see [steps, units]: region net load for stand-alone units, facility − PV
+        for DC batteries."""
         region = (self.grid.other_load[:, 0] + self.dcs.facility_mw.sum(axis=1)
                   - self.renewables.available_mw.sum(axis=1) - self.dcs.pv_available_mw.sum(axis=1))
-        cols = [region] * self.storage.n
-        pv_by_dc = np.zeros_like(self.dcs.facility_mw)
-        pv_by_dc[:, self.dcs.pv_members] = self.dcs.pv_available_mw
-        for i in self.storage.dc_index[self.storage.n:]:
-            cols.append(self.dcs.facility_mw[:, i] - pv_by_dc[:, i])
-        return np.column_stack(cols) if cols else np.zeros((self.total_steps, 0))
+        pv_col = {int(i): j for j, i in enumerate(self.dcs.pv_members)}
+        out = np.empty((self.total_steps, len(units)))
+        for k, unit in enumerate(units):
+            if unit < self.storage.n:
+                out[:, k] = region
+            else:
+                i = int(self.storage.dc_index[unit - self.storage.n])
+                out[:, k] = self.dcs.facility_mw[:, i]
+                if i in pv_col:
+                    out[:, k] -= self.dcs.pv_available_mw[:, pv_col[i]]
+        return out
 
     # ------------------------------------------------------------------------------------------- stepping
 
@@ -186,116 +216,128 @@ class RegionModel(mesa.Model):
             self.running = False
             return
         t = self.step_index
-        m = self.scenario.markets
-        dt = self.dt_h
-        r = self.r
         b = self._blocks
+        r = self.r
 
-        # 1. exogenous inputs: precomputed for the horizon; read row t
-        other_load = float(self.grid.other_load[t, 0])
-        dc_facility = self.dcs.facility_mw[t]
+        # 1. exogenous inputs (precomputed for the horizon): non-DC load, DC load incl. heat pumps, heat-sector
+        #    electricity, tariff
+        gross_load = float(self.gross_load_mw[t])
         tariff_price = float(self.tariff_price[t])
 
-        # 2. bids and offers
-        dc_heat_offer = self.dcs.heat_offer_mw[t][self.heat.contract_hr]
-        dc_heat, heat_el, chp_el = self.heat.plan(t, self._expected_price, dc_heat_offer)
-        delivered = np.zeros(self.dcs.hr_members.size)
-        np.add.at(delivered, self.heat.contract_hr, dc_heat)
-        source, hp_el = self.dcs.heat_pump_for(delivered)
-        dc_behind_meter = dc_facility.copy()
-        dc_behind_meter[self.dcs.hr_members] += hp_el
-        limit = np.concatenate([np.full(self.storage.n, np.inf), dc_behind_meter[self.storage.dc_index[self.storage.n:]]])
-        battery = self.storage.bid(t, limit)
-        gross_load = other_load + float(dc_facility.sum()) + float(hp_el.sum()) + heat_el
+        # 2. actors bid and offer: batteries (strategy + SOC limits), plants (min load, ramps, outages);
+        #    renewables, DC PV, CHP and imports offer their precomputed availability
+        battery, soc_next = self.storage.bid(t)
         charge = float(np.maximum(battery, 0.0).sum())
         discharge = float(np.maximum(-battery, 0.0).sum())
         if discharge > gross_load + charge:  # batteries cannot push the load below zero
-            battery = np.where(battery < 0.0, battery * (gross_load + charge) / discharge, battery)
-            discharge = gross_load + charge
+            battery, soc_next = self.storage.rebid(
+                np.where(battery < 0.0, battery * (gross_load + charge) / discharge, battery))
+            charge = float(np.maximum(battery, 0.0).sum())
+            discharge = float(np.maximum(-battery, 0.0).sum())
         must, flex = self.plants.offer(t)
-        offers = self._offer_mw
-        offers[b["chp"]] = chp_el
-        offers[b["must"]] = must
+        offers = self._offers
+        offers[b["chp"]] = self.heat.chp_total_mw[t]
         offers[b["res"]] = self.renewables.available_mw[t]
         offers[b["dcpv"]] = self.dcs.pv_available_mw[t]
+        offers[b["must"]] = must
         offers[b["flex"]] = flex
-        offers[b["import"]] = m.imports.capacity_mw
-        clear_load = gross_load + charge - discharge
 
-        # 3. the grid operator clears the market
-        result, reserve_short = self.grid.clear(
-            m.clearing_rule, clear_load, offers, self.offer_price, self.dispatchable,
-            reserve_mw=m.reserve_requirement_pu * gross_load, price_cap=m.price_cap_cny_per_mwh,
-            price_floor=m.price_floor_cny_per_mwh, export_mw_max=m.exports.capacity_mw,
-            export_price=m.exports.price_cny_per_mwh, tariff_price=tariff_price)
-        acc, paid, price = result.accepted_mw, result.paid_cny_per_mwh, result.price_cny_per_mwh
+        # 3. the grid operator clears the market (reserve held back from dispatchable capacity)
+        accepted, price, export, unserved, reserve_short = self.grid.clear(
+            gross_load + charge - discharge, offers, tariff_price, gross_load)
 
-        # 4. actors dispatch power and storage (backup generators cover what the grid could not serve)
-        self.plants.dispatch(t, acc[b["must"]], acc[b["flex"]], paid[b["must"]], paid[b["flex"]])
-        self.renewables.dispatch(t, acc[b["res"]], paid[b["res"]])
-        self.storage.dispatch(t, battery)
-        dc_battery = self.storage.dc_battery_mw(t, self.dcs.n)
-        backup = np.zeros(self.dcs.backup_members.size)
-        unserved = result.unserved_mw
-        if unserved > 0.0 and backup.size:
-            room = np.minimum(self.dcs.backup_cap_mw,
-                              np.maximum(dc_behind_meter + dc_battery, 0.0)[self.dcs.backup_members])
-            total_room = float(room.sum())
-            if total_room > 0.0:
-                backup = room * (min(unserved, total_room) / total_room)
-                unserved -= float(backup.sum())
-        self.dcs.dispatch(t, acc[b["dcpv"]], delivered, source, hp_el, dc_battery, backup)
+        # 4. actors dispatch: plants (ramp state), batteries (SOC); DC backup covers what the grid could not
+        self.plants.dispatch(t, accepted[b["must"]] + accepted[b["flex"]])
+        self.storage.dispatch(t, battery, soc_next)
+        backup = 0.0
+        if unserved > 0.0 and self.dcs.backup_members.size:
+            backup = self._dispatch_backup(t, unserved, battery)
+            unserved -= backup
 
-        # 5. the heat utility commits its merit-order dispatch
-        self.heat.dispatch(t, price)
+        # 5. heat utilities dispatch: scheduled for the horizon at build (merit order with the tariff as price
+        #    forecast); their electricity entered gross_load and their CHP output the offers above
 
-        # 6. settlement of markets and contracts
-        self.storage.settle(t, price)
-        self.contracts.settle(t, dc_heat)
-        imported = float(acc[b["import"]].sum())
-        backup_mw = float(backup.sum())
-        plant_co2 = float(self.plants.co2_t[t].sum())
-        el_co2 = plant_co2 + (imported * self.import_co2 + float(backup @ self.dcs.backup_co2_t_per_mwh)) * dt
-        dispatched = float(acc.sum()) - imported + backup_mw
-        chp_sold = float(acc[b["chp"]].sum())
-        el_energy = (dispatched - chp_sold + imported) * dt
-        heat_co2 = float(self.heat.co2_t[t].sum())
-        system_cost = (float(self.plants.cost_cny[t].sum()) + float(self.heat.production_cost_cny[t].sum())
-                       + imported * float(paid[b["import"]][0]) * dt
-                       - result.export_mw * m.exports.price_cny_per_mwh * dt
-                       + float(backup @ self.dcs.backup_fuel_cny_per_mwh) * dt
-                       + unserved * m.value_of_lost_load_cny_per_mwh * dt)
-        self.grid.revenue_cny[t] = (other_load * price + result.export_mw * m.exports.price_cny_per_mwh) * dt
-        self.grid.cost_cny[t] = imported * float(paid[b["import"]][0]) * dt
-
-        # 7. record
-        r["load_mw"][t] = gross_load
-        r["dc_heat_pump_mw"][t] = float(hp_el.sum())
-        r["heat_electric_mw"][t] = heat_el
-        r["generation_mw"][t] = dispatched
-        r["renewable_mw"][t] = float(acc[b["res"]].sum() + acc[b["dcpv"]].sum())
-        r["curtailment_mw"][t] = float((offers[b["chp"]] - acc[b["chp"]]).sum()
-                                       + (offers[b["res"]] - acc[b["res"]]).sum()
-                                       + (offers[b["dcpv"]] - acc[b["dcpv"]]).sum())
-        r["import_mw"][t] = imported
-        r["export_mw"][t] = result.export_mw
+        # 6. settlement of markets and contracts: vectorised over the steps since the last settlement
+        self.accepted_mw[t] = accepted
+        r["price_cny_per_mwh"][t] = price
+        r["export_mw"][t] = export
+        r["unserved_mw"][t] = unserved
+        r["backup_mw"][t] = backup
+        r["reserve_shortfall_mw"][t] = reserve_short
         r["storage_charge_mw"][t] = charge
         r["storage_discharge_mw"][t] = discharge
-        r["unserved_mw"][t] = unserved
-        r["backup_mw"][t] = backup_mw
-        r["reserve_shortfall_mw"][t] = reserve_short
-        r["price_cny_per_mwh"][t] = price
-        r["carbon_intensity_kgco2_per_kwh"][t] = el_co2 / el_energy if el_energy > 0 else 0.0
-        r["co2_t"][t] = el_co2 + heat_co2
-        r["system_cost_cny"][t] = system_cost
-        r["heat_produced_mw"][t] = float(self.heat.produced[t].sum())
-        r["heat_from_dc_mw"][t] = float(dc_heat.sum())
-        r["heat_recovered_mw"][t] = float(source.sum())
-        r["heat_unserved_mw"][t] = float(self.heat.unserved[t].sum())
-
-        self._expected_price = price
         self.step_index += 1
         self.running = self.step_index < self.total_steps
+        if self.step_index % SETTLE_EVERY_STEPS == 0 or not self.running:
+            self.settle()
+
+        # 7. record: decisions above went into preallocated arrays; settle() fills the derived series
+
+    def _dispatch_backup(self, t: int, unserved: float, battery: np.ndarray) -> float:
+        """Start DC backup generators pro rata to cover unserved load; returns the backup output [MW]."""
+        dcs = self.dcs
+        members = dcs.backup_members
+        load = dcs.behind_meter_mw(t, t + 1, members)[0]
+        unit = self._dc_battery_unit[members]
+        load[unit >= 0] += battery[unit[unit >= 0]]
+        room = np.minimum(dcs.backup_cap_mw, np.maximum(load, 0.0))
+        total = float(room.sum())
+        if total <= 0.0:
+            return 0.0
+        out = room * (min(unserved, total) / total)
+        dcs.backup_mw[t] = out
+        return float(out.sum())
+
+    def settle(self) -> None:
+        """Settle every stepped but unsettled step at once (money, emissions, derived region series).
+
+        Pure function of the recorded decisions, so the numbers do not depend on when it runs.
+        """
+        start, stop = self._settled, self.step_index
+        if stop <= start:
+            return
+        m = self.scenario.markets
+        dt = self.dt_h
+        b = self._blocks
+        r = self.r
+        sl = slice(start, stop)
+        acc = self.accepted_mw[sl]
+        price = r["price_cny_per_mwh"][sl]
+        paid = (np.broadcast_to(self.grid.market.paid_bid, acc.shape) if m.clearing_rule == "pay_as_bid"
+                else np.broadcast_to(price[:, None], acc.shape))
+        income = acc * paid
+        self.plants.settle(start, stop, income[:, b["must"]] + income[:, b["flex"]])
+        self.renewables.settle(start, stop, acc[:, b["res"]], paid[:, b["res"]])
+        self.storage.settle(start, stop, price)
+        self.heat.settle(start, stop, price, acc[:, b["chp"]].sum(axis=1))
+        self.contracts.settle(start, stop)
+        imported = acc[:, b["import"]].sum(axis=1)
+        import_cost = (income[:, b["import"]].sum(axis=1)) * dt
+        export = r["export_mw"][sl]
+        self.grid.settle(start, stop, price, export, import_cost)
+
+        backup = self.dcs.backup_mw[sl]
+        backup_mw = backup.sum(axis=1)
+        generation = acc.sum(axis=1) - imported + backup_mw
+        curtail = ((self.heat.chp_total_mw[sl] - acc[:, b["chp"]].sum(axis=1))
+                   + (self.renewables.available_mw[sl] - acc[:, b["res"]]).sum(axis=1)
+                   + (self.dcs.pv_available_mw[sl] - acc[:, b["dcpv"]]).sum(axis=1))
+        el_co2 = (self.plants.co2_t[sl].sum(axis=1) + imported * self.import_co2 * dt
+                  + (backup * self.dcs.backup_co2_t_per_mwh).sum(axis=1) * dt)
+        el_energy = (generation - acc[:, b["chp"]].sum(axis=1) + imported) * dt
+        r["import_mw"][sl] = imported
+        r["generation_mw"][sl] = generation
+        r["renewable_mw"][sl] = acc[:, b["res"]].sum(axis=1) + acc[:, b["dcpv"]].sum(axis=1)
+        r["curtailment_mw"][sl] = curtail
+        r["carbon_intensity_kgco2_per_kwh"][sl] = np.divide(el_co2, el_energy, out=np.zeros_like(el_co2),
+                                                            where=el_energy > 0)
+        r["co2_t"][sl] = el_co2 + self.heat.co2_t[sl].sum(axis=1)
+        r["system_cost_cny"][sl] = (self.plants.cost_cny[sl].sum(axis=1)
+                                    + self.heat.production_cost_cny[sl].sum(axis=1) + import_cost
+                                    - export * m.exports.price_cny_per_mwh * dt
+                                    + (backup * self.dcs.backup_fuel_cny_per_mwh).sum(axis=1) * dt
+                                    + r["unserved_mw"][sl] * m.value_of_lost_load_cny_per_mwh * dt)
+        self._settled = stop
 
     def run(self, steps: int | None = None, progress: Callable[[int, int], None] | None = None) -> None:
         """Step until the horizon ends or ``steps`` more steps ran; ``progress(step_index, total)`` after each."""
@@ -324,6 +366,7 @@ class RegionModel(mesa.Model):
 
     def region_frame(self, start: int, stop: int) -> dict[str, list[float]]:
         """Region series for steps [start, stop) (clipped to the completed steps)."""
+        self.settle()
         start = max(0, int(start))
         stop = min(int(stop), self.step_index)
         return {name: arr[start:stop].tolist() for name, arr in self.r.items()}
@@ -332,6 +375,7 @@ class RegionModel(mesa.Model):
         """Per-agent ``power_mw`` (consumption + / generation −) and ``heat_mw`` at a completed step."""
         if not 0 <= step < self.step_index:
             raise IndexError(f"step {step} is not completed (0 … {self.step_index - 1})")
+        self.settle()
         per_fleet = {kind: (f.power_mw(step), f.heat_mw(step)) for kind, f in self.fleets.items()}
         power = [float(per_fleet[f.kind][0][i]) for f, i in self._index]
         heat = [float(per_fleet[f.kind][1][i]) for f, i in self._index]
@@ -339,12 +383,14 @@ class RegionModel(mesa.Model):
 
     def kpis(self) -> dict:
         """KPIs over the completed steps: {"region": …, "agents": {id: …}, "contracts": {id: …}}."""
+        self.settle()
         return kpi_module.compute_kpis(self)
 
     def series_table(self):
         """pyarrow Table of every completed step: step, time_utc, region.* and <agent id>.<quantity> columns."""
         import pyarrow as pa
 
+        self.settle()
         stop = self.step_index
         cols = {"step": pa.array(np.arange(stop, dtype=np.int64)),
                 "time_utc": pa.array(self.times_utc[:stop], type=pa.timestamp("ns", tz="UTC"))}

@@ -19,6 +19,7 @@ class Recorder:
         self.agents: dict[str, dict[str, np.ndarray]] = {}
         self.columns: dict[tuple[str, str], list[str]] = {}  # (kind, name) -> agent ids of the columns
         self._dynamic: set[tuple[str, str]] = set()
+        self.derived: dict[tuple[str, str], object] = {}  # (kind, name) -> fn(start, stop) -> [stop-start, n]
 
     def region_quantity(self, name: str) -> np.ndarray:
         """Allocate a dynamic region series (zeros) and return it."""
@@ -40,6 +41,12 @@ class Recorder:
         self.agents.setdefault(kind, {})[name] = arr
         self.columns[(kind, name)] = list(ids)
         return arr
+
+    def derived_quantity(self, kind: str, name: str, ids: list[str], fn) -> None:
+        """Register a per-agent series computed on demand by ``fn(start, stop)`` → [stop − start, len(ids)]
+        (e.g. PUE = facility / IT) so that large fleets do not keep every derived array in memory."""
+        self.derived[(kind, name)] = fn
+        self.columns[(kind, name)] = list(ids)
 
     def dynamic_arrays(self, stop: int) -> dict[str, np.ndarray]:
         """The dynamic arrays up to step ``stop`` keyed "region/name" or "kind/name" (for checkpoints)."""
@@ -63,6 +70,10 @@ class Recorder:
             for name, arr in quantities.items():
                 for j, agent_id in enumerate(self.columns[(kind, name)]):
                     cols[f"{agent_id}.{name}"] = arr[:stop, j]
+        for (kind, name), fn in self.derived.items():
+            arr = fn(0, stop)
+            for j, agent_id in enumerate(self.columns[(kind, name)]):
+                cols[f"{agent_id}.{name}"] = arr[:, j]
         return cols
 
 

@@ -154,14 +154,16 @@ def weather_series(site_key: str, start, steps: int, dt_h: float, seed: int) -> 
     Method: solar position (pvlib ephemeris) at mid-step; Ineichen clear sky with pvlib's shipped Linke
     turbidity (LinkeTurbidities.h5); GHI = clear-sky GHI × clear-sky index, the index an AR(1) process around
     the monthly mean (Ångström–Prescott from sunshine), clipped to [0.05, 1.1]; DNI/DHI by the Erbs
-    decomposition (pvlib.irradiance.erbs). Temperature = monthly normals interpolated to the day +
-    DTR/2 · cos(2π(h_solar − 15)/24) + AR(1) anomaly (τ 60 h). Wind = Weibull(k, monthly mean) through a
+    decomposition (pvlib.irradiance.erbs). Temperature = monthly normals (mean-preserving interpolation) +
+    DTR/2 · cos(2π(h_solar − 15)/24) + AR(1) anomaly (τ 48 h). Wind = Weibull(k, monthly mean) through a
     Gaussian-copula AR(1) (τ 12 h) with a ±15 % afternoon cycle.
     """
     if site_key not in SITES:
         raise KeyError(f"unknown site {site_key!r}; expected one of {sorted(SITES)}")
     if steps < 1 or dt_h <= 0:
         raise ValueError("steps must be >= 1 and dt_h > 0")
+    if int(seed) != seed or seed < 0:
+        raise ValueError("seed must be a non-negative integer")
     start_ns = _start_utc_ns(start, SITES[site_key].tz)
     return _weather_cached(site_key, start_ns, int(steps), float(dt_h), int(seed))
 
@@ -182,9 +184,16 @@ def _ar1(innovations: np.ndarray, phi: float) -> np.ndarray:
     return lfilter([1.0], [1.0, -phi], x)
 
 
+# Piecewise-linear interpolation between mid-month nodes averages to (m[i-1] + 6 m[i] + m[i+1]) / 8 over month
+# i; solving this circulant system for the nodes makes the monthly means of the curve equal the normals.
+_MEAN_PRESERVING = np.linalg.inv(
+    (6.0 * np.eye(12) + np.roll(np.eye(12), 1, axis=1) + np.roll(np.eye(12), -1, axis=1)) / 8.0
+)
+
+
 def _seasonal(monthly, doy: np.ndarray) -> np.ndarray:
-    """Periodic linear interpolation of 12 monthly values placed at mid-month, to fractional day of year."""
-    m = np.asarray(monthly, dtype=float)
+    """Mean-preserving periodic linear interpolation of 12 monthly means to fractional day of year."""
+    m = _MEAN_PRESERVING @ np.asarray(monthly, dtype=float)
     xp = np.concatenate([_MID_MONTH_DOY[-1:] - 365.0, _MID_MONTH_DOY, _MID_MONTH_DOY[:1] + 365.0])
     fp = np.concatenate([m[-1:], m, m[:1]])
     return np.interp(np.mod(doy, 365.0), xp, fp)

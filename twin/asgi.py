@@ -11,13 +11,14 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from web.executor import start_embedded  # noqa: E402
+from web.middleware import BodySizeLimitASGIMiddleware  # noqa: E402
 from web.routing import websocket_urlpatterns  # noqa: E402
 
 start_embedded()  # embedded mode: reaper thread + re-enqueue runs left queued (no-op when distributed)
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": BodySizeLimitASGIMiddleware(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -1,7 +1,9 @@
 """WebSocket consumer of one run's live view: snapshot on connect, then frames in seq order (docs/streaming.md)."""
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -11,6 +13,9 @@ from django.http import Http404
 from .selectors import run_get_for_user, run_snapshot
 from .streaming import dumps, frame_store, group_name
 
+logger = logging.getLogger(__name__)
+
+REJOIN_EVERY_S = 10
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 
@@ -32,6 +37,7 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
 
     seq = 0
     group = None
+    keep_joined = None
 
     async def connect(self):
         user = self.scope.get("user")
@@ -47,6 +53,7 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
             return
         self.group = group_name(self.run.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        self.keep_joined = asyncio.create_task(self._rejoin_periodically())
         await self.accept()
         last_seq = _last_seq(self.scope.get("query_string", b""))
         if last_seq is not None and await self._replay_after(last_seq):
@@ -54,8 +61,20 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
         await self.send_snapshot()
 
     async def disconnect(self, code):
+        if self.keep_joined is not None:
+            self.keep_joined.cancel()
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def _rejoin_periodically(self):
+        """Re-add this channel to the group now and then: a restarted Redis forgets groups, and channels_redis
+        expires memberships after a day. A frame missed meanwhile shows up as a gap and is repaired."""
+        while True:
+            await asyncio.sleep(REJOIN_EVERY_S)
+            try:
+                await self.channel_layer.group_add(self.group, self.channel_name)
+            except Exception:  # layer unavailable right now; try again next period
+                logger.warning("could not re-join %s", self.group, exc_info=True)
 
     async def receive_json(self, content, **kwargs):
         if isinstance(content, dict) and content.get("type") == "snapshot":
@@ -65,18 +84,18 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
 
     async def run_frame(self, event):
         """Group message from the worker: forward it if it is the next one, repair a gap otherwise."""
-        frame = event["frame"]
-        if frame["seq"] <= self.seq:
+        seq = event["seq"]
+        if seq <= self.seq:
             return
         if self.needs_describe:
             await self.send_snapshot()
             return
-        if frame["seq"] > self.seq + 1 and not await self._replay_after(self.seq):
+        if seq > self.seq + 1 and not await self._replay_after(self.seq):
             await self.send_snapshot()
             return
-        if frame["seq"] == self.seq + 1:
-            await self.send_json(frame)
-            self.seq = frame["seq"]
+        if seq == self.seq + 1:
+            await self.send(text_data=event["text"])  # encoded once by the publisher
+            self.seq = seq
 
     async def send_snapshot(self):
         snapshot = await database_sync_to_async(run_snapshot)(self.run)

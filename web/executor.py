@@ -20,6 +20,7 @@ _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 _reaper: threading.Thread | None = None
 _reaper_stop = threading.Event()
+_shutdown = threading.Event()
 
 
 def worker_name(kind: str = "embedded") -> str:
@@ -42,7 +43,22 @@ def embedded_pool() -> ThreadPoolExecutor:
     with _lock:
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=settings.TWIN_EMBEDDED_WORKERS, thread_name_prefix="twin-run")
+            # Runs before the pool's own exit hook joins its threads (hooks run in reverse order), so Ctrl-C
+            # does not wait for long runs: they checkpoint, go back to queued, and resume on the next start.
+            register = getattr(threading, "_register_atexit", None)
+            if register is not None:
+                register(request_shutdown)
         return _pool
+
+
+def request_shutdown() -> None:
+    """Ask embedded executions to checkpoint and hand their runs back to the queue at the next frame flush."""
+    _shutdown.set()
+    _reaper_stop.set()
+
+
+def shutdown_requested() -> bool:
+    return _shutdown.is_set()
 
 
 def _execute_embedded(run_id: str) -> str:

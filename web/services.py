@@ -10,23 +10,28 @@ import logging
 import math
 import secrets
 import subprocess
+import threading
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from .models import Run
 from .selectors import run_public
-from .streaming import frame_store, make_frame, publish
+from .streaming import compact_table, frame_store, make_frame, publish
 
 logger = logging.getLogger(__name__)
+# Frame-store failures a run survives (Redis restarted or unreachable); the run's state lives in the database.
+STORE_ERRORS = (RedisError, OSError)
 
 
 class RunStateError(Exception):
@@ -93,6 +98,12 @@ def run_create(owner, scenario_data: dict, seed: int | None = None, name: str | 
     return run
 
 
+def _shutdown_requested() -> bool:
+    from .executor import shutdown_requested
+
+    return shutdown_requested()
+
+
 def _enqueue(run_id) -> None:
     from .executor import enqueue_run
 
@@ -133,19 +144,6 @@ def run_claim(run_id, worker: str) -> bool:
 # ---------------------------------------------------------------------------------------------------- execute
 
 
-def _finite(values) -> list:
-    """JSON-safe list: NaN/inf → None, numpy scalars → float."""
-    out = []
-    for v in values:
-        f = float(v)
-        out.append(f if math.isfinite(f) else None)
-    return out
-
-
-def _clean(table: dict) -> dict[str, list]:
-    return {name: _finite(values) for name, values in table.items()}
-
-
 class _Execution:
     """One slice of a run on one worker: steps the model, syncs with the database, publishes frames."""
 
@@ -162,6 +160,8 @@ class _Execution:
         self.compute_s = 0.0
         self.rate_steps, self.rate_t0 = model.step_index, self.started
         self.steps_per_s = 0.0
+        self.checkpoint_ended, self.checkpoint_cost_s = self.started, 0.0
+        self.last_seq = 0  # last seq this worker published (floor if the frame store lost its data)
         self._reset_pace()
 
     def _reset_pace(self) -> None:
@@ -178,7 +178,7 @@ class _Execution:
             t0 = time.perf_counter()
             model.step()
             self.compute_s += time.perf_counter() - t0
-            if model.step_index % every == 0 and model.step_index < model.total_steps:
+            if model.step_index % every == 0 and model.step_index < model.total_steps and self.checkpoint_due():
                 self.checkpoint()
             outcome = self.pace_and_sync()
         if outcome is None:
@@ -211,14 +211,17 @@ class _Execution:
             if now > self.rate_t0 and done > 0:
                 self.steps_per_s = done / (now - self.rate_t0)
             self.rate_steps, self.rate_t0 = self.model.step_index, now
-        fields = {"step": self.model.step_index, "steps_per_s": self.steps_per_s}
-        if force or now - self.last_heartbeat >= settings.TWIN_HEARTBEAT_S:
+        paced = self.run.speed_steps_per_s > 0
+        if force or paced or now - self.last_heartbeat >= settings.TWIN_HEARTBEAT_S:
+            # Heartbeat + progress: one fenced UPDATE per TWIN_HEARTBEAT_S when running flat out (a commit may
+            # cost an fsync), every frame interval when paced for live viewing (the worker sleeps anyway).
             self.last_heartbeat = now
-            fields["heartbeat_at"] = timezone.now()
-        if not self.owned().update(**fields):
-            return "lost"
-        row = Run.objects.filter(pk=self.run.pk).values("control", "speed_steps_per_s").first()
-        if row is None:
+            fields = {"step": self.model.step_index, "steps_per_s": self.steps_per_s, "heartbeat_at": timezone.now()}
+            if not self.owned().update(**fields):
+                return "lost"
+        # Every frame interval: read the control field (and notice a reclaim by another worker).
+        row = Run.objects.filter(pk=self.run.pk).values("control", "speed_steps_per_s", "worker", "status").first()
+        if row is None or row["worker"] != self.worker or row["status"] != Run.Status.RUNNING:
             return "lost"
         if row["speed_steps_per_s"] != self.run.speed_steps_per_s:
             self.run.speed_steps_per_s = row["speed_steps_per_s"]
@@ -231,6 +234,8 @@ class _Execution:
         if (self.slice_s and now - self.started >= self.slice_s
                 and self.slice_from < self.model.step_index < self.model.total_steps):
             return "slice"
+        if _shutdown_requested():
+            return "shutdown"
         return None
 
     def flush(self, force_status: bool = False) -> None:
@@ -239,26 +244,69 @@ class _Execution:
         if stop == start and not force_status:
             return
         self.run.step = stop
-        region = _clean(self.model.region_frame(start, stop)) if stop > start else {}
-        agents = _clean(self.model.agent_state(stop - 1)) if stop > 0 else {}
-        publish(self.run.pk, make_frame(self.run.pk, start, stop, region, agents, self.public()))
-        self.frame_from = stop
+        region = compact_table(self.model.region_frame(start, stop)) if stop > start else {}
+        agents = compact_table(self.model.agent_state(stop - 1)) if stop > 0 else {}
+        try:
+            stored = publish(self.run.pk, make_frame(self.run.pk, start, stop, region, agents, self.public()),
+                             floor=self.last_seq)
+        except STORE_ERRORS:  # Redis away (restart, network): keep stepping, re-send these steps next flush
+            logger.warning("frame store unavailable; run %s keeps steps %d-%d for the next frame",
+                           self.run.pk, start, stop, exc_info=True)
+            return
+        self.frame_from, self.last_seq = stop, stored["seq"]
 
     def public(self) -> dict:
         return run_public(self.run, step=self.model.step_index, steps_per_s=self.steps_per_s)
 
+    def checkpoint_due(self) -> bool:
+        """A periodic checkpoint is skipped when the previous one ended less than 10× its own cost ago.
+
+        Keeps checkpointing below ~10 % of wall time for models whose state is large; small models
+        checkpoint every TWIN_CHECKPOINT_EVERY_STEPS steps exactly.
+        """
+        return time.monotonic() - self.checkpoint_ended >= 10 * self.checkpoint_cost_s
+
     def checkpoint(self, **extra) -> bool:
         from agents import checkpoint_dumps
 
+        t0 = time.monotonic()
         blob = checkpoint_dumps(self.model)
-        return bool(self.owned().update(
+        saved = bool(self.owned().update(
             checkpoint=blob, checkpoint_step=self.model.step_index, step=self.model.step_index,
             heartbeat_at=timezone.now(), compute_s=F("compute_s") + self._take_compute(), **extra,
         ))
+        self.checkpoint_ended = time.monotonic()
+        self.checkpoint_cost_s = self.checkpoint_ended - t0
+        return saved
 
     def _take_compute(self) -> float:
         spent, self.compute_s = self.compute_s, 0.0
         return spent
+
+
+@contextmanager
+def _heartbeat_while(run_id, worker: str):
+    """Keep the run's heartbeat fresh from a helper thread while the worker is busy outside the step loop."""
+    done = threading.Event()
+
+    def beat():
+        try:
+            while not done.wait(settings.TWIN_HEARTBEAT_S):
+                Run.objects.filter(pk=run_id, worker=worker, status=Run.Status.RUNNING).update(
+                    heartbeat_at=timezone.now()
+                )
+        except Exception:  # a missed heartbeat only risks a reclaim; never break the run for it
+            logger.warning("heartbeat thread of run %s failed", run_id, exc_info=True)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{run_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 def _build(run: Run):
@@ -274,7 +322,8 @@ def run_execute(run_id, worker: str, *, slice_s: float | None = None) -> str:
     """Claim the run and step it until done, paused, cancelled, lost, or the wall-time slice ends.
 
     Returns the outcome: ``not-claimed``, ``succeeded``, ``failed``, ``paused``, ``cancelled``, ``requeued``
-    (slice ended: checkpointed and re-enqueued) or ``lost`` (another worker reclaimed it).
+    (slice ended: checkpointed and re-enqueued), ``queued`` (embedded process shutting down: checkpointed,
+    enqueued again at the next start) or ``lost`` (another worker reclaimed it).
     """
     slice_s = settings.TWIN_TASK_SLICE_S if slice_s is None else slice_s
     if not run_claim(run_id, worker):
@@ -282,24 +331,29 @@ def run_execute(run_id, worker: str, *, slice_s: float | None = None) -> str:
     run = Run.objects.get(pk=run_id)
     model = None
     try:
-        model = _build(run)
+        with _heartbeat_while(run.pk, worker):  # building a large model can take longer than TWIN_STALE_AFTER_S
+            model = _build(run)
         describe = model.describe()
         Run.objects.filter(pk=run.pk, worker=worker).update(total_steps=model.total_steps, describe=describe)
         run.total_steps, run.describe = model.total_steps, describe
         execution = _Execution(run, model, worker, slice_s)
         outcome = execution.loop()
         if outcome == "done":
-            run_finish(run.pk, model, worker=worker, compute_s=execution.compute_s)
+            with _heartbeat_while(run.pk, worker):  # writing the results files of a long run takes a while
+                run_finish(run.pk, model, worker=worker, compute_s=execution.compute_s,
+                           steps_per_s=execution.steps_per_s)
             return "succeeded"
         if outcome == "pause":
             return _stop(execution, Run.Status.PAUSED)
         if outcome == "cancel":
             return _stop(execution, Run.Status.CANCELLED)
-        if outcome == "slice":
-            if execution.checkpoint(status=Run.Status.QUEUED, worker=""):
-                _enqueue(run.pk)
-                return "requeued"
-            return "lost"
+        if outcome in ("slice", "shutdown"):
+            if not execution.checkpoint(status=Run.Status.QUEUED, worker=""):
+                return "lost"
+            if outcome == "shutdown":  # the next process start enqueues it again
+                return "queued"
+            _enqueue(run.pk)
+            return "requeued"
         return "lost"
     except Exception as exc:
         logger.exception("run %s failed on %s", run_id, worker)
@@ -313,8 +367,8 @@ def run_execute(run_id, worker: str, *, slice_s: float | None = None) -> str:
 def _stop(execution: _Execution, status: str) -> str:
     """Pause (checkpoint, keep the series so far) or cancel, then tell the viewers."""
     run, model = execution.run, execution.model
-    extra = {"region_series": _clean(model.region_frame(0, model.step_index)) if model.step_index else None,
-             "agent_state": _clean(model.agent_state(model.step_index - 1)) if model.step_index else None,
+    extra = {"region_series": compact_table(model.region_frame(0, model.step_index)) if model.step_index else None,
+             "agent_state": compact_table(model.agent_state(model.step_index - 1)) if model.step_index else None,
              "control": Run.Control.NONE, "worker": "", "status": status}
     if status == Run.Status.CANCELLED:
         extra["finished_at"] = timezone.now()
@@ -323,14 +377,15 @@ def _stop(execution: _Execution, status: str) -> str:
     run.status = status
     execution.flush(force_status=True)
     if status == Run.Status.CANCELLED:
-        frame_store().release(run.pk)
+        _release(run.pk)
     return str(status)
 
 
 # ---------------------------------------------------------------------------------------------------- finish / fail
 
 
-def run_finish(run_id, model, *, worker: str | None = None, compute_s: float = 0.0) -> Run:
+def run_finish(run_id, model, *, worker: str | None = None, compute_s: float = 0.0, steps_per_s: float | None = None
+               ) -> Run:
     """Write KPIs, the region series and the results files (``RESULTS_DIR/<run_id>/``); mark succeeded."""
     from agents import write_results
 
@@ -345,20 +400,21 @@ def run_finish(run_id, model, *, worker: str | None = None, compute_s: float = 0
         step=model.step_index,
         total_steps=model.total_steps,
         kpis=_json_safe(model.kpis()),
-        region_series=_clean(model.region_frame(0, model.step_index)),
-        agent_state=_clean(model.agent_state(model.step_index - 1)) if model.step_index else None,
+        region_series=compact_table(model.region_frame(0, model.step_index)),
+        agent_state=compact_table(model.agent_state(model.step_index - 1)) if model.step_index else None,
         series_path=str(paths["series"]),
         finished_at=timezone.now(),
         heartbeat_at=timezone.now(),
         control=Run.Control.NONE,
         checkpoint=None,
         compute_s=F("compute_s") + compute_s,
+        steps_per_s=F("steps_per_s") if steps_per_s is None else steps_per_s,
         worker="",
     )
     run = Run.objects.get(pk=run_id)
     if updated:
         _publish_status(run, model.step_index)
-        frame_store().release(run_id)
+        _release(run_id)
     return run
 
 
@@ -370,7 +426,7 @@ def run_fail(run_id, message: str, *, worker: str | None = None, model=None) -> 
         try:
             step = model.step_index
             if step:
-                fields["region_series"] = _clean(model.region_frame(0, step))
+                fields["region_series"] = compact_table(model.region_frame(0, step))
                 fields["step"] = step
         except Exception:  # the model is broken; the message is what matters
             logger.warning("could not save the series of failed run %s", run_id, exc_info=True)
@@ -381,12 +437,22 @@ def run_fail(run_id, message: str, *, worker: str | None = None, model=None) -> 
         return None
     run = Run.objects.get(pk=run_id)
     _publish_status(run, run.step)
-    frame_store().release(run_id)
+    _release(run_id)
     return run
 
 
 def _publish_status(run: Run, step: int) -> None:
-    publish(run.pk, make_frame(run.pk, step, step, {}, {}, run_public(run, step=step)))
+    try:
+        publish(run.pk, make_frame(run.pk, step, step, {}, {}, run_public(run, step=step)))
+    except STORE_ERRORS:  # the database holds the status; viewers get it from the next snapshot
+        logger.warning("frame store unavailable; status of run %s not streamed", run.pk, exc_info=True)
+
+
+def _release(run_id) -> None:
+    try:
+        frame_store().release(run_id)
+    except STORE_ERRORS:  # only memory/TTL housekeeping is lost
+        logger.warning("frame store unavailable; run %s not released", run_id, exc_info=True)
 
 
 def _json_safe(value):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 from asgiref.sync import async_to_sync
 from channels.exceptions import ChannelFull
 from channels.layers import InMemoryChannelLayer, get_channel_layer
@@ -28,6 +29,7 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 FRAME_EVENT_TYPE = "run.frame"
+KEEP_AFTER_RELEASE = 20  # frames kept for late reconnects once a run has finished
 _REDIS_TTL_S = 7 * 24 * 3600
 
 
@@ -83,11 +85,12 @@ class MemoryFrameStore:
             self._runs[key] = _MemoryRun(frames=deque(maxlen=self.buffer_size))
         return self._runs[key]
 
-    def append(self, run_id, frame: dict) -> dict:
-        """Give the frame the next seq, buffer it and its region chunk; returns the stored frame."""
+    def append(self, run_id, frame: dict, floor: int = 0) -> dict:
+        """Give the frame the next seq (above ``floor``, the publisher's last seq), buffer it and its region chunk;
+        returns the stored frame."""
         with self._lock:
             state = self._run(run_id)
-            frame = {**frame, "seq": state.last_seq + 1}
+            frame = {**frame, "seq": max(state.last_seq, floor) + 1}
             if frame["step_to"] > frame["step_from"]:
                 state.chunks[frame["step_from"]] = (frame["step_to"], frame["region"])
             state.frames.append(frame)
@@ -99,11 +102,14 @@ class MemoryFrameStore:
             return self._run(run_id).last_seq
 
     def frames_after(self, run_id, last_seq: int) -> list[dict] | None:
-        """Frames with seq > last_seq, or None when the buffer no longer holds all of them."""
+        """Frames with seq > last_seq, or None when the buffer cannot tell (no longer holds them all, or the
+        client is ahead of the store)."""
         with self._lock:
             state = self._run(run_id)
-            if last_seq >= state.last_seq:
+            if last_seq == state.last_seq:
                 return []
+            if last_seq > state.last_seq:  # the client saw frames this store never had (e.g. a restarted process)
+                return None
             frames = [f for f in state.frames if f["seq"] > last_seq]
             if not frames or frames[0]["seq"] != last_seq + 1:
                 return None
@@ -116,9 +122,13 @@ class MemoryFrameStore:
             return StoreState(run.last_seq, chunks, run.frames[-1] if run.frames else None)
 
     def release(self, run_id) -> None:
-        """Drop the region chunks of a finished run (its series now lives in the database); keep seq and frames."""
+        """A finished run: drop its region chunks (the series now lives in the database) and all but the last
+        ``KEEP_AFTER_RELEASE`` frames; keep its seq."""
         with self._lock:
-            self._run(run_id).chunks.clear()
+            state = self._run(run_id)
+            state.chunks.clear()
+            while len(state.frames) > KEEP_AFTER_RELEASE:
+                state.frames.popleft()
 
 
 class RedisFrameStore:
@@ -135,7 +145,8 @@ class RedisFrameStore:
         base = f"twin:run:{run_id}"
         return f"{base}:seq", f"{base}:frames", f"{base}:region"
 
-    def append(self, run_id, frame: dict) -> dict:
+    def append(self, run_id, frame: dict, floor: int = 0) -> dict:
+        """As ``MemoryFrameStore.append``; ``floor`` keeps seq monotonic if Redis lost its data (restart)."""
         import redis
 
         seq_key, frames_key, region_key = self._keys(run_id)
@@ -143,7 +154,7 @@ class RedisFrameStore:
             with self.client.pipeline(transaction=True) as pipe:
                 try:
                     pipe.watch(seq_key)
-                    seq = int(pipe.get(seq_key) or 0) + 1
+                    seq = max(int(pipe.get(seq_key) or 0), floor) + 1
                     stored = {**frame, "seq": seq}
                     pipe.multi()
                     pipe.xadd(
@@ -171,8 +182,10 @@ class RedisFrameStore:
             pipe.xrange(frames_key, min=f"{last_seq + 1}-0", max="+")
             current, entries = pipe.execute()
         current = int(current or 0)
-        if last_seq >= current:
+        if last_seq == current:
             return []
+        if last_seq > current:  # the client saw frames this store no longer knows (e.g. Redis lost its data)
+            return None
         frames = [json.loads(fields[b"frame"]) for _, fields in entries]
         if not frames or frames[0]["seq"] != last_seq + 1:
             return None
@@ -193,7 +206,11 @@ class RedisFrameStore:
         return StoreState(int(seq or 0), chunks, last_frame)
 
     def release(self, run_id) -> None:
-        self.client.delete(self._keys(run_id)[2])
+        _, frames_key, region_key = self._keys(run_id)
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.delete(region_key)
+            pipe.xtrim(frames_key, maxlen=KEEP_AFTER_RELEASE, approximate=False)
+            pipe.execute()
 
 
 @lru_cache(maxsize=4)
@@ -208,17 +225,19 @@ def frame_store() -> MemoryFrameStore | RedisFrameStore:
     return _store_for(settings.TWIN_MODE, settings.REDIS_URL, settings.TWIN_FRAME_BUFFER)
 
 
-def publish(run_id, frame: dict) -> dict:
+def publish(run_id, frame: dict, floor: int = 0) -> dict:
     """Store the frame (assigning its seq) and send it once to the run's group. Returns the stored frame.
 
     A failed group send is not fatal: the frame is in the replay buffer and viewers re-sync from it.
     """
     # sent_at: publish time [s since the epoch], lets viewers (and benchmarks/stream.py) measure frame latency.
-    stored = frame_store().append(run_id, {**frame, "sent_at": round(time.time(), 4)})
+    stored = frame_store().append(run_id, {**frame, "sent_at": round(time.time(), 4)}, floor=floor)
     layer = get_channel_layer()
     if layer is not None:
+        # Encoded once here; each consumer forwards the text as is (100 viewers → 1 encode, not 100).
+        event = {"type": FRAME_EVENT_TYPE, "seq": stored["seq"], "text": dumps(stored)}
         try:
-            async_to_sync(layer.group_send)(group_name(run_id), {"type": FRAME_EVENT_TYPE, "frame": stored})
+            async_to_sync(layer.group_send)(group_name(run_id), event)
         except Exception:  # viewers recover through the replay buffer / snapshot
             logger.warning("group_send failed for run %s", run_id, exc_info=True)
     return stored
@@ -278,6 +297,30 @@ class ThreadSafeInMemoryChannelLayer(InMemoryChannelLayer):
             queue.put_nowait((time.time() + self.expiry, copy.deepcopy(message)))
         except asyncio.QueueFull:
             raise ChannelFull(channel) from None
+
+
+SIGNIFICANT_DIGITS = 6
+
+
+def compact_values(values) -> list:
+    """JSON-ready list for display: 6 significant digits, NaN/inf → None (exact values are in the results files)."""
+    arr = np.asarray(values, dtype=np.float64).ravel()
+    finite = np.isfinite(arr)
+    clean = np.where(finite, arr, 0.0)
+    magnitude = np.floor(np.log10(np.where(clean != 0, np.abs(clean), 1.0)))
+    digits = np.clip(SIGNIFICANT_DIGITS - 1 - magnitude, -15, 15)
+    scale = 10.0 ** np.abs(digits)
+    # integer ÷ or × an exact power of ten is correctly rounded, so the result prints with few digits
+    rounded = np.where(digits >= 0, np.round(clean * scale) / scale, np.round(clean / scale) * scale)
+    out = rounded.tolist()
+    if not finite.all():
+        out = [v if ok else None for v, ok in zip(out, finite.tolist(), strict=True)]
+    return out
+
+
+def compact_table(table: dict) -> dict[str, list]:
+    """``compact_values`` for every quantity of a ``{name: values}`` table."""
+    return {name: compact_values(values) for name, values in table.items()}
 
 
 def dumps(message: dict[str, Any]) -> str:

@@ -52,8 +52,6 @@ def run_page_strings() -> dict:
         "price": _("Electricity price"),
         "heat_recovered": _("Recovered heat"),
         "carbon": _("Carbon intensity"),
-        "power_axis": _("MW"),
-        "price_axis": _("CNY/MWh"),
         "steps_per_s": _("steps/s"),
         "eta": _("ETA"),
         "done": _("done"),
@@ -242,6 +240,7 @@ def run_detail(request: HttpRequest, run_id) -> HttpResponse:
         "step": run.step,
         "total_steps": run.total_steps,
         "speed_steps_per_s": run.speed_steps_per_s,
+        "duration_s": run.duration_s,
         "i18n": run_page_strings(),
     }
     context = {"run": run, "config": config, "api": api, "nav": "runs", "speed_choices": RunStartForm.base_fields[

@@ -80,12 +80,19 @@ class Fleet:
         self.series[name] = (arr, members)
         return arr
 
+    def derive(self, rec: Recorder, name: str, fn, members: np.ndarray | None = None) -> None:
+        """Register a series computed on demand: ``fn(start, stop)`` → [stop − start, members]."""
+        members = np.arange(self.n) if members is None else np.asarray(members, dtype=int)
+        rec.derived_quantity(self.kind, name, [self.ids[i] for i in members], fn)
+        self.series[name] = (fn, members)
+
     def agent_values(self, index: int, step: int) -> dict[str, float]:
         out = {}
         for name, (arr, members) in self.series.items():
             pos = np.flatnonzero(members == index)
             if pos.size:
-                out[name] = float(arr[step, pos[0]])
+                row = arr(step, step + 1)[0] if callable(arr) else arr[step]
+                out[name] = float(row[pos[0]])
         return out
 
     def power_mw(self, step: int) -> np.ndarray:

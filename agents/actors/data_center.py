@@ -13,39 +13,48 @@ class DataCenter(Actor):
 
 
 class DataCenterFleet(Fleet):
-    """All data centers; precomputes IT, PUE, WUE, PV and recoverable heat for the horizon at build time."""
+    """All data centers; IT power, facility power, PV and recoverable heat are precomputed for the horizon.
+
+    Kept in memory: IT and facility power [steps, DCs]; PUE, WUE, utilisation and cooling power are derived on
+    demand (series, KPIs) so that a national fleet of thousands of DCs stays within memory.
+    """
 
     kind = "data_center"
     agent_class = DataCenter
 
     def build(self, ctx: BuildContext) -> None:
         T, n, rec = ctx.steps, self.n, ctx.recorder
+        self.dt_h = ctx.dt_h
+        self.temp_c = np.asarray(ctx.weather.temp_c, dtype=float)
         cap = self._param("it_capacity_mw")
-        noise = ctx.rng.standard_normal((T, n)) * self._param("utilisation_noise_pu")[None, :]
-        util = np.empty((T, n))
+        idle = self._param("idle_power_pu")
+        noise_sd = self._param("utilisation_noise_pu")
+        # agent-major storage [DCs, steps] (fast per-DC build, sums and columns); exposed as [steps, DCs] views
+        it = np.empty((n, T))
         for i, s in enumerate(self.specs):
-            util[:, i] = it_load.utilisation_profile(s.workload, ctx.hour_of_day, ctx.day_of_week,
-                                                     s.utilisation_mean_pu, s.utilisation_amplitude_pu, noise[:, i])
-        it = it_load.it_power_mw(cap[None, :], util, self._param("idle_power_pu")[None, :])
-        load_pu = it / cap[None, :]
-        temp = np.asarray(ctx.weather.temp_c, dtype=float)[:, None]
+            noise = ctx.rng.standard_normal(T) * noise_sd[i]
+            u = it_load.utilisation_profile(s.workload, ctx.hour_of_day, ctx.day_of_week, s.utilisation_mean_pu,
+                                            s.utilisation_amplitude_pu, noise)
+            it[i] = it_load.it_power_mw(cap[i], u, idle[i])
+        self.techs = np.array([s.cooling for s in self.specs], dtype=str)
         f_fixed = self._param("fixed_overhead_pu")
-        pue = np.empty((T, n))
-        wue = np.empty((T, n))
-        techs = np.array([s.cooling for s in self.specs])
-        for tech in sorted(set(techs)):
-            cols = np.flatnonzero(techs == tech)
-            pue[:, cols] = cooling.pue_part_load(cooling.pue_full_load(temp, tech), load_pu[:, cols], f_fixed[cols])
-            wue[:, cols] = cooling.wue_l_per_kwh(temp, tech)
-        self.it_mw = it
-        self.facility_mw = it * pue
-        self.record(rec, "utilisation_pu", static=util)
-        self.record(rec, "it_power_mw", static=it)
-        self.record(rec, "pue", static=pue)
-        self.record(rec, "facility_power_mw", static=self.facility_mw)
-        self.record(rec, "cooling_power_mw", static=self.facility_mw * cooling.overhead_split(pue)["cooling"])
-        self.record(rec, "wue_l_per_kwh", static=wue)
-        self.grid_mw = self.record(rec, "grid_power_mw")
+        facility = np.empty((n, T))
+        for tech in sorted(set(self.techs.tolist())):
+            pue_full = cooling.pue_full_load(self.temp_c, tech)[None, :]
+            tech_cols = np.flatnonzero(self.techs == tech)
+            for k in range(0, tech_cols.size, 256):  # bounded temporaries for large fleets
+                cols = tech_cols[k:k + 256]
+                load_pu = it[cols] / cap[cols, None]
+                facility[cols] = it[cols] * cooling.pue_part_load(pue_full, load_pu, f_fixed[cols, None])
+        self.it_mw = self.record(rec, "it_power_mw", static=it.T)
+        self.facility_mw = self.record(rec, "facility_power_mw", static=facility.T)
+        self.derive(rec, "pue", lambda a, b: self.facility_mw[a:b] / self.it_mw[a:b])
+        self.derive(rec, "utilisation_pu", lambda a, b: np.clip(
+            (self.it_mw[a:b] / cap - idle) / np.where(idle < 1.0, 1.0 - idle, 1.0), 0.0, 1.0))
+        self.derive(rec, "wue_l_per_kwh", self.wue_l_per_kwh)
+        self.derive(rec, "cooling_power_mw", lambda a, b: self.facility_mw[a:b] * cooling.overhead_split(
+            self.facility_mw[a:b] / self.it_mw[a:b])["cooling"])
+        self.derive(rec, "grid_power_mw", self.grid_power_mw)
 
         # on-site PV (offered to the grid operator like any renewable, curtailable)
         self.pv_members = np.flatnonzero(self._param("pv_capacity_mw") > 0)
@@ -54,26 +63,27 @@ class DataCenterFleet(Fleet):
             s = self.specs[i]
             pv[:, j] = ctx.pv_pu(s.lat, s.lon, None, 180.0) * s.pv_capacity_mw
         self.pv_available_mw = self.record(rec, "pv_available_mw", static=pv, members=self.pv_members)
-        self.pv_mw = self.record(rec, "pv_mw", members=self.pv_members)
 
-        # heat recovery through a heat pump
+        # heat recovery through a heat pump: what each recovering DC could deliver at every step
         self.hr_members = np.array([i for i, s in enumerate(self.specs) if s.heat_recovery is not None], dtype=int)
         hr = [self.specs[i].heat_recovery for i in self.hr_members]
         techs_hr = [self.specs[i].cooling for i in self.hr_members]
         src_c = np.array([h.source_temp_c if h.source_temp_c is not None
-                          else cooling.COOLING_TECHNOLOGIES[t].heat_source_temp_c for h, t in zip(hr, techs_hr, strict=True)])
+                          else cooling.COOLING_TECHNOLOGIES[t].heat_source_temp_c
+                          for h, t in zip(hr, techs_hr, strict=True)], dtype=float)
         share = np.array([h.recoverable_pu if h.recoverable_pu is not None
-                          else (cooling.COOLING_TECHNOLOGIES[t].liquid_fraction or 0.9) for h, t in zip(hr, techs_hr, strict=True)])
-        self.hp_cop = heat_pump.carnot_cop(src_c, np.array([h.sink_temp_c for h in hr]),
-                                           np.array([h.carnot_efficiency for h in hr])).reshape(-1)
-        source_max = it[:, self.hr_members] * share[None, :]
+                          else (cooling.COOLING_TECHNOLOGIES[t].liquid_fraction or 0.9)
+                          for h, t in zip(hr, techs_hr, strict=True)], dtype=float)
+        self.hp_cop = np.asarray(heat_pump.carnot_cop(src_c, np.array([h.sink_temp_c for h in hr], dtype=float),
+                                                      np.array([h.carnot_efficiency for h in hr], dtype=float)),
+                                 dtype=float).reshape(-1)
+        source_max = self.it_mw[:, self.hr_members] * share[None, :]
         deliverable = heat_pump.heat_pump_output(source_max, self.hp_cop[None, :])[0] if hr else source_max
-        cap_hp = np.array([h.heat_pump_capacity_mw for h in hr])
+        cap_hp = np.array([h.heat_pump_capacity_mw for h in hr], dtype=float)
         self.heat_offer_mw = self.record(rec, "heat_deliverable_mw", static=np.minimum(deliverable, cap_hp[None, :]),
                                          members=self.hr_members)
-        self.heat_recovered_mw = self.record(rec, "heat_recovered_mw", members=self.hr_members)
-        self.heat_delivered_mw = self.record(rec, "heat_delivered_mw", members=self.hr_members)
-        self.hp_power_mw = self.record(rec, "heat_pump_power_mw", members=self.hr_members)
+        self.hr_position = np.full(n, -1)
+        self.hr_position[self.hr_members] = np.arange(self.hr_members.size)
 
         # backup generators (used only when the grid cannot serve the load)
         self.backup_members = np.flatnonzero(self._param("backup_generator_mw") > 0)
@@ -81,30 +91,57 @@ class DataCenterFleet(Fleet):
         self.backup_fuel_cny_per_mwh = self._param("backup_fuel_cost_cny_per_mwh")[self.backup_members]
         self.backup_co2_t_per_mwh = self._param("backup_co2_t_per_mwh")[self.backup_members]
         self.backup_mw = self.record(rec, "backup_mw", members=self.backup_members)
-        self.hr_position = np.full(n, -1)
-        self.hr_position[self.hr_members] = np.arange(self.hr_members.size)
+        self._rec = rec
+
+    def set_heat_delivery(self, delivered_mw: np.ndarray) -> None:
+        """Heat the utilities take from each recovering DC [steps, recovering DCs] → heat-pump source and power."""
+        source, hp = heat_pump.heat_pump_for_delivery(delivered_mw, self.hp_cop[None, :]) if delivered_mw.size \
+            else (delivered_mw, delivered_mw)
+        rec = self._rec
+        self.heat_delivered_mw = self.record(rec, "heat_delivered_mw", static=delivered_mw, members=self.hr_members)
+        self.heat_recovered_mw = self.record(rec, "heat_recovered_mw", static=source, members=self.hr_members)
+        self.hp_power_mw = self.record(rec, "heat_pump_power_mw", static=hp, members=self.hr_members)
+        self.hp_total_mw = hp.sum(axis=1) if hp.size else np.zeros(delivered_mw.shape[0])
+
+    def behind_meter_mw(self, start: int, stop: int, members: np.ndarray | None = None) -> np.ndarray:
+        """Site load before PV, battery and backup = facility + heat pump [steps, DCs (or members)] [MW]."""
+        if members is None:
+            out = np.ascontiguousarray(self.facility_mw[start:stop])
+            out[:, self.hr_members] += self.hp_power_mw[start:stop]
+            return out
+        members = np.asarray(members, dtype=int)
+        out = np.ascontiguousarray(self.facility_mw[start:stop, members])
+        pos = self.hr_position[members]
+        out[:, pos >= 0] += self.hp_power_mw[start:stop, pos[pos >= 0]]
+        return out
+
+    def connect(self, battery_mw, pv_used_mw) -> None:
+        """Sources of the grid draw: ``battery_mw(start, stop)`` [steps, DCs], ``pv_used_mw(start, stop)``
+        [steps, PV members] (the PV output the market accepted)."""
+        self._battery_mw = battery_mw
+        self._pv_used_mw = pv_used_mw
+        self.grid_sources_pv = pv_used_mw
+        self.derive(self._rec, "pv_mw", pv_used_mw, members=self.pv_members)
+
+    def grid_power_mw(self, start: int, stop: int) -> np.ndarray:
+        """Grid draw [steps, DCs] = facility + HP + battery charge − PV used − backup [MW] (negative = export)."""
+        grid = self.behind_meter_mw(start, stop) + self._battery_mw(start, stop)
+        grid[:, self.pv_members] -= self._pv_used_mw(start, stop)
+        grid[:, self.backup_members] -= self.backup_mw[start:stop]
+        return grid
+
+    def wue_l_per_kwh(self, start: int, stop: int) -> np.ndarray:
+        """WUE per DC for steps [start, stop) [L/kWh] from outdoor temperature and cooling technology."""
+        out = np.empty((stop - start, self.n))
+        for tech in sorted(set(self.techs.tolist())):
+            cols = self.techs == tech
+            out[:, cols] = cooling.wue_l_per_kwh(self.temp_c[start:stop, None], tech)
+        return out
 
     # ---- phases -------------------------------------------------------------------------------------------
 
-    def heat_pump_for(self, delivered_mw: np.ndarray):
-        """Source heat and HP electricity to deliver ``delivered_mw`` from the recovering DCs [MW]."""
-        return heat_pump.heat_pump_for_delivery(delivered_mw, self.hp_cop)
-
-    def dispatch(self, t: int, pv_used_mw, delivered_mw, source_mw, hp_mw, battery_mw, backup_mw) -> None:
-        """Commit the step: grid draw = facility + HP + battery charge − PV used − backup [MW]."""
-        grid = self.facility_mw[t] + battery_mw
-        grid[self.hr_members] += hp_mw
-        grid[self.pv_members] -= pv_used_mw
-        grid[self.backup_members] -= backup_mw
-        self.grid_mw[t] = grid
-        self.pv_mw[t] = pv_used_mw
-        self.heat_delivered_mw[t] = delivered_mw
-        self.heat_recovered_mw[t] = source_mw
-        self.hp_power_mw[t] = hp_mw
-        self.backup_mw[t] = backup_mw
-
     def power_mw(self, step: int) -> np.ndarray:
-        return self.grid_mw[step].copy()
+        return self.grid_power_mw(step, step + 1)[0]
 
     def heat_mw(self, step: int) -> np.ndarray:
         out = np.zeros(self.n)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.actors.base import Actor, BuildContext, Fleet
-from agents.markets import clearing
+from agents.markets.clearing import MeritOrder
 from agents.markets.demand import other_load_mw
 
 
@@ -24,15 +24,28 @@ class GridOperatorFleet(Fleet):
         self.other_load = self.record(ctx.recorder, "other_load_mw", static=np.asarray(load, dtype=float)[:, None])
         self.revenue_cny = self.record(ctx.recorder, "revenue_cny")
         self.cost_cny = self.record(ctx.recorder, "cost_cny")
+        self.dt_h = ctx.dt_h
 
-    def clear(self, rule: str, load_mw: float, offer_mw, offer_price, dispatchable, *, reserve_mw: float,
-              price_cap: float, price_floor: float, export_mw_max: float, export_price: float,
-              tariff_price: float):
-        """Hold back reserve, then clear under ``rule`` (agents.markets.clearing). Returns (Clearing, shortfall)."""
-        offers, shortfall = clearing.hold_reserve(offer_mw, offer_price, dispatchable, reserve_mw)
-        result = clearing.clear(rule, load_mw, offers, offer_price, price_cap=price_cap, price_floor=price_floor,
-                                export_mw_max=export_mw_max, export_price=export_price, tariff_price=tariff_price)
-        return result, shortfall
+    def open_market(self, markets, offer_price: np.ndarray, dispatchable: np.ndarray) -> None:
+        """Fix the market rules and the (static) offer prices of the region's offers."""
+        self.markets = markets
+        self.market = MeritOrder(offer_price, dispatchable, rule=markets.clearing_rule,
+                                 price_cap=markets.price_cap_cny_per_mwh, price_floor=markets.price_floor_cny_per_mwh,
+                                 export_price=markets.exports.price_cny_per_mwh)
+
+    def clear(self, load_mw: float, offer_mw: np.ndarray, tariff_price: float, reserve_base_mw: float):
+        """Hold back the reserve and clear (agents.markets.clearing). Returns (accepted, price, export, unserved,
+        reserve shortfall)."""
+        m = self.markets
+        return self.market.clear(load_mw, offer_mw, reserve_mw=m.reserve_requirement_pu * reserve_base_mw,
+                                 export_mw_max=m.exports.capacity_mw, tariff_price=tariff_price)
+
+    def settle(self, start: int, stop: int, price: np.ndarray, export_mw: np.ndarray, import_cost_cny: np.ndarray):
+        """The operator sells to the non-DC consumers and exports, and pays for imports."""
+        sl = slice(start, stop)
+        self.revenue_cny[sl, 0] = (self.other_load[sl, 0] * price
+                                   + export_mw * self.markets.exports.price_cny_per_mwh) * self.dt_h
+        self.cost_cny[sl, 0] = import_cost_cny
 
     def power_mw(self, step: int) -> np.ndarray:
         return self.other_load[step].copy()

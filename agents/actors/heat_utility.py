@@ -1,4 +1,10 @@
-"""Heat utilities: district-heating networks supplied by DC heat (contracts), boilers, CHP and heat pumps."""
+"""Heat utilities: district-heating networks supplied by DC heat (contracts), boilers, CHP and heat pumps.
+
+Heat is scheduled for the whole horizon at build time: demand depends only on weather, and the utilities rank
+their units by marginal cost with the time-of-use tariff as electricity-price forecast (heat pumps and
+electric boilers pay it, CHP earns it). The electricity this needs (or CHP produces) enters the power market
+as a fixed bid (offer) at each step; money is settled at the cleared price.
+"""
 
 from __future__ import annotations
 
@@ -16,19 +22,20 @@ class HeatUtility(Actor):
 
 
 class HeatUtilityFleet(Fleet):
-    """All heat utilities. Units of all utilities and the DC heat contracts are dispatched in one merit order."""
+    """All heat utilities. Their units and the DC heat contracts are dispatched in one merit order per utility."""
 
     kind = "heat_utility"
     agent_class = HeatUtility
 
-    def build(self, ctx: BuildContext, carbon_price_cny_per_t: float, contracts: list) -> None:
-        """``contracts``: (dc hr position, buyer utility index, price) per heat_purchase contract."""
-        T, rec = ctx.steps, ctx.recorder
+    def build(self, ctx: BuildContext, carbon_price_cny_per_t: float, contracts: list, dc_offer_mw: np.ndarray,
+              price_forecast_cny_per_mwh: np.ndarray) -> None:
+        """``contracts``: (buyer utility index, price) per heat_purchase; ``dc_offer_mw`` [steps, contracts]."""
+        T, rec, n = ctx.steps, ctx.recorder, self.n
         self.dt_h = ctx.dt_h
         self.carbon_price = carbon_price_cny_per_t
         temp = np.asarray(ctx.weather.temp_c, dtype=float)
-        demand = np.zeros((T, self.n))
-        loss = np.zeros((T, self.n))
+        demand = np.zeros((T, n))
+        loss = np.zeros((T, n))
         for i, s in enumerate(self.specs):
             for net in s.networks:
                 start = tuple(int(x) for x in net.season_start_md.split("-"))
@@ -38,96 +45,87 @@ class HeatUtilityFleet(Fleet):
                                                        net.design_temp_c, net.base_temp_c, season)
                 demand[:, i] += q
                 loss[:, i] += district_heat.network_loss_mw(q, net.loss_pu)
-        self.need_mw = demand + loss
-        self.loss_mw = loss
         units = [(i, u) for i, s in enumerate(self.specs) for u in s.units]
-        self.unit_owner = np.array([i for i, _ in units], dtype=int)
-        kind = np.array([u.kind for _, u in units])
-        eff = np.array([u.efficiency_pu for _, u in units])
-        self.unit_cap = np.array([u.capacity_mw for _, u in units])
-        fuel = np.isin(kind, _FUEL_KINDS)
-        self.fuel_per_heat = np.where(fuel, 1.0 / eff, 0.0) if units else np.zeros(0)
-        fuel_price = np.array([u.fuel_price_cny_per_mwh for _, u in units])
-        fuel_co2 = np.array([u.fuel_co2_t_per_mwh for _, u in units])
-        self.fuel_cost_per_heat = self.fuel_per_heat * fuel_price
-        self.co2_per_heat = self.fuel_per_heat * fuel_co2
-        self.chp_el_per_heat = np.where(kind == "chp", [u.power_to_heat_ratio for _, u in units], 0.0) if units \
-            else np.zeros(0)
-        supply_c = np.array([max(n.supply_temp_c for n in self.specs[i].networks) for i, _ in units])
+        owner = np.array([i for i, _ in units], dtype=int)
+        kind = np.array([u.kind for _, u in units], dtype=str)
+        eff = np.array([u.efficiency_pu for _, u in units], dtype=float)
+        fuel_per_heat = np.where(np.isin(kind, _FUEL_KINDS), 1.0 / np.where(eff > 0, eff, 1.0), 0.0)
+        fuel_cost_per_heat = fuel_per_heat * np.array([u.fuel_price_cny_per_mwh for _, u in units], dtype=float)
+        co2_per_heat = fuel_per_heat * np.array([u.fuel_co2_t_per_mwh for _, u in units], dtype=float)
+        chp_el_per_heat = np.where(kind == "chp", np.array([u.power_to_heat_ratio for _, u in units], dtype=float),
+                                   0.0)
+        el_per_heat = np.zeros((T, len(units)))
         ashp = kind == "air_source_heat_pump"
-        el = np.zeros((T, len(units)))
         if ashp.any():
-            cop = heat_pump.carnot_cop(temp[:, None], supply_c[ashp][None, :],
-                                       np.array([u.carnot_efficiency for _, u in units])[ashp][None, :])
-            el[:, ashp] = 1.0 / np.maximum(cop, 1.0)
-        el[:, kind == "electric_boiler"] = 1.0 / eff[kind == "electric_boiler"]
-        self.el_per_heat = el
-        self.static_cost = self.fuel_cost_per_heat + self.co2_per_heat * carbon_price_cny_per_t
+            supply_c = np.array([max(net.supply_temp_c for net in self.specs[i].networks) for i, _ in units])[ashp]
+            eta = np.array([u.carnot_efficiency for _, u in units])[ashp]
+            cop = heat_pump.carnot_cop(temp[:, None], supply_c[None, :], eta[None, :])
+            el_per_heat[:, ashp] = 1.0 / np.maximum(cop, 1.0)
+        eboiler = kind == "electric_boiler"
+        el_per_heat[:, eboiler] = 1.0 / eff[eboiler]
+
+        # merit order for the horizon: contracts first (ties), then own units
+        price = np.asarray(price_forecast_cny_per_mwh, dtype=float)[:, None]
+        unit_cost = fuel_cost_per_heat + co2_per_heat * carbon_price_cny_per_t + price * (el_per_heat - chp_el_per_heat)
+        self.contract_owner = np.array([c[0] for c in contracts], dtype=int)
+        self.contract_price = np.array([c[1] for c in contracts], dtype=float)
+        caps = np.hstack([dc_offer_mw, np.broadcast_to(np.array([u.capacity_mw for _, u in units], dtype=float),
+                                                        (T, len(units)))])
+        costs = np.hstack([np.broadcast_to(self.contract_price, (T, len(contracts))), unit_cost])
+        dispatch, unserved = heat_merit_order(demand + loss, caps, costs, np.concatenate([self.contract_owner, owner]))
+        k = len(contracts)
+        self.dc_heat_mw = dispatch[:, :k]
+        unit_heat = dispatch[:, k:]
+
+        def per_utility(x: np.ndarray, who: np.ndarray) -> np.ndarray:
+            out = np.zeros((T, n))
+            for u in range(n):
+                out[:, u] = x[:, who == u].sum(axis=1)
+            return out
+
+        self.el_in_mw = per_utility(unit_heat * el_per_heat, owner)
+        self.chp_mw = per_utility(unit_heat * chp_el_per_heat, owner)
+        fuel = per_utility(unit_heat * fuel_per_heat, owner)
+        co2 = per_utility(unit_heat * co2_per_heat, owner) * self.dt_h
+        production_cost = per_utility(unit_heat * fuel_cost_per_heat, owner) * self.dt_h + co2 * carbon_price_cny_per_t
+        from_dc = per_utility(self.dc_heat_mw, self.contract_owner)
+        need = demand + loss
+        served_share = np.divide(need - unserved, need, out=np.ones_like(need), where=need > 0)
+        self.delivered_mw = served_share * demand
+        self.contract_payment = per_utility(self.dc_heat_mw * self.contract_price, self.contract_owner) * self.dt_h
         self.heat_price = self._param("heat_price_cny_per_mwh")
-        self.contract_hr = np.array([c[0] for c in contracts], dtype=int)
-        self.contract_owner = np.array([c[1] for c in contracts], dtype=int)
-        self.contract_price = np.array([c[2] for c in contracts], dtype=float)
-        self.owner_all = np.concatenate([self.contract_owner, self.unit_owner])
+        self.loss_mw = loss
+
         self.record(rec, "heat_demand_mw", static=demand)
         self.record(rec, "heat_loss_mw", static=loss)
-        self.from_dc = self.record(rec, "heat_from_dc_mw")
-        self.produced = self.record(rec, "heat_produced_mw")
-        self.unserved = self.record(rec, "heat_unserved_mw")
-        self.power_in = self.record(rec, "power_mw")
-        self.chp_out = self.record(rec, "chp_generation_mw")
-        self.fuel = self.record(rec, "fuel_mw")
-        self.co2_t = self.record(rec, "co2_t")
+        self.from_dc = self.record(rec, "heat_from_dc_mw", static=from_dc)
+        self.produced = self.record(rec, "heat_produced_mw", static=per_utility(unit_heat, owner))
+        self.unserved = self.record(rec, "heat_unserved_mw", static=unserved)
+        self.power_in = self.record(rec, "power_mw", static=self.el_in_mw - self.chp_mw)
+        self.chp_out = self.record(rec, "chp_generation_mw", static=self.chp_mw)
+        self.fuel = self.record(rec, "fuel_mw", static=fuel)
+        self.co2_t = self.record(rec, "co2_t", static=co2)
+        self.production_cost_cny = self.record(rec, "production_cost_cny", static=production_cost)
         self.cost_cny = self.record(rec, "cost_cny")
-        self.production_cost_cny = self.record(rec, "production_cost_cny")
         self.revenue_cny = self.record(rec, "revenue_cny")
-        unit_ids = [f"{self.ids[i]}.unit{k}_{u.kind}" for k, (i, u) in enumerate(units)]
-        self.unit_heat = rec.agent_quantity("heat_unit", "heat_mw", unit_ids)
-        self._plan = None
+        unit_ids = [f"{self.ids[i]}.unit{j}_{u.kind}" for j, (i, u) in enumerate(units)]
+        self.unit_heat = rec.agent_quantity("heat_unit", "heat_mw", unit_ids, static=unit_heat)
+        self.unit_fuel_co2_per_heat = co2_per_heat
+        # region totals used by the power market every step
+        self.electric_load_mw = self.el_in_mw.sum(axis=1)
+        self.chp_total_mw = self.chp_mw.sum(axis=1)
 
     # ---- phases -------------------------------------------------------------------------------------------
 
-    def plan(self, t: int, expected_price: float, dc_offer_mw: np.ndarray):
-        """Merit-order heat dispatch for step t with the expected electricity price [CNY/MWh].
-
-        ``dc_offer_mw`` [contracts] heat each contracted DC can deliver. Returns (contract heat [MW],
-        electricity drawn [MW] total, CHP electricity [MW] total). The plan is committed in ``dispatch``.
-        """
-        el = self.el_per_heat[t]
-        unit_cost = self.static_cost + expected_price * (el - self.chp_el_per_heat)
-        cap = np.concatenate([dc_offer_mw, self.unit_cap])
-        cost = np.concatenate([self.contract_price, unit_cost])
-        dispatch, unserved = heat_merit_order(self.need_mw[t], cap, cost, self.owner_all)
-        k = self.contract_hr.size
-        dc_heat, unit_heat = dispatch[:k], dispatch[k:]
-        self._plan = (dc_heat, unit_heat, unserved)
-        return dc_heat, float(unit_heat @ el), float(unit_heat @ self.chp_el_per_heat)
-
-    def dispatch(self, t: int, price: float) -> None:
-        """Commit the planned dispatch and settle it at the cleared electricity price [CNY/MWh]."""
-        dc_heat, unit_heat, unserved = self._plan
-        n, dt = self.n, self.dt_h
-        own = self.unit_owner
-        el_in = np.bincount(own, unit_heat * self.el_per_heat[t], n)
-        chp = np.bincount(own, unit_heat * self.chp_el_per_heat, n)
-        fuel = np.bincount(own, unit_heat * self.fuel_per_heat, n)
-        fuel_cost = np.bincount(own, unit_heat * self.fuel_cost_per_heat, n)
-        co2 = np.bincount(own, unit_heat * self.co2_per_heat, n) * dt
-        from_dc = np.bincount(self.contract_owner, dc_heat, n)
-        paid_dc = np.bincount(self.contract_owner, dc_heat * self.contract_price, n)
-        need = self.need_mw[t]
-        served_share = np.divide(need - unserved, need, out=np.ones(n), where=need > 0)
-        delivered = served_share * (need - self.loss_mw[t])
-        self.unit_heat[t] = unit_heat
-        self.from_dc[t] = from_dc
-        self.produced[t] = np.bincount(own, unit_heat, n)
-        self.unserved[t] = unserved
-        self.power_in[t] = el_in - chp
-        self.chp_out[t] = chp
-        self.fuel[t] = fuel
-        self.co2_t[t] = co2
-        self.production_cost_cny[t] = fuel_cost * dt + co2 * self.carbon_price
-        self.cost_cny[t] = self.production_cost_cny[t] + (el_in * price + paid_dc) * dt
-        self.revenue_cny[t] = (delivered * self.heat_price + chp * price) * dt
+    def settle(self, start: int, stop: int, price: np.ndarray, chp_sold_mw: np.ndarray) -> None:
+        """Money for steps [start, stop) at the cleared prices ``price`` [CNY/MWh]; ``chp_sold_mw`` [steps] is
+        the CHP electricity the market accepted (shared pro rata between utilities)."""
+        sl = slice(start, stop)
+        p = price[:, None]
+        total = self.chp_total_mw[sl][:, None]
+        sold = np.divide(self.chp_mw[sl], total, out=np.zeros_like(self.chp_mw[sl]), where=total > 0) * chp_sold_mw[:, None]
+        self.cost_cny[sl] = self.production_cost_cny[sl] + self.el_in_mw[sl] * p * self.dt_h + self.contract_payment[sl]
+        self.revenue_cny[sl] = (self.delivered_mw[sl] * self.heat_price[None, :] + sold * p) * self.dt_h
 
     def power_mw(self, step: int) -> np.ndarray:
         return self.power_in[step].copy()

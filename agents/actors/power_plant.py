@@ -48,13 +48,18 @@ class PowerPlantFleet(Fleet):
         lo = np.minimum(np.maximum(self.min_pu * avail, lo_ramp), hi)
         return lo, hi - lo
 
-    def dispatch(self, t: int, must_mw, flex_mw, paid_must, paid_flex) -> None:
-        power = must_mw + flex_mw
-        self.power[t] = power
-        self.revenue_cny[t] = (must_mw * paid_must + flex_mw * paid_flex) * self.dt_h
+    def dispatch(self, t: int, power_mw: np.ndarray) -> None:
+        """Commit the accepted output (its ramp state for the next step)."""
+        self.power[t] = power_mw
+
+    def settle(self, start: int, stop: int, income_cny_per_h: np.ndarray) -> None:
+        """Money and CO2 for steps [start, stop); ``income_cny_per_h`` [steps, plants] = Σ accepted × paid."""
+        sl = slice(start, stop)
+        power = self.power[sl]
         co2 = power * self.co2 * self.dt_h
-        self.co2_t[t] = co2
-        self.cost_cny[t] = power * self.mc * self.dt_h + co2 * self.carbon_price
+        self.co2_t[sl] = co2
+        self.revenue_cny[sl] = income_cny_per_h * self.dt_h
+        self.cost_cny[sl] = power * self.mc * self.dt_h + co2 * self.carbon_price
 
     def power_mw(self, step: int) -> np.ndarray:
         return -self.power[step]

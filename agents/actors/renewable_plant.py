@@ -30,10 +30,12 @@ class RenewablePlantFleet(Fleet):
         self.curtailed = self.record(rec, "curtailed_mw")
         self.revenue_cny = self.record(rec, "revenue_cny")
 
-    def dispatch(self, t: int, accepted_mw, paid) -> None:
-        self.power[t] = accepted_mw
-        self.curtailed[t] = self.available_mw[t] - accepted_mw
-        self.revenue_cny[t] = accepted_mw * paid * self.dt_h
+    def settle(self, start: int, stop: int, accepted_mw: np.ndarray, paid: np.ndarray) -> None:
+        """Output, curtailment and revenue for steps [start, stop) from the accepted offers [steps, plants]."""
+        sl = slice(start, stop)
+        self.power[sl] = accepted_mw
+        self.curtailed[sl] = self.available_mw[sl] - accepted_mw
+        self.revenue_cny[sl] = accepted_mw * paid * self.dt_h
 
     def power_mw(self, step: int) -> np.ndarray:
         return -self.power[step]

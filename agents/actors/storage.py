@@ -14,33 +14,44 @@ class Storage(Actor):
 
 
 class StorageFleet(Fleet):
-    """Every battery of the region. Units are the stand-alone storage actors followed by DC batteries."""
+    """Every battery of the region. Units are the stand-alone storage actors followed by DC batteries.
+
+    Requests come from each unit's strategy (agents.markets.flexibility), precomputed for the horizon;
+    the state of charge is the dynamic state advanced every step.
+    """
 
     kind = "storage"
     agent_class = Storage
 
     def __init__(self, model, specs, dc_specs):
         super().__init__(model, specs)
-        self.dc_index = np.array([-1] * self.n + [i for i, d in enumerate(dc_specs) if d.battery is not None], dtype=int)
-        self.batteries = [s.battery for s in specs] + [d.battery for d in dc_specs if d.battery is not None]
-        self.unit_ids = self.ids + [d.id for d in dc_specs if d.battery is not None]
+        dc_units = [i for i, d in enumerate(dc_specs) if d.battery is not None]
+        self.dc_index = np.array(dc_units, dtype=int)
+        self.batteries = [s.battery for s in specs] + [dc_specs[i].battery for i in dc_units]
+        self.unit_ids = self.ids + [dc_specs[i].id for i in dc_units]
         self.m = len(self.batteries)
 
     def _bat(self, name: str) -> np.ndarray:
         return np.array([getattr(b, name) for b in self.batteries], dtype=float)
 
-    def build(self, ctx: BuildContext, price_multiplier: np.ndarray, net_load_mw: np.ndarray) -> None:
-        """Precompute each unit's request for the horizon. ``net_load_mw`` [steps, units] seen by each unit."""
+    def build(self, ctx: BuildContext, price_multiplier: np.ndarray, net_load_mw: np.ndarray,
+              dc_behind_meter_mw: np.ndarray) -> None:
+        """``net_load_mw(units)`` → [steps, units]: net load the strategy of those units sees; ``dc_behind_meter_mw`` [steps, DC
+        units]: on-site load a DC battery may discharge into at most (no export from DC batteries)."""
         self.dt_h = ctx.dt_h
         self.e_max = self._bat("energy_capacity_mwh")
         self.p_max = self._bat("power_capacity_mw")
         self.eta_c = self._bat("eta_charge")
         self.eta_d = self._bat("eta_discharge")
         self.soc_mwh = self._bat("soc_initial_pu") * self.e_max
-        strategy = np.array([b.strategy for b in self.batteries])
-        tou = flexibility.tou_request_mw(price_multiplier, self.p_max)
-        net = flexibility.net_load_request_mw(net_load_mw, self.p_max, round(24 / ctx.dt_h))
-        self.request_mw = np.where((strategy == "tou")[None, :], tou, net) if self.m else np.zeros((ctx.steps, 0))
+        strategy = np.array([b.strategy for b in self.batteries], dtype=str)
+        request = flexibility.tou_request_mw(price_multiplier, self.p_max)
+        net_units = np.flatnonzero(strategy == "net_load")
+        if net_units.size:
+            request[:, net_units] = flexibility.net_load_request_mw(net_load_mw(net_units), self.p_max[net_units],
+                                                                    round(24 / ctx.dt_h))
+        np.maximum(request[:, self.n:], -dc_behind_meter_mw, out=request[:, self.n:])
+        self.request_mw = request
         rec = ctx.recorder
         self.power = rec.agent_quantity(self.kind, "battery_mw", self.unit_ids)
         self.soc = rec.agent_quantity(self.kind, "soc_mwh", self.unit_ids)
@@ -51,33 +62,33 @@ class StorageFleet(Fleet):
 
     # ---- phases -------------------------------------------------------------------------------------------
 
-    def bid(self, t: int, discharge_limit_mw: np.ndarray | None = None) -> np.ndarray:
-        """Feasible grid-side power per unit this step (+ charge / − discharge) without committing SOC."""
-        request = self.request_mw[t]
-        if discharge_limit_mw is not None:
-            request = np.maximum(request, -discharge_limit_mw)
-        power, _ = battery_step(self.soc_mwh, request, self.dt_h, self.e_max, self.p_max, self.eta_c, self.eta_d)
-        return power
+    def bid(self, t: int):
+        """Feasible grid-side power per unit this step (+ charge / − discharge) and the SOC it would lead to."""
+        return battery_step(self.soc_mwh, self.request_mw[t], self.dt_h, self.e_max, self.p_max, self.eta_c,
+                            self.eta_d)
 
-    def dispatch(self, t: int, power_mw: np.ndarray) -> None:
-        """Commit ``power_mw`` (a feasible bid, possibly scaled down) and advance the state of charge."""
-        power, soc_next = battery_step(self.soc_mwh, power_mw, self.dt_h, self.e_max, self.p_max,
-                                       self.eta_c, self.eta_d)
-        self.soc_mwh = soc_next
-        self.power[t] = power
-        self.soc[t] = soc_next
+    def rebid(self, power_mw: np.ndarray):
+        """Re-apply a reduced request (e.g. discharge scaled down) from the current SOC."""
+        return battery_step(self.soc_mwh, power_mw, self.dt_h, self.e_max, self.p_max, self.eta_c, self.eta_d)
 
-    def settle(self, t: int, price_cny_per_mwh: float) -> None:
-        p = self.power[t, : self.n]
-        self.cost_cny[t] = np.maximum(p, 0.0) * price_cny_per_mwh * self.dt_h
-        self.revenue_cny[t] = np.maximum(-p, 0.0) * price_cny_per_mwh * self.dt_h
+    def dispatch(self, t: int, power_mw: np.ndarray, soc_next_mwh: np.ndarray) -> None:
+        """Commit the step's power and state of charge."""
+        self.soc_mwh = soc_next_mwh
+        self.power[t] = power_mw
+        self.soc[t] = soc_next_mwh
+
+    def settle(self, start: int, stop: int, price: np.ndarray) -> None:
+        p = self.power[start:stop, : self.n]
+        self.cost_cny[start:stop] = np.maximum(p, 0.0) * price[:, None] * self.dt_h
+        self.revenue_cny[start:stop] = np.maximum(-p, 0.0) * price[:, None] * self.dt_h
 
     def agent_values(self, index: int, step: int) -> dict[str, float]:
         return {name: float(arr[step, index]) for name, (arr, _) in self.series.items()}
 
-    def dc_battery_mw(self, t: int, n_dc: int) -> np.ndarray:
-        out = np.zeros(n_dc)
-        out[self.dc_index[self.n:]] = self.power[t, self.n:]
+    def dc_battery_mw(self, start: int, stop: int, n_dc: int) -> np.ndarray:
+        """DC battery power for steps [start, stop) as [steps, all DCs] (zeros where a DC has no battery)."""
+        out = np.zeros((stop - start, n_dc))
+        out[:, self.dc_index] = self.power[start:stop, self.n:]
         return out
 
     def power_mw(self, step: int) -> np.ndarray:

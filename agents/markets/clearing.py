@@ -136,3 +136,70 @@ def tou_price_multiplier(local_hour: np.ndarray, peak_hours, valley_hours, peak_
             inside = (hour >= start) & (hour < end) if start < end else (hour >= start) | (hour < end)
             ratio = np.where(inside, value, ratio)
     return ratio
+
+
+class MeritOrder:
+    """Clearing for a fixed set of offers whose prices do not change between steps (only quantities do).
+
+    Sorting, the reserve order and the export cut are computed once; ``clear`` then gives the same result as
+    ``hold_reserve`` followed by ``clear`` (tested) with a handful of array operations per step.
+    """
+
+    def __init__(self, offer_price: np.ndarray, dispatchable: np.ndarray, *, rule: str, price_cap: float,
+                 price_floor: float, export_price: float = 0.0):
+        if rule not in CLEARING_RULES:
+            raise ValueError(f"unknown clearing rule {rule!r}; expected one of {CLEARING_RULES}")
+        self.rule = rule
+        self.cap = float(price_cap)
+        self.floor = float(price_floor)
+        self.export_price = float(export_price)
+        self.price = np.asarray(offer_price, dtype=float)
+        self.order = np.argsort(self.price, kind="stable")
+        self.p_sorted = self.price[self.order]
+        self.n_below_export = int(np.searchsorted(self.p_sorted, export_price, side="left"))
+        disp = np.flatnonzero(dispatchable)
+        self.reserve_idx = disp[np.argsort(-self.price[disp], kind="stable")]
+        self.paid_bid = np.clip(self.price, self.floor, self.cap)
+        self.min_price = float(self.price.min()) if self.price.size else self.floor
+
+    def clear(self, load_mw: float, offer_mw: np.ndarray, *, reserve_mw: float = 0.0, export_mw_max: float = 0.0,
+              tariff_price: float = 0.0):
+        """Returns (accepted_mw per offer, price, export_mw, unserved_mw, reserve_shortfall_mw)."""
+        shortfall = 0.0
+        if reserve_mw > 0.0:
+            idx = self.reserve_idx
+            q = offer_mw[idx]
+            before = np.cumsum(q) - q
+            held = np.minimum(np.maximum(reserve_mw - before, 0.0), q)
+            offer_mw = offer_mw.copy()
+            offer_mw[idx] = q - held
+            shortfall = max(reserve_mw - float(held.sum()), 0.0)
+        q = offer_mw[self.order]
+        cum = np.cumsum(q)
+        total = float(cum[-1]) if cum.size else 0.0
+        served = min(load_mw, total)
+        unserved = load_mw - served
+        export = 0.0
+        if export_mw_max > 0.0 and self.n_below_export > 0:
+            export = min(max(float(cum[self.n_below_export - 1]) - served, 0.0), export_mw_max)
+        quantity = served + export
+        acc_sorted = np.minimum(np.maximum(quantity - (cum - q), 0.0), q)
+        accepted = np.empty_like(acc_sorted)
+        accepted[self.order] = acc_sorted
+        if self.rule == "tou_tariff":
+            price = float(tariff_price)
+        elif unserved > _TOL_MW:
+            price = self.cap
+        elif self.rule == "pay_as_bid":
+            price = float(self.paid_bid @ accepted / quantity) if quantity > _TOL_MW else min(
+                max(self.min_price, self.floor), self.cap)
+        else:
+            if 0.0 < export < export_mw_max - _TOL_MW:
+                marginal = self.export_price
+            elif quantity > _TOL_MW:
+                k = min(int(np.searchsorted(cum, quantity - _TOL_MW, side="left")), len(cum) - 1)
+                marginal = float(self.p_sorted[k])
+            else:
+                marginal = self.min_price
+            price = min(max(marginal, self.floor), self.cap)
+        return accepted, price, export, unserved, shortfall

@@ -22,17 +22,18 @@ class ContractBook:
 
     kind = "contract"
 
-    def __init__(self, heat_purchases: list, recorder: Recorder, dt_h: float):
+    def __init__(self, heat_purchases: list, recorder: Recorder, dt_h: float, heat_mw: np.ndarray):
+        """``heat_mw`` [steps, contracts]: heat delivered under each heat_purchase (scheduled at build)."""
         self.heat_purchases = list(heat_purchases)
         self.ids = [c.id for c in self.heat_purchases]
         self.dt_h = dt_h
         self.price = np.array([c.price_cny_per_mwh for c in self.heat_purchases], dtype=float)
-        self.heat_mw = recorder.agent_quantity(self.kind, "heat_mw", self.ids)
+        self.heat_mw = recorder.agent_quantity(self.kind, "heat_mw", self.ids, static=heat_mw)
         self.payment_cny = recorder.agent_quantity(self.kind, "payment_cny", self.ids)
 
-    def settle(self, t: int, heat_mw: np.ndarray) -> None:
-        self.heat_mw[t] = heat_mw
-        self.payment_cny[t] = heat_purchase_payment_cny(heat_mw, self.price, self.dt_h)
+    def settle(self, start: int, stop: int) -> None:
+        """Payments for steps [start, stop)."""
+        self.payment_cny[start:stop] = heat_purchase_payment_cny(self.heat_mw[start:stop], self.price, self.dt_h)
 
     def summary(self, stop: int) -> dict[str, dict]:
         out = {}

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 DEFAULT_TURBINE = "E-126/4200"
+STANDARD_DENSITY_KG_M3 = 1.225  # density the OEDB power curves refer to (IEC 61400-12)
 
 
 @lru_cache(maxsize=32)
@@ -47,22 +48,42 @@ def power_curve(turbine_type: str = DEFAULT_TURBINE) -> tuple[np.ndarray, np.nda
     return speeds, pu
 
 
-def wind_power_pu(wind_speed_hub_m_s, turbine_type: str = DEFAULT_TURBINE):
+def wind_power_pu(wind_speed_hub_m_s, turbine_type: str = DEFAULT_TURBINE, density_kg_m3=None):
     """Turbine output as a fraction of nominal power.
 
     Returns ``power_pu`` [-] (ndarray, shape of the input).
 
-    Parameters: ``wind_speed_hub_m_s`` [m/s] wind speed at hub height; ``turbine_type`` see power_curve.
+    Parameters: ``wind_speed_hub_m_s`` [m/s] wind speed at hub height; ``turbine_type`` see power_curve;
+    ``density_kg_m3`` [kg/m³] optional site air density (scalar, e.g. from ``air_density_kg_m3``); None = the
+    standard density of the power curve (1.225).
 
     Equation: linear interpolation of the shipped power curve, zero below the first and above the last
-    point (cut-out) — windpowerlib.power_output.power_curve without density correction.
+    point (cut-out) — windpowerlib.power_output.power_curve. With a density the curve speeds are shifted as in
+    windpowerlib.power_output.power_curve_density_correction:
+    ``v_site = v_std · (1.225 / rho)^p(v_std)``, p = 1/3 (v ≤ 7.5), v/15 − 1/6 (7.5–12.5), 2/3 (≥ 12.5).
     """
     from windpowerlib.power_output import power_curve as wpl_power_curve
 
     speeds, pu = power_curve(turbine_type)
     v = np.asarray(wind_speed_hub_m_s, dtype=float)
+    if density_kg_m3 is not None:
+        exponent = np.clip(speeds / 15.0 - 1.0 / 6.0, 1.0 / 3.0, 2.0 / 3.0)
+        speeds = speeds * (STANDARD_DENSITY_KG_M3 / float(density_kg_m3)) ** exponent
     out = wpl_power_curve(v.ravel(), speeds, pu, density_correction=False)
     return np.asarray(out, dtype=float).reshape(v.shape)
+
+
+def air_density_kg_m3(altitude_m, temp_c=15.0):
+    """Air density at a site.
+
+    Returns ``rho`` [kg/m³]. Parameters: ``altitude_m`` [m] above sea level; ``temp_c`` [°C] air temperature.
+    Equation: ``rho = p / (R_d · T)`` with ``p`` from the standard atmosphere (pvlib.atmosphere.alt2pres) and
+    R_d = 287.058 J/(kg·K) (ideal gas, dry air). Hohhot (1,063 m, 6 °C): ≈ 1.11; Golmud (2,808 m, 5 °C): ≈ 0.90.
+    """
+    from pvlib.atmosphere import alt2pres
+
+    pressure_pa = alt2pres(np.asarray(altitude_m, dtype=float))
+    return pressure_pa / (287.058 * (np.asarray(temp_c, dtype=float) + 273.15))
 
 
 def hub_height_wind_speed(v_ref_m_s, h_ref_m, h_hub_m, roughness_m):

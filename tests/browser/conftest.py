@@ -75,6 +75,7 @@ class LiveTwin:
 
     def start(self) -> "LiveTwin":
         self._run("manage.py", "migrate", "--noinput")
+        self._run("manage.py", "load_demo")  # the shipped demo scenarios, as `make run` shows them
         self._run("-c", SEED_SCRIPT, str(scenario_fixture_path()), str(SCENARIO_STEPS), USERNAME, PASSWORD,
                   SCENARIO_NAME)
         log = self.log_path.open("w")

@@ -22,6 +22,14 @@ def test_every_page_renders_without_errors_and_fits(page_factory, ui, tmp_path, 
     ui.screenshot(page, "login", tmp_path)
     assert_fits_width(page)
     ui.login(page)
+    # A finished run, so the runs list and the run page have content.
+    page.goto("/scenarios/")
+    page.locator("article.scenario", has_text=ui.scenario_name).locator("button[type=submit]").click()
+    page.wait_for_selector("#run-status .badge[data-status=succeeded]", timeout=60000)
+    page.wait_for_selector("#kpi-table table.kpis")
+    assert_fits_width(page)
+    ui.screenshot(page, "run", tmp_path)
+    run_url = page.url
     for name, path in [("scenarios", "/scenarios/"), ("runs", "/runs/"), ("scenario-new", "/scenarios/new/")]:
         page.goto(path)
         assert_fits_width(page)
@@ -38,13 +46,11 @@ def test_every_page_renders_without_errors_and_fits(page_factory, ui, tmp_path, 
         page.goto(path)
         assert_fits_width(page)
         ui.screenshot(page, name, tmp_path)
-    run_link = page.locator("table.runs tbody tr a").first
-    if run_link.count():
-        run_link.click()
-        page.wait_for_selector("#run-status .badge")
-        page.wait_for_timeout(800)
-        assert_fits_width(page)
-        ui.screenshot(page, "run-zh", tmp_path)
+    page.goto(run_url)
+    page.wait_for_selector("#kpi-table table.kpis")
+    assert page.locator("#run-status .badge").inner_text() == "已完成"
+    assert_fits_width(page)
+    ui.screenshot(page, "run-zh", tmp_path)
     page.click("button[value=en]")
     page.wait_for_selector("html[lang=en]")
     assert errors.items == []
@@ -82,7 +88,7 @@ def test_scenario_editor_shows_field_errors_with_the_api_text(page_factory, ui, 
     page.click("button[value=validate]")
     page.wait_for_selector(".validation .field-error[data-loc]")
     shown = {
-        li.get_attribute("data-loc"): li.locator(".msg").inner_text()
+        li.get_attribute("data-loc"): li.locator(".err-msg").inner_text()
         for li in page.locator(".validation .field-error[data-loc]").all()
     }
     assert "horizon.steps" in shown and "region.lat" in shown, shown

@@ -18,6 +18,10 @@ def start_run_from_list(page, ui, *, seed: str, speed: str) -> None:
     page.wait_for_url(RUN_URL)
 
 
+def status(page) -> str:
+    return page.locator("#run-status .badge").get_attribute("data-status")
+
+
 def progress_text(page) -> str:
     return page.locator("#progress-pct").inner_text().strip()
 
@@ -39,6 +43,9 @@ def test_start_a_run_and_watch_progress_reach_100_with_charts_filling_live(page_
             shot_mid = True
         if seen_progress[-1] == "100 %" and seen_points[-1] == ui.scenario_steps:
             break
+        if status(page) in ("failed", "cancelled"):
+            ui.screenshot(page, "run-failed", tmp_path)
+            pytest.fail(f"run {status(page)}: {page.locator('#run-error-text').inner_text()}")
         page.wait_for_timeout(150)
 
     assert seen_progress[-1] == "100 %", seen_progress[-10:]

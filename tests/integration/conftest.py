@@ -19,6 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))
 TINY_SCENARIO = ROOT / "fixtures" / "scenarios" / "_tiny.json"
+FINISHED = ("succeeded", "failed", "cancelled")
 _INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
 
 
@@ -100,18 +101,18 @@ print(json.dumps(str(run.pk)))
             row = self.run_row(run_id)
             if predicate(row):
                 return row
-            if time.monotonic() > deadline:
+            finished = row["status"] in FINISHED
+            if finished or time.monotonic() > deadline:
                 raise AssertionError(
-                    f"timed out after {timeout_s} s waiting for {what}; run is {row['status']} at step "
+                    f"{'run finished' if finished else f'timed out after {timeout_s} s'} while waiting for {what}; "
+                    f"run is {row['status']} at step "
                     f"{row['step']}/{row['total_steps']} (checkpoint {row['checkpoint_step']}, error "
                     f"{row['error']!r})\n{self.logs()}"
                 )
             time.sleep(0.1)
 
     def wait_finished(self, run_id: str, timeout_s: float = 120) -> dict:
-        return self.wait_for(
-            run_id, lambda r: r["status"] in ("succeeded", "failed", "cancelled"), timeout_s, "the run to finish"
-        )
+        return self.wait_for(run_id, lambda r: r["status"] in FINISHED, timeout_s, "the run to finish")
 
     # --- Processes -------------------------------------------------------------------------------
     def start_worker(self) -> subprocess.Popen:
@@ -175,7 +176,8 @@ print(json.dumps(str(run.pk)))
     def logs(self) -> str:
         parts = []
         for path in sorted(self.tmp_path.glob("*.log")):
-            text = path.read_text(errors="replace")
+            lines = path.read_text(errors="replace").splitlines()
+            text = "\n".join(line for line in lines if "run_reap_stale_task" not in line)  # beat's periodic noise
             parts.append(f"--- {path.name} (last 3000 chars) ---\n{text[-3000:]}")
         return "\n".join(parts)
 

@@ -43,11 +43,23 @@ def test_electricity_balance_closes_every_step(run):
     supply = r["generation_mw"] + r["import_mw"] + r["storage_discharge_mw"] + r["unserved_mw"]
     demand = r["load_mw"] + r["export_mw"] + r["storage_charge_mw"]
     assert np.max(np.abs(supply - demand)) <= TOL_MW
-    # the same balance from the agents' own series
-    gen = m.plants.power.sum(1) + m.renewables.power.sum(1) + m.dcs.pv_mw.sum(1) + m.heat.chp_out.sum(1) \
-        - (r["curtailment_mw"] - (m.renewables.curtailed.sum(1)
-                                  + (m.dcs.pv_available_mw - m.dcs.pv_mw).sum(1))) + m.dcs.backup_mw.sum(1)
+    # the same balance from the agents' own series (series table columns)
+    table = m.series_table()
+
+    def total(suffix):
+        cols = [c for c in table.column_names if c.endswith(suffix) and not c.startswith("region.")]
+        return sum((table.column(c).to_numpy() for c in cols), np.zeros(m.total_steps))
+
+    pv_curtailed = total(".pv_available_mw") - total(".pv_mw")
+    chp_sold = total(".chp_generation_mw") - (r["curtailment_mw"] - total(".curtailed_mw") - pv_curtailed)
+    gen = total(".generation_mw") + total(".pv_mw") + chp_sold + total(".backup_mw")
     assert np.max(np.abs(gen - r["generation_mw"])) <= TOL_MW
+    # every agent's power_mw (consumption + / generation −) nets to what crosses the region's boundary
+    chp_curtailed = total(".chp_generation_mw") - chp_sold
+    for t in range(m.total_steps):
+        net = sum(m.agent_state(t)["power_mw"])
+        boundary = r["import_mw"][t] - r["export_mw"][t] + r["unserved_mw"][t] - chp_curtailed[t]
+        assert abs(net - boundary) <= TOL_MW
     available = r["renewable_available_mw"]
     assert np.all(r["renewable_mw"] <= available + TOL_MW)
 

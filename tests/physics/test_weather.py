@@ -128,3 +128,22 @@ def test_quarter_hour_series_agrees_with_hourly_climate():
     hourly, quarter = year("tianjin", 3), year("tianjin", 3, dt_h=0.25)
     assert abs(hourly.temp_c.mean() - quarter.temp_c.mean()) < 0.6
     assert abs(quarter.ghi_w_m2.sum() * 0.25 / hourly.ghi_w_m2.sum() - 1.0) < 0.05
+
+
+@pytest.mark.parametrize(("steps", "dt_h", "seed"), [(0, 1.0, 1), (10, 0.0, 1), (10, 1.0, -3)])
+def test_invalid_horizon_or_seed_is_rejected(steps, dt_h, seed):
+    with pytest.raises(ValueError):
+        weather_series("hohhot", "2025-01-01", steps, dt_h, seed)
+
+
+@pytest.mark.parametrize("site", sorted(SITES))
+def test_monthly_means_reproduce_the_site_normals(site):
+    s = SITES[site]
+    temps, winds = [], []
+    for seed in range(8):
+        w = year(site, seed)
+        month = local_time_fields(w.times_utc, s.tz)["month"]
+        temps.append([w.temp_c[month == m].mean() for m in range(1, 13)])
+        winds.append([w.wind_speed_m_s[month == m].mean() for m in range(1, 13)])
+    np.testing.assert_allclose(np.mean(temps, axis=0), s.temp_normals_c, atol=1.0)
+    np.testing.assert_allclose(np.mean(winds, axis=0), s.wind_mean_10m_m_s, rtol=0.10)

@@ -34,3 +34,22 @@ def test_scalar_and_array_inputs_agree():
     arr = wind_power_pu(v, "V112/3300")
     assert arr.shape == v.shape
     assert [float(wind_power_pu(x, "V112/3300")) for x in v.ravel()] == pytest.approx(list(arr.ravel()))
+
+
+def test_density_correction_matches_windpowerlib_and_lowers_output_at_altitude():
+    from windpowerlib.power_output import power_curve_density_correction
+
+    speeds, pu = power_curve("E-126/4200")
+    v = np.array([3.0, 5.5, 8.0, 10.0, 11.7, 13.0, 20.0])
+    rho = 1.10
+    ours = wind_power_pu(v, "E-126/4200", density_kg_m3=rho)
+    reference = power_curve_density_correction(v, speeds, pu, np.full(v.shape, rho))
+    np.testing.assert_allclose(ours, np.asarray(reference, dtype=float), atol=1e-9)
+    assert np.all(ours <= wind_power_pu(v) + 1e-12) and ours[2] < wind_power_pu(8.0)
+
+
+def test_air_density_hand_case():
+    from agents.physics.wind import air_density_kg_m3
+
+    assert air_density_kg_m3(0.0, 15.0) == pytest.approx(1.225, abs=0.002)
+    assert 0.88 < air_density_kg_m3(2808.0, 5.0) < 0.92

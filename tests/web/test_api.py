@@ -36,8 +36,10 @@ def queued_run(owner, tiny_data, scenario) -> Run:
 def succeeded_run(owner, tiny_data, scenario) -> Run:
     """A run executed for real by the same service the workers call."""
     run = services.run_create(owner, tiny_data, seed=5, name="Tiny", scenario=scenario)
-    assert services.run_execute(run.id, "test-worker") == "succeeded"
-    return Run.objects.get(pk=run.id)
+    outcome = services.run_execute(run.id, "test-worker")
+    run = Run.objects.get(pk=run.id)
+    assert outcome == "succeeded", run.error
+    return run
 
 
 def broken(tiny_data: dict) -> dict:
@@ -202,6 +204,12 @@ def test_runs_list_shows_my_runs_newest_first(api, owner, tiny_data, queued_run)
     listed = api.get("/api/runs/").json()
     assert [r["id"] for r in listed["results"]] == [str(second.id), str(queued_run.id)]
     assert set(listed["results"][0]) == RUN_FIELDS
+    services.run_control(second, "cancel")
+    assert [r["id"] for r in api.get("/api/runs/?status=cancelled").json()["results"]] == [str(second.id)]
+    assert len(api.get("/api/runs/?status=queued,cancelled").json()["results"]) == 2
+    by_scenario = api.get(f"/api/runs/?scenario_id={queued_run.scenario_id}").json()["results"]
+    assert [r["id"] for r in by_scenario] == [str(queued_run.id)]
+    assert api.get("/api/runs/?status=exploded").json()["errors"][0]["loc"] == "status"
 
 
 def test_control_a_queued_run_and_conflicts_are_409(api, queued_run):
@@ -323,3 +331,16 @@ def test_openapi_schema_and_offline_docs_are_served(client):
     bundle = "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"
     assert f"/static/{bundle}" in html
     assert finders.find(bundle), "the Swagger UI bundle ships in the installed sidecar package"
+
+
+def test_nested_serializer_errors_flatten_to_dotted_paths():
+    from web.api.exceptions import flatten_errors
+
+    detail = {"a": [{"b": ["bad b"]}, {}, {"c": {"d": ["bad d", "worse d"]}}], "non_field_errors": ["whole"]}
+    assert flatten_errors(detail) == [
+        {"loc": "a.0.b", "msg": "bad b"},
+        {"loc": "a.2.c.d", "msg": "bad d"},
+        {"loc": "a.2.c.d", "msg": "worse d"},
+        {"loc": "", "msg": "whole"},
+    ]
+    assert flatten_errors(["plain"]) == [{"loc": "", "msg": "plain"}]

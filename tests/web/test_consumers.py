@@ -115,7 +115,8 @@ async def test_late_joiner_sees_the_whole_run_so_far(owner, tiny_data, wait_unti
     total = total_steps(tiny_data)
     run = await sync_to_async(create_unqueued)(owner, tiny_data, speed=total / 1.5)
     await sync_to_async(enqueue_run)(run.pk)
-    await sync_to_async(wait_until)(lambda: Run.objects.get(pk=run.pk).step >= total // 4)
+    await sync_to_async(wait_until)(lambda: (streaming.frame_store().state(run.pk).last_frame or {"run": {"step": 0}})
+                                    ["run"]["step"] >= total // 4)
     comm = await open_socket(owner, run.pk)
     view = View()
     view.apply(await comm.receive_json_from(timeout=5))
@@ -235,4 +236,29 @@ async def test_a_dropped_group_message_is_repaired_from_the_buffer(owner, tiny_d
         view.apply(await comm.receive_json_from(timeout=5))
     assert view.frames == 2 and view.snapshots == 1
     assert_same_as(view, await fresh_snapshot(comm))
+    await comm.disconnect()
+
+
+async def test_a_consumer_dropped_from_its_group_rejoins_and_repairs_the_gap(owner, tiny_data, monkeypatch):
+    from channels.layers import get_channel_layer
+
+    from web import consumers
+
+    monkeypatch.setattr(consumers, "REJOIN_EVERY_S", 0.1)
+    run = await sync_to_async(create_unqueued)(owner, tiny_data)
+    assert await sync_to_async(services.run_execute)(run.pk, "w1") == "succeeded"
+    comm = await open_socket(owner, run.pk)
+    view = View()
+    view.apply(await comm.receive_json_from(timeout=5))
+    layer = get_channel_layer()
+    group = streaming.group_name(run.pk)
+    for channel in list(layer.groups.get(group, {})):
+        await layer.group_discard(group, channel)  # as a restarted Redis forgets group memberships
+    status_frame = streaming.make_frame(run.pk, view.run["step"], view.run["step"], {}, {}, view.run)
+    await sync_to_async(streaming.publish)(run.pk, status_frame)  # nobody hears this one
+    await asyncio.sleep(0.3)
+    await sync_to_async(streaming.publish)(run.pk, status_frame)
+    for _ in range(2):
+        view.apply(await comm.receive_json_from(timeout=5))
+    assert view.frames == 2 and view.snapshots == 1
     await comm.disconnect()

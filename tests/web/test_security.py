@@ -36,8 +36,10 @@ def scenario(owner, tiny_data) -> Scenario:
 def run(owner, tiny_data, scenario) -> Run:
     """The owner's run, executed for real so every result endpoint has something to serve."""
     run = services.run_create(owner, tiny_data, seed=2, name="Owner's", scenario=scenario)
-    assert services.run_execute(run.id, "test-worker") == "succeeded"
-    return Run.objects.get(pk=run.id)
+    outcome = services.run_execute(run.id, "test-worker")
+    run = Run.objects.get(pk=run.id)
+    assert outcome == "succeeded", run.error
+    return run
 
 
 def endpoints(scenario: Scenario, run: Run, tiny_data: dict) -> list[tuple[str, str, dict | None]]:

@@ -33,6 +33,12 @@ def create_unqueued(owner, data, **kw) -> Run:
         return services.run_create(owner, data, **kw)
 
 
+def live_step(run: Run) -> int:
+    """Last step streamed to viewers (the database step is written only once per heartbeat)."""
+    last = frame_store().state(run.pk).last_frame
+    return last["run"]["step"] if last else 0
+
+
 def age_heartbeat(run: Run, seconds: float = 3600) -> None:
     Run.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=seconds))
 
@@ -170,7 +176,7 @@ def test_pause_resume_and_cancel_a_live_run(owner, tiny_data, drain_runs, wait_u
     total = RegionModel(validate_scenario(tiny_data)).total_steps
     run = create_unqueued(owner, tiny_data, speed=total / 2.0)  # ~2 s for the whole run
     enqueue_run(run.pk)
-    wait_until(lambda: Run.objects.get(pk=run.pk).step > 0)
+    wait_until(lambda: live_step(run) > 0)
     services.run_control(run, "pause")
     wait_until(lambda: Run.objects.get(pk=run.pk).status == Run.Status.PAUSED)
     run.refresh_from_db()
@@ -181,7 +187,7 @@ def test_pause_resume_and_cancel_a_live_run(owner, tiny_data, drain_runs, wait_u
     with pytest.raises(services.RunStateError):
         services.run_control(run, "pause")
     services.run_control(run, "resume")
-    wait_until(lambda: Run.objects.get(pk=run.pk).step > paused_at)
+    wait_until(lambda: live_step(run) > paused_at)
     services.run_control(run, "cancel")
     wait_until(lambda: Run.objects.get(pk=run.pk).status == Run.Status.CANCELLED)
     run.refresh_from_db()
@@ -194,7 +200,7 @@ def test_speed_change_is_read_by_the_worker(owner, tiny_data, drain_runs, wait_u
     total = RegionModel(validate_scenario(tiny_data)).total_steps
     run = create_unqueued(owner, tiny_data, speed=max(total / 20.0, 1.0))  # would take ~20 s
     enqueue_run(run.pk)
-    wait_until(lambda: Run.objects.get(pk=run.pk).step > 0)
+    wait_until(lambda: live_step(run) > 0)
     services.run_control(run, "speed", speed=0)
     wait_until(lambda: Run.objects.get(pk=run.pk).status == Run.Status.SUCCEEDED, timeout_s=10)
 
@@ -253,6 +259,7 @@ def test_run_executed_in_wall_time_slices_equals_an_uninterrupted_run(owner, tin
     assert services.run_execute(straight.pk, "w1") == "succeeded"
     total = straight.total_steps
     settings.TWIN_TASK_SLICE_S = 0.05
+    settings.TWIN_FRAME_INTERVAL_MS = 200  # few frames: all of them stay in the buffer after the run ends
     sliced = create_unqueued(owner, tiny_data, seed=4, speed=total / 1.0)  # ~1 s: several slices
     enqueue_run(sliced.pk)
     wait_until(lambda: Run.objects.get(pk=sliced.pk).status == Run.Status.SUCCEEDED)
@@ -260,3 +267,25 @@ def test_run_executed_in_wall_time_slices_equals_an_uninterrupted_run(owner, tin
     frames = frame_store().frames_after(sliced.pk, 0)
     starts = [f for f in frames if f["step_from"] == f["step_to"] and f["run"]["status"] == "running"]
     assert len(starts) >= 2  # it really was executed in more than one slice
+
+
+def test_embedded_shutdown_hands_running_runs_back_to_the_queue(owner, tiny_data, drain_runs, wait_until):
+    from web import executor
+
+    straight = create_unqueued(owner, tiny_data, seed=12)
+    assert services.run_execute(straight.pk, "w1") == "succeeded"
+    total = straight.total_steps
+    run = create_unqueued(owner, tiny_data, seed=12, speed=total / 2.0)
+    future = enqueue_run(run.pk)
+    wait_until(lambda: live_step(run) > 0)
+    try:
+        executor.request_shutdown()  # what Ctrl-C triggers before the pool joins its threads
+        assert future.result(timeout=10) == "queued"
+    finally:
+        executor._shutdown.clear()
+        executor._reaper_stop.clear()
+    run.refresh_from_db()
+    assert run.status == Run.Status.QUEUED and 0 < run.checkpoint_step < total and run.worker == ""
+    assert services.run_requeue_orphans() == [str(run.pk)]  # what the next process start does
+    wait_until(lambda: Run.objects.get(pk=run.pk).status == Run.Status.SUCCEEDED)
+    assert _results(run) == _results(straight)

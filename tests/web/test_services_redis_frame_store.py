@@ -23,6 +23,7 @@ def test_frames_after_replays_exactly_the_missed_frames(redis_server):
     sent = [store.append(RUN_ID, frame(i * 2, i * 2 + 2)) for i in range(5)]
     assert store.frames_after(RUN_ID, 2) == sent[2:]
     assert store.frames_after(RUN_ID, 5) == []
+    assert store.frames_after(RUN_ID, 9) is None  # a client ahead of the store gets a snapshot instead
     assert store.frames_after(RUN_ID, 0) == sent
 
 
@@ -54,3 +55,10 @@ def test_release_drops_only_the_region(redis_server):
     store.release(RUN_ID)
     state = store.state(RUN_ID)
     assert state.region == {} and state.seq == 1 and state.last_frame["seq"] == 1
+
+
+def test_seq_stays_monotonic_when_redis_lost_its_data(redis_server):
+    store = RedisFrameStore(redis_server.url, buffer_size=50)
+    last = [store.append(RUN_ID, frame(i, i + 1)) for i in range(5)][-1]["seq"]
+    store.client.flushall()  # a restarted redis-server without persistence
+    assert store.append(RUN_ID, frame(5, 6), floor=last)["seq"] == last + 1

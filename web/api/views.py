@@ -4,10 +4,10 @@ from django.contrib.auth import authenticate
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django_ratelimit.core import is_ratelimited
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -135,7 +135,28 @@ class RunListCreateView(generics.ListAPIView):
     serializer_class = RunSerializer
 
     def get_queryset(self):
-        return selectors.runs_for_user(self.request.user)
+        runs = selectors.runs_for_user(self.request.user)
+        wanted = [s for s in self.request.query_params.get("status", "").split(",") if s]
+        unknown = set(wanted) - set(Run.Status.values)
+        if unknown:
+            raise ValidationError({"status": [f"unknown status {', '.join(sorted(unknown))}"]})
+        if wanted:
+            runs = runs.filter(status__in=wanted)
+        scenario_id = self.request.query_params.get("scenario_id")
+        if scenario_id:
+            if not scenario_id.isdigit():
+                raise ValidationError({"scenario_id": ["must be an integer"]})
+            runs = runs.filter(scenario_id=int(scenario_id))
+        return runs
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, description="Comma-separated statuses, e.g. running,paused"),
+            OpenApiParameter("scenario_id", int, description="Only runs of this scenario"),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=RunCreateSerializer, responses={201: RunSerializer, 400: _VALIDATION_ERROR, 404: _NOT_FOUND})
     def post(self, request):

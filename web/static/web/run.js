@@ -24,6 +24,9 @@
     socket: null,
     backoffMs: 500,
     dirty: false,
+    // Wall-clock duration: the server's value at page load, advanced locally while the run is running.
+    durationS: config.duration_s,
+    durationAt: performance.now(),
   };
 
   // ---------------------------------------------------------------- charts
@@ -42,15 +45,16 @@
     ],
   };
 
-  function baseOption(axisName, series) {
+  function baseOption(series) {
     return {
       animation: false,
       useUTC: true,
+      textStyle: { fontFamily: window.getComputedStyle(document.body).fontFamily },
       grid: { left: 56, right: 18, top: 34, bottom: 28 },
       tooltip: { trigger: "axis", axisPointer: { type: "line" }, valueFormatter: (v) => fmtNum(v) },
       legend: { top: 0, left: 0, itemWidth: 14, itemHeight: 8, textStyle: { fontSize: 12 } },
       xAxis: { type: "time", min: state.startMs, max: state.startMs + state.stepMs * Math.max(1, state.run.total_steps) },
-      yAxis: { type: "value", name: axisName, nameTextStyle: { align: "right" }, scale: false, splitLine: { lineStyle: { color: "#eceff3" } } },
+      yAxis: { type: "value", scale: false, splitLine: { lineStyle: { color: "#eceff3" } }, axisLabel: { formatter: (v) => fmtNum(v) } },
       series: series.map((s) => ({
         name: s.name, type: "line", showSymbol: false, sampling: "lttb", large: true, step: s.step ? "end" : false,
         lineStyle: { width: 1.4, color: s.color }, itemStyle: { color: s.color },
@@ -61,14 +65,14 @@
 
   function initCharts() {
     if (typeof echarts === "undefined") return;
-    const defs = { power: ["chart-power", T.power_axis], price: ["chart-price", T.price_axis], heat: ["chart-heat", T.power_axis] };
+    const defs = { power: "chart-power", price: "chart-price", heat: "chart-heat" };
     for (const key of Object.keys(defs)) {
-      const node = el(defs[key][0]);
+      const node = el(defs[key]);
       if (!node) continue;
-      if (charts[key]) charts[key].dispose();
+      if (charts[key]) charts[key].chart.dispose();
       const present = SERIES[key].filter((s) => s.q in state.region);
       charts[key] = { chart: echarts.init(node, null, { renderer: "canvas" }), series: present };
-      charts[key].chart.setOption(baseOption(defs[key][1], present));
+      charts[key].chart.setOption(baseOption(present));
     }
   }
 
@@ -118,6 +122,7 @@
     bar.classList.toggle("stopped", r.status === "failed" || r.status === "cancelled");
     el("progress-rate").textContent = r.status === "running" && r.steps_per_s ? fmtNum(r.steps_per_s) + " " + T.steps_per_s : "—";
     el("progress-eta").textContent = r.status === "running" ? fmtSeconds(r.eta_s) : TERMINAL.includes(r.status) ? T.done : "—";
+    el("progress-duration").textContent = fmtSeconds(currentDuration());
 
     const badge = el("run-status").querySelector(".badge");
     badge.className = "badge status status-" + r.status;
@@ -136,6 +141,16 @@
     el("speed-select").disabled = !active;
 
     if (r.status === "succeeded") showResults();
+  }
+
+  function currentDuration() {
+    const now = performance.now();
+    if (state.run.status === "running") {
+      if (state.durationS === null || state.durationS === undefined) state.durationS = 0;
+      else state.durationS += (now - state.durationAt) / 1000;
+    }
+    state.durationAt = now;
+    return state.durationS;
   }
 
   function scheduleDraw() {
@@ -389,4 +404,7 @@
   drawProgress();
   syncSpeedSelect();
   connect();
+  window.setInterval(() => {
+    if (state.run.status === "running") el("progress-duration").textContent = fmtSeconds(currentDuration());
+  }, 1000);
 })();

@@ -1,0 +1,109 @@
+"""Model speed and memory: the Shanghai hourly year and a generated ~3,000-agent national twin.
+
+Usage: ``python benchmarks/model.py [shanghai|national ...]`` (default: both). Each case runs in a fresh
+subprocess so its peak RSS (``resource.getrusage``) is its own. Prints build and run wall time, agent-steps
+per second and peak RSS, and exits 1 when a target of issue 4 is missed (Shanghai year ≤ 4 s; national year
+≤ 60 s and ≤ 1.5 GB).
+
+National twin recipe (``fixtures.generate.national``): 2,400 data centers over ten national hub regions,
+40 coal/gas units and 20 wind/PV plants per region, one grid operator: 3,001 agents in one model.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+TARGETS = {  # case: (wall-time limit [s], peak-RSS limit [MB] or None)
+    "shanghai": (4.0, None),
+    "national": (60.0, 1536.0),
+}
+
+
+def _scenario_doc(case: str) -> dict:
+    from fixtures import generate
+
+    if case == "shanghai":
+        return json.loads((generate.SCENARIO_DIR / "shanghai.json").read_text(encoding="utf-8"))
+    if case == "national":
+        return {"schema_version": 1, **generate.national()}
+    raise SystemExit(f"unknown case {case!r}; expected one of {sorted(TARGETS)}")
+
+
+def measure(case: str) -> dict:
+    """Build and run one case in this process; return its figures."""
+    from agents import RegionModel, validate_scenario
+
+    doc = _scenario_doc(case)
+    started = time.perf_counter()
+    scenario = validate_scenario(doc)
+    model = RegionModel(scenario)
+    built = time.perf_counter()
+    model.run()
+    finished = time.perf_counter()
+    rss_run_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kB
+    kpis = model.kpis()
+    kpis_s = time.perf_counter() - finished
+    n_agents = len(scenario.actors)
+    run_s = finished - built
+    return {
+        "case": case,
+        "agents": n_agents,
+        "steps": model.total_steps,
+        "build_s": built - started,
+        "run_s": run_s,
+        "total_s": finished - started,
+        "agent_steps_per_s": n_agents * model.total_steps / run_s if run_s > 0 else float("inf"),
+        "kpis_s": kpis_s,
+        "peak_rss_run_mb": rss_run_mb,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "pue": kpis["region"]["pue"],
+        "electricity_twh": kpis["region"]["electricity_demand_mwh"] / 1e6,
+    }
+
+
+def _report(fig: dict) -> bool:
+    limit_s, limit_mb = TARGETS[fig["case"]]
+    ok_time = fig["total_s"] <= limit_s
+    ok_mem = limit_mb is None or fig["peak_rss_mb"] <= limit_mb
+    mem_target = f" (target ≤ {limit_mb:.0f} MB)" if limit_mb else ""
+    print(f"{fig['case']}: {fig['agents']} agents × {fig['steps']} hourly steps")
+    print(f"  build {fig['build_s']:.2f} s + run {fig['run_s']:.2f} s = {fig['total_s']:.2f} s "
+          f"(target ≤ {limit_s:.0f} s) {'ok' if ok_time else 'MISSED'}")
+    print(f"  {fig['agent_steps_per_s']:,.0f} agent-steps/s")
+    print(f"  peak RSS {fig['peak_rss_mb']:.0f} MB{mem_target} {'ok' if ok_mem else 'MISSED'} "
+          f"(build + run {fig['peak_rss_run_mb']:.0f} MB, then kpis() {fig['kpis_s']:.2f} s)")
+    print(f"  (region PUE {fig['pue']:.3f}, electricity {fig['electricity_twh']:.1f} TWh)")
+    return ok_time and ok_mem
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) == 2 and argv[0] == "--child":
+        print(json.dumps(measure(argv[1])))
+        return 0
+    cases = argv or list(TARGETS)
+    all_ok = True
+    for case in cases:
+        if case not in TARGETS:
+            raise SystemExit(f"unknown case {case!r}; expected one of {sorted(TARGETS)}")
+        out = subprocess.run([sys.executable, __file__, "--child", case], cwd=ROOT, capture_output=True, text=True,
+                             check=False)
+        if out.returncode != 0:
+            print(out.stdout + out.stderr)
+            print(f"{case}: FAILED (exit {out.returncode})")
+            all_ok = False
+            continue
+        all_ok &= _report(json.loads(out.stdout.strip().splitlines()[-1]))
+    return 0 if all_ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,125 @@
+"""The ASGI body cap (twin/asgi.py wraps Django's HTTP app): oversized bodies are refused before Django reads them."""
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from asgiref.testing import ApplicationCommunicator
+from django.core.asgi import get_asgi_application
+
+from web.middleware import BodySizeLimitASGIMiddleware
+
+ROOT = Path(__file__).resolve().parents[2]
+MB = 1024 * 1024
+
+
+def http_scope(path: str, headers: list[tuple[bytes, bytes]]) -> dict:
+    return {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+        "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+        "headers": [(b"host", b"testserver"), (b"content-type", b"application/json"), *headers],
+        "client": ("127.0.0.1", 50000), "server": ("testserver", 80),
+    }
+
+
+async def respond(scope: dict, chunks: list[bytes]) -> tuple[int, bytes, int]:
+    """Send the body in chunks (stopping when the app answers); return status, body and chunks sent."""
+    communicator = ApplicationCommunicator(BodySizeLimitASGIMiddleware(get_asgi_application()), scope)
+    sent = 0
+    for index, chunk in enumerate(chunks):
+        await communicator.send_input(
+            {"type": "http.request", "body": chunk, "more_body": index < len(chunks) - 1}
+        )
+        sent += 1
+        if not await communicator.receive_nothing(timeout=0.05):
+            break
+    start = await communicator.receive_output(timeout=10)
+    body = b""
+    while True:
+        message = await communicator.receive_output(timeout=10)
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    await communicator.wait(timeout=5)
+    return start["status"], body, sent
+
+
+async def test_chunked_body_over_the_limit_is_refused_without_reading_the_rest():
+    status, body, sent = await respond(http_scope("/api/scenarios/validate/", []), [b"x" * MB] * 4)
+    assert status == 413
+    assert "2 MB" in json.loads(body)["errors"][0]["msg"]
+    assert sent == 3  # answered as soon as the running total passed 2 MB
+
+
+async def test_declared_length_over_the_limit_is_refused_before_any_body():
+    scope = http_scope("/api/scenarios/validate/", [(b"content-length", str(3 * MB).encode())])
+    communicator = ApplicationCommunicator(BodySizeLimitASGIMiddleware(get_asgi_application()), scope)
+    start = await communicator.receive_output(timeout=10)
+    assert start["status"] == 413
+    await communicator.receive_output(timeout=10)
+    await communicator.wait(timeout=5)
+
+
+async def test_body_within_the_limit_reaches_django_intact():
+    status, body, sent = await respond(http_scope("/api/scenarios/validate/", []), [b"{", b'"a": 1}'])
+    assert sent == 2
+    assert status == 401  # Django and DRF got the whole request: anonymous → 401, not 413
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def daphne_server(tmp_path):
+    """The real ASGI application (twin.asgi) served by daphne on a free port."""
+    env = dict(os.environ, TWIN_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="twin.settings", TWIN_MODE="embedded")
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=120)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "twin.asgi:application"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail(f"daphne did not start: {proc.stderr.read().decode()[-2000:]}")
+    yield port
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_daphne_refuses_a_chunked_3_mb_body_with_413(daphne_server):
+    connection = http.client.HTTPConnection("127.0.0.1", daphne_server, timeout=20)
+    connection.putrequest("POST", "/api/scenarios/validate/")
+    connection.putheader("Content-Type", "application/json")
+    connection.putheader("Transfer-Encoding", "chunked")
+    connection.endheaders()
+    try:
+        for _ in range(3):
+            chunk = b"x" * MB
+            connection.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        connection.send(b"0\r\n\r\n")
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the server may close the connection once it has answered
+    response = connection.getresponse()
+    assert response.status == 413
+    assert "2 MB" in json.loads(response.read())["errors"][0]["msg"]
+    connection.close()
+
+    small = http.client.HTTPConnection("127.0.0.1", daphne_server, timeout=20)
+    small.request("GET", "/api/scenarios/schema/")
+    assert small.getresponse().status == 200
