@@ -32,6 +32,7 @@ def checkpoint_dumps(model) -> bytes:
         "step_index": model.step_index,
         "mesa_steps": model.steps,
         "rng_state": model.rng.bit_generator.state,
+        "storage_pool": list(model._pool),
     }
     arrays = {f"rec:{k}": np.ascontiguousarray(v) for k, v in model.recorder.dynamic_arrays(model.step_index).items()}
     arrays["state:soc_mwh"] = np.asarray(model.storage.soc_mwh, dtype=float)
@@ -60,6 +61,7 @@ def checkpoint_loads(scenario, blob: bytes):
     model.step_index = int(header["step_index"])
     model.steps = int(header["mesa_steps"])
     model._settled = model.step_index
+    model._pool = [float(x) for x in header["storage_pool"]]
     model.rng.bit_generator.state = header["rng_state"]
     model.running = model.step_index < model.total_steps
     return model

@@ -38,8 +38,10 @@ def _region(model, stop: int, dc_sums: dict) -> dict:
         "heat_unserved_mwh": float(r["heat_unserved_mw"].sum() * dt),
         "heat_from_dc_share": _ratio(float(r["heat_from_dc_mw"].sum() * dt), heat_supplied) or 0.0,
         "electricity_demand_mwh": demand,
+        "dc_share_of_electricity_demand": _ratio(float((r["dc_facility_mw"] + r["dc_heat_pump_mw"]).sum() * dt),
+                                                 demand) or 0.0,
         "peak_load_mw": float(r["load_mw"].max()) if stop else 0.0,
-        "renewable_share": _ratio(float(r["renewable_mw"].sum() * dt), demand) or 0.0,
+        "renewable_share": _ratio(float((r["renewable_share_pu"] * r["load_mw"]).sum() * dt), demand) or 0.0,
         "renewable_mwh": float(r["renewable_mw"].sum() * dt),
         "dc_onsite_pv_mwh": behind_meter_pv,
         "curtailment_mwh": float(r["curtailment_mw"].sum() * dt),
@@ -55,10 +57,9 @@ def _region(model, stop: int, dc_sums: dict) -> dict:
 
 
 def _grid_shares(model, stop: int):
+    """Per-step renewable share and carbon intensity of grid supply (storage included) and the price."""
     r = model.r
-    supply = r["generation_mw"][:stop] + r["import_mw"][:stop]
-    ren = np.divide(r["renewable_mw"][:stop], supply, out=np.zeros(stop), where=supply > 0)
-    return np.clip(ren, 0.0, 1.0), r["carbon_intensity_kgco2_per_kwh"][:stop], r["price_cny_per_mwh"][:stop]
+    return r["renewable_share_pu"][:stop], r["carbon_intensity_kgco2_per_kwh"][:stop], r["price_cny_per_mwh"][:stop]
 
 
 KPI_CHUNK_STEPS = 512  # per-DC sums run over time chunks so temporaries stay small for national fleets
@@ -106,9 +107,19 @@ def _data_centers(model, stop: int) -> dict:
     pos = {d: i for i, d in enumerate(dcs.ids)}
     for c in model.contracts.summary(stop).values():
         revenue[pos[c["seller_id"]]] += c["payment_cny"]
+    hp_cost = np.zeros(dcs.n)
+    capex = np.zeros(dcs.n)
+    if dcs.hr_members.size:
+        price = model.r["price_cny_per_mwh"][:stop]
+        hp_cost[dcs.hr_members] = price @ dcs.hp_power_mw[:stop] * model.dt_h
+        capex[dcs.hr_members] = [dcs.specs[i].heat_recovery.capex_cny_per_mw
+                                 * dcs.specs[i].heat_recovery.heat_pump_capacity_mw for i in dcs.hr_members]
+    years = stop * model.dt_h / 8760.0
     out = {}
     for i, agent_id in enumerate(dcs.ids):
         it, fac, reused = s["it"][i], s["fac"][i], s["reused"][i]
+        net_heat = revenue[i] - hp_cost[i]  # heat sales minus heat-pump electricity
+        payback = capex[i] / (net_heat / years) if capex[i] > 0 and net_heat > 0 and years > 0 else None
         out[agent_id] = {
             "type": "data_center",
             "pue": _ratio(fac, it),
@@ -126,6 +137,9 @@ def _data_centers(model, stop: int) -> dict:
             "co2_t": float(s["co2"][i]),
             "cost_cny": float(s["cost"][i]),
             "revenue_cny": float(revenue[i]),
+            "heat_sales_cny": float(revenue[i]),
+            "heat_pump_electricity_cost_cny": float(hp_cost[i]),
+            "heat_recovery_payback_years": payback,
         }
     return out, s
 
@@ -153,7 +167,19 @@ def compute_kpis(model) -> dict:
     agents.update(dc_kpis)
     agents.update(_simple(model.plants, stop, dt, "generation_mw"))
     agents.update(_simple(model.renewables, stop, dt, "generation_mw"))
-    agents.update(_simple(model.heat, stop, dt, "heat_produced_mw"))
+    heat = _simple(model.heat, stop, dt, "heat_produced_mw")
+    for i, agent_id in enumerate(model.heat.ids):
+        h = model.heat
+        from_dc = float(h.from_dc[:stop, i].sum() * dt)
+        delivered = float(h.delivered_mw[:stop, i].sum() * dt)
+        heat[agent_id].update({
+            "heat_from_dc_mwh": from_dc,
+            "heat_demand_mwh": float(h.series["heat_demand_mw"][0][:stop, i].sum() * dt),
+            "heat_delivered_mwh": delivered,
+            "heat_unserved_mwh": float(h.unserved[:stop, i].sum() * dt),
+            "heat_cost_cny_per_mwh": _ratio(heat[agent_id]["cost_cny"], delivered),
+        })
+    agents.update(heat)
     agents.update(_simple(model.grid, stop, dt, "other_load_mw"))
     storage = _simple(model.storage, stop, dt, None)
     for i, agent_id in enumerate(model.storage.ids):

@@ -24,6 +24,7 @@ from agents.actors.power_plant import PowerPlantFleet
 from agents.actors.renewable_plant import RenewablePlantFleet
 from agents.actors.storage import StorageFleet
 from agents.markets import contracts as contract_settlement
+from agents.markets.attribution import supply_mix_with_storage
 from agents.markets.clearing import offer_price_with_carbon, tou_price_multiplier
 from agents.recording import Recorder
 from agents.scenario import Scenario
@@ -33,6 +34,7 @@ NS_PER_HOUR = 3_600_000_000_000
 # Mesa logs one INFO line per step ("calling model.step …"); under a host that logs INFO (Django, Celery)
 # that floods the log and costs time on long runs, so the core keeps that one logger at WARNING.
 logging.getLogger("MESA.mesa.model").setLevel(logging.WARNING)
+UNSERVED_TOL_MW = 1e-9  # below this a clearing shortfall is rounding, not unserved load
 SETTLE_EVERY_STEPS = 96  # settlement runs vectorised over this many steps (and whenever results are read)
 PV_GRID_DEG = 0.5  # PV of sites closer than this share one pvlib run (same weather, negligible geometry change)
 
@@ -40,7 +42,8 @@ REGION_QUANTITIES = (
     "load_mw", "other_load_mw", "dc_it_mw", "dc_facility_mw", "dc_heat_pump_mw", "heat_electric_mw",
     "generation_mw", "renewable_mw", "renewable_available_mw", "curtailment_mw", "import_mw", "export_mw",
     "storage_charge_mw", "storage_discharge_mw", "unserved_mw", "backup_mw", "reserve_shortfall_mw",
-    "price_cny_per_mwh", "tariff_price_cny_per_mwh", "carbon_intensity_kgco2_per_kwh", "co2_t",
+    "price_cny_per_mwh", "tariff_price_cny_per_mwh", "carbon_intensity_kgco2_per_kwh", "renewable_share_pu",
+    "co2_t",
     "system_cost_cny", "heat_demand_mw", "heat_loss_mw", "heat_produced_mw", "heat_recovered_mw",
     "heat_from_dc_mw", "heat_unserved_mw", "temp_c",
 )
@@ -141,6 +144,7 @@ class RegionModel(mesa.Model):
         self._dc_battery_unit = np.full(self.dcs.n, -1)
         self._dc_battery_unit[self.storage.dc_index] = self.storage.n + np.arange(self.storage.dc_index.size)
         self._settled = 0
+        self._pool = [0.0, 0.0]  # renewable fraction and carbon content [t/MWh] of the energy stored in batteries
 
         rec = self.recorder
         self.r = {name: rec.region_quantity(name) for name in REGION_QUANTITIES}
@@ -250,7 +254,9 @@ class RegionModel(mesa.Model):
         self.plants.dispatch(t, accepted[b["must"]] + accepted[b["flex"]])
         self.storage.dispatch(t, battery, soc_next)
         backup = 0.0
-        if unserved > 0.0 and self.dcs.backup_members.size:
+        if unserved <= UNSERVED_TOL_MW:
+            unserved = 0.0
+        elif self.dcs.backup_members.size:
             backup = self._dispatch_backup(t, unserved, battery)
             unserved -= backup
 
@@ -324,13 +330,22 @@ class RegionModel(mesa.Model):
                    + (self.dcs.pv_available_mw[sl] - acc[:, b["dcpv"]]).sum(axis=1))
         el_co2 = (self.plants.co2_t[sl].sum(axis=1) + imported * self.import_co2 * dt
                   + (backup * self.dcs.backup_co2_t_per_mwh).sum(axis=1) * dt)
-        el_energy = (generation - acc[:, b["chp"]].sum(axis=1) + imported) * dt
+        st = self.storage
+        p = st.power[sl]
+        charged = (np.maximum(p, 0.0) * st.eta_c).sum(axis=1) * dt
+        discharged = (np.maximum(-p, 0.0) / st.eta_d).sum(axis=1) * dt
+        pool_before = np.concatenate([[st.soc_initial_mwh.sum() if start == 0 else st.soc[start - 1].sum()],
+                                      st.soc[start:stop - 1].sum(axis=1)])
+        renewable = acc[:, b["res"]].sum(axis=1) + acc[:, b["dcpv"]].sum(axis=1)
+        share, intensity, *self._pool = supply_mix_with_storage(
+            renewable, generation, imported, el_co2, r["storage_discharge_mw"][sl], charged, discharged,
+            pool_before, dt, *self._pool)
         r["import_mw"][sl] = imported
         r["generation_mw"][sl] = generation
-        r["renewable_mw"][sl] = acc[:, b["res"]].sum(axis=1) + acc[:, b["dcpv"]].sum(axis=1)
+        r["renewable_mw"][sl] = renewable
         r["curtailment_mw"][sl] = curtail
-        r["carbon_intensity_kgco2_per_kwh"][sl] = np.divide(el_co2, el_energy, out=np.zeros_like(el_co2),
-                                                            where=el_energy > 0)
+        r["carbon_intensity_kgco2_per_kwh"][sl] = intensity
+        r["renewable_share_pu"][sl] = share
         r["co2_t"][sl] = el_co2 + self.heat.co2_t[sl].sum(axis=1)
         r["system_cost_cny"][sl] = (self.plants.cost_cny[sl].sum(axis=1)
                                     + self.heat.production_cost_cny[sl].sum(axis=1) + import_cost

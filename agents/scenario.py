@@ -60,6 +60,15 @@ class Region(_Strict):
                                       description="Grid emission factor of the surrounding grid (imports) [tCO2/MWh]")
     tariff: Tariff = Field(default_factory=Tariff, description="Time-of-use tariff")
 
+    @field_validator("weather_site")
+    @classmethod
+    def _known_site(cls, value: str) -> str:
+        from agents.weather import SITES
+
+        if value not in SITES:
+            raise ValueError(f"unknown weather site {value!r}; expected one of {sorted(SITES)}")
+        return value
+
     @field_validator("tz")
     @classmethod
     def _known_tz(cls, value: str) -> str:
@@ -107,6 +116,9 @@ class HeatRecovery(_Strict):
         None, gt=0, le=1,
         description="Share of IT heat that can be captured [-]; default: liquid share of the cooling technology, "
                     "0.9 for air-cooled halls (hot-aisle heat exchangers)")
+    capex_cny_per_mw: float = Field(0.0, ge=0, le=1e8,
+                                    description="Investment in heat pump and connection per MW of heat pump capacity "
+                                                "[CNY/MW_th]; 0 = not assessed (used for the payback KPI)")
 
 
 class Battery(_Strict):
@@ -418,6 +430,27 @@ def _cross_field_errors(s: Scenario) -> list[dict[str, str]]:
     return errors
 
 
+def _raw_reference_errors(doc: dict) -> list[dict[str, str]]:
+    """Id and reference checks on the raw document, so they are reported alongside field errors."""
+    errors: list[dict[str, str]] = []
+    actors = doc.get("actors") if isinstance(doc.get("actors"), list) else []
+    kinds: dict[str, Any] = {}
+    for i, a in enumerate(actors):
+        if not isinstance(a, dict) or not isinstance(a.get("id"), str):
+            continue
+        if a["id"] in kinds:
+            errors.append({"loc": f"actors.{i}.id", "msg": f"duplicate id {a['id']!r}"})
+        kinds.setdefault(a["id"], a.get("type"))
+    contracts = doc.get("contracts") if isinstance(doc.get("contracts"), list) else []
+    for j, c in enumerate(contracts):
+        if not isinstance(c, dict) or c.get("type") != "heat_purchase":
+            continue
+        for key, kind in (("seller_id", "data_center"), ("buyer_id", "heat_utility")):
+            if isinstance(c.get(key), str) and kinds.get(c[key]) != kind:
+                errors.append({"loc": f"contracts.{j}.{key}", "msg": f"{c[key]!r} is not a {kind} of this scenario"})
+    return errors
+
+
 # ---------------------------------------------------------------------------------------------------- entry points
 
 
@@ -427,7 +460,10 @@ def validate_scenario(data: dict) -> Scenario:
     try:
         scenario = Scenario.model_validate(doc)
     except ValidationError as exc:
-        raise ScenarioValidationError(_pydantic_errors(exc)) from None
+        errors = _pydantic_errors(exc)
+        seen = {e["loc"] for e in errors}
+        errors += [e for e in _raw_reference_errors(doc) if e["loc"] not in seen]
+        raise ScenarioValidationError(errors) from None
     errors = _cross_field_errors(scenario)
     if errors:
         raise ScenarioValidationError(errors)

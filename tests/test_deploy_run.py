@@ -52,17 +52,19 @@ def group_alive(pgid: int) -> bool:
     return True
 
 
-def wait_group_gone(pgid: int, timeout_s: float) -> bool:
+def wait_group_gone(process: subprocess.Popen, timeout_s: float) -> bool:
+    """True once the leader is reaped and no process of its group is left."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if not group_alive(pgid):
+        process.poll()  # reap the leader, else its zombie keeps the group "alive"
+        if not group_alive(process.pid):
             return True
         time.sleep(0.1)
     return False
 
 
 def fetch(url: str) -> tuple[int, str]:
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - local test server
+    with urllib.request.urlopen(url, timeout=90) as response:  # noqa: S310 - local test server
         return response.status, response.read().decode("utf-8", errors="replace")
 
 
@@ -93,7 +95,7 @@ def test_make_run_serves_the_demo_and_ctrl_c_stops_it(tmp_path):
         assert f"http://127.0.0.1:{port}/" in output and "demo / demo-twin" in output
 
         os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in a terminal signals the foreground process group
-        assert wait_group_gone(process.pid, 20), "make run left processes behind after Ctrl-C"
+        assert wait_group_gone(process, 20), "make run left processes behind after Ctrl-C"
     finally:
         finish(process)
 
@@ -113,10 +115,15 @@ def test_run_distributed_starts_redis_workers_beat_daphne_and_ctrl_c_stops_all(t
         while "ready." not in (worker_log.read_text() if worker_log.exists() else ""):
             assert time.monotonic() < deadline, (tmp_path / "distributed.log").read_text()
             time.sleep(0.2)
-        assert "simulations" in worker_log.read_text()
+        inspect = subprocess.run(
+            [str(ROOT / ".venv/bin/celery"), "-A", "twin", "inspect", "active_queues", "--timeout", "10"],
+            cwd=ROOT, env={**env, "TWIN_MODE": "distributed", "DEBUG": "1", "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"},
+            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        )
+        assert "sim1@" in inspect.stdout and "'name': 'simulations'" in inspect.stdout, inspect.stdout + inspect.stderr
 
         process.send_signal(signal.SIGINT)  # only the script: its trap must stop every child
         process.wait(timeout=30)
-        assert wait_group_gone(process.pid, 20), "run_distributed.sh left processes behind after Ctrl-C"
+        assert wait_group_gone(process, 20), "run_distributed.sh left processes behind after Ctrl-C"
     finally:
         finish(process)

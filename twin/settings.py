@@ -111,7 +111,9 @@ if TWIN_MODE == "distributed":
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+            # redis-py 8 defaults socket_timeout to 5 s, which aborts channels_redis' blocking 5 s BZPOPMIN
+            # (consumers die with 1011 every 5 s idle; django/channels_redis#422): allow a longer read.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}], "capacity": 1500, "expiry": 30},
         }
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

@@ -58,10 +58,12 @@ def run_snapshot(run: Run) -> dict:
     """Everything a viewer needs to draw the run so far (docs/streaming.md, message ``snapshot``).
 
     Finished runs are built from the database (``region_series``); active runs from the frame store, read
-    atomically, so ``seq`` is exactly the last frame whose data the snapshot includes.
+    atomically, so the snapshot includes the data of every frame up to ``seq``.
     """
-    run.refresh_from_db()
+    # Store first, database second: the worker writes the database before it publishes (and releases the
+    # store at the end), so the database is never older than the store state read here.
     state = frame_store().state(run.id)
+    run.refresh_from_db()
     describe = run.describe
     region = run.region_series or {}
     if run.status not in Run.FINISHED and state.chunks:

@@ -1,6 +1,8 @@
 """Pages: login, scenarios (pick, edit), runs (list, live run page). Thin: services and selectors do the work."""
 import json
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -19,6 +21,7 @@ from web.forms import RunStartForm, ScenarioForm
 from web.models import Run, Scenario
 
 LOGIN_RATE = "10/m"
+STARTER_FIXTURE = "_tiny.json"
 
 
 def scenario_summary(data: dict) -> dict:
@@ -83,6 +86,25 @@ def run_page_strings() -> dict:
             "co2_t": _("CO₂ emissions"),
             "mean_price_cny_per_mwh": _("Mean electricity price"),
             "system_cost_cny": _("System cost"),
+            "dc_heat_delivered_mwh": _("Data-center heat delivered to networks"),
+            "heat_supplied_mwh": _("District heat supplied"),
+            "heat_unserved_mwh": _("District heat not served"),
+            "renewable_mwh": _("Renewable generation"),
+            "dc_onsite_pv_mwh": _("On-site PV at data centers"),
+            "import_mwh": _("Imported electricity"),
+            "export_mwh": _("Exported electricity"),
+            "unserved_mwh": _("Electricity not served"),
+            "load_weighted_price_cny_per_mwh": _("Load-weighted electricity price"),
+            "dc_share_of_electricity_demand": _("Data-center share of electricity demand"),
+        },
+        "region_kpis": _("Region"),
+        "dc_kpis": _("Data centers (ISO/IEC 30134)"),
+        "dc_columns": {
+            "name": _("Data center"),
+            "pue": "PUE", "ref": "REF", "erf": "ERF", "ere": "ERE",
+            "cue": _("CUE (kgCO₂/kWh)"), "wue": _("WUE (L/kWh)"),
+            "it_energy_mwh": _("IT energy (MWh)"), "heat_recovered_mwh": _("Heat recovered (MWh)"),
+            "cost_cny": _("Cost (CNY)"), "revenue_cny": _("Revenue (CNY)"),
         },
     }
 
@@ -181,7 +203,7 @@ def scenario_edit(request: HttpRequest, scenario_id: int | None = None) -> HttpR
                         messages.success(request, _("Scenario “%(name)s” saved.") % {"name": saved.name})
                         return redirect("scenario-edit", scenario_id=saved.id)
     else:
-        initial = {"name": "", "description": "", "document": "{}"}
+        initial = {"name": "", "description": "", "document": _starter_document()}
         if scenario is not None:
             name = scenario.name if owned else _("%(name)s (copy)") % {"name": scenario.name}
             initial = {
@@ -199,6 +221,15 @@ def scenario_edit(request: HttpRequest, scenario_id: int | None = None) -> HttpR
         "nav": "scenarios",
     }
     return render(request, "web/scenario_edit.html", context)
+
+
+def _starter_document() -> str:
+    """A small valid scenario to start a new one from (the tiny test fixture), or ``{}`` when absent."""
+    path = Path(settings.BASE_DIR) / "fixtures" / "scenarios" / STARTER_FIXTURE
+    try:
+        return json.dumps(json.loads(path.read_text(encoding="utf-8")), indent=2, ensure_ascii=False)
+    except (OSError, ValueError):
+        return "{}"
 
 
 def _scenario_save(request: HttpRequest, scenario: Scenario | None, cleaned: dict, data: dict) -> Scenario | None:
@@ -243,7 +274,13 @@ def run_detail(request: HttpRequest, run_id) -> HttpResponse:
         "duration_s": run.duration_s,
         "i18n": run_page_strings(),
     }
-    context = {"run": run, "config": config, "api": api, "nav": "runs", "speed_choices": RunStartForm.base_fields[
-        "speed_steps_per_s"].choices}
+    context = {
+        "run": run,
+        "summary": scenario_summary(run.scenario_snapshot or {}),
+        "config": config,
+        "api": api,
+        "nav": "runs",
+        "speed_choices": RunStartForm.base_fields["speed_steps_per_s"].choices,
+    }
     return render(request, "web/run_detail.html", context)
 

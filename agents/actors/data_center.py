@@ -106,7 +106,7 @@ class DataCenterFleet(Fleet):
     def behind_meter_mw(self, start: int, stop: int, members: np.ndarray | None = None) -> np.ndarray:
         """Site load before PV, battery and backup = facility + heat pump [steps, DCs (or members)] [MW]."""
         if members is None:
-            out = np.ascontiguousarray(self.facility_mw[start:stop])
+            out = np.array(self.facility_mw[start:stop], order="C")  # always a copy
             out[:, self.hr_members] += self.hp_power_mw[start:stop]
             return out
         members = np.asarray(members, dtype=int)

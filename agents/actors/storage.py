@@ -44,6 +44,7 @@ class StorageFleet(Fleet):
         self.eta_c = self._bat("eta_charge")
         self.eta_d = self._bat("eta_discharge")
         self.soc_mwh = self._bat("soc_initial_pu") * self.e_max
+        self.soc_initial_mwh = self.soc_mwh.copy()
         strategy = np.array([b.strategy for b in self.batteries], dtype=str)
         request = flexibility.tou_request_mw(price_multiplier, self.p_max)
         net_units = np.flatnonzero(strategy == "net_load")

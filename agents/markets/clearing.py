@@ -39,24 +39,39 @@ def offer_price_with_carbon(marginal_cost_cny_per_mwh, co2_t_per_mwh, carbon_pri
     return np.asarray(marginal_cost_cny_per_mwh, dtype=float) + np.asarray(co2_t_per_mwh) * carbon_price_cny_per_t
 
 
-def hold_reserve(offer_mw: np.ndarray, offer_price: np.ndarray, dispatchable: np.ndarray, reserve_mw: float):
+def reserve_to_hold(reserve_mw: float, offer_mw: np.ndarray, load_mw: float | None) -> float:
+    """Reserve that can be held without shedding load: ``min(R, max(Σ offers − load, 0))`` [MW].
+
+    The operator schedules headroom while there is spare capacity; in scarcity it deploys the reserve rather
+    than shedding load (the shortfall against the requirement is reported).
+    """
+    if load_mw is None:
+        return reserve_mw
+    return min(reserve_mw, max(float(offer_mw.sum()) - load_mw, 0.0))
+
+
+def hold_reserve(offer_mw: np.ndarray, offer_price: np.ndarray, dispatchable: np.ndarray, reserve_mw: float,
+                 load_mw: float | None = None):
     """Withhold ``reserve_mw`` of dispatchable capacity, taken from the most expensive dispatchable offers.
 
     Returns (offer_mw after withholding [MW], reserve shortfall [MW]). Non-dispatchable offers (renewables,
-    imports, must-run segments) are never withheld.
+    imports, must-run segments) are never withheld. With ``load_mw`` the reserve is limited to the spare
+    capacity above that load (``reserve_to_hold``), so holding reserve never causes unserved load.
     """
     if reserve_mw <= 0.0:
         return offer_mw, 0.0
+    requirement = reserve_mw
+    reserve_mw = reserve_to_hold(reserve_mw, offer_mw, load_mw)
     idx = np.flatnonzero(dispatchable)
     if idx.size == 0:
-        return offer_mw, float(reserve_mw)
+        return offer_mw, float(requirement)
     idx = idx[np.argsort(-offer_price[idx], kind="stable")]
     q = offer_mw[idx]
     before = np.cumsum(q) - q
     held = np.clip(reserve_mw - before, 0.0, q)
     out = offer_mw.copy()
     out[idx] = q - held
-    return out, float(max(reserve_mw - held.sum(), 0.0))
+    return out, float(max(requirement - held.sum(), 0.0))
 
 
 def merit_order(load_mw: float, offer_mw: np.ndarray, offer_price: np.ndarray,
@@ -167,13 +182,15 @@ class MeritOrder:
         """Returns (accepted_mw per offer, price, export_mw, unserved_mw, reserve_shortfall_mw)."""
         shortfall = 0.0
         if reserve_mw > 0.0:
+            requirement = reserve_mw
+            reserve_mw = reserve_to_hold(reserve_mw, offer_mw, load_mw)
             idx = self.reserve_idx
             q = offer_mw[idx]
             before = np.cumsum(q) - q
             held = np.minimum(np.maximum(reserve_mw - before, 0.0), q)
             offer_mw = offer_mw.copy()
             offer_mw[idx] = q - held
-            shortfall = max(reserve_mw - float(held.sum()), 0.0)
+            shortfall = max(requirement - float(held.sum()), 0.0)
         q = offer_mw[self.order]
         cum = np.cumsum(q)
         total = float(cum[-1]) if cum.size else 0.0

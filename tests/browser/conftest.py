@@ -165,13 +165,14 @@ def login(page, username: str = USERNAME, password: str = PASSWORD) -> None:
 SCREENS_DIR = Path(os.environ["TWIN_SCREENS_DIR"]) if os.environ.get("TWIN_SCREENS_DIR") else None
 
 
-def screenshot(page, name: str, tmp_path: Path) -> Path:
-    """Full-page PNG into $TWIN_SCREENS_DIR (when set) or the test's temp dir."""
+def screenshot(page, name: str, tmp_path: Path, full_page: bool = False) -> Path:
+    """PNG of the viewport (or the whole page) into $TWIN_SCREENS_DIR (when set) or the test's temp dir."""
     directory = SCREENS_DIR or tmp_path
     directory.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size
-    path = directory / f"{name}-{size['width']}x{size['height']}.png"
-    page.screenshot(path=str(path), full_page=False)
+    suffix = "-full" if full_page else ""
+    path = directory / f"{name}-{size['width']}x{size['height']}{suffix}.png"
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

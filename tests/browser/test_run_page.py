@@ -32,12 +32,13 @@ def test_start_a_run_and_watch_progress_reach_100_with_charts_filling_live(page_
     start_run_from_list(page, ui, seed="7", speed="10")
     page.wait_for_function("() => window.echarts && echarts.getInstanceByDom(document.getElementById('chart-power'))")
 
-    seen_points, seen_progress = [], []
+    seen_points, seen_progress, seen_rates = [], [], []
     shot_mid = False
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         seen_points.append(max(ui.chart_points(page, "chart-power") or [0]))
         seen_progress.append(progress_text(page))
+        seen_rates.append((page.locator("#progress-rate").inner_text(), page.locator("#progress-eta").inner_text()))
         if not shot_mid and 0 < seen_points[-1] < ui.scenario_steps:
             ui.screenshot(page, "run-live", tmp_path)
             shot_mid = True
@@ -59,17 +60,21 @@ def test_start_a_run_and_watch_progress_reach_100_with_charts_filling_live(page_
     assert price_points and max(price_points) == ui.scenario_steps
     assert heat_points and max(heat_points) == ui.scenario_steps
     assert len(set(seen_progress)) >= 3, seen_progress
+    # While it ran the page showed a rate in steps/s and an ETA.
+    assert any(rate.endswith("steps/s") and eta not in ("—", "done") for rate, eta in seen_rates), seen_rates
 
     page.wait_for_selector("#run-status .badge[data-status=succeeded]")
     assert page.locator("#btn-cancel").is_disabled()
     page.wait_for_selector("#kpi-table table.kpis tbody tr")
-    assert page.locator("#kpi-table tbody tr").count() >= 5
+    assert page.locator("#kpi-table table.kpis tbody tr").count() >= 5
+    assert page.locator("#kpi-table table.dc-kpis tbody tr").count() >= 1  # ISO/IEC 30134 per data center
     for link in ("KPIs (JSON)", "Series (CSV)", "Series (Parquet)"):
         href = page.get_by_role("link", name=link).get_attribute("href")
         response = page.request.get(href)
         assert response.status == 200, (link, response.status)
         assert len(response.body()) > 0
     ui.screenshot(page, "run-succeeded", tmp_path)
+    ui.screenshot(page, "run-succeeded", tmp_path, full_page=True)
     assert errors.items == []
 
     # The runs list shows the run with its status badge and full progress.
@@ -118,4 +123,28 @@ def test_cancel_stops_the_run(page_factory, ui):
     page.wait_for_selector("#run-status .badge[data-status=cancelled]", timeout=30000)
     assert progress_text(page) != "100 %"
     assert page.locator("#btn-pause").is_disabled()
+    assert errors.items == []
+
+
+def test_dropped_socket_and_missed_frames_are_recovered_to_the_exact_series(page_factory, ui):
+    page, errors = page_factory(1366, 768)
+    ui.login(page)
+    start_run_from_list(page, ui, seed="31", speed="10")
+    page.wait_for_function("() => window.twinRunState && twinRunState.run.step >= 6", timeout=30000)
+    page.evaluate("() => twinRunState.socket.close()")  # the browser reconnects with ?last_seq=
+    page.wait_for_function("() => twinRunState.reconnects >= 1 && twinRunState.socket"
+                           " && twinRunState.socket.readyState === 1")
+    page.wait_for_function("() => twinRunState.run.step >= 20", timeout=30000)
+    snapshots_before = page.evaluate("() => twinRunState.snapshots")
+    page.evaluate("() => { twinRunState.lastSeq -= 3; }")  # as if three frames were lost: a gap
+    page.wait_for_function(f"() => twinRunState.snapshots > {snapshots_before}", timeout=30000)
+    page.wait_for_selector("#run-status .badge[data-status=succeeded]", timeout=60000)
+    page.wait_for_function(f"() => twinRunState.filled === {ui.scenario_steps}")
+
+    shown = page.evaluate("() => twinRunState.region")
+    run_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+    fresh = page.request.get(f"/api/runs/{run_id}/snapshot/").json()
+    for quantity in ("load_mw", "price_cny_per_mwh", "heat_recovered_mw"):
+        assert shown[quantity][: ui.scenario_steps] == fresh["region"][quantity], quantity
+        assert None not in shown[quantity]
     assert errors.items == []

@@ -170,3 +170,14 @@ def test_pages_render_in_chinese(client, alice, alice_scenario):
     client.force_login(alice)
     html = client.get(reverse("scenario-list"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "选择情景" in html and "启动运行" in html and 'lang="zh-hans"' in html
+
+
+def test_run_page_and_list_show_a_failed_runs_reason(client, alice):
+    run = Run.objects.create(owner=alice, scenario_name="Broken", scenario_snapshot=small_document(), seed=3,
+                             status=Run.Status.FAILED, total_steps=24, step=5,
+                             error="worker heartbeat stopped 3 times (reaper gave up)")
+    client.force_login(alice)
+    page = client.get(reverse("run-detail", args=[run.id])).content.decode()
+    assert "The run failed:" in page and "worker heartbeat stopped 3 times (reaper gave up)" in page
+    listing = client.get(reverse("run-list")).content.decode()
+    assert 'data-status="failed"' in listing and "reaper gave up" in listing and "5 / 24" in listing

@@ -47,6 +47,13 @@ def assert_same_results_as_uninterrupted_run(row: dict) -> None:
     assert stored.equals(series), "series.parquet differs from an uninterrupted run"
 
 
+def last_seq(stack, run_id: str) -> int:
+    """Last frame sequence number in the Redis frame store (read by a distributed-mode process)."""
+    return stack.python(
+        f"import json\nfrom web.streaming import frame_store\nprint(json.dumps(frame_store().last_seq({run_id!r})))"
+    )
+
+
 def test_a_run_completes_on_a_celery_worker(stack, tmp_path):
     run_id = stack.create_run(scenario_file(tmp_path, 48), seed=7)
     assert stack.run_row(run_id)["status"] == "queued"
@@ -59,10 +66,7 @@ def test_a_run_completes_on_a_celery_worker(stack, tmp_path):
     assert row["worker"] == "" and row["checkpoint"] is None
     assert row["attempts"] == 0
     assert json.loads(row["kpis"])["region"]
-    frames = stack.python(
-        f"import json\nfrom web.streaming import frame_store\nprint(json.dumps(frame_store().last_seq({run_id!r})))"
-    )
-    assert frames >= 1, "the worker published no frame to the Redis frame store"
+    assert last_seq(stack, run_id) >= 1, "the worker published no frame to the Redis frame store"
     assert_same_results_as_uninterrupted_run(row)
 
 
@@ -108,3 +112,7 @@ def test_a_run_survives_a_redis_restart(stack, tmp_path):
     assert row["status"] == "succeeded", row["error"]
     assert row["step"] == row["total_steps"] == 100
     assert_same_results_as_uninterrupted_run(row)
+    assert last_seq(stack, run_id) >= 1, "nothing was streamed to the restarted Redis"
+
+    after = stack.create_run(scenario_file(tmp_path, 24), seed=4)  # the broker works again for new runs
+    assert stack.wait_finished(after, timeout_s=120)["status"] == "succeeded"

@@ -117,6 +117,43 @@ def test_reserve_is_withheld_from_the_most_expensive_dispatchable_offers():
     assert res.unserved_mw == 90.0
 
 
+def test_reserve_is_deployed_rather_than_shedding_load():
+    q = np.array([80.0, 100.0, 100.0])
+    p = np.array([0.0, 200.0, 300.0])
+    dispatchable = np.array([False, True, True])
+    # 280 MW available, load 230: only 50 MW of the 120 MW requirement can be held; 70 MW short
+    held, short = hold_reserve(q, p, dispatchable, 120.0, load_mw=230.0)
+    assert held.tolist() == [80.0, 100.0, 50.0] and short == 70.0
+    assert _clear("pay_as_clear", 230.0, q=held, p=p).unserved_mw == 0.0
+    # plenty of capacity: the full requirement is held
+    held, short = hold_reserve(q, p, dispatchable, 120.0, load_mw=100.0)
+    assert held.tolist() == [80.0, 80.0, 0.0] and short == 0.0
+
+
+def test_merit_order_class_matches_the_pure_functions():
+    from agents.markets.clearing import MeritOrder
+
+    rng = np.random.default_rng(3)
+    for rule in ("pay_as_clear", "pay_as_bid", "tou_tariff"):
+        for _ in range(200):
+            n = int(rng.integers(1, 12))
+            price = np.round(rng.uniform(-50, 1200, n), 0)
+            qty = np.round(rng.uniform(0, 100, n), 1)
+            disp = rng.random(n) < 0.6
+            load = float(rng.uniform(0, 600))
+            reserve = float(rng.uniform(0, 80))
+            exp_cap, exp_price = float(rng.uniform(0, 50)), float(rng.uniform(-20, 400))
+            market = MeritOrder(price, disp, rule=rule, price_cap=1000.0, price_floor=0.0, export_price=exp_price)
+            acc, pr, export, unserved, short = market.clear(load, qty, reserve_mw=reserve, export_mw_max=exp_cap,
+                                                            tariff_price=500.0)
+            held, short_ref = hold_reserve(qty, price, disp, reserve, load_mw=load)
+            ref = clear(rule, load, held, price, price_cap=1000.0, price_floor=0.0, export_mw_max=exp_cap,
+                        export_price=exp_price, tariff_price=500.0)
+            assert np.allclose(acc, ref.accepted_mw) and np.isclose(pr, ref.price_cny_per_mwh)
+            assert np.isclose(export, ref.export_mw) and np.isclose(unserved, ref.unserved_mw)
+            assert np.isclose(short, short_ref)
+
+
 def test_tou_tariff_prices_every_mwh_at_the_tariff():
     res = _clear("tou_tariff", 150.0, tariff_price=720.0)
     assert res.accepted_mw.tolist() == [100.0, 50.0, 0.0]

@@ -114,3 +114,14 @@ def test_every_numeric_field_has_bounds_and_description():
                         {"minimum", "exclusiveMinimum"} & set(opt) and {"maximum", "exclusiveMaximum"} & set(opt)):
                     missing.append(f"{def_name}.{field}: bounds")
     assert missing == []
+
+
+def test_field_and_reference_errors_are_reported_together():
+    doc = variant(**{"actors.1.it_capacity_mw": 0, "contracts.0.buyer_id": "coal_1"})
+    errors = _errors(doc)
+    assert "actors.1.it_capacity_mw" in errors and "contracts.0.buyer_id" in errors
+
+
+def test_unknown_weather_site():
+    errors = _errors(variant(**{"region.weather_site": "atlantis"}))
+    assert "atlantis" in errors["region.weather_site"]

@@ -72,7 +72,7 @@ def _d2c_cmcc(doc: dict) -> None:
 
 
 def _no_dc_heat(doc: dict) -> None:
-    """Espoo without data-center heat recovery: the district-heating baseline."""
+    """The fixture without data-center heat recovery: the district-heating baseline."""
     doc["contracts"] = []
     for a in doc["actors"]:
         a.pop("heat_recovery", None)

@@ -148,3 +148,53 @@ def test_fixture_week_is_reproducible_with_the_same_seed(name):
     a = run_doc(fixture_doc(name), 48).kpis()
     b = run_doc(fixture_doc(name), 48).kpis()
     assert a == b
+
+
+@pytest.mark.parametrize("name", ["shanghai", "hohhot", "qaidam_microgrid"])
+def test_fixture_resumed_from_a_checkpoint_equals_an_uninterrupted_run(name):
+    from agents import checkpoint_dumps, checkpoint_loads, validate_scenario
+
+    straight = run_doc(fixture_doc(name), 48)
+    first = run_doc(fixture_doc(name), 24)
+    resumed = checkpoint_loads(validate_scenario(fixture_doc(name)), checkpoint_dumps(first))
+    resumed.run(24)
+    assert resumed.step_index == 48
+    assert resumed.kpis() == straight.kpis()
+    assert resumed.series_table().equals(straight.series_table())
+
+
+def test_fixture_runs_from_the_command_line(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "agents", str(ROOT / "fixtures" / "scenarios" / "tianjin_wuqing.json"),
+         "--steps", "24", "--json", "--out", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert out.returncode == 0, out.stderr
+    kpis = json.loads(out.stdout)
+    assert kpis["region"]["steps"] == 24
+    assert (tmp_path / "kpis.json").exists() and (tmp_path / "series.parquet").exists()
+
+
+@pytest.mark.parametrize("name", ["hohhot", "qaidam_microgrid"])
+def test_fixture_runs_at_15_minute_steps(name):
+    doc = fixture_doc(name)
+    doc["horizon"] = {**doc["horizon"], "dt_h": 0.25, "steps": 96}
+    model = run_doc(doc)
+    g = {k: np.asarray(v) for k, v in model.region_frame(0, 96).items()}
+    supply = g["generation_mw"] + g["import_mw"] + g["storage_discharge_mw"] + g["unserved_mw"]
+    np.testing.assert_allclose(supply, g["load_mw"] + g["export_mw"] + g["storage_charge_mw"], atol=1e-6, rtol=0)
+    k = model.kpis()["region"]
+    assert k["dc_it_energy_mwh"] == pytest.approx(g["dc_it_mw"].sum() * 0.25)  # energy = power × dt_h
+
+
+def test_national_benchmark_recipe_validates_with_about_3000_agents():
+    from agents import validate_scenario
+    from fixtures.generate import national
+
+    scenario = validate_scenario({"schema_version": 1, **national()})
+    kinds = [a.type for a in scenario.actors]
+    assert 2900 <= len(kinds) <= 3100
+    assert kinds.count("data_center") >= 2000 and kinds.count("grid_operator") == 1

@@ -287,7 +287,7 @@ def test_succeeded_run_serves_kpis_snapshot_csv_and_parquet(api, succeeded_run):
 def test_csv_streams_in_batches_with_one_header(succeeded_run):
     from web.api.downloads import parquet_to_csv_chunks
 
-    chunks = list(parquet_to_csv_chunks(pq.ParquetFile(succeeded_run.series_path), batch_rows=10))
+    chunks = list(parquet_to_csv_chunks(succeeded_run.series_path, batch_rows=10))
     assert len(chunks) == 5
     text = b"".join(chunks).decode()
     header = text.splitlines()[0]

@@ -1,5 +1,6 @@
 """The ASGI body cap (twin/asgi.py wraps Django's HTTP app): oversized bodies are refused before Django reads them."""
 import http.client
+import io
 import json
 import os
 import socket
@@ -123,3 +124,54 @@ def test_daphne_refuses_a_chunked_3_mb_body_with_413(daphne_server):
     small = http.client.HTTPConnection("127.0.0.1", daphne_server, timeout=20)
     small.request("GET", "/api/scenarios/schema/")
     assert small.getresponse().status == 200
+
+
+@pytest.fixture
+def token_and_run(transactional_db, owner, tiny_data):
+    """A token of the owner and one succeeded run (executed by the service the workers call)."""
+    from rest_framework.authtoken.models import Token
+
+    from web import services
+    from web.models import Run
+
+    run = services.run_create(owner, tiny_data, seed=4, name="Tiny")
+    assert services.run_execute(run.id, "test-worker") == "succeeded", Run.objects.get(pk=run.id).error
+    return Token.objects.create(user=owner).key, Run.objects.get(pk=run.id)
+
+
+async def asgi_get(path: str, token: str) -> tuple[int, dict, list[bytes]]:
+    scope = dict(http_scope(path, [(b"authorization", f"Token {token}".encode())]), method="GET")
+    communicator = ApplicationCommunicator(BodySizeLimitASGIMiddleware(get_asgi_application()), scope)
+    await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
+    start = await communicator.receive_output(timeout=20)
+    chunks = []
+    while True:
+        message = await communicator.receive_output(timeout=20)
+        if message.get("body"):
+            chunks.append(message["body"])
+        if not message.get("more_body"):
+            break
+    await communicator.wait(timeout=5)
+    return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, chunks
+
+
+async def test_downloads_stream_chunk_by_chunk_under_asgi(token_and_run, monkeypatch, recwarn):
+    import pyarrow.parquet as pq
+
+    from web.api import downloads
+
+    token, run = token_and_run
+    monkeypatch.setattr(downloads, "CSV_BATCH_ROWS", 8)
+    monkeypatch.setattr(downloads, "FILE_CHUNK_BYTES", 4096)
+
+    status, headers, chunks = await asgi_get(f"/api/runs/{run.id}/series.csv", token)
+    assert status == 200 and headers["content-type"].startswith("text/csv")
+    assert len(chunks) == 6  # 48 rows in batches of 8, each sent as it is converted
+    assert b"".join(chunks).decode().count("\n") == 49
+
+    status, headers, chunks = await asgi_get(f"/api/runs/{run.id}/series.parquet", token)
+    data = b"".join(chunks)
+    assert status == 200 and int(headers["content-length"]) == len(data)
+    assert len(chunks) == -(-len(data) // 4096) > 1
+    assert pq.read_table(io.BytesIO(data)).equals(pq.read_table(run.series_path))
+    assert not [w for w in recwarn if "must consume" in str(w.message)], "Django buffered the body"

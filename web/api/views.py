@@ -1,7 +1,6 @@
 """REST API views: thin; services write, selectors read. Others' scenarios and runs are 404, never 403."""
-import pyarrow.parquet as pq
 from django.contrib.auth import authenticate
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import Http404
 from django_ratelimit.core import is_ratelimited
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -253,9 +252,10 @@ class RunSeriesCsvView(APIView):
         path = downloads.series_path_or_none(run)
         if path is None:
             raise NotFound(f"Series are available once the run has succeeded; it is {run.status}.")
-        response = StreamingHttpResponse(downloads.parquet_to_csv_chunks(pq.ParquetFile(path)), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="{downloads.download_name(run, "csv")}"'
-        return response
+        return downloads.download_response(
+            request, downloads.parquet_to_csv_chunks(path),
+            filename=downloads.download_name(run, "csv"), content_type="text/csv; charset=utf-8",
+        )
 
 
 class RunSeriesParquetView(APIView):
@@ -267,11 +267,9 @@ class RunSeriesParquetView(APIView):
         path = downloads.series_path_or_none(run)
         if path is None:
             raise NotFound(f"Series are available once the run has succeeded; it is {run.status}.")
-        return FileResponse(
-            open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
-            as_attachment=True,
-            filename=downloads.download_name(run, "parquet"),
-            content_type="application/vnd.apache.parquet",
+        return downloads.download_response(
+            request, downloads.file_chunks(path), filename=downloads.download_name(run, "parquet"),
+            content_type="application/vnd.apache.parquet", length=path.stat().st_size,
         )
 
 

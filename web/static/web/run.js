@@ -24,6 +24,8 @@
     socket: null,
     backoffMs: 500,
     dirty: false,
+    snapshots: 0, // counters, read by the browser tests
+    reconnects: 0,
     // Wall-clock duration: the server's value at page load, advanced locally while the run is running.
     durationS: config.duration_s,
     durationAt: performance.now(),
@@ -189,12 +191,30 @@
     if (run.speed_steps_per_s !== undefined && run.speed_steps_per_s !== before) syncSpeedSelect();
   }
 
+  // describe.start is an ISO instant; charts show the region's wall clock (its offset at the start; useUTC).
+  function regionClockMs(iso, tz) {
+    if (!iso) return 0;
+    const text = String(iso);
+    const ms = Date.parse(/(Z|[+-]\d\d:?\d\d)$/.test(text) ? text : text + "Z");
+    if (Number.isNaN(ms)) return 0;
+    if (!tz) return ms;
+    try {
+      const fmt = new Intl.DateTimeFormat("en-US", {
+        timeZone: tz, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+        hour: "2-digit", minute: "2-digit", second: "2-digit",
+      });
+      const p = Object.fromEntries(fmt.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+      return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
+    } catch (err) {
+      return ms; // unknown time zone: show UTC
+    }
+  }
+
   function applySnapshot(msg) {
     const d = msg.describe || {};
     state.describe = d;
     state.stepMs = (d.dt_h || 1) * 3600e3;
-    state.startMs = d.start ? Date.parse(String(d.start).slice(0, 19) + "Z") : 0;
-    if (Number.isNaN(state.startMs)) state.startMs = 0;
+    state.startMs = regionClockMs(d.start, (d.region || {}).tz);
     mergeRun(msg.run);
     if (d.total_steps) state.run.total_steps = d.total_steps;
     const total = state.run.total_steps || 0;
@@ -211,6 +231,7 @@
     state.lastSeq = typeof msg.seq === "number" ? msg.seq : -1;
     state.haveSnapshot = true;
     state.resyncing = false;
+    state.snapshots += 1;
     initCharts();
     syncSpeedSelect();
     scheduleDraw();
@@ -282,6 +303,7 @@
         return;
       }
       setConn(T.reconnecting, "warn");
+      state.reconnects += 1;
       window.setTimeout(connect, state.backoffMs);
       state.backoffMs = Math.min(10000, state.backoffMs * 2);
     });
@@ -357,6 +379,7 @@
         break;
       }
     }
+    if (/(^|_)share(_|$)/.test(key)) unit = "%";
     const shown = unit === "%" && typeof value === "number" ? value * 100 : value;
     const tr = document.createElement("tr");
     const th = document.createElement("th");
@@ -372,6 +395,57 @@
     return tr;
   }
 
+  function kpiTable(entries) {
+    const table = document.createElement("table");
+    table.className = "table kpis";
+    const head = table.createTHead().insertRow();
+    for (const h of [T.kpi, T.value, ""]) {
+      const th = document.createElement("th");
+      th.textContent = h;
+      head.appendChild(th);
+    }
+    const body = table.createTBody();
+    for (const [k, v] of entries) body.appendChild(kpiRow(k, v));
+    return table;
+  }
+
+  function cell(row, text, cls) {
+    const td = document.createElement(row.parentNode && row.parentNode.tagName === "THEAD" ? "th" : "td");
+    td.textContent = text;
+    if (cls) td.className = cls;
+    row.appendChild(td);
+  }
+
+  // ISO/IEC 30134 indicators of every data center, one row each (names from describe.agents).
+  function dataCenterTable(agents) {
+    const rows = Object.entries(agents || {}).filter(([, v]) => v && v.type === "data_center");
+    if (!rows.length) return null;
+    const names = {};
+    for (const a of (state.describe && state.describe.agents) || []) names[a.id] = a.name;
+    const cols = Object.keys(T.dc_columns).filter((c) => c !== "name");
+    const table = document.createElement("table");
+    table.className = "table dc-kpis";
+    const head = table.createTHead().insertRow();
+    cell(head, T.dc_columns.name);
+    for (const c of cols) cell(head, T.dc_columns[c], "num");
+    const body = table.createTBody();
+    for (const [id, v] of rows) {
+      const tr = body.insertRow();
+      cell(tr, names[id] || id);
+      for (const c of cols) cell(tr, typeof v[c] === "number" ? fmtNum(v[c]) : "—", "num");
+    }
+    return table;
+  }
+
+  function section(title, content, cls) {
+    const div = document.createElement("div");
+    div.className = cls;
+    const h = document.createElement("h3");
+    h.textContent = title;
+    div.append(h, content);
+    return div;
+  }
+
   function showResults() {
     el("results").hidden = false;
     if (state.kpisLoaded) return;
@@ -379,21 +453,22 @@
     fetch(config.api.kpis, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then((r) => (r.ok ? r.json() : Promise.reject(new Error(T.request_failed + " (" + r.status + ")"))))
       .then((kpis) => {
-        const region = kpis.region || kpis;
-        const table = document.createElement("table");
-        table.className = "table kpis";
-        const head = table.createTHead().insertRow();
-        for (const h of [T.kpi, T.value, ""]) {
-          const th = document.createElement("th");
-          th.textContent = h;
-          head.appendChild(th);
+        const region = Object.entries(kpis.region || {}).filter(
+          ([k, v]) => k !== "steps" && (typeof v === "number" || typeof v === "string")
+        );
+        const half = Math.ceil(region.length / 2);
+        const cols = document.createElement("div");
+        cols.className = "kpi-cols";
+        cols.append(kpiTable(region.slice(0, half)), kpiTable(region.slice(half)));
+        const parts = [section(T.region_kpis, cols, "kpi-section")];
+        const dcs = dataCenterTable(kpis.agents);
+        if (dcs) {
+          const wrap = document.createElement("div");
+          wrap.className = "table-scroll";
+          wrap.appendChild(dcs);
+          parts.push(section(T.dc_kpis, wrap, "kpi-section"));
         }
-        const body = table.createTBody();
-        for (const [k, v] of Object.entries(region)) {
-          if (typeof v === "number" || typeof v === "string") body.appendChild(kpiRow(k, v));
-        }
-        const box = el("kpi-table");
-        box.replaceChildren(table);
+        el("kpi-table").replaceChildren(...parts);
       })
       .catch((err) => {
         el("kpi-table").textContent = err.message;
@@ -401,6 +476,7 @@
   }
 
   // ---------------------------------------------------------------- start
+  window.twinRunState = state; // for debugging and the browser tests
   drawProgress();
   syncSpeedSelect();
   connect();
