@@ -56,9 +56,11 @@ def _fmt(value) -> str:
 def _progress_bar(total: int):
     if not sys.stderr.isatty():
         return None, None
+    import shutil
+
     from tqdm import tqdm
 
-    bar = tqdm(total=total, unit="step", file=sys.stderr)
+    bar = tqdm(total=total, unit="step", file=sys.stderr, ncols=min(shutil.get_terminal_size((80, 20)).columns, 100))
 
     def update(step_index: int, _total: int) -> None:
         bar.update(step_index - bar.n)

@@ -4,12 +4,16 @@ Energy = power × dt_h summed over completed steps. ISO/IEC 30134 definitions (p
 PUE = E_facility / E_IT (-2); REF = E_renewable / E_facility (-3); ERF = E_reused / E_facility (-6);
 ERE = (E_facility − E_reused) / E_IT; CUE = CO2 [kg] / E_IT [kWh] (-8); WUE = water [L] / E_IT [kWh] (-9).
 E_reused is the waste heat the heat pump extracts from the data center (source side, ≤ IT energy).
-Grid electricity carries the step's grid renewable share and carbon intensity (location-based accounting).
+Grid electricity carries the step's grid renewable share and carbon intensity (location-based accounting,
+battery energy attributed by agents.markets.attribution). Compute work [EFLOP] = utilisation-weighted IT
+energy at the accelerator's peak efficiency (agents.physics.it_load.ACCELERATOR_TFLOPS_PER_W).
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from agents.physics import it_load
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -53,6 +57,9 @@ def _region(model, stop: int, dc_sums: dict) -> dict:
         "load_weighted_price_cny_per_mwh": _ratio(float((r["price_cny_per_mwh"] * r["load_mw"]).sum()),
                                                   float(r["load_mw"].sum())) or 0.0,
         "system_cost_cny": float(r["system_cost_cny"].sum()),
+        "reserve_shortfall_mwh": float(r["reserve_shortfall_mw"].sum() * dt),
+        "worst_rocof_largest_infeed_hz_per_s": float(r["rocof_largest_infeed_hz_per_s"].min()) if stop else 0.0,
+        "worst_rocof_dc_trip_hz_per_s": float(r["rocof_dc_trip_hz_per_s"].max()) if stop else 0.0,
     }
 
 
@@ -70,7 +77,9 @@ def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
     dcs, dt = model.dcs, model.dt_h
     ren_share, intensity, price = _grid_shares(model, stop)
     n = dcs.n
-    acc = {k: np.zeros(n) for k in ("it", "fac", "grid", "reused", "renewable", "co2", "water", "cost", "pv")}
+    acc = {k: np.zeros(n) for k in ("it", "fac", "grid", "reused", "renewable", "co2", "water", "cost", "pv",
+                                    "busy", "cooling_saved")}
+    utilisation = dcs.series["utilisation_pu"][0]
     for a in range(0, stop, KPI_CHUNK_STEPS):
         b = min(stop, a + KPI_CHUNK_STEPS)
         it = dcs.it_mw[a:b]
@@ -79,6 +88,7 @@ def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
         grid_in = np.maximum(grid, 0.0)
         acc["it"] += it.sum(axis=0)
         acc["fac"] += fac.sum(axis=0)
+        acc["busy"] += (it * utilisation(a, b)).sum(axis=0)  # IT energy doing work (utilisation-weighted)
         acc["grid"] += grid.sum(axis=0)
         acc["cost"] += price[a:b] @ grid
         acc["co2"] += intensity[a:b] @ grid_in
@@ -88,11 +98,14 @@ def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
             acc["water"][cols] += dcs.wue_l_per_kwh(a, b)[:, cols[0]] @ it[:, cols]
         if dcs.hr_members.size:
             acc["reused"][dcs.hr_members] += dcs.heat_recovered_mw[a:b].sum(axis=0)
+            acc["cooling_saved"][dcs.hr_members] += dcs.cooling_saved_mw[a:b].sum(axis=0)
         if dcs.pv_members.size:
             pv_used = dcs.grid_sources_pv(a, b)
             acc["pv"][dcs.pv_members] += np.minimum(pv_used, fac[:, dcs.pv_members]).sum(axis=0)
     out = {k: v * dt for k, v in acc.items()}  # MW·steps → MWh (t/MWh·MWh → t; L/kWh·MWh → m³)
     out["renewable"] += out["pv"]
+    mwh_per_eflop = np.array([it_load.it_energy_mwh_for_work(1.0, s.accelerator) for s in dcs.specs], dtype=float)
+    out["compute_eflop"] = out["busy"] / mwh_per_eflop
     if dcs.backup_members.size:
         backup = dcs.backup_mw[:stop]
         out["cost"][dcs.backup_members] += (backup * dcs.backup_fuel_cny_per_mwh).sum(axis=0) * dt
@@ -133,6 +146,9 @@ def _data_centers(model, stop: int) -> dict:
             "grid_energy_mwh": float(s["grid"][i]),
             "onsite_pv_mwh": float(s["pv"][i]),
             "heat_recovered_mwh": float(reused),
+            "cooling_saved_mwh": float(s["cooling_saved"][i]),
+            "compute_eflop": float(s["compute_eflop"][i]),
+            "facility_mwh_per_eflop": _ratio(fac, s["compute_eflop"][i]),
             "water_m3": float(s["water"][i]),
             "co2_t": float(s["co2"][i]),
             "cost_cny": float(s["cost"][i]),

@@ -26,6 +26,7 @@ from agents.actors.storage import StorageFleet
 from agents.markets import contracts as contract_settlement
 from agents.markets.attribution import supply_mix_with_storage
 from agents.markets.clearing import offer_price_with_carbon, tou_price_multiplier
+from agents.physics.frequency import rocof_hz_per_s
 from agents.recording import Recorder
 from agents.scenario import Scenario
 from agents.weather import local_time_fields, weather_series
@@ -45,7 +46,8 @@ REGION_QUANTITIES = (
     "price_cny_per_mwh", "tariff_price_cny_per_mwh", "carbon_intensity_kgco2_per_kwh", "renewable_share_pu",
     "co2_t",
     "system_cost_cny", "heat_demand_mw", "heat_loss_mw", "heat_produced_mw", "heat_recovered_mw",
-    "heat_from_dc_mw", "heat_unserved_mw", "temp_c",
+    "heat_from_dc_mw", "heat_unserved_mw", "temp_c", "largest_infeed_mw", "rocof_largest_infeed_hz_per_s",
+    "rocof_dc_trip_hz_per_s",
 )
 
 
@@ -57,12 +59,22 @@ class RegionModel(mesa.Model):
         super().__init__(rng=seed)
         self.scenario = scenario
         self.seed = seed
-        h, region, m = scenario.horizon, scenario.region, scenario.markets
+        h = scenario.horizon
         self.dt_h = float(h.dt_h)
         self.total_steps = int(h.steps)
         self.step_index = 0
         self.running = True
 
+        ctx, multiplier = self._build_clock_and_weather(seed)
+        self._build_actors(ctx, multiplier)
+        self._open_market()
+        self._init_region_series()
+
+    # ------------------------------------------------------------------------------------------- build
+
+    def _build_clock_and_weather(self, seed: int):
+        """UTC step times, local calendar fields, weather series and the TOU tariff of the horizon."""
+        h, region = self.scenario.horizon, self.scenario.region
         start = pd.Timestamp(h.start)
         start = start.tz_localize(region.tz) if start.tzinfo is None else start.tz_convert(region.tz)
         self.start_utc = start.tz_convert("UTC")
@@ -83,8 +95,11 @@ class RegionModel(mesa.Model):
                                           [(w.start_h, w.end_h) for w in tariff.valley_hours], tariff.peak_ratio,
                                           tariff.valley_ratio)
         self.tariff_price = tariff.flat_price_cny_per_mwh * multiplier
+        return ctx, multiplier
 
-        # ---- actors (Mesa agents, one fleet per type); everything weather/parameter-driven is precomputed ----
+    def _build_actors(self, ctx: BuildContext, multiplier: np.ndarray) -> None:
+        """Mesa agents, one fleet per type; everything weather/parameter-driven is precomputed here."""
+        scenario, m = self.scenario, self.scenario.markets
         of = scenario.actors_of
         self.grid = GridOperatorFleet(self, of("grid_operator"))
         self.dcs = DataCenterFleet(self, of("data_center"))
@@ -119,7 +134,9 @@ class RegionModel(mesa.Model):
             self._index.append((self.fleets[a.type], counters[a.type]))
             counters[a.type] += 1
 
-        # ---- the power market: offer layout with static prices; quantities of non-plant offers precomputed ----
+    def _open_market(self) -> None:
+        """Offer layout of the power market (static prices, quantities filled each step) and the fixed loads."""
+        m, region = self.scenario.markets, self.scenario.region
         n_p, n_r, n_pv = self.plants.n, self.renewables.n, self.dcs.pv_members.size
         floor = m.price_floor_cny_per_mwh
         imp = m.imports
@@ -146,6 +163,8 @@ class RegionModel(mesa.Model):
         self._settled = 0
         self._pool = [0.0, 0.0]  # renewable fraction and carbon content [t/MWh] of the energy stored in batteries
 
+    def _init_region_series(self) -> None:
+        """Region series: dynamic arrays, the precomputed ones filled for the whole horizon."""
         rec = self.recorder
         self.r = {name: rec.region_quantity(name) for name in REGION_QUANTITIES}
         self.r["temp_c"][:] = self.weather.temp_c
@@ -352,7 +371,27 @@ class RegionModel(mesa.Model):
                                     - export * m.exports.price_cny_per_mwh * dt
                                     + (backup * self.dcs.backup_fuel_cny_per_mwh).sum(axis=1) * dt
                                     + r["unserved_mw"][sl] * m.value_of_lost_load_cny_per_mwh * dt)
+        self._settle_frequency(sl)
         self._settled = stop
+
+    def _settle_frequency(self, sl: slice) -> None:
+        """Initial ROCOF for two contingencies: losing the largest generating unit (frequency falls) and every
+        data center tripping to backup at once (a loss of load: frequency rises; Northern Virginia case).
+        Inertia: the grid operator's H on the capacity of the power plants generating at that step."""
+        spec = self.grid.specs[0]
+        power = self.plants.power[sl]
+        online_mva = np.where(power > 0.0, self.plants.cap[None, :], 0.0).sum(axis=1)
+        largest = power.max(axis=1) if power.shape[1] else np.zeros(power.shape[0])
+        dc_load = np.maximum(self.dcs.grid_power_mw(sl.start, sl.stop).sum(axis=1), 0.0)
+        safe_mva = np.where(online_mva > 0.0, online_mva, 1.0)
+        r = self.r
+        r["largest_infeed_mw"][sl] = largest
+        r["rocof_largest_infeed_hz_per_s"][sl] = np.where(
+            online_mva > 0.0, rocof_hz_per_s(-largest, spec.nominal_frequency_hz, spec.inertia_constant_s, safe_mva),
+            0.0)
+        r["rocof_dc_trip_hz_per_s"][sl] = np.where(
+            online_mva > 0.0, rocof_hz_per_s(dc_load, spec.nominal_frequency_hz, spec.inertia_constant_s, safe_mva),
+            0.0)
 
     def run(self, steps: int | None = None, progress: Callable[[int, int], None] | None = None) -> None:
         """Step until the horizon ends or ``steps`` more steps ran; ``progress(step_index, total)`` after each."""
@@ -375,6 +414,8 @@ class RegionModel(mesa.Model):
             "total_steps": self.total_steps,
             "agents": [{"id": a.id, "type": a.type, "name": a.name, "lat": a.lat, "lon": a.lon}
                        for a in self.scenario.actors],
+            "contracts": [{"id": c.id, "type": c.type, "seller_id": c.seller_id, "buyer_id": c.buyer_id}
+                          for c in self.scenario.contracts],
             "region_quantities": list(REGION_QUANTITIES),
             "agent_quantities": ["power_mw", "heat_mw", *agent_q],
         }
@@ -401,14 +442,16 @@ class RegionModel(mesa.Model):
         self.settle()
         return kpi_module.compute_kpis(self)
 
-    def series_table(self):
-        """pyarrow Table of every completed step: step, time_utc, region.* and <agent id>.<quantity> columns."""
+    def series_table(self, start: int = 0, stop: int | None = None):
+        """pyarrow Table of completed steps [start, stop) (default: all): step, time_utc, region.* and
+        <agent id>.<quantity> columns, units in the names."""
         import pyarrow as pa
 
         self.settle()
-        stop = self.step_index
-        cols = {"step": pa.array(np.arange(stop, dtype=np.int64)),
-                "time_utc": pa.array(self.times_utc[:stop], type=pa.timestamp("ns", tz="UTC"))}
-        for name, arr in self.recorder.table_columns(stop).items():
+        stop = self.step_index if stop is None else min(int(stop), self.step_index)
+        start = min(max(int(start), 0), stop)
+        cols = {"step": pa.array(np.arange(start, stop, dtype=np.int64)),
+                "time_utc": pa.array(self.times_utc[start:stop], type=pa.timestamp("ns", tz="UTC"))}
+        for name, arr in self.recorder.table_columns(stop, start).items():
             cols[name] = pa.array(np.ascontiguousarray(arr, dtype=np.float64))
         return pa.table(cols)

@@ -63,20 +63,21 @@ class Recorder:
             target = self.region[name] if kind == "region" else self.agents[kind][name]
             target[: value.shape[0]] = value
 
-    def table_columns(self, stop: int) -> dict[str, np.ndarray]:
-        """Flat columns for steps [0, stop): "region.<name>" and "<agent id>.<name>"."""
-        cols: dict[str, np.ndarray] = {f"region.{k}": v[:stop] for k, v in self.region.items()}
+    def table_columns(self, stop: int, start: int = 0) -> dict[str, np.ndarray]:
+        """Flat columns for steps [start, stop): "region.<name>" and "<agent id>.<name>"."""
+        cols: dict[str, np.ndarray] = {f"region.{k}": v[start:stop] for k, v in self.region.items()}
         for kind, quantities in self.agents.items():
             for name, arr in quantities.items():
                 for j, agent_id in enumerate(self.columns[(kind, name)]):
-                    cols[f"{agent_id}.{name}"] = arr[:stop, j]
+                    cols[f"{agent_id}.{name}"] = arr[start:stop, j]
         for (kind, name), fn in self.derived.items():
-            arr = fn(0, stop)
+            arr = fn(start, stop)
             for j, agent_id in enumerate(self.columns[(kind, name)]):
                 cols[f"{agent_id}.{name}"] = arr[:, j]
         return cols
 
 
+PARQUET_CHUNK_STEPS = 744  # one row group per ~month of hourly steps keeps memory bounded for large fleets
 PROVENANCE_PACKAGES = ("mesa", "numpy", "pandas", "scipy", "pvlib", "windpowerlib", "pydantic", "pyarrow")
 
 
@@ -111,5 +112,10 @@ def write_results(model, out_dir) -> dict[str, str]:
     doc["provenance"] = {"scenario": model.scenario.name, "seed": model.seed, "steps": model.step_index,
                          "dt_h": model.dt_h, "package_versions": package_versions()}
     kpis_path.write_text(json.dumps(doc, indent=2, allow_nan=False), encoding="utf-8")
-    pq.write_table(model.series_table(), series_path, compression="zstd")
+    stop = model.step_index
+    first = model.series_table(0, min(stop, PARQUET_CHUNK_STEPS))
+    with pq.ParquetWriter(series_path, first.schema, compression="zstd") as writer:  # bounded memory
+        writer.write_table(first)
+        for start in range(PARQUET_CHUNK_STEPS, stop, PARQUET_CHUNK_STEPS):
+            writer.write_table(model.series_table(start, min(stop, start + PARQUET_CHUNK_STEPS)))
     return {"kpis": str(kpis_path), "series": str(series_path)}

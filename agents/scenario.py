@@ -16,6 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
+from agents.physics.cooling import COOLING_TECHNOLOGIES
+from agents.physics.heat_pump import carnot_cop
+
 SCHEMA_VERSION = 1
 
 ActorId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$",
@@ -202,6 +205,7 @@ class GridOperator(_Actor):
     other_load_heating_mw_per_c: float = Field(0.0, ge=0, le=100000,
                                                description="Extra demand per °C below 5 °C [MW/°C]")
     inertia_constant_s: float = Field(5.0, gt=0, le=20, description="System inertia constant H [s]")
+    nominal_frequency_hz: Literal[50.0, 60.0] = Field(50.0, description="Nominal grid frequency [Hz]")
 
 
 class RenewablePlant(_Actor):
@@ -216,6 +220,17 @@ class RenewablePlant(_Actor):
     roughness_length_m: float = Field(0.03, gt=0, le=2,
                                       description="Terrain roughness length for the log wind profile [m]")
     marginal_cost_cny_per_mwh: float = Field(0.0, ge=-1000, le=1000, description="Offer price [CNY/MWh]")
+
+    @field_validator("turbine_type")
+    @classmethod
+    def _known_turbine(cls, value: str) -> str:
+        from agents.physics.wind import power_curve
+
+        try:
+            power_curve(value)
+        except KeyError as exc:
+            raise ValueError(f"unknown turbine type {value!r} (windpowerlib oedb power curves)") from exc
+        return value
 
 
 class PowerPlant(_Actor):
@@ -395,6 +410,13 @@ def _cross_field_errors(s: Scenario) -> list[dict[str, str]]:
             if kinds.get(c.buyer_id) != "heat_utility":
                 errors.append({"loc": f"contracts.{j}.buyer_id",
                                "msg": f"{c.buyer_id!r} is not a heat_utility of this scenario"})
+            elif kinds.get(c.seller_id) == "data_center" and s.actors[ids[c.seller_id]].heat_recovery is not None:
+                sink = s.actors[ids[c.seller_id]].heat_recovery.sink_temp_c
+                supply = min(n.supply_temp_c for n in s.actors[ids[c.buyer_id]].networks)
+                if sink < supply:
+                    errors.append({"loc": f"actors.{ids[c.seller_id]}.heat_recovery.sink_temp_c",
+                                   "msg": f"heat pump sink {sink} °C is below the supply temperature {supply} °C "
+                                          f"of {c.buyer_id!r}'s networks"})
     has_utility = any(a.type == "heat_utility" for a in s.actors)
     for i, a in enumerate(s.actors):
         if a.type == "data_center":
@@ -405,10 +427,15 @@ def _cross_field_errors(s: Scenario) -> list[dict[str, str]]:
                 elif a.id not in sellers:
                     errors.append({"loc": f"actors.{i}.heat_recovery",
                                    "msg": "heat recovery needs a heat_purchase contract with a heat utility"})
-                src = a.heat_recovery.source_temp_c
-                if src is not None and src >= a.heat_recovery.sink_temp_c:
+                hr = a.heat_recovery
+                src = hr.source_temp_c if hr.source_temp_c is not None else \
+                    COOLING_TECHNOLOGIES[a.cooling].heat_source_temp_c
+                if src >= hr.sink_temp_c:
                     errors.append({"loc": f"actors.{i}.heat_recovery.sink_temp_c",
-                                   "msg": "sink temperature must exceed the source temperature"})
+                                   "msg": f"sink temperature must exceed the source temperature ({src} °C)"})
+                elif float(carnot_cop(src, hr.sink_temp_c, hr.carnot_efficiency)) <= 1.05:
+                    errors.append({"loc": f"actors.{i}.heat_recovery.carnot_efficiency",
+                                   "msg": "the heat pump COP would not exceed 1.05; raise the Carnot efficiency"})
             if a.racks is not None and a.rack_density_kw is not None:
                 design_mw = a.racks * a.rack_density_kw / 1000.0
                 if not 0.5 * a.it_capacity_mw <= design_mw <= 2.0 * a.it_capacity_mw:

@@ -167,7 +167,8 @@ class Viewer:
                                max_size=None, compression=None, open_timeout=60) as ws:
                 self.connected.set()
                 async for raw in ws:
-                    if not self._apply(json.loads(raw), time.time()):
+                    arrival = time.time()  # before parsing: the client's own work is not frame latency
+                    if not self._apply(json.loads(raw), arrival):
                         break
                     if self.status in FINISHED:
                         break
@@ -275,15 +276,16 @@ def main(argv: list[str] | None = None) -> int:
     statuses = {v.status for v in viewers}
     unrecovered = sum(v.missing_steps for v in viewers)
     p50, p95 = percentile(values, 50), percentile(values, 95)
-    print(f"run status seen by viewers: {', '.join(sorted(statuses))}; wall {wall_s:.1f} s")
+    print(f"run status seen by viewers: {', '.join(sorted(statuses))}; wall {wall_s:.1f} s; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other processes skew latency)")
     print(f"frames received: {frames} ({frames / max(len(viewers), 1):.1f} per viewer)")
     print(f"latency [{method}]:")
     print(f"  p50 {p50:.1f} ms   p95 {p95:.1f} ms   max {max(values, default=float('nan')):.1f} ms"
           f"   target p95 <= 250 ms: {'met' if p95 <= 250 else 'MISSED'}")
     print(f"gaps seen by viewers: {sum(v.gaps for v in viewers)}; frames lost: {sum(v.frames_lost for v in viewers)};"
           f" recovered: {sum(v.frames_recovered for v in viewers)} (reconnects with last_seq: "
-          f"{sum(v.reconnects for v in viewers)}, snapshots beyond the first: "
-          f"{sum(v.snapshots - 1 for v in viewers)})")
+          f"{sum(v.reconnects for v in viewers)}; snapshots after the first, sent by the server on a gap or "
+          f"when the run's description arrives: {sum(v.snapshots - 1 for v in viewers)})")
     print(f"unrecovered gaps (steps missing from a viewer's picture): {unrecovered}   target 0: "
           f"{'met' if unrecovered == 0 else 'MISSED'}")
     return 0 if statuses == {"succeeded"} and unrecovered == 0 else 1

@@ -17,6 +17,7 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -355,6 +356,8 @@ def run_execute(run_id, worker: str, *, slice_s: float | None = None) -> str:
             _enqueue(run.pk)
             return "requeued"
         return "lost"
+    except SoftTimeLimitExceeded:
+        return _give_back(run_id, worker)
     except Exception as exc:
         logger.exception("run %s failed on %s", run_id, worker)
         run_fail(run_id, f"{type(exc).__name__}: {exc}", worker=worker, model=model)
@@ -364,15 +367,35 @@ def run_execute(run_id, worker: str, *, slice_s: float | None = None) -> str:
             model.remove_all_agents()
 
 
+def _give_back(run_id, worker: str) -> str:
+    """Celery's soft time limit hit mid-slice: the model may be mid-step, so resume from the last checkpoint
+    (re-queue, counted as an attempt) rather than save its state; fail once attempts are used up."""
+    rows = Run.objects.filter(pk=run_id, worker=worker, status=Run.Status.RUNNING)
+    attempts = rows.values_list("attempts", flat=True).first()
+    if attempts is None:
+        return "lost"
+    if attempts + 1 < settings.TWIN_MAX_ATTEMPTS:
+        if rows.update(status=Run.Status.QUEUED, worker="", attempts=F("attempts") + 1):
+            _enqueue(run_id)
+            return "requeued"
+        return "lost"
+    run_fail(run_id, f"A task slice exceeded its time limit {attempts + 1} times; the run was given up.",
+             worker=worker)
+    return "failed"
+
+
 def _stop(execution: _Execution, status: str) -> str:
     """Pause (checkpoint, keep the series so far) or cancel, then tell the viewers."""
     run, model = execution.run, execution.model
     extra = {"region_series": compact_table(model.region_frame(0, model.step_index)) if model.step_index else None,
              "agent_state": compact_table(model.agent_state(model.step_index - 1)) if model.step_index else None,
              "control": Run.Control.NONE, "worker": "", "status": status}
-    if status == Run.Status.CANCELLED:
-        extra["finished_at"] = timezone.now()
-    if not execution.checkpoint(**extra):
+    if status == Run.Status.CANCELLED:  # nothing to resume: no checkpoint kept
+        saved = execution.owned().update(step=model.step_index, finished_at=timezone.now(), checkpoint=None,
+                                         compute_s=F("compute_s") + execution._take_compute(), **extra)
+    else:
+        saved = execution.checkpoint(**extra)
+    if not saved:
         return "lost"
     run.status = status
     execution.flush(force_status=True)
@@ -494,7 +517,7 @@ def run_control(run: Run, action: str, speed: float | None = None) -> Run:
     elif action == "cancel":
         now = timezone.now()
         if rows.filter(status__in=[Run.Status.QUEUED, Run.Status.PAUSED]).update(
-            status=Run.Status.CANCELLED, finished_at=now, control=Run.Control.NONE
+            status=Run.Status.CANCELLED, finished_at=now, control=Run.Control.NONE, checkpoint=None
         ):
             run.refresh_from_db()
             _publish_status(run, run.step)

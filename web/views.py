@@ -16,12 +16,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from agents import ScenarioValidationError
-from web import scenario_services, selectors
+from web import scenario_services, selectors, services
 from web.forms import RunStartForm, ScenarioForm
-from web.models import Run, Scenario
+from web.models import Scenario
 
 LOGIN_RATE = "10/m"
 STARTER_FIXTURE = "_tiny.json"
+RUN_LIST_LIMIT = 200
 
 
 def scenario_summary(data: dict) -> dict:
@@ -63,6 +64,7 @@ def run_page_strings() -> dict:
         "reconnecting": _("Connection lost, reconnecting…"),
         "resyncing": _("Missed an update, reloading the run…"),
         "closed": _("Stream closed"),
+        "not_allowed": _("Not signed in or not your run: reload the page"),
         "request_failed": _("The request failed"),
         "kpi": _("Indicator"),
         "value": _("Value"),
@@ -129,24 +131,20 @@ class LoginView(auth_views.LoginView):
 def scenario_list(request: HttpRequest) -> HttpResponse:
     """Pick a scenario: demo scenarios first, each with a start-run form."""
     scenarios = sorted(selectors.scenario_list_for_user(request.user), key=lambda s: (not s.is_demo, s.name, s.id))
-    rows = [
-        {
-            "scenario": s,
-            "summary": scenario_summary(s.data),
-            "form": RunStartForm(initial={"scenario_id": s.id, "seed": scenario_summary(s.data)["seed"]},
-                                 auto_id=f"id_s{s.id}_%s"),
-        }
-        for s in scenarios
-    ]
+    rows = []
+    for s in scenarios:
+        summary = scenario_summary(s.data)
+        form = RunStartForm(initial={"scenario_id": s.id, "seed": summary["seed"]}, auto_id=f"id_s{s.id}_%s")
+        rows.append({"scenario": s, "summary": summary, "form": form})
     return render(request, "web/scenario_list.html", {"rows": rows, "nav": "scenarios"})
 
 
 def _scenario_for_user(user, scenario_id: int) -> Scenario:
     """A scenario the user may read: their own or a demo one (404 otherwise)."""
-    for scenario in selectors.scenario_list_for_user(user):
-        if scenario.id == scenario_id:
-            return scenario
-    raise Http404("no such scenario")
+    scenario = selectors.scenario_list_for_user(user).filter(pk=scenario_id).first()
+    if scenario is None:
+        raise Http404("no such scenario")
+    return scenario
 
 
 @login_required
@@ -158,8 +156,6 @@ def run_start(request: HttpRequest) -> HttpResponse:
         for field, errors in form.errors.items():
             messages.error(request, f"{field}: {' '.join(errors)}")
         return redirect("scenario-list")
-    from web import services  # the run pipeline (imported here: it pulls in the executor)
-
     scenario = _scenario_for_user(request.user, form.cleaned_data["scenario_id"])
     try:
         run = services.run_create(
@@ -249,10 +245,18 @@ def _scenario_save(request: HttpRequest, scenario: Scenario | None, cleaned: dic
 
 @login_required
 def run_list(request: HttpRequest) -> HttpResponse:
-    """Every run of the user, newest first."""
-    runs = list(selectors.runs_for_user(request.user))
-    has_active = any(run.status in Run.ACTIVE for run in runs)
-    return render(request, "web/run_list.html", {"runs": runs, "has_active": has_active, "nav": "runs"})
+    """The user's runs, newest first (the latest RUN_LIST_LIMIT); active rows update live via the REST API."""
+    all_runs = selectors.runs_for_user(request.user)
+    runs = list(all_runs[:RUN_LIST_LIMIT])
+    total = len(runs) if len(runs) < RUN_LIST_LIMIT else all_runs.count()
+    strings = run_page_strings()
+    config = {
+        "api": reverse("api-run-list"),
+        "limit": RUN_LIST_LIMIT,
+        "i18n": {key: strings[key] for key in ("status", "seconds", "minutes", "hours")},
+    }
+    context = {"runs": runs, "total": total, "limit": RUN_LIST_LIMIT, "config": config, "nav": "runs"}
+    return render(request, "web/run_list.html", context)
 
 
 @login_required

@@ -102,6 +102,15 @@ class DataCenterFleet(Fleet):
         self.heat_recovered_mw = self.record(rec, "heat_recovered_mw", static=source, members=self.hr_members)
         self.hp_power_mw = self.record(rec, "heat_pump_power_mw", static=hp, members=self.hr_members)
         self.hp_total_mw = hp.sum(axis=1) if hp.size else np.zeros(delivered_mw.shape[0])
+        # heat the heat pump extracts need not be rejected by the site's own cooling: its cooling power falls
+        # in proportion (assumption: cooling power ∝ heat rejected; cooling share from cooling.overhead_split)
+        hr = self.hr_members
+        it_hr = self.it_mw[:, hr]
+        fac_hr = self.facility_mw[:, hr]
+        cooling_mw = fac_hr * cooling.overhead_split(fac_hr / it_hr)["cooling"]
+        saved = cooling_mw * np.minimum(source / it_hr, 1.0) if hr.size else cooling_mw
+        self.facility_mw[:, hr] = fac_hr - saved
+        self.cooling_saved_mw = self.record(rec, "cooling_saved_mw", static=saved, members=hr)
 
     def behind_meter_mw(self, start: int, stop: int, members: np.ndarray | None = None) -> np.ndarray:
         """Site load before PV, battery and backup = facility + heat pump [steps, DCs (or members)] [MW]."""

@@ -90,8 +90,11 @@ def test_a_killed_worker_is_replaced_and_the_resumed_run_is_bit_identical(stack,
         assert time.monotonic() < deadline, "the reaper never re-queued the run with a stale heartbeat"
         time.sleep(0.5)
         reaped = stack.reap_stale()
-    row = stack.wait_finished(run_id, timeout_s=120)
+    steps_seen = []  # a resumed run restarts at its checkpoint, never at step 0
+    row = stack.wait_for(run_id, lambda r: steps_seen.append(r["step"]) or r["status"] in ("succeeded", "failed"),
+                         timeout_s=120, what="the resumed run to finish")
 
+    assert min(steps_seen) >= killed["checkpoint_step"], f"restarted from scratch: steps {steps_seen[:20]}"
     assert row["status"] == "succeeded", row["error"]
     assert row["attempts"] == 1
     assert row["step"] == row["total_steps"] == 120

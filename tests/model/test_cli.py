@@ -63,3 +63,18 @@ def test_manage_py_simulate_runs_the_same_cli(tmp_path):
     proc = subprocess.run([sys.executable, "manage.py", "simulate", str(tmp_path / "none.json"), "--out",
                            str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 2 and "cannot read" in proc.stderr
+
+
+def test_series_parquet_written_in_chunks_equals_the_table(tmp_path, monkeypatch):
+    import numpy as np
+
+    from agents import RegionModel, load_scenario, write_results
+
+    monkeypatch.setattr("agents.recording.PARQUET_CHUNK_STEPS", 7)
+    model = RegionModel(load_scenario(TINY))
+    model.run()
+    paths = write_results(model, tmp_path)
+    written = pq.read_table(paths["series"])
+    table = model.series_table()
+    assert written.num_rows == 48 and written.column_names == table.column_names
+    assert all(np.array_equal(written.column(c).to_numpy(), table.column(c).to_numpy()) for c in table.column_names)

@@ -125,3 +125,18 @@ def test_field_and_reference_errors_are_reported_together():
 def test_unknown_weather_site():
     errors = _errors(variant(**{"region.weather_site": "atlantis"}))
     assert "atlantis" in errors["region.weather_site"]
+
+
+def test_heat_pump_must_reach_the_buyer_network_supply_temperature():
+    errors = _errors(variant(**{"actors.1.heat_recovery.sink_temp_c": 60.0}))
+    assert "below the supply temperature" in errors["actors.1.heat_recovery.sink_temp_c"]
+
+
+def test_unknown_wind_turbine_is_a_field_error_not_a_crash():
+    errors = _errors(variant(**{"actors.4.turbine_type": "X-999/1"}))
+    assert "unknown turbine type" in errors["actors.4.turbine_type"]
+
+
+def test_heat_pump_needs_a_useful_cop():
+    errors = _errors(variant(**{"actors.1.heat_recovery.carnot_efficiency": 0.05}))
+    assert "COP" in errors["actors.1.heat_recovery.carnot_efficiency"]

@@ -141,6 +141,10 @@ def test_fixture_runs_a_week_with_closed_balances(name):
     kpis = model.kpis()
     assert kpis["region"]["steps"] == steps
     assert len(kpis["agents"]) == len(model.describe()["agents"])
+    assert 0.0 <= kpis["region"]["renewable_share"] <= 1.0 + 1e-9
+    for agent in kpis["agents"].values():
+        if agent["type"] == "data_center":
+            assert agent["pue"] >= 1.0 and 0.0 <= agent["ref"] <= 1.0 + 1e-9
 
 
 @pytest.mark.parametrize("name", DEMO_FIXTURES)

@@ -160,6 +160,8 @@ def test_start_a_run_of_a_saved_scenario(api, scenario, owner):
     run = Run.objects.get(pk=body["id"])
     assert run.owner == owner and run.scenario_snapshot["horizon"]["steps"] == 48
     assert api.get(body["links"]["self"]).json()["id"] == body["id"]
+    assert body["links"]["websocket"] == f"/ws/runs/{body['id']}/"
+    assert body["links"]["series_csv"] == f"/api/runs/{body['id']}/series.csv"
 
 
 def test_start_a_run_of_an_inline_document_without_seed_uses_the_scenario_seed(api, tiny_data):
@@ -344,3 +346,19 @@ def test_nested_serializer_errors_flatten_to_dotted_paths():
         {"loc": "", "msg": "whole"},
     ]
     assert flatten_errors(["plain"]) == [{"loc": "", "msg": "plain"}]
+
+
+def test_scenario_services_validate_every_write(owner, tiny_data):
+    from agents import ScenarioValidationError
+    from web import scenario_services
+
+    scenario = scenario_services.scenario_create(owner, name="S", data=tiny_data)
+    with pytest.raises(ScenarioValidationError) as info:
+        scenario_services.scenario_update(scenario, data=broken(tiny_data))
+    assert info.value.errors[0]["loc"] == "actors.1.it_capacity_mw"
+    with pytest.raises(ScenarioValidationError):
+        scenario_services.scenario_create(owner, name="T", data=broken(tiny_data))
+    with pytest.raises(TypeError):
+        scenario_services.scenario_update(scenario, owner=None)
+    assert Scenario.objects.get(pk=scenario.pk).data == tiny_data
+    assert list(Scenario.objects.values_list("name", flat=True)) == ["S"]

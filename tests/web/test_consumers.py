@@ -262,3 +262,23 @@ async def test_a_consumer_dropped_from_its_group_rejoins_and_repairs_the_gap(own
         view.apply(await comm.receive_json_from(timeout=5))
     assert view.frames == 2 and view.snapshots == 1
     await comm.disconnect()
+
+
+async def test_viewers_in_one_process_share_one_group_membership(owner, tiny_data):
+    from channels.layers import get_channel_layer
+
+    run = await sync_to_async(create_unqueued)(owner, tiny_data, speed=total_steps(tiny_data) / 1.0)
+    comms = [await open_socket(owner, run.pk) for _ in range(3)]
+    views = [View() for _ in comms]
+    for comm, view in zip(comms, views, strict=True):
+        view.apply(await comm.receive_json_from(timeout=5))
+    group = streaming.group_name(run.pk)
+    assert len(get_channel_layer().groups[group]) == 1  # one hub, not one membership per viewer
+    await sync_to_async(enqueue_run)(run.pk)
+    for comm, view in zip(comms, views, strict=True):
+        await follow(comm, view)
+    assert views[0].region == views[1].region == views[2].region
+    assert views[0].seq == views[1].seq == views[2].seq
+    for comm in comms:
+        await comm.disconnect()
+    assert not get_channel_layer().groups.get(group)

@@ -78,10 +78,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def daphne_server(tmp_path):
-    """The real ASGI application (twin.asgi) served by daphne on a free port."""
-    env = dict(os.environ, TWIN_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="twin.settings", TWIN_MODE="embedded")
+@pytest.fixture(scope="module")
+def daphne_server(tmp_path_factory):
+    """The real ASGI application (twin.asgi) served by daphne on a free port (one server for this module)."""
+    env = dict(os.environ, TWIN_VAR_DIR=str(tmp_path_factory.mktemp("daphne")), DJANGO_SETTINGS_MODULE="twin.settings", TWIN_MODE="embedded")
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=120)
     port = _free_port()
     proc = subprocess.Popen(
@@ -126,17 +126,36 @@ def test_daphne_refuses_a_chunked_3_mb_body_with_413(daphne_server):
     assert small.getresponse().status == 200
 
 
+def test_daphne_serves_the_api_docs_and_their_assets_offline(daphne_server):
+    def get(path: str) -> tuple[int, bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", daphne_server, timeout=20)
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+
+    status, page = get("/api/docs/")
+    assert status == 200 and b"https://" not in page
+    for asset in (b"swagger-ui-bundle.js", b"swagger-ui.css"):
+        start = page.index(b"/static/drf_spectacular_sidecar/swagger-ui-dist/" + asset)
+        url = page[start:page.index(b'"', start)].decode()
+        asset_status, body = get(url)
+        assert asset_status == 200 and len(body) > 10_000, url
+    status, schema = get("/api/schema/?format=json")
+    assert status == 200 and b'"/api/runs/{run_id}/control/"' in schema
+
+
 @pytest.fixture
-def token_and_run(transactional_db, owner, tiny_data):
-    """A token of the owner and one succeeded run (executed by the service the workers call)."""
+def token_and_run(transactional_db, owner, tiny_data, drain_runs, wait_until):
+    """A token of the owner and one succeeded run (executed by the embedded worker after commit)."""
     from rest_framework.authtoken.models import Token
 
     from web import services
     from web.models import Run
 
     run = services.run_create(owner, tiny_data, seed=4, name="Tiny")
-    assert services.run_execute(run.id, "test-worker") == "succeeded", Run.objects.get(pk=run.id).error
-    return Token.objects.create(user=owner).key, Run.objects.get(pk=run.id)
+    run = wait_until(lambda: (r := Run.objects.get(pk=run.id)).status in Run.FINISHED and r)
+    assert run.status == Run.Status.SUCCEEDED, run.error
+    return Token.objects.create(user=owner).key, run
 
 
 async def asgi_get(path: str, token: str) -> tuple[int, dict, list[bytes]]:
@@ -152,7 +171,7 @@ async def asgi_get(path: str, token: str) -> tuple[int, dict, list[bytes]]:
         if not message.get("more_body"):
             break
     await communicator.wait(timeout=5)
-    return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, chunks
+    return start["status"], {k.decode().lower(): v.decode() for k, v in start["headers"]}, chunks
 
 
 async def test_downloads_stream_chunk_by_chunk_under_asgi(token_and_run, monkeypatch, recwarn):

@@ -191,7 +191,8 @@ def test_pause_resume_and_cancel_a_live_run(owner, tiny_data, drain_runs, wait_u
     services.run_control(run, "cancel")
     wait_until(lambda: Run.objects.get(pk=run.pk).status == Run.Status.CANCELLED)
     run.refresh_from_db()
-    assert run.step < total and run.finished_at is not None
+    assert run.step < total and run.finished_at is not None and run.checkpoint is None
+    assert len(run.region_series["load_mw"]) == run.step  # the series so far stays viewable
     with pytest.raises(services.RunStateError):
         services.run_control(run, "resume")
 
@@ -289,3 +290,20 @@ def test_embedded_shutdown_hands_running_runs_back_to_the_queue(owner, tiny_data
     assert services.run_requeue_orphans() == [str(run.pk)]  # what the next process start does
     wait_until(lambda: Run.objects.get(pk=run.pk).status == Run.Status.SUCCEEDED)
     assert _results(run) == _results(straight)
+
+
+def test_snapshot_of_a_paused_run_survives_losing_the_frame_store(owner, tiny_data, drain_runs, wait_until):
+    from web import streaming
+    from web.selectors import run_snapshot
+
+    run = create_unqueued(owner, tiny_data, speed=RegionModel(validate_scenario(tiny_data)).total_steps / 2.0)
+    enqueue_run(run.pk)
+    wait_until(lambda: live_step(run) > 0)
+    services.run_control(run, "pause")
+    wait_until(lambda: Run.objects.get(pk=run.pk).status == Run.Status.PAUSED)
+    before = run_snapshot(run)
+    streaming._store_for.cache_clear()  # an embedded server restart loses the in-memory store
+    after = run_snapshot(run)
+    assert after["region"] == before["region"] and after["run"]["step"] == before["run"]["step"] > 0
+    assert after["agents"] == before["agents"] and after["describe"] == before["describe"]
+    assert after["run"]["status"] == "paused"

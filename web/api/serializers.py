@@ -86,7 +86,9 @@ class RunSerializer(serializers.ModelSerializer):
             "type": "object",
             "properties": {
                 name: {"type": "string"}
-                for name in ("self", "control", "rerun", "snapshot", "kpis", "series_csv", "series_parquet")
+                for name in (
+                    "self", "control", "rerun", "snapshot", "kpis", "series_csv", "series_parquet", "websocket",
+                )
             },
         }
     )
@@ -100,6 +102,7 @@ class RunSerializer(serializers.ModelSerializer):
             "kpis": reverse("api-run-kpis", kwargs=kwargs),
             "series_csv": reverse("api-run-series-csv", kwargs=kwargs),
             "series_parquet": reverse("api-run-series-parquet", kwargs=kwargs),
+            "websocket": f"/ws/runs/{run.id}/",  # web/routing.py; frames and snapshot: docs/streaming.md
         }
 
 
@@ -110,7 +113,9 @@ class RunCreateSerializer(serializers.Serializer):
     scenario = serializers.JSONField(required=False, help_text="Inline scenario document")
     name = serializers.CharField(required=False, max_length=200, help_text="Run name for an inline scenario")
     seed = serializers.IntegerField(required=False, min_value=0, max_value=MAX_SEED, allow_null=True)
-    speed_steps_per_s = serializers.FloatField(required=False, min_value=0.0, help_text="0 = as fast as possible")
+    speed_steps_per_s = serializers.FloatField(
+        required=False, min_value=0.0, max_value=1e6, help_text="Playback speed [steps/s]; 0 = as fast as possible"
+    )
 
     def validate_scenario(self, data):
         return validate_document(data)
@@ -127,7 +132,9 @@ class RunCreateSerializer(serializers.Serializer):
 
 class RunControlSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["pause", "resume", "cancel", "speed"])
-    speed_steps_per_s = serializers.FloatField(required=False, min_value=0.0, help_text="Required for 'speed'")
+    speed_steps_per_s = serializers.FloatField(
+        required=False, min_value=0.0, max_value=1e6, help_text="Playback speed [steps/s] for 'speed'; 0 = fastest"
+    )
 
     def validate(self, attrs):
         if attrs["action"] == "speed" and attrs.get("speed_steps_per_s") is None:

@@ -1,4 +1,4 @@
-"""REST API views: thin; services write, selectors read. Others' scenarios and runs are 404, never 403."""
+"""REST API views: thin; services write, selectors read. Others' private scenarios and runs are 404, never 403."""
 from django.contrib.auth import authenticate
 from django.http import Http404
 from django_ratelimit.core import is_ratelimited

@@ -6,6 +6,9 @@
   const config = JSON.parse(document.getElementById("run-config").textContent);
   const T = config.i18n;
   const TERMINAL = ["succeeded", "failed", "cancelled"];
+  const CLOSE_UNAUTHENTICATED = 4401; // web/consumers.py
+  const CLOSE_FORBIDDEN = 4403;
+  const SAMPLE_ABOVE_STEPS = 20000; // LTTB-downsample longer series (e.g. a 15-min year); keeps axis tooltips exact below
 
   const state = {
     run: {
@@ -47,18 +50,21 @@
     ],
   };
 
-  function baseOption(series) {
+  function baseOption(series, slider) {
+    const zoom = [{ type: "inside", filterMode: "none" }];
+    if (slider) zoom.push({ type: "slider", filterMode: "none", height: 16, bottom: 6, brushSelect: false, labelFormatter: "" });
     return {
+      dataZoom: zoom,
       animation: false,
       useUTC: true,
       textStyle: { fontFamily: window.getComputedStyle(document.body).fontFamily },
-      grid: { left: 56, right: 18, top: 34, bottom: 28 },
+      grid: { left: 56, right: 18, top: 34, bottom: slider ? 50 : 28 },
       tooltip: { trigger: "axis", axisPointer: { type: "line" }, valueFormatter: (v) => fmtNum(v) },
       legend: { top: 0, left: 0, itemWidth: 14, itemHeight: 8, textStyle: { fontSize: 12 } },
-      xAxis: { type: "time", min: state.startMs, max: state.startMs + state.stepMs * Math.max(1, state.run.total_steps) },
+      xAxis: { type: "time", axisLabel: { hideOverlap: true }, min: state.startMs, max: state.startMs + state.stepMs * Math.max(1, state.run.total_steps) },
       yAxis: { type: "value", scale: false, splitLine: { lineStyle: { color: "#eceff3" } }, axisLabel: { formatter: (v) => fmtNum(v) } },
       series: series.map((s) => ({
-        name: s.name, type: "line", showSymbol: false, sampling: "lttb", large: true, step: s.step ? "end" : false,
+        name: s.name, type: "line", showSymbol: false, sampling: state.run.total_steps > SAMPLE_ABOVE_STEPS ? "lttb" : undefined, step: s.step ? "end" : false,
         lineStyle: { width: 1.4, color: s.color }, itemStyle: { color: s.color },
         areaStyle: s.area ? { opacity: 0.15 } : undefined, data: [],
       })),
@@ -74,8 +80,10 @@
       if (charts[key]) charts[key].chart.dispose();
       const present = SERIES[key].filter((s) => s.q in state.region);
       charts[key] = { chart: echarts.init(node, null, { renderer: "canvas" }), series: present };
-      charts[key].chart.setOption(baseOption(present));
+      charts[key].chart.setOption(baseOption(present, key === "power"));
+      charts[key].chart.group = "run-charts";
     }
+    echarts.connect("run-charts"); // zooming one chart zooms all (same time axis)
   }
 
   function seriesData(q) {
@@ -274,7 +282,8 @@
 
   function connect() {
     const proto = window.location.protocol === "https:" ? "wss://" : "ws://";
-    const query = state.haveSnapshot && state.lastSeq >= 0 ? "?last_seq=" + state.lastSeq : "";
+    // Resume after the last applied frame; while a resync is pending, ask for a fresh snapshot instead.
+    const query = state.haveSnapshot && !state.resyncing && state.lastSeq >= 0 ? "?last_seq=" + state.lastSeq : "";
     const socket = new WebSocket(proto + window.location.host + config.ws_path + query);
     state.socket = socket;
     setConn(T.connecting, "");
@@ -296,8 +305,12 @@
         scheduleDraw();
       }
     });
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", (ev) => {
       state.socket = null;
+      if (ev.code === CLOSE_UNAUTHENTICATED || ev.code === CLOSE_FORBIDDEN) {
+        setConn(T.not_allowed, "warn"); // logged out or not the owner: reconnecting cannot help
+        return;
+      }
       if (TERMINAL.includes(state.run.status) && state.haveSnapshot) {
         setConn(T.closed, "");
         return;

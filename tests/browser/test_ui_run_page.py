@@ -117,8 +117,19 @@ def test_cancel_stops_the_run(page_factory, ui):
     page, errors = page_factory(1366, 768)
     ui.login(page)
     start_run_from_list(page, ui, seed="21", speed="1")
+    run_url = page.url
     page.wait_for_function("() => document.querySelector('#run-status .badge').dataset.status === 'running'",
                            timeout=30000)
+    # The runs list updates the running row in place (no reload).
+    page.goto("/runs/")
+    row = page.locator(f"tr[data-run-id='{run_url.rstrip('/').rsplit('/', 1)[-1]}']")
+    first = row.locator(".steps").inner_text()
+    page.wait_for_function("([sel, first]) => document.querySelector(sel).textContent !== first",
+                           arg=[f"tr[data-run-id='{run_url.rstrip('/').rsplit('/', 1)[-1]}'] .steps", first],
+                           timeout=15000)
+    assert row.locator(".badge").get_attribute("data-status") == "running"
+    page.goto(run_url)
+    page.wait_for_selector("#run-status .badge[data-status=running]")
     page.click("#btn-cancel")
     page.wait_for_selector("#run-status .badge[data-status=cancelled]", timeout=30000)
     assert progress_text(page) != "100 %"
@@ -147,4 +158,21 @@ def test_dropped_socket_and_missed_frames_are_recovered_to_the_exact_series(page
     for quantity in ("load_mw", "price_cny_per_mwh", "heat_recovered_mw"):
         assert shown[quantity][: ui.scenario_steps] == fresh["region"][quantity], quantity
         assert None not in shown[quantity]
+    assert errors.items == []
+
+
+def test_after_logout_the_stream_stops_reconnecting_and_says_why(page_factory, ui):
+    page, errors = page_factory(1366, 768)
+    ui.login(page)
+    start_run_from_list(page, ui, seed="41", speed="0")
+    page.wait_for_selector("#run-status .badge[data-status=succeeded]", timeout=60000)
+    other = page.context.new_page()  # same browser session: logging out here ends it for the run page too
+    other.goto("/runs/")
+    other.click("form[action='/logout/'] button")
+    other.wait_for_url("**/login/")
+    page.evaluate("() => { twinRunState.run.status = 'running'; twinRunState.socket.close(); }")
+    page.wait_for_function("() => document.getElementById('conn-state').textContent.includes('Not signed in')")
+    reconnects = page.evaluate("() => twinRunState.reconnects")
+    page.wait_for_timeout(2500)
+    assert page.evaluate("() => twinRunState.reconnects") == reconnects  # no reconnect loop
     assert errors.items == []
