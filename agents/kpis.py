@@ -2,7 +2,8 @@
 
 Energy = power × dt_h summed over completed steps. ISO/IEC 30134 definitions (period totals):
 PUE = E_facility / E_IT (-2); REF = E_renewable / E_facility (-3); ERF = E_reused / E_facility (-6);
-ERE = (E_facility − E_reused) / E_IT; CUE = CO2 [kg] / E_IT [kWh] (-8); WUE = water [L] / E_IT [kWh] (-9).
+ERE = (E_facility − E_reused) / E_IT; REF is hourly-matched (each step's grid renewable share), ``ref_annual``
+matches over the whole period (the period's grid renewable share); CUE = CO2 [kg] / E_IT [kWh] (-8); WUE = water [L] / E_IT [kWh] (-9).
 E_reused is the waste heat the heat pump extracts from the data center (source side, ≤ IT energy).
 Grid electricity carries the step's grid renewable share and carbon intensity (location-based accounting,
 battery energy attributed by agents.markets.attribution). Compute work [EFLOP] = utilisation-weighted IT
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.physics import it_load
+from agents.physics import cooling, it_load
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -69,6 +70,7 @@ def _grid_shares(model, stop: int):
     return r["renewable_share_pu"][:stop], r["carbon_intensity_kgco2_per_kwh"][:stop], r["price_cny_per_mwh"][:stop]
 
 
+RENEWABLE_HUB_TARGET = 0.8  # "East Data, West Computing": hub DCs take > 80 % renewable electricity (DOMAIN.md)
 KPI_CHUNK_STEPS = 512  # per-DC sums run over time chunks so temporaries stay small for national fleets
 
 
@@ -80,28 +82,29 @@ def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
     acc = {k: np.zeros(n) for k in ("it", "fac", "grid", "reused", "renewable", "co2", "water", "cost", "pv",
                                     "busy", "cooling_saved")}
     utilisation = dcs.series["utilisation_pu"][0]
+    techs = [(tech, np.flatnonzero(dcs.techs == tech)) for tech in sorted(set(dcs.techs.tolist()))]
+    it_all, fac_all = dcs.it_mw.T, dcs.facility_mw.T  # agent-major [DCs, steps]
     for a in range(0, stop, KPI_CHUNK_STEPS):
         b = min(stop, a + KPI_CHUNK_STEPS)
-        it = dcs.it_mw[a:b]
-        fac = dcs.facility_mw[a:b]
-        grid = dcs.grid_power_mw(a, b)
+        it = it_all[:, a:b]
+        fac = fac_all[:, a:b]
+        grid = dcs.grid_power_mw(a, b).T
         grid_in = np.maximum(grid, 0.0)
-        acc["it"] += it.sum(axis=0)
-        acc["fac"] += fac.sum(axis=0)
-        acc["busy"] += (it * utilisation(a, b)).sum(axis=0)  # IT energy doing work (utilisation-weighted)
-        acc["grid"] += grid.sum(axis=0)
-        acc["cost"] += price[a:b] @ grid
-        acc["co2"] += intensity[a:b] @ grid_in
-        acc["renewable"] += ren_share[a:b] @ grid_in
-        for tech in sorted(set(dcs.techs.tolist())):
-            cols = np.flatnonzero(dcs.techs == tech)
-            acc["water"][cols] += dcs.wue_l_per_kwh(a, b)[:, cols[0]] @ it[:, cols]
+        acc["it"] += it.sum(axis=1)
+        acc["fac"] += fac.sum(axis=1)
+        acc["grid"] += grid.sum(axis=1)
+        acc["cost"] += grid @ price[a:b]
+        acc["co2"] += grid_in @ intensity[a:b]
+        acc["renewable"] += grid_in @ ren_share[a:b]
+        acc["busy"] += (it * utilisation(a, b).T).sum(axis=1)  # IT energy doing work (utilisation-weighted)
+        for tech, cols in techs:
+            acc["water"][cols] += it[cols] @ cooling.wue_l_per_kwh(dcs.temp_c[a:b], tech)
         if dcs.hr_members.size:
             acc["reused"][dcs.hr_members] += dcs.heat_recovered_mw[a:b].sum(axis=0)
             acc["cooling_saved"][dcs.hr_members] += dcs.cooling_saved_mw[a:b].sum(axis=0)
         if dcs.pv_members.size:
-            pv_used = dcs.grid_sources_pv(a, b)
-            acc["pv"][dcs.pv_members] += np.minimum(pv_used, fac[:, dcs.pv_members]).sum(axis=0)
+            pv_used = dcs.pv_used_mw(a, b).T
+            acc["pv"][dcs.pv_members] += np.minimum(pv_used, fac[dcs.pv_members]).sum(axis=1)
     out = {k: v * dt for k, v in acc.items()}  # MW·steps → MWh (t/MWh·MWh → t; L/kWh·MWh → m³)
     out["renewable"] += out["pv"]
     mwh_per_eflop = np.array([it_load.it_energy_mwh_for_work(1.0, s.accelerator) for s in dcs.specs], dtype=float)
@@ -128,15 +131,21 @@ def _data_centers(model, stop: int) -> dict:
         capex[dcs.hr_members] = [dcs.specs[i].heat_recovery.capex_cny_per_mw
                                  * dcs.specs[i].heat_recovery.heat_pump_capacity_mw for i in dcs.hr_members]
     years = stop * model.dt_h / 8760.0
+    r = model.r
+    supply = r["generation_mw"][:stop] + r["import_mw"][:stop] + r["storage_discharge_mw"][:stop]
+    annual_share = _ratio(float(r["renewable_share_pu"][:stop] @ supply), float(supply.sum())) or 0.0
     out = {}
     for i, agent_id in enumerate(dcs.ids):
         it, fac, reused = s["it"][i], s["fac"][i], s["reused"][i]
+        ref_annual = _ratio(s["pv"][i] + max(s["grid"][i], 0.0) * annual_share, fac)
         net_heat = revenue[i] - hp_cost[i]  # heat sales minus heat-pump electricity
         payback = capex[i] / (net_heat / years) if capex[i] > 0 and net_heat > 0 and years > 0 else None
         out[agent_id] = {
             "type": "data_center",
             "pue": _ratio(fac, it),
             "ref": _ratio(s["renewable"][i], fac),
+            "ref_annual": min(ref_annual, 1.0) if ref_annual is not None else None,
+            "meets_80pct_renewable_hourly": bool(s["renewable"][i] >= RENEWABLE_HUB_TARGET * fac) if fac > 0 else False,
             "erf": _ratio(reused, fac),
             "ere": _ratio(fac - reused, it),
             "cue": _ratio(s["co2"][i], it),  # t/MWh = kg/kWh

@@ -156,7 +156,7 @@ class RegionModel(mesa.Model):
         self.gross_load_mw = (self.grid.other_load[:, 0] + self.dcs.facility_mw.sum(axis=1) + self.dcs.hp_total_mw
                               + self.heat.electric_load_mw)
         self.accepted_mw = np.zeros((self.total_steps, offer_price.size))  # per step and offer: market decisions
-        self.dcs.connect(lambda a, z: self.storage.dc_battery_mw(a, z, self.dcs.n),
+        self.dcs.connect(self.storage.dc_index, lambda a, z: self.storage.power[a:z, self.storage.n:],
                          lambda a, z: self.accepted_mw[a:z, self._blocks["dcpv"]])
         self._dc_battery_unit = np.full(self.dcs.n, -1)
         self._dc_battery_unit[self.storage.dc_index] = self.storage.n + np.arange(self.storage.dc_index.size)
@@ -382,7 +382,8 @@ class RegionModel(mesa.Model):
         power = self.plants.power[sl]
         online_mva = np.where(power > 0.0, self.plants.cap[None, :], 0.0).sum(axis=1)
         largest = power.max(axis=1) if power.shape[1] else np.zeros(power.shape[0])
-        dc_load = np.maximum(self.dcs.grid_power_mw(sl.start, sl.stop).sum(axis=1), 0.0)
+        grid = np.ascontiguousarray(self.dcs.grid_power_mw(sl.start, sl.stop))  # [steps, DCs] rows: same sums
+        dc_load = np.maximum(grid.sum(axis=1), 0.0)  # whatever the settlement chunk
         safe_mva = np.where(online_mva > 0.0, online_mva, 1.0)
         r = self.r
         r["largest_infeed_mw"][sl] = largest

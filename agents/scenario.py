@@ -319,9 +319,6 @@ class Scenario(_Strict):
     def actors_of(self, kind: str) -> list[Any]:
         return [a for a in self.actors if a.type == kind]
 
-    def with_seed(self, seed: int | None) -> Scenario:
-        return self if seed is None else self.model_copy(update={"seed": int(seed)})
-
 
 # ---------------------------------------------------------------------------------------------------- errors
 

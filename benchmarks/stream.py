@@ -4,18 +4,21 @@ Starts a real redis-server, one Celery worker (prefork, queue ``simulations``) a
 (TWIN_MODE=distributed, throw-away SQLite database), creates a run of a demo scenario paced for live viewing,
 connects the viewers with a logged-in session cookie, then starts the worker. Each viewer applies frames in
 ``seq`` order as a browser would; on a gap it reconnects with ``?last_seq=`` (replay) and otherwise takes the
-snapshot it is sent. Prints:
+snapshot it is sent. 10 % of the viewers (``--blip-pct``) drop their connection once for 1 s mid-run and
+reconnect with ``last_seq``, so recovery is exercised, not just assumed. Prints:
 
 - per-frame latency p50/p95/max = arrival at the viewer − the frame's ``sent_at`` (publish time stamped by
   ``web.streaming.publish``; same machine clock). Without ``sent_at`` it falls back to the arrival spread
   across viewers relative to the first arrival, and says so;
-- frames received, gaps seen by viewers, frames lost and recovered (replay or snapshot), server re-syncs;
+- frames received live; frames lost (not received live) and recovered by replay or snapshot; seq gaps seen on
+  open connections; snapshots the server sent to re-sync;
 - unrecovered gaps: steps of the run missing from a viewer's picture at the end (must be 0).
 
 Targets (issue "Foundation", benchmark): p95 ≤ 250 ms, 0 unrecovered gaps. Exit 1 when the run fails or a
 gap stays unrecovered; a missed latency target is reported, not fatal.
 
-    .venv/bin/python benchmarks/stream.py [--viewers 100] [--steps 600] [--speed 30] [--scenario PATH]
+    .venv/bin/python benchmarks/stream.py [--viewers 100] [--steps 600] [--speed 30] [--blip-pct 10]
+                                          [--scenario PATH]
 """
 from __future__ import annotations
 
@@ -112,20 +115,31 @@ print(json.dumps({{"run_id": str(run.pk), "session": client.cookies["sessionid"]
 
 # ---------------------------------------------------------------------------------------------- viewers
 class Viewer:
-    """One browser-like viewer: applies frames in seq order, repairs gaps by reconnecting with last_seq."""
+    """One browser-like viewer: applies frames in seq order, repairs gaps by reconnecting with last_seq.
 
-    def __init__(self, url: str, headers: dict, origin: str, total_steps: int):
+    ``blip_after``: drop the connection once after that many live frames, stay away ``blip_s`` seconds, then
+    reconnect with ``?last_seq=`` (a network blip): the frames published meanwhile must come back by replay
+    (or be covered by a snapshot).
+    """
+
+    def __init__(self, url: str, headers: dict, origin: str, total_steps: int, blip_after: int | None = None,
+                 blip_s: float = 1.0):
         self.url, self.headers, self.origin = url, headers, origin
+        self.blip_after, self.blip_s = blip_after, blip_s
+        self.blips = 0
         self.covered = bytearray(total_steps)
         self.seq: int | None = None
         self.status = "queued"
-        self.arrivals: list[tuple[int, float, float | None]] = []  # (seq, arrival, sent_at)
+        self.arrivals: list[tuple[int, float, float | None]] = []  # live frames: (seq, arrival, sent_at)
         self.snapshots = 0
-        self.gaps = 0
-        self.frames_lost = 0
-        self.frames_recovered = 0
+        self.gaps = 0  # seq jumps seen on an open connection
+        self.frames_lost = 0  # frames not received live (connection down, or dropped on the way)
+        self.recovered_replay = 0
+        self.recovered_snapshot = 0
         self.reconnects = 0
-        self._gap: tuple[int, int] | None = None  # open gap: (last applied seq, last missing seq)
+        self.connected_at = 0.0
+        self._missing = 0  # frames known missing (from a seq jump) not yet recovered
+        self._rejoining = False
         self.connected = asyncio.Event()
 
     def _mark(self, start: int, stop: int) -> None:
@@ -133,28 +147,40 @@ class Viewer:
 
     def _apply(self, message: dict, arrival: float) -> bool:
         """Apply one message; returns False when a gap means we should reconnect with last_seq."""
-        if message.get("type") == "snapshot":
+        kind = message.get("type")
+        if kind == "snapshot":
             self.snapshots += 1
             region = message.get("region") or {}
-            steps = len(next(iter(region.values()))) if region else 0
-            self._mark(0, steps)
+            self._mark(0, len(next(iter(region.values()))) if region else 0)
+            jump = message["seq"] - (self.seq or 0)
+            if (self._rejoining or self._missing) and jump > 0:  # a snapshot stands in for missed frames
+                self.frames_lost += max(0, jump - self._missing)
+                self.recovered_snapshot += jump
+                self._missing = 0
             self.seq = message["seq"]
-        elif message.get("type") == "frame":
-            if self.seq is not None and message["seq"] <= self.seq:
+        elif kind == "frame":
+            seq = message["seq"]
+            if self.seq is not None and seq <= self.seq:
                 return True
-            if self.seq is not None and message["seq"] != self.seq + 1:
+            if self.seq is not None and seq != self.seq + 1:
                 self.gaps += 1
-                self.frames_lost += message["seq"] - self.seq - 1
-                self._gap = (self.seq, message["seq"] - 1)
+                self._missing += seq - self.seq - 1
+                self.frames_lost += seq - self.seq - 1
                 return False
             self._mark(message["step_from"], message["step_to"])
-            self.arrivals.append((message["seq"], arrival, message.get("sent_at")))
-            self.seq = message["seq"]
+            self.seq = seq
+            sent_at = message.get("sent_at")
+            if sent_at is not None and sent_at < self.connected_at:  # published while away: a replay
+                self.recovered_replay += 1
+                if self._missing:
+                    self._missing -= 1
+                else:
+                    self.frames_lost += 1
+            else:
+                self.arrivals.append((seq, arrival, sent_at))
         else:
             return True
-        if self._gap is not None and self.seq >= self._gap[1]:  # replayed, or covered by a snapshot
-            self.frames_recovered += self._gap[1] - self._gap[0]
-            self._gap = None
+        self._rejoining = False
         self.status = (message.get("run") or {}).get("status", self.status)
         return True
 
@@ -163,16 +189,24 @@ class Viewer:
             if self.reconnects > 100:
                 raise RuntimeError(f"viewer gave up after {self.reconnects} reconnects at seq {self.seq}")
             url = self.url if self.seq is None else f"{self.url}?last_seq={self.seq}"
+            blip = False
             async with connect(url, additional_headers=self.headers, origin=self.origin, proxy=None,
                                max_size=None, compression=None, open_timeout=60) as ws:
+                self.connected_at = time.time()
                 self.connected.set()
                 async for raw in ws:
                     arrival = time.time()  # before parsing: the client's own work is not frame latency
-                    if not self._apply(json.loads(raw), arrival):
+                    if not self._apply(json.loads(raw), arrival) or self.status in FINISHED:
                         break
-                    if self.status in FINISHED:
+                    if self.blip_after is not None and len(self.arrivals) >= self.blip_after:
+                        self.blip_after, blip = None, True
+                        self.blips += 1
                         break
-            self.reconnects += self.status not in FINISHED
+            if self.status not in FINISHED:
+                self.reconnects += 1
+                self._rejoining = True
+                if blip:
+                    await asyncio.sleep(self.blip_s)
 
     @property
     def missing_steps(self) -> int:
@@ -223,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=600, help="horizon steps (capped at the scenario's)")
     parser.add_argument("--speed", type=float, default=30.0, help="playback speed [steps/s]")
     parser.add_argument("--scenario", help="scenario JSON (default: a demo fixture)")
+    parser.add_argument("--blip-pct", type=float, default=10.0,
+                        help="share of viewers [%%] that drop their connection for 1 s once mid-run")
     args = parser.parse_args(argv)
     if shutil.which("redis-server") is None:
         raise SystemExit("redis-server not installed: run `make setup`")
@@ -256,8 +292,10 @@ def main(argv: list[str] | None = None) -> int:
 
             url = f"ws://127.0.0.1:{web_port}/ws/runs/{created['run_id']}/"
             headers = {"Cookie": f"sessionid={created['session']}"}
-            viewers = [Viewer(url, headers, f"http://127.0.0.1:{web_port}", created["total_steps"])
-                       for _ in range(args.viewers)]
+            every = round(100 / args.blip_pct) if args.blip_pct > 0 else 0
+            viewers = [Viewer(url, headers, f"http://127.0.0.1:{web_port}", created["total_steps"],
+                              blip_after=(10 + i % 20) if every and i % every == every // 2 else None)
+                       for i in range(args.viewers)]
             print(f"scenario {scenario.name} ({created['scenario']}): {created['total_steps']} steps at "
                   f"{args.speed:g} steps/s, {args.viewers} viewers", flush=True)
             started = time.perf_counter()
@@ -278,14 +316,17 @@ def main(argv: list[str] | None = None) -> int:
     p50, p95 = percentile(values, 50), percentile(values, 95)
     print(f"run status seen by viewers: {', '.join(sorted(statuses))}; wall {wall_s:.1f} s; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other processes skew latency)")
-    print(f"frames received: {frames} ({frames / max(len(viewers), 1):.1f} per viewer)")
+    print(f"frames received live: {frames} ({frames / max(len(viewers), 1):.1f} per viewer)")
     print(f"latency [{method}]:")
     print(f"  p50 {p50:.1f} ms   p95 {p95:.1f} ms   max {max(values, default=float('nan')):.1f} ms"
           f"   target p95 <= 250 ms: {'met' if p95 <= 250 else 'MISSED'}")
-    print(f"gaps seen by viewers: {sum(v.gaps for v in viewers)}; frames lost: {sum(v.frames_lost for v in viewers)};"
-          f" recovered: {sum(v.frames_recovered for v in viewers)} (reconnects with last_seq: "
-          f"{sum(v.reconnects for v in viewers)}; snapshots after the first, sent by the server on a gap or "
-          f"when the run's description arrives: {sum(v.snapshots - 1 for v in viewers)})")
+    lost = sum(v.frames_lost for v in viewers)
+    by_replay, by_snapshot = sum(v.recovered_replay for v in viewers), sum(v.recovered_snapshot for v in viewers)
+    print(f"viewers that dropped their connection once for {viewers[0].blip_s:g} s: "
+          f"{sum(v.blips for v in viewers)}; reconnects in all: {sum(v.reconnects for v in viewers)}")
+    print(f"frames lost (not received live): {lost}; recovered: {by_replay} by last_seq replay, {by_snapshot} by "
+          f"snapshot; seq gaps seen on open connections: {sum(v.gaps for v in viewers)}; snapshots after the "
+          f"first (server re-syncs): {sum(v.snapshots - 1 for v in viewers)}")
     print(f"unrecovered gaps (steps missing from a viewer's picture): {unrecovered}   target 0: "
           f"{'met' if unrecovered == 0 else 'MISSED'}")
     return 0 if statuses == {"succeeded"} and unrecovered == 0 else 1

@@ -3,6 +3,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 import urllib.request
@@ -83,21 +84,50 @@ def finish(process: subprocess.Popen) -> None:
     process.log.close()
 
 
-def test_make_run_serves_the_demo_and_ctrl_c_stops_it(tmp_path):
+CREATE_SLOW_RUN = """
+import json
+from django.contrib.auth import get_user_model
+from web.models import Run
+user = get_user_model().objects.create_user("ctrl-c", password="ctrl-c-pass-123")
+data = json.load(open("fixtures/scenarios/_tiny.json", encoding="utf-8"))
+run = Run.objects.create(owner=user, scenario_name="slow", scenario_snapshot=data, seed=1,
+                         total_steps=data["horizon"]["steps"], speed_steps_per_s=2.0)
+print(run.pk.hex)
+"""
+
+
+def test_make_run_serves_the_demo_and_ctrl_c_stops_it_mid_run(tmp_path):
+    env = isolated_env(tmp_path)
+    manage = [str(ROOT / ".venv/bin/python"), "manage.py"]
+    subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=120)
+    created = subprocess.run([*manage, "shell", "--no-imports", "-c", CREATE_SLOW_RUN], cwd=ROOT, env=env,
+                             check=True, capture_output=True, text=True, timeout=120)
+    run_id = created.stdout.split()[-1]  # left queued: the embedded server picks it up when it starts
     port = free_port()
-    process = start(["make", "--no-print-directory", "run", f"PORT={port}"], isolated_env(tmp_path),
-                    tmp_path / "run.log")
+    process = start(["make", "--no-print-directory", "run", f"PORT={port}"], env, tmp_path / "run.log")
     try:
         wait_for_port(port, timeout_s=120, process=process)
         status, body = fetch(f"http://127.0.0.1:{port}/login/")
         assert status == 200 and "password" in body.lower()
         output = (tmp_path / "run.log").read_text()
         assert f"http://127.0.0.1:{port}/" in output and "demo / demo-twin" in output
+        deadline = time.monotonic() + 60
+        while run_row(tmp_path, run_id)[0] != "running":
+            assert time.monotonic() < deadline, f"the queued run never started: {run_row(tmp_path, run_id)}"
+            time.sleep(0.2)
 
         os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in a terminal signals the foreground process group
         assert wait_group_gone(process, 20), "make run left processes behind after Ctrl-C"
+        status, step = run_row(tmp_path, run_id)
+        assert status in ("queued", "paused"), f"an interrupted run must be resumable, not {status}"
+        assert step < 48
     finally:
         finish(process)
+
+
+def run_row(tmp_path: Path, run_id: str) -> tuple[str, int]:
+    with sqlite3.connect(tmp_path / "db.sqlite3", timeout=30) as conn:
+        return conn.execute("SELECT status, step FROM web_run WHERE id = ?", (run_id,)).fetchone()
 
 
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server not installed")

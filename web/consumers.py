@@ -11,7 +11,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
 from .selectors import run_get_for_user, run_snapshot
-from .streaming import dumps, frame_store, group_name
+from .streaming import dumps, frame_store, group_name, snapshot_messages
 
 logger = logging.getLogger(__name__)
 
@@ -185,10 +185,11 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
             self.seq = seq
 
     async def send_snapshot(self):
-        seq, has_describe, text = await _shared_snapshot(self.run)
+        seq, has_describe, texts = await _shared_snapshot(self.run)
         self.needs_describe = not has_describe
         self.seq = seq
-        await self.send(text_data=text)
+        for text in texts:  # one message, or a snapshot and its parts when too large for one
+            await self.send(text_data=text)
 
     async def _replay_after(self, last_seq: int) -> bool:
         """Send buffered frames after ``last_seq``; False when the buffer lost some of them."""
@@ -216,8 +217,8 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
 _inflight: dict[str, asyncio.Future] = {}
 
 
-async def _shared_snapshot(run) -> tuple[int, bool, str]:
-    """``(seq, has describe, JSON text)`` of a fresh snapshot; concurrent requests for the same run in this process
+async def _shared_snapshot(run) -> tuple[int, bool, list[str]]:
+    """``(seq, has describe, JSON texts)`` of a fresh snapshot; concurrent requests for the same run in this process
     share one computation (100 viewers joining or re-syncing at once cost one snapshot, not 100).
 
     A viewer whose request joined a computation that had already read the store may miss a frame; it sees that
@@ -242,9 +243,9 @@ async def _shared_snapshot(run) -> tuple[int, bool, str]:
         pending.set_result(result)
 
 
-async def _own_snapshot(run) -> tuple[int, bool, str]:
+async def _own_snapshot(run) -> tuple[int, bool, list[str]]:
     snapshot = await database_sync_to_async(run_snapshot)(run)
-    return snapshot["seq"], snapshot["describe"] is not None, dumps(snapshot)
+    return snapshot["seq"], snapshot["describe"] is not None, snapshot_messages(snapshot)
 
 
 def _last_seq(query_string: bytes) -> int | None:

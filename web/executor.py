@@ -110,6 +110,7 @@ def _reap_forever() -> None:
                 services.run_requeue_orphans()
                 first = False
             services.run_reap_stale()
+            services.run_reenqueue_waiting()
         except Exception:  # e.g. database not migrated yet; try again next period
             logger.warning("embedded reaper pass failed", exc_info=True)
         finally:

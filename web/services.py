@@ -28,7 +28,7 @@ from redis.exceptions import RedisError
 
 from .models import Run
 from .selectors import run_public
-from .streaming import compact_table, frame_store, make_frame, publish
+from .streaming import MAX_STEPS_PER_FRAME, compact_table, frame_store, make_frame, publish
 
 logger = logging.getLogger(__name__)
 # Frame-store failures a run survives (Redis restarted or unreachable); the run's state lives in the database.
@@ -190,7 +190,8 @@ class _Execution:
         """Sleep to honour ``speed_steps_per_s`` while still syncing every frame interval."""
         while True:
             now = time.monotonic()
-            if now - self.last_sync >= self.interval_s:
+            if (now - self.last_sync >= self.interval_s
+                    or self.model.step_index - self.frame_from >= MAX_STEPS_PER_FRAME):
                 outcome = self.sync()
                 if outcome is not None:
                     return outcome
@@ -510,7 +511,8 @@ def run_control(run: Run, action: str, speed: float | None = None) -> Run:
         elif not rows.filter(status=Run.Status.RUNNING).update(control=Run.Control.PAUSE):
             raise RunStateError(f"cannot pause a {_status(run)} run")
     elif action == "resume":
-        if rows.filter(status=Run.Status.PAUSED).update(status=Run.Status.QUEUED, control=Run.Control.NONE):
+        if rows.filter(status=Run.Status.PAUSED).update(status=Run.Status.QUEUED, control=Run.Control.NONE,
+                                                        heartbeat_at=timezone.now()):
             transaction.on_commit(lambda: _enqueue(run.pk))
         elif not rows.filter(status=Run.Status.RUNNING, control=Run.Control.PAUSE).update(control=Run.Control.NONE):
             raise RunStateError(f"cannot resume a {_status(run)} run")
@@ -551,7 +553,7 @@ def run_reap_stale() -> dict[str, list[str]]:
     for run_id, attempts, heartbeat_at in stale.values_list("id", "attempts", "heartbeat_at"):
         same = Run.objects.filter(pk=run_id, status=Run.Status.RUNNING, heartbeat_at=heartbeat_at)
         if attempts + 1 < settings.TWIN_MAX_ATTEMPTS:
-            if same.update(status=Run.Status.QUEUED, worker="", attempts=F("attempts") + 1):
+            if same.update(status=Run.Status.QUEUED, worker="", attempts=F("attempts") + 1, heartbeat_at=now):
                 requeued.append(str(run_id))
                 _enqueue(run_id)
         else:
@@ -563,6 +565,29 @@ def run_reap_stale() -> dict[str, list[str]]:
                 run = Run.objects.get(pk=run_id)
                 _publish_status(run, run.step)
     return {"requeued": requeued, "failed": failed}
+
+
+def run_reenqueue_waiting() -> list[str]:
+    """Enqueue again runs queued for longer than TWIN_STALE_AFTER_S since they were last enqueued.
+
+    Their message may be gone (a Redis restart without persistence empties the broker, an embedded process
+    exits with runs in its pool queue). A duplicate of a message that still exists is harmless: claims are
+    exclusive, the extra task returns ``not-claimed``. ``heartbeat_at`` of a queued run records when it was
+    last (re-)enqueued, so each run is re-sent at most once per TWIN_STALE_AFTER_S.
+    """
+    now = timezone.now()
+    stale_before = now - timedelta(seconds=settings.TWIN_STALE_AFTER_S)
+    waiting = Run.objects.filter(status=Run.Status.QUEUED).filter(
+        Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, created_at__lt=stale_before)
+    )
+    sent = []
+    for run_id, heartbeat_at in waiting.values_list("id", "heartbeat_at"):
+        if Run.objects.filter(pk=run_id, status=Run.Status.QUEUED, heartbeat_at=heartbeat_at).update(
+            heartbeat_at=now
+        ):
+            _enqueue(run_id)
+            sent.append(str(run_id))
+    return sent
 
 
 def run_requeue_orphans() -> list[str]:

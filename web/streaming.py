@@ -13,6 +13,7 @@ import asyncio
 import copy
 import json
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -300,6 +301,34 @@ class ThreadSafeInMemoryChannelLayer(InMemoryChannelLayer):
 
 
 SIGNIFICANT_DIGITS = 6
+# daphne (autobahn) refuses WebSocket messages above 1 MiB by default: larger snapshots go out in parts.
+WS_MESSAGE_LIMIT_BYTES = 1024 * 1024
+MAX_STEPS_PER_FRAME = 2000  # a very fast model flushes early so a frame stays well under that limit
+
+
+def snapshot_messages(snapshot: dict, limit_bytes: int | None = None) -> list[str]:
+    """The snapshot as WebSocket texts of at most ``limit_bytes`` each (docs/streaming.md, ``snapshot_part``).
+
+    Small snapshots are one message. A large one (a year of many quantities) is a ``snapshot`` carrying the
+    first steps and ``"parts": n``, followed by ``n`` ``snapshot_part`` messages with the next step ranges.
+    """
+    limit_bytes = WS_MESSAGE_LIMIT_BYTES if limit_bytes is None else limit_bytes
+    text = dumps(snapshot)
+    region = snapshot.get("region") or {}
+    steps = max((len(v) for v in region.values()), default=0)
+    parts = 1
+    while len(text) > limit_bytes and parts < max(steps, 1):
+        parts = min(max(parts * 2, math.ceil(len(text) / (0.8 * limit_bytes))), steps)
+        size = math.ceil(steps / parts)
+        ranges = [(a, min(a + size, steps)) for a in range(0, steps, size)]
+        texts = [dumps({**snapshot, "region": {q: v[: ranges[0][1]] for q, v in region.items()},
+                        "parts": len(ranges) - 1})]
+        texts += [dumps({"type": "snapshot_part", "seq": snapshot["seq"], "run_id": snapshot["run"]["id"],
+                         "step_from": a, "step_to": b, "region": {q: v[a:b] for q, v in region.items()}})
+                  for a, b in ranges[1:]]
+        if max(len(t) for t in texts) <= limit_bytes:
+            return texts
+    return [text]
 
 
 def compact_values(values) -> list:

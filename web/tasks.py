@@ -13,5 +13,7 @@ def run_execute_task(run_id: str) -> str:
 
 @shared_task(name="web.tasks.run_reap_stale_task")
 def run_reap_stale_task() -> dict:
-    """Re-queue or fail runs whose worker stopped sending heartbeats."""
-    return services.run_reap_stale()
+    """Re-queue or fail runs whose worker stopped sending heartbeats; re-send long-waiting queued runs."""
+    result = services.run_reap_stale()
+    result["reenqueued"] = services.run_reenqueue_waiting()
+    return result

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -23,6 +24,15 @@ from web.models import Scenario
 LOGIN_RATE = "10/m"
 STARTER_FIXTURE = "_tiny.json"
 RUN_LIST_LIMIT = 200
+ACTOR_TYPE_LABELS = {  # plural-aware with the count: "1 data center", "3 data centers"
+    "data_center": ngettext_lazy("%(n)s data center", "%(n)s data centers", "n"),
+    "heat_utility": ngettext_lazy("%(n)s heat utility", "%(n)s heat utilities", "n"),
+    "grid_operator": ngettext_lazy("%(n)s grid operator", "%(n)s grid operators", "n"),
+    "renewable_plant": ngettext_lazy("%(n)s renewable plant", "%(n)s renewable plants", "n"),
+    "power_plant": ngettext_lazy("%(n)s power plant", "%(n)s power plants", "n"),
+    "storage": ngettext_lazy("%(n)s storage unit", "%(n)s storage units", "n"),
+    "aggregator": ngettext_lazy("%(n)s aggregator", "%(n)s aggregators", "n"),
+}
 
 
 def scenario_summary(data: dict) -> dict:
@@ -31,15 +41,28 @@ def scenario_summary(data: dict) -> dict:
     horizon = data.get("horizon") or {}
     steps = horizon.get("steps") or 0
     dt_h = horizon.get("dt_h") or 1.0
+    actors = data.get("actors") or []
+    by_type: dict[str, int] = {}
+    for actor in actors:
+        kind = actor.get("type", "") if isinstance(actor, dict) else ""
+        by_type[kind] = by_type.get(kind, 0) + 1
     return {
         "region": region.get("name", ""),
-        "agents": len(data.get("actors") or []),
+        "agents": len(actors),
+        "agent_types": [_actor_count(kind, n) for kind, n in sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0]))],
         "steps": steps,
         "dt_h": dt_h,
         "horizon_h": steps * dt_h,
         "start": horizon.get("start", ""),
         "seed": data.get("seed", 1),
     }
+
+
+def _actor_count(kind: str, n: int) -> str:
+    """``3 data centers`` (translated, plural-aware); unknown types as ``3 kind``."""
+    if kind not in ACTOR_TYPE_LABELS:
+        return f"{n} {kind}"
+    return ACTOR_TYPE_LABELS[kind] % {"n": n}
 
 
 def run_page_strings() -> dict:

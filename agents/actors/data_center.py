@@ -124,20 +124,28 @@ class DataCenterFleet(Fleet):
         out[:, pos >= 0] += self.hp_power_mw[start:stop, pos[pos >= 0]]
         return out
 
-    def connect(self, battery_mw, pv_used_mw) -> None:
-        """Sources of the grid draw: ``battery_mw(start, stop)`` [steps, DCs], ``pv_used_mw(start, stop)``
-        [steps, PV members] (the PV output the market accepted)."""
+    def connect(self, battery_members: np.ndarray, battery_mw, pv_used_mw) -> None:
+        """Sources of the grid draw: ``battery_mw(start, stop)`` [steps, battery_members] on-site battery power,
+        ``pv_used_mw(start, stop)`` [steps, PV members] the PV output the market accepted."""
+        self._battery_members = np.asarray(battery_members, dtype=int)
         self._battery_mw = battery_mw
         self._pv_used_mw = pv_used_mw
-        self.grid_sources_pv = pv_used_mw
         self.derive(self._rec, "pv_mw", pv_used_mw, members=self.pv_members)
 
+    def pv_used_mw(self, start: int, stop: int) -> np.ndarray:
+        """On-site PV the market accepted [steps, PV members] [MW]."""
+        return self._pv_used_mw(start, stop)
+
     def grid_power_mw(self, start: int, stop: int) -> np.ndarray:
-        """Grid draw [steps, DCs] = facility + HP + battery charge − PV used − backup [MW] (negative = export)."""
-        grid = self.behind_meter_mw(start, stop) + self._battery_mw(start, stop)
-        grid[:, self.pv_members] -= self._pv_used_mw(start, stop)
-        grid[:, self.backup_members] -= self.backup_mw[start:stop]
-        return grid
+        """Grid draw [steps, DCs] = facility + HP + battery charge − PV used − backup [MW] (negative = export).
+
+        Computed agent-major (one contiguous row per DC) and returned as a [steps, DCs] view of it."""
+        grid = np.array(self.facility_mw.T[:, start:stop], order="C")  # [DCs, steps], always a copy
+        grid[self.hr_members] += self.hp_power_mw[start:stop].T
+        grid[self._battery_members] += self._battery_mw(start, stop).T
+        grid[self.pv_members] -= self._pv_used_mw(start, stop).T
+        grid[self.backup_members] -= self.backup_mw[start:stop].T
+        return grid.T
 
     def wue_l_per_kwh(self, start: int, stop: int) -> np.ndarray:
         """WUE per DC for steps [start, stop) [L/kWh] from outdoor temperature and cooling technology."""
@@ -150,7 +158,7 @@ class DataCenterFleet(Fleet):
     # ---- phases -------------------------------------------------------------------------------------------
 
     def power_mw(self, step: int) -> np.ndarray:
-        return self.grid_power_mw(step, step + 1)[0]
+        return np.array(self.grid_power_mw(step, step + 1)[0])
 
     def heat_mw(self, step: int) -> np.ndarray:
         out = np.zeros(self.n)

@@ -86,11 +86,5 @@ class StorageFleet(Fleet):
     def agent_values(self, index: int, step: int) -> dict[str, float]:
         return {name: float(arr[step, index]) for name, (arr, _) in self.series.items()}
 
-    def dc_battery_mw(self, start: int, stop: int, n_dc: int) -> np.ndarray:
-        """DC battery power for steps [start, stop) as [steps, all DCs] (zeros where a DC has no battery)."""
-        out = np.zeros((stop - start, n_dc))
-        out[:, self.dc_index] = self.power[start:stop, self.n:]
-        return out
-
     def power_mw(self, step: int) -> np.ndarray:
         return self.power[step, : self.n].copy()

@@ -109,9 +109,21 @@ class LiveTwin:
         return self.log_path.read_text() if self.log_path.exists() else ""
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On a failing browser test, attach the tail of the live server's log to the report."""
+    outcome = yield
+    report = outcome.get_result()
+    twin = getattr(item.session, "_live_twin", None)
+    if report.when == "call" and report.failed and twin is not None:
+        lines = [ln for ln in twin.log().splitlines() if not re.search(r'" (200|204|302|304) ', ln)]
+        report.sections.append(("live twin log (tail, without successful requests)", "\n".join(lines[-80:])))
+
+
 @pytest.fixture(scope="session")
-def live_twin(tmp_path_factory):
+def live_twin(tmp_path_factory, request):
     twin = LiveTwin(tmp_path_factory.mktemp("live_twin")).start()
+    request.session._live_twin = twin
     yield twin
     twin.stop()
 

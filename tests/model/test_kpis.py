@@ -37,7 +37,8 @@ def test_iso_30134_ratios_follow_their_definitions(tiny_run):
     assert dc["erf"] == pytest.approx(dc["heat_recovered_mwh"] / dc["facility_energy_mwh"])
     assert dc["ere"] == pytest.approx((dc["facility_energy_mwh"] - dc["heat_recovered_mwh"]) / dc["it_energy_mwh"])
     assert dc["cue"] == pytest.approx(dc["co2_t"] / dc["it_energy_mwh"])
-    assert 0.0 <= dc["ref"] <= 1.0 and dc["erf"] > 0 and 1.0 <= dc["pue"] < 1.2
+    assert 0.0 <= dc["ref"] <= 1.0 and 0.0 <= dc["ref_annual"] <= 1.0 and dc["erf"] > 0 and 1.0 <= dc["pue"] < 1.2
+    assert dc["meets_80pct_renewable_hourly"] == (dc["ref"] >= 0.8)
 
 
 def test_region_energy_kpis_equal_series_times_dt(tiny_run):
@@ -119,3 +120,16 @@ def test_rocof_series_follow_the_swing_equation(tiny_run):
     dc = np.maximum(tiny_run.series_table().column("dc_hohhot.grid_power_mw").to_numpy(), 0.0)
     assert np.allclose(r["rocof_dc_trip_hz_per_s"], np.where(online, dc * 50.0 / (2.0 * h * 120.0), 0.0))
     assert np.all(r["rocof_dc_trip_hz_per_s"] >= 0.0)
+
+
+def test_every_actor_is_a_mesa_agent_with_its_own_state(tiny_run):
+    from agents.actors.data_center import DataCenter
+    from agents.actors.power_plant import PowerPlant
+
+    assert len(tiny_run.agents) == len(tiny_run.scenario.actors)
+    dc = tiny_run.agents_by_type[DataCenter][0]
+    assert dc.actor_id == "dc_hohhot" and dc.spec.it_capacity_mw == 18.0
+    state = dc.state(5)
+    assert state["facility_power_mw"] >= state["it_power_mw"] > 0 and 1.0 < state["pue"] < 1.3
+    coal = tiny_run.agents_by_type[PowerPlant][0]
+    assert coal.state(5)["generation_mw"] == tiny_run.plants.power[5, 0]

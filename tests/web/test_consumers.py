@@ -1,5 +1,6 @@
 """Run WebSocket consumer: snapshot + frames = fresh snapshot, late join, reconnect, and who may connect."""
 import asyncio
+import json
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -23,15 +24,24 @@ class View:
         self.seq = None
         self.snapshots = 0
         self.frames = 0
+        self.parts = 0
 
     def apply(self, message: dict) -> None:
         if message["type"] == "snapshot":
             self.snapshots += 1
             self.seq = message["seq"]
             self.describe = message["describe"]
-            self.region = {name: list(values) for name, values in message["region"].items()}
+            steps = message["run"]["step"]
+            self.region = {name: list(values) + [None] * (steps - len(values))
+                           for name, values in message["region"].items()}
             self.agents = message["agents"]
             self.run = message["run"]
+            return
+        if message["type"] == "snapshot_part":
+            assert message["seq"] == self.seq
+            self.parts += 1
+            for name, values in message["region"].items():
+                self.region[name][message["step_from"]:message["step_to"]] = values
             return
         assert message["type"] == "frame", message
         assert message["seq"] == self.seq + 1, "the consumer never forwards a gap"
@@ -282,3 +292,22 @@ async def test_viewers_in_one_process_share_one_group_membership(owner, tiny_dat
     for comm in comms:
         await comm.disconnect()
     assert not get_channel_layer().groups.get(group)
+
+
+async def test_a_snapshot_too_large_for_one_message_arrives_in_parts(owner, tiny_data, monkeypatch):
+    monkeypatch.setattr(streaming, "WS_MESSAGE_LIMIT_BYTES", 6000)
+    run = await sync_to_async(create_unqueued)(owner, tiny_data)
+    assert await sync_to_async(services.run_execute)(run.pk, "w1") == "succeeded"
+    comm = await open_socket(owner, run.pk)
+    view = View()
+    head = await comm.receive_json_from(timeout=5)
+    assert head["type"] == "snapshot" and head["parts"] >= 1
+    view.apply(head)
+    texts = []
+    for _ in range(head["parts"]):
+        texts.append(await comm.receive_from(timeout=5))
+        view.apply(json.loads(texts[-1]))
+    assert view.parts == head["parts"] and all(len(t) <= 6000 for t in texts)
+    stored = await sync_to_async(Run.objects.get)(pk=run.pk)
+    assert view.region == stored.region_series
+    await comm.disconnect()

@@ -307,3 +307,13 @@ def test_snapshot_of_a_paused_run_survives_losing_the_frame_store(owner, tiny_da
     assert after["region"] == before["region"] and after["run"]["step"] == before["run"]["step"] > 0
     assert after["agents"] == before["agents"] and after["describe"] == before["describe"]
     assert after["run"]["status"] == "paused"
+
+
+def test_a_queued_run_whose_message_was_lost_is_enqueued_again(owner, tiny_data, drain_runs, wait_until):
+    lost = create_unqueued(owner, tiny_data)  # its message never reached a worker
+    fresh = create_unqueued(owner, tiny_data)
+    Run.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    assert services.run_reenqueue_waiting() == [str(lost.pk)]
+    wait_until(lambda: Run.objects.get(pk=lost.pk).status == Run.Status.SUCCEEDED)
+    assert Run.objects.get(pk=fresh.pk).status == Run.Status.QUEUED  # waited less than TWIN_STALE_AFTER_S
+    assert services.run_reenqueue_waiting() == []

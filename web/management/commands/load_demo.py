@@ -72,7 +72,7 @@ class Command(BaseCommand):
             counts = {"created": 0, "updated": 0, "unchanged": 0, "removed": 0}
             keep = []
             for path, name, data in documents:
-                description = f"Demo scenario from fixtures/scenarios/{path.name}"
+                description = str(data.get("description") or f"Demo scenario from fixtures/scenarios/{path.name}")
                 existing = Scenario.objects.filter(owner=user, name=name).first()
                 if existing is None:
                     existing = Scenario.objects.create(

@@ -266,6 +266,17 @@
     scheduleDraw();
   }
 
+  // A snapshot too large for one WebSocket message continues in parts: more steps, written by index.
+  function applySnapshotPart(msg) {
+    if (!state.haveSnapshot || msg.seq !== state.lastSeq) return;
+    for (const [q, values] of Object.entries(msg.region || {})) {
+      const arr = state.region[q] || (state.region[q] = new Array(state.run.total_steps || 0).fill(null));
+      for (let i = 0; i < values.length; i++) arr[msg.step_from + i] = values[i];
+    }
+    state.filled = Math.max(state.filled, msg.step_to);
+    scheduleDraw();
+  }
+
   function requestSnapshot() {
     state.resyncing = true;
     setConn(T.resyncing, "warn");
@@ -299,6 +310,7 @@
         return;
       }
       if (msg.type === "snapshot") applySnapshot(msg);
+      else if (msg.type === "snapshot_part") applySnapshotPart(msg);
       else if (msg.type === "frame") applyFrame(msg);
       else if (msg.type === "run" || msg.type === "status") {
         mergeRun(msg.run || msg);
