@@ -108,3 +108,8 @@ def test_dockerfile_builds_from_python_slim_with_pinned_requirements_and_local_a
     assert "pip install -r requirements.txt" in text
     assert "npm ci" in text and "npm run vendor" in text
     assert "collectstatic" in text
+
+
+def test_production_compose_has_no_default_demo_password(compose):
+    assert "demo-twin" not in COMPOSE_FILE.read_text(encoding="utf-8")
+    assert 'if [ -n "$$DEMO_PASSWORD" ]' in _command(compose["services"]["web"])

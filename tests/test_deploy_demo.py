@@ -89,3 +89,8 @@ def test_an_invalid_fixture_is_refused_with_its_field_path(tmp_path):
     with pytest.raises(CommandError, match="horizon.steps"):
         load_demo("--fixtures", str(tmp_path))
     assert not Scenario.objects.exists()
+
+
+def test_a_short_demo_password_is_refused():
+    with pytest.raises(CommandError, match="at least 8"):
+        load_demo("--password", "short")

@@ -128,7 +128,9 @@ def live_twin(tmp_path_factory, request):
     twin.stop()
 
 
-@pytest.fixture(scope="session")
+# Module scope: a live sync_playwright keeps an asyncio loop running in the main thread, which breaks every
+# later async test (pytest-asyncio: "Runner.run() cannot be called from a running event loop").
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 

@@ -54,6 +54,9 @@ def test_every_page_renders_without_errors_and_fits(page_factory, ui, tmp_path, 
     page.click("button[value=en]")
     page.wait_for_selector("html[lang=en]")
     assert errors.items == []
+    with page.expect_navigation() as docs:  # the nav's API docs link serves the offline Swagger UI
+        page.get_by_role("link", name="API docs").click()
+    assert docs.value.status == 200
 
 
 def test_language_switch_to_chinese_shows_chinese_labels(page_factory, ui):

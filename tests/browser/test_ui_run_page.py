@@ -65,6 +65,11 @@ def test_start_a_run_and_watch_progress_reach_100_with_charts_filling_live(page_
 
     page.wait_for_selector("#run-status .badge[data-status=succeeded]")
     assert page.locator("#btn-cancel").is_disabled()
+    # Every agent of the scenario with its power and heat at the latest step.
+    agent_rows = page.locator("#agent-rows tr")
+    assert agent_rows.count() == 5
+    powers = [agent_rows.nth(i).locator("td").nth(2).inner_text() for i in range(5)]
+    assert all(p != "—" for p in powers), powers
     page.wait_for_selector("#kpi-table table.kpis tbody tr")
     assert page.locator("#kpi-table table.kpis tbody tr").count() >= 5
     assert page.locator("#kpi-table table.dc-kpis tbody tr").count() >= 1  # ISO/IEC 30134 per data center

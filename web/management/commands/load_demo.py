@@ -50,6 +50,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, username, password, fixtures, **options):
+        if len(password) < 8:
+            raise CommandError("the demo password must have at least 8 characters")
         directory = Path(fixtures)
         if not directory.is_dir():
             raise CommandError(f"no fixtures directory at {directory}")

@@ -19,6 +19,7 @@
     startMs: 0, // wall clock of the region at step 0, encoded as UTC milliseconds
     stepMs: 3600e3,
     region: {}, // quantity -> array of values by step index
+    agents: {}, // quantity -> value per agent (order of describe.agents) at the latest step
     filled: 0, // steps with data
     lastSeq: -1,
     haveSnapshot: false,
@@ -101,6 +102,48 @@
     }
   }
 
+  // ---------------------------------------------------------------- agents (latest step)
+  const AGENT_COLUMNS = ["power_mw", "heat_mw"];
+  let agentCells = []; // per agent: {power_mw: td, heat_mw: td}
+
+  function buildAgentTable() {
+    const agents = (state.describe && state.describe.agents) || [];
+    const section = el("agents");
+    const body = el("agent-rows");
+    agentCells = [];
+    body.replaceChildren();
+    section.hidden = agents.length === 0;
+    for (const a of agents) {
+      const tr = body.insertRow();
+      const name = tr.insertCell();
+      name.textContent = a.name || a.id;
+      name.title = a.id;
+      const type = tr.insertCell();
+      type.textContent = (T.actor_types || {})[a.type] || a.type;
+      type.className = "muted";
+      const cells = {};
+      for (const q of AGENT_COLUMNS) {
+        const td = tr.insertCell();
+        td.className = "num";
+        td.textContent = "—";
+        cells[q] = td;
+      }
+      agentCells.push(cells);
+    }
+    el("agent-count").textContent = "(" + agents.length + ")";
+  }
+
+  function drawAgents() {
+    for (const q of AGENT_COLUMNS) {
+      const values = state.agents[q] || [];
+      for (let i = 0; i < agentCells.length; i++) {
+        const v = values[i];
+        const text = v === null || v === undefined ? "—" : fmtNum(v);
+        if (agentCells[i][q].textContent !== text) agentCells[i][q].textContent = text;
+      }
+    }
+  }
+
   window.addEventListener("resize", () => Object.values(charts).forEach((c) => c.chart.resize()));
 
   // ---------------------------------------------------------------- progress and status
@@ -130,7 +173,8 @@
     bar.firstElementChild.style.width = pct + "%";
     bar.classList.toggle("done", r.status === "succeeded");
     bar.classList.toggle("stopped", r.status === "failed" || r.status === "cancelled");
-    el("progress-rate").textContent = r.status === "running" && r.steps_per_s ? fmtNum(r.steps_per_s) + " " + T.steps_per_s : "—";
+    const showRate = (r.status === "running" || r.status === "succeeded") && r.steps_per_s;
+    el("progress-rate").textContent = showRate ? fmtNum(r.steps_per_s) + " " + T.steps_per_s : "—";
     el("progress-eta").textContent = r.status === "running" ? fmtSeconds(r.eta_s) : TERMINAL.includes(r.status) ? T.done : "—";
     el("progress-duration").textContent = fmtSeconds(currentDuration());
 
@@ -170,6 +214,7 @@
       state.dirty = false;
       drawProgress();
       drawCharts();
+      drawAgents();
     });
   }
 
@@ -236,6 +281,8 @@
     }
     for (const q of d.region_quantities || []) if (!(q in state.region)) state.region[q] = new Array(total).fill(null);
     state.filled = filled;
+    state.agents = msg.agents || {};
+    buildAgentTable();
     state.lastSeq = typeof msg.seq === "number" ? msg.seq : -1;
     state.haveSnapshot = true;
     state.resyncing = false;
@@ -261,6 +308,7 @@
       for (let i = 0; i < values.length; i++) arr[from + i] = values[i];
     }
     if (typeof msg.step_to === "number") state.filled = Math.max(state.filled, msg.step_to);
+    if (msg.agents && Object.keys(msg.agents).length) state.agents = msg.agents;
     state.lastSeq = msg.seq;
     mergeRun(msg.run);
     scheduleDraw();
@@ -390,7 +438,7 @@
 
   // ---------------------------------------------------------------- results
   const UNIT_SUFFIXES = [
-    ["_cny_per_mwh", "CNY/MWh"], ["_kgco2_per_kwh", "kgCO₂/kWh"], ["_l_per_kwh", "L/kWh"], ["_mwh", "MWh"],
+    ["_cny_per_mwh", "CNY/MWh"], ["_hz_per_s", "Hz/s"], ["_hz", "Hz"], ["_kgco2_per_kwh", "kgCO₂/kWh"], ["_l_per_kwh", "L/kWh"], ["_mwh", "MWh"],
     ["_mw", "MW"], ["_kw", "kW"], ["_m3", "m³"], ["_tco2", "tCO₂"], ["_t", "t"], ["_cny", "CNY"], ["_degc", "°C"],
     ["_share", "%"], ["_h", "h"],
   ];
