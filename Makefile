@@ -34,7 +34,7 @@ run-distributed: setup ## redis-server + Celery worker(s) + beat + daphne (TWIN_
 	@HOST=$(HOST) PORT=$(PORT) DEMO_PASSWORD='$(DEMO_PASSWORD)' exec scripts/run_distributed.sh
 
 test: setup ## run every test (unit, web, integration with real redis + Celery, browser with real Chromium)
-	@CI=$${CI:-true} $(PY) -m pytest -q $(PYTEST_ARGS) </dev/null
+	@$(PY) -m pytest -q $(PYTEST_ARGS) </dev/null
 
 test-fast: setup ## every test except integration and browser
 	@$(PY) -m pytest -q -m "not integration and not browser" $(PYTEST_ARGS) </dev/null

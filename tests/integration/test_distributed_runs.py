@@ -2,7 +2,8 @@
 
 (1) a run completes; (2) its worker is SIGKILLed mid-run and a new worker resumes it from the checkpoint,
 ending bit-identical to an uninterrupted in-process run; (3) redis-server dies and comes back mid-run and
-the run still completes.
+the run still completes; (4) a run longer than a task's wall-time slice is checkpointed and re-enqueued
+between slices and still ends bit-identical.
 """
 import json
 import time
@@ -119,3 +120,17 @@ def test_a_run_survives_a_redis_restart(stack, tmp_path):
 
     after = stack.create_run(scenario_file(tmp_path, 24), seed=4)  # the broker works again for new runs
     assert stack.wait_finished(after, timeout_s=120)["status"] == "succeeded"
+
+
+def test_a_long_run_is_executed_in_slices_and_stays_bit_identical(stack, tmp_path):
+    stack.env["TWIN_TASK_SLICE_S"] = "4"  # each task steps ~4 s, checkpoints and re-enqueues the run
+    run_id = stack.create_run(scenario_file(tmp_path, 60), seed=5, speed_steps_per_s=6)
+    stack.start_worker()
+
+    row = stack.wait_finished(run_id, timeout_s=120)
+
+    assert row["status"] == "succeeded", row["error"]
+    assert row["step"] == row["total_steps"] == 60
+    worker_log = (tmp_path / "worker1.log").read_text()
+    assert worker_log.count("'requeued'") >= 2, "expected at least two slices ending in a re-enqueue"
+    assert_same_results_as_uninterrupted_run(row)

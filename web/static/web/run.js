@@ -413,9 +413,12 @@
   }
 
   function control(action, extra) {
+    // The stream is the authority on status and progress: the response may already be older than frames
+    // that arrived while the request was in flight (e.g. the worker's "paused" frame), so only the speed
+    // setting is taken from it.
     return post(config.api.control, Object.assign({ action: action }, extra || {}))
       .then((run) => {
-        if (run && run.status) mergeRun(run);
+        if (run && typeof run.speed_steps_per_s === "number") mergeRun({ speed_steps_per_s: run.speed_steps_per_s });
         scheduleDraw();
       })
       .catch(showControlError);
