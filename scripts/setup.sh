@@ -17,7 +17,7 @@ say() { printf '[setup] %s\n' "$*"; }
 # --- 1. Debian packages -----------------------------------------------------------------------
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-liberation)
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
 if ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
     missing+=(python3-venv)

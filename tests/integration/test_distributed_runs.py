@@ -3,7 +3,8 @@
 (1) a run completes; (2) its worker is SIGKILLed mid-run and a new worker resumes it from the checkpoint,
 ending bit-identical to an uninterrupted in-process run; (3) redis-server dies and comes back mid-run and
 the run still completes; (4) a run longer than a task's wall-time slice is checkpointed and re-enqueued
-between slices and still ends bit-identical.
+between slices and still ends bit-identical; (5) with Celery beat running, the periodic reaper (not the test)
+re-queues a dead worker's run.
 """
 import json
 import time
@@ -133,4 +134,25 @@ def test_a_long_run_is_executed_in_slices_and_stays_bit_identical(stack, tmp_pat
     assert row["step"] == row["total_steps"] == 60
     worker_log = (tmp_path / "worker1.log").read_text()
     assert worker_log.count("'requeued'") >= 2, "expected at least two slices ending in a re-enqueue"
+    assert_same_results_as_uninterrupted_run(row)
+
+
+def test_celery_beat_reaps_a_dead_workers_run_and_another_worker_finishes_it(stack, tmp_path):
+    run_id = stack.create_run(scenario_file(tmp_path, 80), seed=13, speed_steps_per_s=20)
+    first = stack.start_worker()
+    stack.start_beat()  # schedules web.tasks.run_reap_stale_task, routed to the `simulations` queue
+    stack.wait_for(
+        run_id, lambda r: r["status"] == "running" and 5 <= r["checkpoint_step"] < r["step"] < r["total_steps"] - 20,
+        timeout_s=60, what="the run to pass its first checkpoint",
+    )
+    stack.kill(first)
+    second = stack.start_worker()  # consumes both the reaper task and the re-queued run
+
+    row = stack.wait_finished(run_id, timeout_s=120)
+
+    assert row["status"] == "succeeded", row["error"]
+    assert row["attempts"] == 1
+    second_log = (tmp_path / "worker2.log").read_text()
+    assert "run_reap_stale_task" in second_log and run_id in second_log, "beat's reaper never ran on a worker"
+    assert second.poll() is None
     assert_same_results_as_uninterrupted_run(row)
