@@ -163,6 +163,9 @@ class _Execution:
         self.steps_per_s = 0.0
         self.checkpoint_ended, self.checkpoint_cost_s = self.started, 0.0
         self.last_seq = 0  # last seq this worker published (floor if the frame store lost its data)
+        # The first frame of a worker session re-sends the region series from step 0: a frame store that was
+        # emptied (process restart in embedded mode, Redis restart) then still gives late joiners the whole run.
+        self.resend_region = model.step_index > 0
         self._reset_pace()
 
     def _reset_pace(self) -> None:
@@ -246,6 +249,13 @@ class _Execution:
         if stop == start and not force_status:
             return
         self.run.step = stop
+        try:
+            if self.last_seq and frame_store().last_seq(self.run.pk) < self.last_seq:
+                self.resend_region = True  # the store lost its data (Redis restarted without persistence)
+        except STORE_ERRORS:
+            pass
+        if self.resend_region and stop > 0:
+            start = 0
         region = compact_table(self.model.region_frame(start, stop)) if stop > start else {}
         agents = compact_table(self.model.agent_state(stop - 1)) if stop > 0 else {}
         try:
@@ -255,7 +265,7 @@ class _Execution:
             logger.warning("frame store unavailable; run %s keeps steps %d-%d for the next frame",
                            self.run.pk, start, stop, exc_info=True)
             return
-        self.frame_from, self.last_seq = stop, stored["seq"]
+        self.frame_from, self.last_seq, self.resend_region = stop, stored["seq"], False
 
     def public(self) -> dict:
         return run_public(self.run, step=self.model.step_index, steps_per_s=self.steps_per_s)

@@ -103,19 +103,38 @@ def test_a_killed_worker_is_replaced_and_the_resumed_run_is_bit_identical(stack,
     assert_same_results_as_uninterrupted_run(row)
 
 
+def live_snapshot_holes(stack, run_id: str) -> dict:
+    """Status, step and the number of missing region values in the snapshot a late joiner gets right now."""
+    return stack.python(
+        "import json\nfrom web.models import Run\nfrom web.selectors import run_snapshot\n"
+        f"s = run_snapshot(Run.objects.get(pk={run_id!r}))\n"
+        "values = s['region'].get('load_mw', [])\n"
+        "print(json.dumps({'status': s['run']['status'], 'steps': len(values),"
+        " 'holes': sum(v is None for v in values)}))"
+    )
+
+
 def test_a_run_survives_a_redis_restart(stack, tmp_path):
-    run_id = stack.create_run(scenario_file(tmp_path, 100), seed=3, speed_steps_per_s=20)
+    run_id = stack.create_run(scenario_file(tmp_path, 240), seed=3, speed_steps_per_s=20)
     stack.start_worker()
     stack.start_beat()  # the periodic reaper, as in production
-    stack.wait_for(run_id, lambda r: 10 <= r["step"] < r["total_steps"] - 40, timeout_s=60, what="mid-run")
+    stack.wait_for(run_id, lambda r: 10 <= r["step"] < 60, timeout_s=60, what="mid-run")
 
     stack.redis.stop()  # SIGKILL: queues, frame buffers and unacked messages are gone
     time.sleep(2.0)
     stack.redis.start()  # same port, empty
 
+    # A viewer joining after the restart still gets the whole run so far: the worker re-sends the region
+    # series from step 0 when it notices the store lost its data.
+    restarted_at = stack.run_row(run_id)["step"]
+    stack.wait_for(run_id, lambda r: r["step"] >= restarted_at + 20, timeout_s=60, what="steps after the restart")
+    joined = live_snapshot_holes(stack, run_id)
+    if joined["status"] == "running":
+        assert joined["steps"] > restarted_at and joined["holes"] == 0, joined
+
     row = stack.wait_finished(run_id, timeout_s=180)
     assert row["status"] == "succeeded", row["error"]
-    assert row["step"] == row["total_steps"] == 100
+    assert row["step"] == row["total_steps"] == 240
     assert_same_results_as_uninterrupted_run(row)
     assert last_seq(stack, run_id) >= 1, "nothing was streamed to the restarted Redis"
 
