@@ -135,7 +135,7 @@ class Battery(_Strict):
 
 
 class DataCenter(_Actor):
-    type: Literal["data_center"] = "data_center"
+    type: Literal["data_center"] = Field("data_center", description="Discriminator: the kind of this entry")
     it_capacity_mw: float = Field(gt=0, le=5000, description="IT (server) power at full utilisation [MW]")
     racks: int | None = Field(None, ge=1, le=1_000_000, description="Number of racks")
     rack_density_kw: float | None = Field(None, gt=0, le=300, description="Design IT power per rack [kW]")
@@ -189,14 +189,14 @@ class HeatUnit(_Strict):
 
 
 class HeatUtility(_Actor):
-    type: Literal["heat_utility"] = "heat_utility"
+    type: Literal["heat_utility"] = Field("heat_utility", description="Discriminator: the kind of this entry")
     networks: list[HeatNetwork] = Field(min_length=1, description="District-heating networks it supplies")
     units: list[HeatUnit] = Field(default_factory=list, description="Own heat production units")
     heat_price_cny_per_mwh: float = Field(300.0, ge=0, le=5000, description="Retail heat price [CNY/MWh]")
 
 
 class GridOperator(_Actor):
-    type: Literal["grid_operator"] = "grid_operator"
+    type: Literal["grid_operator"] = Field("grid_operator", description="Discriminator: the kind of this entry")
     other_load_mean_mw: float = Field(0.0, ge=0, le=2_000_000, description="Mean non-data-center demand [MW]")
     other_load_daily_swing_pu: float = Field(0.15, ge=0, le=0.9,
                                              description="Half peak-to-trough daily swing / mean [-]")
@@ -209,7 +209,7 @@ class GridOperator(_Actor):
 
 
 class RenewablePlant(_Actor):
-    type: Literal["renewable_plant"] = "renewable_plant"
+    type: Literal["renewable_plant"] = Field("renewable_plant", description="Discriminator: the kind of this entry")
     technology: Literal["pv", "wind"] = Field(description="pv (pvlib) or wind (windpowerlib power curve)")
     capacity_mw: float = Field(gt=0, le=100000, description="Nameplate capacity [MW]")
     tilt_deg: float | None = Field(None, ge=0, le=90, description="PV module tilt [deg]; default near-optimal for lat")
@@ -234,7 +234,7 @@ class RenewablePlant(_Actor):
 
 
 class PowerPlant(_Actor):
-    type: Literal["power_plant"] = "power_plant"
+    type: Literal["power_plant"] = Field("power_plant", description="Discriminator: the kind of this entry")
     fuel: Literal["coal", "gas", "hydro", "nuclear", "biomass", "oil"] = Field(description="Fuel / technology")
     capacity_mw: float = Field(gt=0, le=100000, description="Net capacity [MW]")
     marginal_cost_cny_per_mwh: float = Field(ge=0, le=10000, description="Fuel and variable cost [CNY/MWh]")
@@ -246,7 +246,7 @@ class PowerPlant(_Actor):
 
 
 class Storage(_Actor):
-    type: Literal["storage"] = "storage"
+    type: Literal["storage"] = Field("storage", description="Discriminator: the kind of this entry")
     battery: Battery = Field(description="Battery parameters")
 
 
@@ -289,7 +289,7 @@ class Markets(_Strict):
 class HeatPurchase(_Strict):
     """A heat utility buys the heat a data center recovers (delivered at network temperature)."""
 
-    type: Literal["heat_purchase"] = "heat_purchase"
+    type: Literal["heat_purchase"] = Field("heat_purchase", description="Discriminator: the kind of this entry")
     id: ActorId
     seller_id: ActorId = Field(description="Data center selling recovered heat")
     buyer_id: ActorId = Field(description="Heat utility buying it")
@@ -305,8 +305,8 @@ class Scenario(_Strict):
     schema_version: int = Field(SCHEMA_VERSION, ge=1, le=SCHEMA_VERSION, description="Scenario schema version")
     name: str = Field("scenario", min_length=1, max_length=200, description="Scenario name")
     description: str = Field("", max_length=5000, description="Free text")
-    region: Region
-    horizon: Horizon
+    region: Region = Field(description="The region: location, time zone, weather site, grid CO2 factor, tariff")
+    horizon: Horizon = Field(description="Simulated period: start (local time), number of steps and step length")
     actors: list[Actor] = Field(min_length=1, description="Actors of the region")
     markets: Markets = Field(default_factory=Markets, description="Market rules")
     contracts: list[Contract] = Field(default_factory=list, description="Bilateral contracts")

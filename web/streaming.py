@@ -239,6 +239,8 @@ def publish(run_id, frame: dict, floor: int = 0) -> dict:
         event = {"type": FRAME_EVENT_TYPE, "seq": stored["seq"], "text": dumps(stored)}
         try:
             async_to_sync(layer.group_send)(group_name(run_id), event)
+        except RuntimeError as exc:  # the process is shutting down (Ctrl-C): the run is re-queued at its checkpoint
+            logger.info("group_send skipped for run %s: %s", run_id, exc)
         except Exception:  # viewers recover through the replay buffer / snapshot
             logger.warning("group_send failed for run %s", run_id, exc_info=True)
     return stored

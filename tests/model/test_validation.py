@@ -140,3 +140,15 @@ def test_unknown_wind_turbine_is_a_field_error_not_a_crash():
 def test_heat_pump_needs_a_useful_cop():
     errors = _errors(variant(**{"actors.1.heat_recovery.carnot_efficiency": 0.05}))
     assert "COP" in errors["actors.1.heat_recovery.carnot_efficiency"]
+
+
+def test_every_scenario_field_has_a_description():
+    schema = scenario_json_schema()
+    objects = [("Scenario", schema)] + list(schema["$defs"].items())
+    missing = [
+        f"{name}.{field}"
+        for name, node in objects
+        for field, prop in node.get("properties", {}).items()
+        if not prop.get("description")
+    ]
+    assert missing == []
