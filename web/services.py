@@ -163,7 +163,7 @@ class _Execution:
         self.steps_per_s = 0.0
         self.checkpoint_ended, self.checkpoint_cost_s = self.started, 0.0
         self.last_seq = 0  # last seq this worker published (floor if the frame store lost its data)
-        # The first frame of a worker session re-sends the region series from step 0: a frame store that was
+        # The first flush of a worker session stores the region series from step 0 again: a frame store that was
         # emptied (process restart in embedded mode, Redis restart) then still gives late joiners the whole run.
         self.resend_region = model.step_index > 0
         self._reset_pace()
@@ -252,10 +252,12 @@ class _Execution:
         try:
             if self.last_seq and frame_store().last_seq(self.run.pk) < self.last_seq:
                 self.resend_region = True  # the store lost its data (Redis restarted without persistence)
-        except STORE_ERRORS:
-            pass
-        if self.resend_region and stop > 0:
-            start = 0
+            if self.resend_region and start > 0:
+                # Snapshots only (not published: a year of region series can exceed a WebSocket message).
+                frame_store().put_region(self.run.pk, 0, start, compact_table(self.model.region_frame(0, start)))
+        except STORE_ERRORS:  # Redis away: try again at the next flush
+            logger.warning("frame store unavailable; run %s re-sends its region series later", self.run.pk)
+            return
         region = compact_table(self.model.region_frame(start, stop)) if stop > start else {}
         agents = compact_table(self.model.agent_state(stop - 1)) if stop > 0 else {}
         try:

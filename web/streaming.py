@@ -116,6 +116,11 @@ class MemoryFrameStore:
                 return None
             return frames
 
+    def put_region(self, run_id, step_from: int, step_to: int, region: dict) -> None:
+        """Store a region chunk for snapshots without publishing a frame (a worker restoring what a store lost)."""
+        with self._lock:
+            self._run(run_id).chunks[step_from] = (step_to, region)
+
     def state(self, run_id) -> StoreState:
         with self._lock:
             run = self._run(run_id)
@@ -175,6 +180,14 @@ class RedisFrameStore:
 
     def last_seq(self, run_id) -> int:
         return int(self.client.get(self._keys(run_id)[0]) or 0)
+
+    def put_region(self, run_id, step_from: int, step_to: int, region: dict) -> None:
+        """As ``MemoryFrameStore.put_region``."""
+        _, _, region_key = self._keys(run_id)
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.hset(region_key, str(step_from), json.dumps({"step_to": step_to, "region": region}))
+            pipe.expire(region_key, _REDIS_TTL_S)
+            pipe.execute()
 
     def frames_after(self, run_id, last_seq: int) -> list[dict] | None:
         seq_key, frames_key, _ = self._keys(run_id)
