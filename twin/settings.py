@@ -102,7 +102,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # filled by collectstatic in distributed mode; WhiteNoise expects it
 STATICFILES_DIRS = []
 RESULTS_DIR = VAR_DIR / "results"
 
@@ -131,7 +132,7 @@ TWIN_STALE_AFTER_S = env_int("TWIN_STALE_AFTER_S", 30, minimum=2)
 TWIN_MAX_ATTEMPTS = env_int("TWIN_MAX_ATTEMPTS", 3, minimum=1)
 TWIN_TASK_SLICE_S = env_int("TWIN_TASK_SLICE_S", 60, minimum=1)
 TWIN_FRAME_INTERVAL_MS = env_int("TWIN_FRAME_INTERVAL_MS", 200, minimum=200)
-TWIN_FRAME_BUFFER = env_int("TWIN_FRAME_BUFFER", 2000, minimum=10)
+TWIN_FRAME_BUFFER = env_int("TWIN_FRAME_BUFFER", 500, minimum=10)  # ≥ 100 s of replay at 5 Hz
 TWIN_MAX_BODY_BYTES = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = TWIN_MAX_BODY_BYTES
 
