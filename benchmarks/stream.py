@@ -28,7 +28,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,29 +37,15 @@ from pathlib import Path
 from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # shared loopback helpers
+from netports import free_port, wait_for_port  # noqa: E402
+
 BIN = Path(sys.executable).parent
 FINISHED = {"succeeded", "failed", "cancelled"}
 DEFAULT_SCENARIOS = ("hohhot.json", "tianjin_wuqing.json", "_tiny.json")
 
 
 # ---------------------------------------------------------------------------------------------- processes
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on port {port}")
-
-
 class Processes:
     """Children started in their own sessions; ``stop_all`` ends each group it started (and only those)."""
 
@@ -277,13 +262,13 @@ def main(argv: list[str] | None = None) -> int:
         try:
             procs.start("redis", ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
                                   "--appendonly", "no", "--dir", str(tmp_path)], env)
-            wait_for_port(redis_port)
+            wait_for_port(redis_port, timeout_s=30.0)
             manage(env, "migrate", "--noinput", "-v", "0")
             code = CREATE_RUN.format(path=str(scenario), steps=args.steps, speed=args.speed)
             created = json.loads(manage(env, "shell", "--no-imports", "-c", code).strip().splitlines()[-1])
             procs.start("daphne", [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(web_port),
                                    "twin.asgi:application"], env)
-            wait_for_port(web_port)
+            wait_for_port(web_port, timeout_s=30.0)
 
             def start_worker():
                 procs.start("worker", [str(BIN / "celery"), "-A", "twin", "worker", "-Q", "simulations", "-c", "1",

@@ -1,8 +1,6 @@
 """`make run` and `make run-distributed` (scripts/run_distributed.sh) serve the app and Ctrl-C stops everything."""
 import os
-import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import time
@@ -10,30 +8,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from netports import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout_s: float, process: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            if process is not None and process.poll() is not None:
-                raise AssertionError(f"exited with {process.returncode}:\n{Path(process.log.name).read_text()}") from None
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"nothing listens on port {port} after {timeout_s} s") from None
-            time.sleep(0.1)
 
 
 def isolated_env(tmp_path: Path, **extra: str) -> dict:
@@ -130,7 +109,6 @@ def run_row(tmp_path: Path, run_id: str) -> tuple[str, int]:
         return conn.execute("SELECT status, step FROM web_run WHERE id = ?", (run_id,)).fetchone()
 
 
-@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server not installed")
 def test_run_distributed_starts_redis_workers_beat_daphne_and_ctrl_c_stops_all(tmp_path):
     port, redis_port = free_port(), free_port()
     env = isolated_env(tmp_path, PORT=str(port), REDIS_PORT=str(redis_port), WORKERS="1")

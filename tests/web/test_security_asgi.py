@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from asgiref.testing import ApplicationCommunicator
 from django.core.asgi import get_asgi_application
+from netports import free_port
 
 from web.middleware import BodySizeLimitASGIMiddleware
 
@@ -72,18 +73,12 @@ async def test_body_within_the_limit_reaches_django_intact():
     assert status == 401  # Django and DRF got the whole request: anonymous → 401, not 413
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def daphne_server(tmp_path_factory):
     """The real ASGI application (twin.asgi) served by daphne on a free port (one server for this module)."""
     env = dict(os.environ, TWIN_VAR_DIR=str(tmp_path_factory.mktemp("daphne")), DJANGO_SETTINGS_MODULE="twin.settings", TWIN_MODE="embedded")
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=120)
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "twin.asgi:application"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
