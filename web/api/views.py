@@ -243,15 +243,21 @@ class RunKpisView(APIView):
         return Response(run.kpis)
 
 
+def _run_and_series_path_or_404(user, run_id):
+    """The user's run and its series Parquet file; 404 for others' runs and until the run has succeeded."""
+    run = run_for_user_or_404(user, run_id)
+    path = downloads.series_path_or_none(run)
+    if path is None:
+        raise NotFound(f"Series are available once the run has succeeded; it is {run.status}.")
+    return run, path
+
+
 class RunSeriesCsvView(APIView):
     """Every recorded step and quantity as CSV (converted from the run's Parquet file while streaming)."""
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY, 404: _NOT_FOUND})
     def get(self, request, run_id):
-        run = run_for_user_or_404(request.user, run_id)
-        path = downloads.series_path_or_none(run)
-        if path is None:
-            raise NotFound(f"Series are available once the run has succeeded; it is {run.status}.")
+        run, path = _run_and_series_path_or_404(request.user, run_id)
         return downloads.download_response(
             request, downloads.parquet_to_csv_chunks(path),
             filename=downloads.download_name(run, "csv"), content_type="text/csv; charset=utf-8",
@@ -263,10 +269,7 @@ class RunSeriesParquetView(APIView):
 
     @extend_schema(responses={(200, "application/vnd.apache.parquet"): OpenApiTypes.BINARY, 404: _NOT_FOUND})
     def get(self, request, run_id):
-        run = run_for_user_or_404(request.user, run_id)
-        path = downloads.series_path_or_none(run)
-        if path is None:
-            raise NotFound(f"Series are available once the run has succeeded; it is {run.status}.")
+        run, path = _run_and_series_path_or_404(request.user, run_id)
         return downloads.download_response(
             request, downloads.file_chunks(path), filename=downloads.download_name(run, "parquet"),
             content_type="application/vnd.apache.parquet", length=path.stat().st_size,

@@ -153,13 +153,7 @@
     return v.toLocaleString(undefined, { maximumFractionDigits: a >= 100 ? 0 : a >= 1 ? 2 : 4 });
   }
 
-  function fmtSeconds(s) {
-    if (s === null || s === undefined || !Number.isFinite(s)) return "—";
-    s = Math.max(0, Math.round(s));
-    if (s < 60) return s + " " + T.seconds;
-    if (s < 3600) return Math.floor(s / 60) + " " + T.minutes + " " + String(s % 60).padStart(2, "0") + " " + T.seconds;
-    return Math.floor(s / 3600) + " " + T.hours + " " + String(Math.floor((s % 3600) / 60)).padStart(2, "0") + " " + T.minutes;
-  }
+  function fmtSeconds(s) { return window.TwinFormat.seconds(s, T); }
 
   function drawProgress() {
     const r = state.run;
