@@ -54,20 +54,60 @@ def _region(model, stop: int, dc_sums: dict) -> dict:
         "export_mwh": float(r["export_mw"].sum() * dt),
         "unserved_mwh": float(r["unserved_mw"].sum() * dt),
         "co2_t": float(r["co2_t"].sum()),
-        "mean_price_cny_per_mwh": float(r["price_cny_per_mwh"].mean()) if stop else 0.0,
-        "load_weighted_price_cny_per_mwh": _ratio(float((r["price_cny_per_mwh"] * r["load_mw"]).sum()),
-                                                  float(r["load_mw"].sum())) or 0.0,
-        "system_cost_cny": float(r["system_cost_cny"].sum()),
+        **_prices_and_costs(model, r, stop),
         "reserve_shortfall_mwh": float(r["reserve_shortfall_mw"].sum() * dt),
         "worst_rocof_largest_infeed_hz_per_s": float(r["rocof_largest_infeed_hz_per_s"].min()) if stop else 0.0,
         "worst_rocof_dc_trip_hz_per_s": float(r["rocof_dc_trip_hz_per_s"].max()) if stop else 0.0,
     }
 
 
+def _prices_and_costs(model, r: dict, stop: int) -> dict:
+    """Region prices (which price each key uses is in its name), resource cost and transfers between parties.
+
+    Wholesale: cleared price paid to sellers. Retail: paid by consumers (the TOU tariff under ``tou_tariff``).
+    ``system_cost_cny`` counts resource costs only (fuel, O&M, imports bought outside the region net of
+    exports, backup fuel, value of lost load); ``carbon_cost_cny`` = carbon price × all CO2; transfers between
+    parties inside the region are reported apart (docs/model.md, Markets).
+    """
+    dt = model.dt_h
+    load = float(r["load_mw"].sum())
+    imports = r["import_mw"].sum()
+    cp = model.scenario.markets.carbon_price_cny_per_t
+    heat = model.heat
+    per_line = model.accepted_mw[:stop, model._blocks["import"]]
+    book = model.imports
+    return {
+        "mean_wholesale_price_cny_per_mwh": float(r["wholesale_price_cny_per_mwh"].mean()) if stop else 0.0,
+        "load_weighted_wholesale_price_cny_per_mwh": _ratio(
+            float(r["wholesale_price_cny_per_mwh"] @ r["load_mw"]), load) or 0.0,
+        "mean_retail_price_cny_per_mwh": float(r["retail_price_cny_per_mwh"].mean()) if stop else 0.0,
+        "load_weighted_retail_price_cny_per_mwh": _ratio(float(r["retail_price_cny_per_mwh"] @ r["load_mw"]),
+                                                         load) or 0.0,
+        "system_cost_cny": float(r["system_cost_cny"].sum()),
+        "carbon_cost_cny": float(r["carbon_cost_cny"].sum()),
+        # transfers between parties (not resource costs)
+        "retailer_margin_cny": float(r["retailer_margin_cny"].sum()),
+        "retail_payments_cny": float((r["other_load_mw"] @ r["retail_price_cny_per_mwh"]) * dt
+                                     + model.dcs.grid_power_mw(0, stop).sum(axis=1) @ r[model.dc_price_quantity] * dt),
+        "carbon_payments_cny": float(cp * (model.plants.co2_t[:stop].sum() + heat.co2_t[:stop].sum())),
+        "heat_contract_payments_cny": float(model.contracts.payment_cny[:stop].sum()),
+        "import_renewable_mwh": float(r["import_renewable_mw"].sum() * dt),
+        "import_renewable_share": _ratio(float(r["import_renewable_mw"].sum()), float(imports)) or 0.0,
+        "imports": {line_id: {"energy_mwh": float(per_line[:, k].sum() * dt),
+                              "renewable_share_pu": float(book.renewable_share_pu[k]),
+                              "co2_t": float(per_line[:, k].sum() * dt * book.co2_t_per_mwh[k]),
+                              "utilisation_pu": _ratio(float(per_line[:, k].sum()),
+                                                       float(book.available_mw[:stop, k].sum())) or 0.0}
+                    for k, line_id in enumerate(book.ids)},
+    }
+
+
 def _grid_shares(model, stop: int):
-    """Per-step renewable share and carbon intensity of grid supply (storage included) and the price."""
+    """Per-step renewable share and carbon intensity of grid supply (storage included) and the price the data
+    centers pay (retail, or wholesale when they buy on the market)."""
     r = model.r
-    return r["renewable_share_pu"][:stop], r["carbon_intensity_kgco2_per_kwh"][:stop], r["price_cny_per_mwh"][:stop]
+    return (r["renewable_share_pu"][:stop], r["carbon_intensity_kgco2_per_kwh"][:stop],
+            r[model.dc_price_quantity][:stop])
 
 
 RENEWABLE_HUB_TARGET = 0.8  # "East Data, West Computing": hub DCs take > 80 % renewable electricity (DOMAIN.md)
@@ -126,7 +166,7 @@ def _data_centers(model, stop: int) -> dict:
     hp_cost = np.zeros(dcs.n)
     capex = np.zeros(dcs.n)
     if dcs.hr_members.size:
-        price = model.r["price_cny_per_mwh"][:stop]
+        price = model.r[model.dc_price_quantity][:stop]  # the DC pays its heat pumps' electricity at its price
         hp_cost[dcs.hr_members] = price @ dcs.hp_power_mw[:stop] * model.dt_h
         capex[dcs.hr_members] = [dcs.specs[i].heat_recovery.capex_cny_per_mw
                                  * dcs.specs[i].heat_recovery.heat_pump_capacity_mw for i in dcs.hr_members]

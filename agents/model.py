@@ -24,8 +24,9 @@ from agents.actors.power_plant import PowerPlantFleet
 from agents.actors.renewable_plant import RenewablePlantFleet
 from agents.actors.storage import StorageFleet
 from agents.markets import contracts as contract_settlement
-from agents.markets.attribution import supply_mix_with_storage
-from agents.markets.clearing import offer_price_with_carbon, tou_price_multiplier
+from agents.markets import imports as import_lines
+from agents.markets.attribution import import_mix, supply_mix_with_storage
+from agents.markets.clearing import retail_price, tou_price_multiplier
 from agents.physics.frequency import rocof_hz_per_s
 from agents.recording import Recorder
 from agents.scenario import Scenario
@@ -43,9 +44,9 @@ REGION_QUANTITIES = (
     "load_mw", "other_load_mw", "dc_it_mw", "dc_facility_mw", "dc_heat_pump_mw", "heat_electric_mw",
     "generation_mw", "renewable_mw", "renewable_available_mw", "curtailment_mw", "import_mw", "export_mw",
     "storage_charge_mw", "storage_discharge_mw", "unserved_mw", "backup_mw", "reserve_shortfall_mw",
-    "price_cny_per_mwh", "tariff_price_cny_per_mwh", "carbon_intensity_kgco2_per_kwh", "renewable_share_pu",
-    "co2_t",
-    "system_cost_cny", "heat_demand_mw", "heat_loss_mw", "heat_produced_mw", "heat_recovered_mw",
+    "wholesale_price_cny_per_mwh", "retail_price_cny_per_mwh", "carbon_intensity_kgco2_per_kwh",
+    "renewable_share_pu", "import_renewable_mw", "co2_t",
+    "system_cost_cny", "carbon_cost_cny", "retailer_margin_cny", "heat_demand_mw", "heat_loss_mw", "heat_produced_mw", "heat_recovered_mw",
     "heat_from_dc_mw", "heat_unserved_mw", "temp_c", "largest_infeed_mw", "rocof_largest_infeed_hz_per_s",
     "rocof_dc_trip_hz_per_s",
 )
@@ -95,6 +96,8 @@ class RegionModel(mesa.Model):
                                           [(w.start_h, w.end_h) for w in tariff.valley_hours], tariff.peak_ratio,
                                           tariff.valley_ratio)
         self.tariff_price = tariff.flat_price_cny_per_mwh * multiplier
+        self.local_hour = local["hour_of_day"]
+        self.local_month = local["month"]
         return ctx, multiplier
 
     def _build_actors(self, ctx: BuildContext, multiplier: np.ndarray) -> None:
@@ -139,23 +142,29 @@ class RegionModel(mesa.Model):
         m, region = self.scenario.markets, self.scenario.region
         n_p, n_r, n_pv = self.plants.n, self.renewables.n, self.dcs.pv_members.size
         floor = m.price_floor_cny_per_mwh
-        imp = m.imports
-        self.import_co2 = region.grid_co2_t_per_mwh if imp.co2_t_per_mwh is None else imp.co2_t_per_mwh
-        offer_price = np.concatenate([
-            [floor], np.full(n_p, floor), self.renewables.mc, np.zeros(n_pv), self.plants.offer_price,
-            [offer_price_with_carbon(imp.price_cny_per_mwh, self.import_co2, m.carbon_price_cny_per_t)]])
-        bounds = np.cumsum([0, 1, n_p, n_r, n_pv, n_p, 1])
+        # import lines (agents.markets.imports): hourly availability, price profile, mix; prices take a few
+        # distinct vectors over the horizon ("variants"), each sorted once by the merit order
+        self.imports = import_lines.ImportBook(m.import_lines, region.grid_co2_t_per_mwh, self.local_hour,
+                                               self.local_month, floor, m.carbon_price_cny_per_t)
+        n_i = self.imports.n
+        static = np.concatenate([[floor], np.full(n_p, floor), self.renewables.mc, np.zeros(n_pv),
+                                 self.plants.offer_price])
+        offer_price = np.hstack([np.broadcast_to(static, (self.imports.variant_offer_price.shape[0], static.size)),
+                                 self.imports.variant_offer_price])
+        bounds = np.cumsum([0, 1, n_p, n_r, n_pv, n_p, n_i])
         self._blocks = {name: slice(int(bounds[i]), int(bounds[i + 1]))
                         for i, name in enumerate(("chp", "must", "res", "dcpv", "flex", "import"))}
         b = self._blocks
-        dispatchable = np.zeros(offer_price.size, dtype=bool)
+        dispatchable = np.zeros(offer_price.shape[1], dtype=bool)
         dispatchable[b["flex"]] = True
         self.grid.open_market(m, offer_price, dispatchable)
-        self._offers = np.zeros(offer_price.size)
-        self._offers[b["import"]] = imp.capacity_mw
+        self._offers = np.zeros(offer_price.shape[1])
+        # consumers pay the retail price; data centers the wholesale price if they buy on the market
+        self.dc_price_quantity = ("wholesale_price_cny_per_mwh" if m.data_centers_buy_wholesale
+                                  else "retail_price_cny_per_mwh")
         self.gross_load_mw = (self.grid.other_load[:, 0] + self.dcs.facility_mw.sum(axis=1) + self.dcs.hp_total_mw
                               + self.heat.electric_load_mw)
-        self.accepted_mw = np.zeros((self.total_steps, offer_price.size))  # per step and offer: market decisions
+        self.accepted_mw = np.zeros((self.total_steps, offer_price.shape[1]))  # per step and offer: market decisions
         self.dcs.connect(self.storage.dc_index, lambda a, z: self.storage.power[a:z, self.storage.n:],
                          lambda a, z: self.accepted_mw[a:z, self._blocks["dcpv"]])
         self._dc_battery_unit = np.full(self.dcs.n, -1)
@@ -168,7 +177,6 @@ class RegionModel(mesa.Model):
         rec = self.recorder
         self.r = {name: rec.region_quantity(name) for name in REGION_QUANTITIES}
         self.r["temp_c"][:] = self.weather.temp_c
-        self.r["tariff_price_cny_per_mwh"][:] = self.tariff_price
         self.r["other_load_mw"][:] = self.grid.other_load[:, 0]
         self.r["load_mw"][:] = self.gross_load_mw
         self.r["dc_it_mw"][:] = self.dcs.it_mw.sum(axis=1)
@@ -243,9 +251,8 @@ class RegionModel(mesa.Model):
         r = self.r
 
         # 1. exogenous inputs (precomputed for the horizon): non-DC load, DC load incl. heat pumps, heat-sector
-        #    electricity, tariff
+        #    electricity, import availability and prices
         gross_load = float(self.gross_load_mw[t])
-        tariff_price = float(self.tariff_price[t])
 
         # 2. actors bid and offer: batteries (strategy + SOC limits), plants (min load, ramps, outages);
         #    renewables, DC PV, CHP and imports offer their precomputed availability
@@ -264,10 +271,11 @@ class RegionModel(mesa.Model):
         offers[b["dcpv"]] = self.dcs.pv_available_mw[t]
         offers[b["must"]] = must
         offers[b["flex"]] = flex
+        offers[b["import"]] = self.imports.available_mw[t]
 
-        # 3. the grid operator clears the market (reserve held back from dispatchable capacity)
+        # 3. the grid operator clears the market (reserve held back from dispatchable capacity) → wholesale price
         accepted, price, export, unserved, reserve_short = self.grid.clear(
-            gross_load + charge - discharge, offers, tariff_price, gross_load)
+            gross_load + charge - discharge, offers, gross_load, int(self.imports.variant[t]))
 
         # 4. actors dispatch: plants (ramp state), batteries (SOC); DC backup covers what the grid could not
         self.plants.dispatch(t, accepted[b["must"]] + accepted[b["flex"]])
@@ -284,7 +292,7 @@ class RegionModel(mesa.Model):
 
         # 6. settlement of markets and contracts: vectorised over the steps since the last settlement
         self.accepted_mw[t] = accepted
-        r["price_cny_per_mwh"][t] = price
+        r["wholesale_price_cny_per_mwh"][t] = price
         r["export_mw"][t] = export
         r["unserved_mw"][t] = unserved
         r["backup_mw"][t] = backup
@@ -327,19 +335,34 @@ class RegionModel(mesa.Model):
         r = self.r
         sl = slice(start, stop)
         acc = self.accepted_mw[sl]
-        price = r["price_cny_per_mwh"][sl]
-        paid = (np.broadcast_to(self.grid.market.paid_bid, acc.shape) if m.clearing_rule == "pay_as_bid"
-                else np.broadcast_to(price[:, None], acc.shape))
+        price = r["wholesale_price_cny_per_mwh"][sl]
+        retail = retail_price(m.clearing_rule, price, self.tariff_price[sl])
+        r["retail_price_cny_per_mwh"][sl] = retail
+        paid = (self.grid.market.paid_bid[self.imports.variant[sl]] if m.clearing_rule == "pay_as_bid"
+                else np.repeat(price[:, None], acc.shape[1], axis=1))
+        imp = self.imports
+        paid[:, b["import"]] = imp.paid_cny_per_mwh(paid[:, b["import"]], sl)  # scheduled lines: own price
         income = acc * paid
         self.plants.settle(start, stop, income[:, b["must"]] + income[:, b["flex"]])
         self.renewables.settle(start, stop, acc[:, b["res"]], paid[:, b["res"]])
         self.storage.settle(start, stop, price)
         self.heat.settle(start, stop, price, acc[:, b["chp"]].sum(axis=1))
         self.contracts.settle(start, stop)
-        imported = acc[:, b["import"]].sum(axis=1)
+        acc_imp = acc[:, b["import"]]
+        imported = acc_imp.sum(axis=1)
         import_cost = (income[:, b["import"]].sum(axis=1)) * dt
+        import_renewable, import_co2 = import_mix(acc_imp, imp.renewable_share_pu, imp.co2_t_per_mwh, dt)
         export = r["export_mw"][sl]
-        self.grid.settle(start, stop, price, export, import_cost)
+        dc_grid = self.dcs.grid_power_mw(start, stop).sum(axis=1)
+        stand_alone = self.storage.power[sl, : self.storage.n]
+        self.grid.settle(start, stop, retail=retail, wholesale=price, dc_price=r[self.dc_price_quantity][sl],
+                         dc_grid_mw=dc_grid, heat_electricity_mw=self.heat.electric_load_mw[sl],
+                         storage_charge_mw=np.maximum(stand_alone, 0.0).sum(axis=1),
+                         storage_discharge_mw=np.maximum(-stand_alone, 0.0).sum(axis=1), export_mw=export,
+                         supply_income_cny_per_h=(income[:, b["must"]].sum(axis=1) + income[:, b["flex"]].sum(axis=1)
+                                                  + income[:, b["res"]].sum(axis=1)),
+                         chp_sold_mw=acc[:, b["chp"]].sum(axis=1), import_cost_cny=import_cost)
+        r["retailer_margin_cny"][sl] = self.grid.revenue_cny[sl, 0] - self.grid.cost_cny[sl, 0]
 
         backup = self.dcs.backup_mw[sl]
         backup_mw = backup.sum(axis=1)
@@ -347,7 +370,7 @@ class RegionModel(mesa.Model):
         curtail = ((self.heat.chp_total_mw[sl] - acc[:, b["chp"]].sum(axis=1))
                    + (self.renewables.available_mw[sl] - acc[:, b["res"]]).sum(axis=1)
                    + (self.dcs.pv_available_mw[sl] - acc[:, b["dcpv"]]).sum(axis=1))
-        el_co2 = (self.plants.co2_t[sl].sum(axis=1) + imported * self.import_co2 * dt
+        el_co2 = (self.plants.co2_t[sl].sum(axis=1) + import_co2
                   + (backup * self.dcs.backup_co2_t_per_mwh).sum(axis=1) * dt)
         st = self.storage
         p = st.power[sl]
@@ -358,19 +381,24 @@ class RegionModel(mesa.Model):
         renewable = acc[:, b["res"]].sum(axis=1) + acc[:, b["dcpv"]].sum(axis=1)
         share, intensity, *self._pool = supply_mix_with_storage(
             renewable, generation, imported, el_co2, r["storage_discharge_mw"][sl], charged, discharged,
-            pool_before, dt, *self._pool)
+            pool_before, dt, *self._pool, import_renewable_mw=import_renewable)
         r["import_mw"][sl] = imported
+        r["import_renewable_mw"][sl] = import_renewable
         r["generation_mw"][sl] = generation
         r["renewable_mw"][sl] = renewable
         r["curtailment_mw"][sl] = curtail
         r["carbon_intensity_kgco2_per_kwh"][sl] = intensity
         r["renewable_share_pu"][sl] = share
         r["co2_t"][sl] = el_co2 + self.heat.co2_t[sl].sum(axis=1)
-        r["system_cost_cny"][sl] = (self.plants.cost_cny[sl].sum(axis=1)
-                                    + self.heat.production_cost_cny[sl].sum(axis=1) + import_cost
+        # resource costs only (docs/model.md, Markets): carbon payments, retail and contract payments are transfers
+        cp = m.carbon_price_cny_per_t
+        r["system_cost_cny"][sl] = (self.plants.cost_cny[sl].sum(axis=1) - cp * self.plants.co2_t[sl].sum(axis=1)
+                                    + self.heat.production_cost_cny[sl].sum(axis=1)
+                                    - cp * self.heat.co2_t[sl].sum(axis=1) + import_cost
                                     - export * m.exports.price_cny_per_mwh * dt
                                     + (backup * self.dcs.backup_fuel_cny_per_mwh).sum(axis=1) * dt
                                     + r["unserved_mw"][sl] * m.value_of_lost_load_cny_per_mwh * dt)
+        r["carbon_cost_cny"][sl] = cp * r["co2_t"][sl]
         self._settle_frequency(sl)
         self._settled = stop
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError, field_validator
 
 from agents.physics.cooling import COOLING_TECHNOLOGIES
 from agents.physics.heat_pump import carnot_cop
@@ -258,10 +258,49 @@ ACTOR_TYPES = ("data_center", "heat_utility", "grid_operator", "renewable_plant"
 
 
 class Imports(_Strict):
+    """Legacy single interconnector (schema ≤ 1 documents): read as one import line with id ``imports``."""
+
     capacity_mw: float = Field(0.0, ge=0, le=1_000_000, description="Import limit [MW]")
     price_cny_per_mwh: float = Field(500.0, ge=0, le=20000, description="Import offer price [CNY/MWh]")
     co2_t_per_mwh: float | None = Field(None, ge=0, le=2,
                                         description="CO2 factor of imports [tCO2/MWh]; default region grid factor")
+
+
+class ImportLine(_Strict):
+    """One interconnector into the region with its own mix, capacity profile and price profile.
+
+    Available power [MW] = capacity × hourly_capacity_pu[local hour] × monthly_capacity_pu[month − 1];
+    price [CNY/MWh] = price × hourly_price_pu[local hour] × monthly_price_pu[month − 1] (the exporting
+    region's price shape). A ``scheduled`` line delivers its available power as planned (offered at the
+    price floor, like must-run, and paid its own price); otherwise it is offered at its price (plus CO2 ×
+    carbon price) in the merit order and paid like any offer under the clearing rule.
+    """
+
+    id: ActorId
+    name: str = Field(min_length=1, max_length=120, description="Display name of the line")
+    capacity_mw: float = Field(ge=0, le=1_000_000, description="Transfer capacity into the region [MW]")
+    renewable_share_pu: float = Field(0.0, ge=0, le=1, description="Renewable share of the energy it carries [-]")
+    co2_t_per_mwh: float | None = Field(None, ge=0, le=2,
+                                        description="CO2 factor of the energy it carries [tCO2/MWh]; "
+                                                    "default region grid factor")
+    price_cny_per_mwh: float = Field(500.0, ge=0, le=20000, description="Delivered (landing) price [CNY/MWh]")
+    scheduled: bool = Field(False, description="Delivers its available power as scheduled (must-take) at its "
+                                               "own price, instead of being dispatched by price")
+    hourly_capacity_pu: list[Annotated[float, Field(ge=0, le=1)]] | None = Field(
+        None, min_length=24, max_length=24,
+        description="Available capacity / capacity per local hour 0–23 [-]; default 1")
+    monthly_capacity_pu: list[Annotated[float, Field(ge=0, le=1)]] | None = Field(
+        None, min_length=12, max_length=12,
+        description="Available capacity / capacity per month Jan–Dec [-]; default 1")
+    hourly_price_pu: list[Annotated[float, Field(ge=0, le=10)]] | None = Field(
+        None, min_length=24, max_length=24, description="Price multiplier per local hour 0–23 [-]; default 1")
+    monthly_price_pu: list[Annotated[float, Field(ge=0, le=10)]] | None = Field(
+        None, min_length=12, max_length=12, description="Price multiplier per month Jan–Dec [-]; default 1")
+
+
+ImportsField = Annotated[
+    Annotated[list[ImportLine], Tag("lines")] | Annotated[Imports, Tag("legacy")],
+    Discriminator(lambda v: "lines" if isinstance(v, list | tuple) else "legacy")]
 
 
 class Exports(_Strict):
@@ -270,8 +309,14 @@ class Exports(_Strict):
 
 
 class Markets(_Strict):
+    """Market rules. The dispatch is always merit order; ``clearing_rule`` forms the WHOLESALE price paid to
+    sellers (``pay_as_clear``/``tou_tariff``: uniform marginal price; ``pay_as_bid``: each its own offer) and
+    the RETAIL price consumers pay (``tou_tariff``: the region's time-of-use tariff; otherwise the wholesale
+    price passed through). See docs/model.md, Markets."""
+
     clearing_rule: Literal["pay_as_clear", "pay_as_bid", "tou_tariff"] = Field(
-        "pay_as_clear", description="Electricity price formation")
+        "pay_as_clear", description="Price formation: wholesale rule, and whether consumers pay the TOU tariff "
+                                    "(tou_tariff) or the wholesale price")
     price_cap_cny_per_mwh: float = Field(1500.0, ge=0, le=100000, description="Price cap [CNY/MWh]")
     price_floor_cny_per_mwh: float = Field(0.0, ge=-1000, le=10000, description="Price floor [CNY/MWh]")
     carbon_price_cny_per_t: float = Field(0.0, ge=0, le=5000, description="Carbon price added to offers [CNY/tCO2]")
@@ -279,8 +324,31 @@ class Markets(_Strict):
                                           description="Dispatchable capacity held back as reserve / load [-]")
     value_of_lost_load_cny_per_mwh: float = Field(10000.0, ge=0, le=1e6,
                                                   description="Cost of unserved energy in system cost [CNY/MWh]")
-    imports: Imports = Field(default_factory=Imports, description="Interconnector imports")
+    imports: ImportsField = Field(
+        default_factory=Imports, description="Import lines (a list), or one legacy interconnector (an object)")
     exports: Exports = Field(default_factory=Exports, description="Interconnector exports")
+    data_centers_buy_wholesale: bool = Field(
+        False, description="Data centers buy at the wholesale price (direct market participants) instead of the "
+                           "retail price")
+
+    @field_validator("imports")
+    @classmethod
+    def _unique_line_ids(cls, value):
+        if isinstance(value, list):
+            ids = [line.id for line in value]
+            dup = sorted({i for i in ids if ids.count(i) > 1})
+            if dup:
+                raise ValueError(f"duplicate import line id(s) {dup}")
+        return value
+
+    @property
+    def import_lines(self) -> tuple[ImportLine, ...]:
+        """The import lines; a legacy ``Imports`` object is one line with id ``imports`` and no renewable share."""
+        if isinstance(self.imports, Imports):
+            imp = self.imports
+            return (ImportLine(id="imports", name="Imports", capacity_mw=imp.capacity_mw,
+                               price_cny_per_mwh=imp.price_cny_per_mwh, co2_t_per_mwh=imp.co2_t_per_mwh),)
+        return tuple(self.imports)
 
 
 # ---------------------------------------------------------------------------------------------------- contracts
@@ -340,7 +408,8 @@ _UNION_TAGS = set(ACTOR_TYPES) | {"heat_purchase"}
 def _readable_loc(loc: tuple[Any, ...]) -> str:
     """Dotted path without the discriminator tag pydantic inserts: ("actors", 3, "data_center", "x") → actors.3.x."""
     parts = [str(p) for i, p in enumerate(loc)
-             if not (isinstance(p, str) and p in _UNION_TAGS and i > 0 and isinstance(loc[i - 1], int))]
+             if not (isinstance(p, str) and p in _UNION_TAGS and i > 0 and isinstance(loc[i - 1], int))
+             and not (p in ("lines", "legacy") and i > 0 and loc[i - 1] == "imports")]
     return ".".join(parts)
 
 
