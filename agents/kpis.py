@@ -87,8 +87,10 @@ def _prices_and_costs(model, r: dict, stop: int) -> dict:
         "carbon_cost_cny": float(r["carbon_cost_cny"].sum()),
         # transfers between parties (not resource costs)
         "retailer_margin_cny": float(r["retailer_margin_cny"].sum()),
-        "retail_payments_cny": float((r["other_load_mw"] @ r["retail_price_cny_per_mwh"]) * dt
-                                     + model.dcs.grid_power_mw(0, stop).sum(axis=1) @ r[model.dc_price_quantity] * dt),
+        # what consumers (non-DC load, data centers, heat utilities) pay the grid operator for electricity
+        "consumer_electricity_payments_cny": float(
+            model.grid.revenue_cny[:stop].sum() - model.storage.cost_cny[:stop].sum()
+            - r["export_mw"].sum() * model.scenario.markets.exports.price_cny_per_mwh * dt),
         "carbon_payments_cny": float(cp * (model.plants.co2_t[:stop].sum() + heat.co2_t[:stop].sum())),
         "heat_contract_payments_cny": float(model.contracts.payment_cny[:stop].sum()),
         "import_renewable_mwh": float(r["import_renewable_mw"].sum() * dt),

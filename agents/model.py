@@ -160,8 +160,9 @@ class RegionModel(mesa.Model):
         self.grid.open_market(m, offer_price, dispatchable)
         self._offers = np.zeros(offer_price.shape[1])
         # consumers pay the retail price; data centers the wholesale price if they buy on the market
-        self.dc_price_quantity = ("wholesale_price_cny_per_mwh" if m.data_centers_buy_wholesale
-                                  else "retail_price_cny_per_mwh")
+        self.price_quantity = {kind: "wholesale_price_cny_per_mwh" if kind in m.wholesale_buyers
+                               else "retail_price_cny_per_mwh" for kind in ("data_center", "heat_utility")}
+        self.dc_price_quantity = self.price_quantity["data_center"]
         self.gross_load_mw = (self.grid.other_load[:, 0] + self.dcs.facility_mw.sum(axis=1) + self.dcs.hp_total_mw
                               + self.heat.electric_load_mw)
         self.accepted_mw = np.zeros((self.total_steps, offer_price.shape[1]))  # per step and offer: market decisions
@@ -346,7 +347,8 @@ class RegionModel(mesa.Model):
         self.plants.settle(start, stop, income[:, b["must"]] + income[:, b["flex"]])
         self.renewables.settle(start, stop, acc[:, b["res"]], paid[:, b["res"]])
         self.storage.settle(start, stop, price)
-        self.heat.settle(start, stop, price, acc[:, b["chp"]].sum(axis=1))
+        heat_price = r[self.price_quantity["heat_utility"]][sl]
+        self.heat.settle(start, stop, heat_price, acc[:, b["chp"]].sum(axis=1), price)
         self.contracts.settle(start, stop)
         acc_imp = acc[:, b["import"]]
         imported = acc_imp.sum(axis=1)
@@ -356,7 +358,7 @@ class RegionModel(mesa.Model):
         dc_grid = self.dcs.grid_power_mw(start, stop).sum(axis=1)
         stand_alone = self.storage.power[sl, : self.storage.n]
         self.grid.settle(start, stop, retail=retail, wholesale=price, dc_price=r[self.dc_price_quantity][sl],
-                         dc_grid_mw=dc_grid, heat_electricity_mw=self.heat.electric_load_mw[sl],
+                         dc_grid_mw=dc_grid, heat_price=heat_price, heat_electricity_mw=self.heat.electric_load_mw[sl],
                          storage_charge_mw=np.maximum(stand_alone, 0.0).sum(axis=1),
                          storage_discharge_mw=np.maximum(-stand_alone, 0.0).sum(axis=1), export_mw=export,
                          supply_income_cny_per_h=(income[:, b["must"]].sum(axis=1) + income[:, b["flex"]].sum(axis=1)

@@ -327,9 +327,10 @@ class Markets(_Strict):
     imports: ImportsField = Field(
         default_factory=Imports, description="Import lines (a list), or one legacy interconnector (an object)")
     exports: Exports = Field(default_factory=Exports, description="Interconnector exports")
-    data_centers_buy_wholesale: bool = Field(
-        False, description="Data centers buy at the wholesale price (direct market participants) instead of the "
-                           "retail price")
+    wholesale_buyers: list[Literal["data_center", "heat_utility"]] = Field(
+        default_factory=list, max_length=2,
+        description="Consumer types that buy at the wholesale price (direct market participants); the others pay "
+                    "the retail price. Stand-alone batteries always trade at the wholesale price")
 
     @field_validator("imports")
     @classmethod
