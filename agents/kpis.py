@@ -202,7 +202,8 @@ def _data_centers(model, stop: int) -> dict:
             "facility_mwh_per_eflop": _ratio(fac, s["compute_eflop"][i]),
             "water_m3": float(s["water"][i]),
             "co2_t": float(s["co2"][i]),
-            "cost_cny": float(s["cost"][i]),
+            "cost_cny": float(s["cost"][i]),  # grid energy at the price below + backup fuel
+            "electricity_price_basis": model.dc_price_quantity,  # retail, or wholesale for market participants
             "revenue_cny": float(revenue[i]),
             "heat_sales_cny": float(revenue[i]),
             "heat_pump_electricity_cost_cny": float(hp_cost[i]),

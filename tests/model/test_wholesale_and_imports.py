@@ -36,10 +36,12 @@ def test_under_tou_generators_are_paid_the_cleared_price_and_consumers_the_tarif
     dc = m.kpis()["agents"]["dc_hohhot"]
     grid = m.dcs.grid_power_mw(0, m.total_steps)[:, 0]
     assert dc["cost_cny"] == pytest.approx(float(grid @ m.tariff_price) * m.dt_h)
+    assert dc["electricity_price_basis"] == "retail_price_cny_per_mwh"
 
 
 def test_a_data_center_that_buys_wholesale_pays_the_cleared_price():
     m = _run(variant(**{"markets.clearing_rule": "tou_tariff", "markets.wholesale_buyers": ["data_center"]}))
+    assert m.kpis()["agents"]["dc_hohhot"]["electricity_price_basis"] == "wholesale_price_cny_per_mwh"
     grid = m.dcs.grid_power_mw(0, m.total_steps)[:, 0]
     assert m.kpis()["agents"]["dc_hohhot"]["cost_cny"] == pytest.approx(
         float(grid @ m.r["wholesale_price_cny_per_mwh"]) * m.dt_h)
