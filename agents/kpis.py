@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.physics import cooling, it_load
+from agents.reductions import column_dot, dot, row_dot
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -93,12 +94,12 @@ def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
         acc["it"] += it.sum(axis=1)
         acc["fac"] += fac.sum(axis=1)
         acc["grid"] += grid.sum(axis=1)
-        acc["cost"] += grid @ price[a:b]
-        acc["co2"] += grid_in @ intensity[a:b]
-        acc["renewable"] += grid_in @ ren_share[a:b]
+        acc["cost"] += row_dot(grid, price[a:b])
+        acc["co2"] += row_dot(grid_in, intensity[a:b])
+        acc["renewable"] += row_dot(grid_in, ren_share[a:b])
         acc["busy"] += (it * utilisation(a, b).T).sum(axis=1)  # IT energy doing work (utilisation-weighted)
         for tech, cols in techs:
-            acc["water"][cols] += it[cols] @ cooling.wue_l_per_kwh(dcs.temp_c[a:b], tech)
+            acc["water"][cols] += row_dot(it[cols], cooling.wue_l_per_kwh(dcs.temp_c[a:b], tech))
         if dcs.hr_members.size:
             acc["reused"][dcs.hr_members] += dcs.heat_recovered_mw[a:b].sum(axis=0)
             acc["cooling_saved"][dcs.hr_members] += dcs.cooling_saved_mw[a:b].sum(axis=0)
@@ -127,13 +128,13 @@ def _data_centers(model, stop: int) -> dict:
     capex = np.zeros(dcs.n)
     if dcs.hr_members.size:
         price = model.r["price_cny_per_mwh"][:stop]
-        hp_cost[dcs.hr_members] = price @ dcs.hp_power_mw[:stop] * model.dt_h
+        hp_cost[dcs.hr_members] = column_dot(price, dcs.hp_power_mw[:stop]) * model.dt_h
         capex[dcs.hr_members] = [dcs.specs[i].heat_recovery.capex_cny_per_mw
                                  * dcs.specs[i].heat_recovery.heat_pump_capacity_mw for i in dcs.hr_members]
     years = stop * model.dt_h / 8760.0
     r = model.r
     supply = r["generation_mw"][:stop] + r["import_mw"][:stop] + r["storage_discharge_mw"][:stop]
-    annual_share = _ratio(float(r["renewable_share_pu"][:stop] @ supply), float(supply.sum())) or 0.0
+    annual_share = _ratio(dot(r["renewable_share_pu"][:stop], supply), float(supply.sum())) or 0.0
     out = {}
     for i, agent_id in enumerate(dcs.ids):
         it, fac, reused = s["it"][i], s["fac"][i], s["reused"][i]
