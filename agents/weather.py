@@ -197,7 +197,8 @@ def _mean_preserving_matrix() -> np.ndarray:
     j = np.arange(12)
     eigenvalues = (6.0 + 2.0 * np.cos(2.0 * np.pi * j / 12.0)) / 8.0
     first_row = (np.cos(2.0 * np.pi * np.outer(j, j) / 12.0) / eigenvalues[None, :]).sum(axis=1) / 12.0
-    return first_row[(j[None, :] - j[:, None]) % 12]
+    lag = (j[None, :] - j[:, None]) % 12
+    return first_row[np.minimum(lag, 12 - lag)]  # c_k = c_(12−k): exactly symmetric
 
 
 _MEAN_PRESERVING = _mean_preserving_matrix()
