@@ -79,44 +79,48 @@ RENEWABLE_HUB_TARGET = 0.8  # "East Data, West Computing": hub DCs take > 80 % r
 KPI_CHUNK_STEPS = 512  # per-DC sums run over time chunks so temporaries stay small for national fleets
 
 
-def _owned_renewable(model, stop: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per-DC owned renewable energy over [0, stop) [MWh]: used hour by hour (direct + own storage), generated
-    (all output of owned plants, surplus included); the DC indices that own any plant or battery and their
-    owned renewable power used at every step [steps, owners] [MW]."""
-    dcs, dt = model.dcs, model.dt_h
-    pos = {d: i for i, d in enumerate(dcs.ids)}
-    plant_owner = model.renewables.owner_index(pos)
-    unit_owner = model.storage.owner_index(pos)
-    owners = np.unique(np.concatenate([plant_owner[plant_owner >= 0], unit_owner[unit_owner >= 0],
-                                       dcs.pv_members])).astype(int)
-    used, generated = np.zeros(dcs.n), np.zeros(dcs.n)
-    if not owners.size or not stop:
-        return used, generated, owners, np.zeros((stop, owners.size))
-    col = np.full(dcs.n, -1)
-    col[owners] = np.arange(owners.size)
-    k = owners.size
-    gen = np.zeros((stop, k))
-    for j in np.flatnonzero(plant_owner >= 0):
-        gen[:, col[plant_owner[j]]] += model.renewables.power[:stop, j]
-    if dcs.pv_members.size:
-        gen[:, col[dcs.pv_members]] += dcs.pv_used_mw(0, stop)
-    st = model.storage
-    charge, discharge = np.zeros((stop, k)), np.zeros((stop, k))
-    charged, discharged, pool = np.zeros((stop, k)), np.zeros((stop, k)), np.zeros((stop, k))
-    for u in np.flatnonzero(unit_owner >= 0):
-        c = col[unit_owner[u]]
-        p = st.power[:stop, u]
-        soc_before = np.concatenate([[st.soc_initial_mwh[u]], st.soc[:stop - 1, u]])
-        charge[:, c] += np.maximum(p, 0.0)
-        discharge[:, c] += np.maximum(-p, 0.0)
-        charged[:, c] += np.maximum(p, 0.0) * st.eta_c[u] * dt
-        discharged[:, c] += np.maximum(-p, 0.0) / st.eta_d[u] * dt
-        pool[:, c] += soc_before
-    load = dcs.behind_meter_mw(0, stop, owners)
-    claim = renewable_claims.owned_renewable_used_mw(load, gen, charge, discharge, charged, discharged, pool)
-    used[owners] = claim.used_mw.sum(axis=0) * dt
-    generated[owners] = gen.sum(axis=0) * dt
-    return used, generated, owners, claim.used_mw
+class _OwnedRenewable:
+    """Owned renewable plants and batteries of each DC, attributed chunk by chunk (agents.markets.renewable_claims)
+    with the battery pools' renewable fraction carried from one chunk to the next."""
+
+    def __init__(self, model):
+        dcs = model.dcs
+        self.model = model
+        pos = {d: i for i, d in enumerate(dcs.ids)}
+        self.plant_owner = model.renewables.owner_index(pos)
+        self.unit_owner = model.storage.owner_index(pos)
+        self.owners = np.unique(np.concatenate([self.plant_owner[self.plant_owner >= 0],
+                                                self.unit_owner[self.unit_owner >= 0], dcs.pv_members])).astype(int)
+        self.col = np.full(dcs.n, -1)
+        self.col[self.owners] = np.arange(self.owners.size)
+        self.pool_pu = None
+
+    def chunk(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+        """Owned generation and owned renewable power used, [steps, owners] [MW], for steps [a, b)."""
+        model, dcs, dt = self.model, self.model.dcs, self.model.dt_h
+        k, col = self.owners.size, self.col
+        gen = np.zeros((b - a, k))
+        for j in np.flatnonzero(self.plant_owner >= 0):
+            gen[:, col[self.plant_owner[j]]] += model.renewables.power[a:b, j]
+        if dcs.pv_members.size:
+            gen[:, col[dcs.pv_members]] += dcs.pv_used_mw(a, b)
+        st = model.storage
+        charge, discharge = np.zeros((b - a, k)), np.zeros((b - a, k))
+        charged, discharged, pool = np.zeros((b - a, k)), np.zeros((b - a, k)), np.zeros((b - a, k))
+        for u in np.flatnonzero(self.unit_owner >= 0):
+            c = col[self.unit_owner[u]]
+            p = st.power[a:b, u]
+            before = st.soc[a - 1:b - 1, u] if a > 0 else np.concatenate([[st.soc_initial_mwh[u]], st.soc[:b - 1, u]])
+            charge[:, c] += np.maximum(p, 0.0)
+            discharge[:, c] += np.maximum(-p, 0.0)
+            charged[:, c] += np.maximum(p, 0.0) * st.eta_c[u] * dt
+            discharged[:, c] += np.maximum(-p, 0.0) / st.eta_d[u] * dt
+            pool[:, c] += before
+        load = dcs.behind_meter_mw(a, b, self.owners)
+        claim = renewable_claims.owned_renewable_used_mw(load, gen, charge, discharge, charged, discharged, pool,
+                                                         self.pool_pu)
+        self.pool_pu = claim.pool_renewable_pu
+        return gen, claim.used_mw
 
 
 def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
@@ -126,12 +130,13 @@ def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
     n = dcs.n
     acc = {k: np.zeros(n) for k in ("it", "fac", "dc", "grid", "grid_in", "hp", "reused", "grid_renewable", "co2",
                                     "water", "cost", "hp_cost", "pv", "work", "cooling_saved", "ppa_matched",
-                                    "ppa")}
+                                    "ppa", "recovered")}
     cap = np.array([_compute_capacity_pflops(s) for s in dcs.specs], dtype=float)
     utilisation = dcs.series["utilisation_pu"][0]
     techs = [(tech, np.flatnonzero(dcs.techs == tech)) for tech in sorted(set(dcs.techs.tolist()))]
     it_all, fac_all = dcs.it_mw.T, dcs.facility_mw.T  # agent-major [DCs, steps]
-    used, generated, owners, owned_used_mw = _owned_renewable(model, stop)
+    owned = _OwnedRenewable(model)
+    acc["owned_used"], acc["owned_generated"] = np.zeros(n), np.zeros(n)
     for a in range(0, stop, KPI_CHUNK_STEPS):
         b = min(stop, a + KPI_CHUNK_STEPS)
         it = it_all[:, a:b]
@@ -154,20 +159,24 @@ def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
         # contracted renewable (hook, agents.markets.renewable_claims): PPA deliveries matched to the load
         # left after owned renewables in the same step
         ppa = renewable_claims.contracted_renewable(model.scenario.contracts, dcs.ids, a, b).hourly_mw.T
-        owned = np.zeros_like(load)
-        owned[owners] = owned_used_mw[a:b].T
+        owned_used = np.zeros_like(load)
+        if owned.owners.size:
+            gen_owned, used_owned = owned.chunk(a, b)
+            owned_used[owned.owners] = used_owned.T
+            acc["owned_generated"][owned.owners] += gen_owned.sum(axis=0)
+        acc["owned_used"] += owned_used.sum(axis=1)
         acc["ppa"] += ppa.sum(axis=1)
-        acc["ppa_matched"] += np.minimum(ppa, np.maximum(load - owned, 0.0)).sum(axis=1)
+        acc["ppa_matched"] += np.minimum(ppa, np.maximum(load - owned_used, 0.0)).sum(axis=1)
         for tech, cols in techs:
             acc["water"][cols] += it[cols] @ cooling.wue_l_per_kwh(dcs.temp_c[a:b], tech)
         if dcs.hr_members.size:
             acc["reused"][dcs.hr_members] += dcs.heat_reused_mw[a:b].sum(axis=0)
+            acc["recovered"][dcs.hr_members] += dcs.heat_recovered_mw[a:b].sum(axis=0)
             acc["cooling_saved"][dcs.hr_members] += dcs.cooling_saved_mw[a:b].sum(axis=0)
         if dcs.pv_members.size:
             acc["pv"][dcs.pv_members] += dcs.pv_used_mw(a, b).sum(axis=0)
     out = {k: v * dt for k, v in acc.items()}  # MW·steps → MWh (t/MWh·MWh → t; L/kWh·MWh → m³)
     out["compute_eflop"] = acc["work"]  # already EFLOP
-    out["owned_used"], out["owned_generated"] = used, generated
     out["certificates"] = renewable_claims.contracted_renewable(model.scenario.contracts, dcs.ids, 0, 0).unbundled_mwh
     out["compute_capacity_pflops"] = cap
     if dcs.backup_members.size:
@@ -238,7 +247,8 @@ def _data_centers(model, stop: int) -> dict:
             "contracted_renewable_mwh": float(s["ppa"][i] + s["certificates"][i]),
             "heat_pump_owner": hr.heat_pump_owner if hr is not None else None,
             "heat_pump_electricity_mwh": float(s["hp"][i]),
-            "heat_recovered_mwh": float(reused),
+            "heat_recovered_mwh": float(s["recovered"][i]),  # waste heat the heat pump extracts (source side)
+            "heat_reused_mwh": float(reused),  # heat handed over at the DC boundary (ERF numerator)
             "cooling_saved_mwh": float(s["cooling_saved"][i]),
             "compute_capacity_pflops": float(s["compute_capacity_pflops"][i]),
             "compute_eflop": float(work),

@@ -36,17 +36,20 @@ class OwnedRenewable(NamedTuple):
     used_mw: np.ndarray  # direct + from storage, ≤ load
     direct_mw: np.ndarray  # owned generation used in the same step
     from_storage_mw: np.ndarray  # renewable part of own-battery discharge used by the DC
+    pool_renewable_pu: np.ndarray  # [DCs] renewable fraction of each DC's battery pool after the last step
 
 
 def owned_renewable_used_mw(load_mw, generation_mw, charge_mw, discharge_mw, charged_mwh, discharged_mwh,
-                            pool_before_mwh) -> OwnedRenewable:
+                            pool_before_mwh, pool_renewable_pu=None) -> OwnedRenewable:
     """Owned renewable power each data center uses at every step (see the module docstring).
 
     Parameters, all [steps, DCs]: ``load_mw`` [MW] energy use inside the DC boundary (facility + own heat
     pump); ``generation_mw`` [MW] output of the DC's own renewable plants; ``charge_mw`` / ``discharge_mw``
     [MW] grid-side charge and discharge of the DC's own batteries (≥ 0); ``charged_mwh`` / ``discharged_mwh``
     [MWh] energy into / out of the battery pool (after charge and before discharge efficiency);
-    ``pool_before_mwh`` [MWh] pool energy at the start of each step.
+    ``pool_before_mwh`` [MWh] pool energy at the start of each step; ``pool_renewable_pu`` [DCs] renewable
+    fraction of the pool before the first step (None: 0, the initial charge is not renewable) — pass the
+    previous call's ``pool_renewable_pu`` to continue over consecutive chunks of steps.
 
     Returns ``OwnedRenewable`` of [steps, DCs] arrays [MW]; ``used_mw ≤ load_mw`` at every step.
     Source: ISO/IEC 30134-3:2016 §6 / EN 50600-4-3:2016 (owned renewable energy, REF ≤ 1); pool-average
@@ -62,14 +65,14 @@ def owned_renewable_used_mw(load_mw, generation_mw, charge_mw, discharge_mw, cha
     ren_charge_pu = np.divide(np.minimum(charge, surplus), charge, out=np.zeros_like(charge), where=charge > 0.0)
     to_dc = np.minimum(discharge, need)
     from_storage = np.zeros_like(load)
-    f = np.zeros(load.shape[1:])
+    f = np.zeros(load.shape[1:]) if pool_renewable_pu is None else np.array(pool_renewable_pu, dtype=float)
     for t in range(load.shape[0]):
         from_storage[t] = f * to_dc[t]
         kept = np.maximum(pool_before_mwh[t] - discharged_mwh[t], 0.0)
         inflow = charged_mwh[t]
         total = kept + inflow
         f = np.divide(f * kept + ren_charge_pu[t] * inflow, total, out=f.copy(), where=total > 0.0)
-    return OwnedRenewable(direct + from_storage, direct, from_storage)
+    return OwnedRenewable(direct + from_storage, direct, from_storage, f)
 
 
 class ContractedRenewable(NamedTuple):
