@@ -158,7 +158,7 @@ def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
         acc["work"] += it_load.delivered_compute_eflop(cap, utilisation(a, b).T, dt)  # capacity × utilisation
         # contracted renewable (hook, agents.markets.renewable_claims): PPA deliveries matched to the load
         # left after owned renewables in the same step
-        ppa = renewable_claims.contracted_renewable(model.scenario.contracts, dcs.ids, a, b).hourly_mw.T
+        ppa = renewable_claims.contracted_renewable_mw(model.scenario.contracts, dcs.ids, a, b).T
         owned_used = np.zeros_like(load)
         if owned.owners.size:
             gen_owned, used_owned = owned.chunk(a, b)
@@ -177,7 +177,7 @@ def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
             acc["pv"][dcs.pv_members] += dcs.pv_used_mw(a, b).sum(axis=0)
     out = {k: v * dt for k, v in acc.items()}  # MW·steps → MWh (t/MWh·MWh → t; L/kWh·MWh → m³)
     out["compute_eflop"] = acc["work"]  # already EFLOP
-    out["certificates"] = renewable_claims.contracted_renewable(model.scenario.contracts, dcs.ids, 0, 0).unbundled_mwh
+    out["certificates"] = renewable_claims.certificate_renewable_mwh(model.scenario.contracts, dcs.ids, 0, stop)
     out["compute_capacity_pflops"] = cap
     if dcs.backup_members.size:
         backup = dcs.backup_mw[:stop]

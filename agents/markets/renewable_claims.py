@@ -20,7 +20,8 @@ Attribution used here (energy-correct, so no claim ever exceeds consumption):
 - ``used_t = direct_t + from_storage_t ≤ L_t``.
 
 Contracted renewable energy (PPAs, green certificates) arrives with the "Cooperation contracts" issue; the
-hook ``contracted_renewable`` returns what each DC has contracted (zeros until those contract types exist).
+hooks ``contracted_renewable_mw`` (PPAs, hourly) and ``certificate_renewable_mwh`` (period volumes) return what
+each DC has contracted (zeros until those contract types exist).
 """
 
 from __future__ import annotations
@@ -75,17 +76,14 @@ def owned_renewable_used_mw(load_mw, generation_mw, charge_mw, discharge_mw, cha
     return OwnedRenewable(direct + from_storage, direct, from_storage, f)
 
 
-class ContractedRenewable(NamedTuple):
-    """Renewable energy bought by each data center under contracts."""
+def contracted_renewable_mw(contracts, dc_ids, start: int, stop: int) -> np.ndarray:
+    """Renewable power delivered to each data center under PPAs with an hourly profile, [steps, DCs] [MW], for
+    steps [start, stop) — the hook for the "Cooperation contracts" issue. No contract type carries renewable
+    energy yet (``heat_purchase`` does not), so it is zero; a PPA type adds its delivered profile to its buyer."""
+    return np.zeros((max(stop - start, 0), len(dc_ids)))
 
-    hourly_mw: np.ndarray  # [steps, DCs] PPA deliveries with an hourly profile [MW]
-    unbundled_mwh: np.ndarray  # [DCs] certificates without an hourly profile over the period [MWh]
 
-
-def contracted_renewable(contracts, dc_ids, start: int, stop: int) -> ContractedRenewable:
-    """Contracted renewable energy per data center for steps [start, stop) — the hook for PPAs and green
-    certificates ("Cooperation contracts" issue). Today no contract type carries renewable energy, so every
-    entry is zero; a PPA type adds its delivered profile to ``hourly_mw`` of its buyer, a certificate type its
-    volume to ``unbundled_mwh`` (pro rata to the period)."""
-    n = len(dc_ids)
-    return ContractedRenewable(np.zeros((max(stop - start, 0), n)), np.zeros(n))
+def certificate_renewable_mwh(contracts, dc_ids, start: int, stop: int) -> np.ndarray:
+    """Unbundled green certificates each data center retires for steps [start, stop), [DCs] [MWh] (pro rata
+    to the period) — the second hook of the "Cooperation contracts" issue; zero until that type exists."""
+    return np.zeros(len(dc_ids))

@@ -6,7 +6,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from agents.markets.renewable_claims import contracted_renewable, owned_renewable_used_mw
+from agents.markets.renewable_claims import (
+    certificate_renewable_mwh,
+    contracted_renewable_mw,
+    owned_renewable_used_mw,
+)
 
 
 def _one(load, gen, battery, eta=1.0, soc0=0.0, dt=1.0):
@@ -57,7 +61,21 @@ def test_owned_renewable_use_never_exceeds_the_load(load, gen, battery):
     assert np.all(r.used_mw <= load + 1e-9) and np.all(r.used_mw >= 0.0)
 
 
-def test_contract_hook_returns_zeros_until_renewable_contract_types_exist():
-    c = contracted_renewable([], ["a", "b"], 10, 34)
-    assert c.hourly_mw.shape == (24, 2) and not c.hourly_mw.any()
-    assert c.unbundled_mwh.shape == (2,) and not c.unbundled_mwh.any()
+def test_contract_hooks_return_zeros_until_renewable_contract_types_exist():
+    hourly = contracted_renewable_mw([], ["a", "b"], 10, 34)
+    assert hourly.shape == (24, 2) and not hourly.any()
+    certificates = certificate_renewable_mwh([], ["a", "b"], 0, 8760)
+    assert certificates.shape == (2,) and not certificates.any()
+
+
+def test_owned_renewable_attribution_continues_across_chunks():
+    rng = np.random.default_rng(4)
+    load, gen = rng.uniform(5, 15, (48, 2)), rng.uniform(0, 40, (48, 2))
+    battery = rng.uniform(-10, 10, (48, 2))
+    charge, discharge = np.maximum(battery, 0.0), np.maximum(-battery, 0.0)
+    pool = rng.uniform(20, 60, (48, 2))
+    args = (load, gen, charge, discharge, charge * 0.9, discharge / 0.9, pool)
+    whole = owned_renewable_used_mw(*args)
+    first = owned_renewable_used_mw(*(x[:20] for x in args))
+    second = owned_renewable_used_mw(*(x[20:] for x in args), first.pool_renewable_pu)
+    np.testing.assert_allclose(np.vstack([first.used_mw, second.used_mw]), whole.used_mw)
