@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents.reductions import row_dot
+
 
 def import_mix(import_mw, renewable_share_pu, co2_t_per_mwh, dt_h: float):
     """Renewable power [MW] and CO2 [t] per step of the imports of several lines.
@@ -31,7 +33,7 @@ def import_mix(import_mw, renewable_share_pu, co2_t_per_mwh, dt_h: float):
     ``CO2_imp = Σ_l I_l·f_l·dt_h``.
     """
     flow = np.atleast_2d(np.asarray(import_mw, dtype=float))
-    return flow @ np.asarray(renewable_share_pu, dtype=float), flow @ np.asarray(co2_t_per_mwh, dtype=float) * dt_h
+    return row_dot(flow, renewable_share_pu), row_dot(flow, co2_t_per_mwh) * dt_h  # reproducible sums
 
 
 def supply_mix_with_storage(renewable_mw, generation_mw, import_mw, co2_t, discharge_mw, charged_mwh,

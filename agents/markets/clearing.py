@@ -25,6 +25,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from agents.reductions import dot
+
 CLEARING_RULES = ("pay_as_clear", "pay_as_bid", "tou_tariff")
 _TOL_MW = 1e-9
 
@@ -229,7 +231,7 @@ class MeritOrder:
         if unserved > _TOL_MW:
             price = self.cap
         elif self.rule == "pay_as_bid":
-            price = float(paid_bid @ accepted / quantity) if quantity > _TOL_MW else min(
+            price = dot(paid_bid, accepted) / quantity if quantity > _TOL_MW else min(
                 max(min_price, self.floor), self.cap)
         else:
             if 0.0 < export < export_mw_max - _TOL_MW:
