@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.physics import cooling, it_load
+from agents.physics import it_load
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -82,7 +82,6 @@ def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
     acc = {k: np.zeros(n) for k in ("it", "fac", "grid", "reused", "renewable", "co2", "water", "cost", "pv",
                                     "busy", "cooling_saved")}
     utilisation = dcs.series["utilisation_pu"][0]
-    techs = [(tech, np.flatnonzero(dcs.techs == tech)) for tech in sorted(set(dcs.techs.tolist()))]
     it_all, fac_all = dcs.it_mw.T, dcs.facility_mw.T  # agent-major [DCs, steps]
     for a in range(0, stop, KPI_CHUNK_STEPS):
         b = min(stop, a + KPI_CHUNK_STEPS)
@@ -97,8 +96,7 @@ def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
         acc["co2"] += grid_in @ intensity[a:b]
         acc["renewable"] += grid_in @ ren_share[a:b]
         acc["busy"] += (it * utilisation(a, b).T).sum(axis=1)  # IT energy doing work (utilisation-weighted)
-        for tech, cols in techs:
-            acc["water"][cols] += it[cols] @ cooling.wue_l_per_kwh(dcs.temp_c[a:b], tech)
+        acc["water"] += np.einsum("ij,ji->i", it, dcs.wue_l_per_kwh(a, b))  # per DC, its site's air
         if dcs.hr_members.size:
             acc["reused"][dcs.hr_members] += dcs.heat_recovered_mw[a:b].sum(axis=0)
             acc["cooling_saved"][dcs.hr_members] += dcs.cooling_saved_mw[a:b].sum(axis=0)

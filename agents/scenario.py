@@ -52,6 +52,19 @@ class Tariff(_Strict):
         default_factory=lambda: [HourRange(start_h=22, end_h=6)], description="Valley windows, local time")
 
 
+def _known_weather_site(value: str | None) -> str | None:
+    """A weather site must be a key of agents.weather.SITES (None = the region's site, on actors)."""
+    from agents.weather import SITES
+
+    if value is not None and value not in SITES:
+        raise ValueError(f"unknown weather site {value!r}; expected one of {sorted(SITES)}")
+    return value
+
+
+_ACTOR_SITE_DESCRIPTION = ("Weather site (agents.weather key) of this actor's own climate, e.g. a hub region of a "
+                           "national twin; default: the region's weather_site")
+
+
 class Region(_Strict):
     name: str = Field(min_length=1, max_length=120, description="Region name")
     lat: float = Field(ge=-90, le=90, description="Latitude of the region centre [deg]")
@@ -63,14 +76,7 @@ class Region(_Strict):
                                       description="Grid emission factor of the surrounding grid (imports) [tCO2/MWh]")
     tariff: Tariff = Field(default_factory=Tariff, description="Time-of-use tariff")
 
-    @field_validator("weather_site")
-    @classmethod
-    def _known_site(cls, value: str) -> str:
-        from agents.weather import SITES
-
-        if value not in SITES:
-            raise ValueError(f"unknown weather site {value!r}; expected one of {sorted(SITES)}")
-        return value
+    _known_site = field_validator("weather_site")(_known_weather_site)
 
     @field_validator("tz")
     @classmethod
@@ -161,6 +167,10 @@ class DataCenter(_Actor):
     backup_fuel_cost_cny_per_mwh: float = Field(2000.0, ge=0, le=20000,
                                                 description="Backup generation fuel cost [CNY/MWh_el]")
     backup_co2_t_per_mwh: float = Field(0.7, ge=0, le=2, description="Backup generation CO2 factor [tCO2/MWh_el]")
+    weather_site: str | None = Field(None, min_length=1, max_length=64,
+                                     description=_ACTOR_SITE_DESCRIPTION + " (drives cooling PUE/WUE and on-site PV)")
+
+    _known_site = field_validator("weather_site")(_known_weather_site)
 
 
 class HeatNetwork(_Strict):
@@ -220,6 +230,10 @@ class RenewablePlant(_Actor):
     roughness_length_m: float = Field(0.03, gt=0, le=2,
                                       description="Terrain roughness length for the log wind profile [m]")
     marginal_cost_cny_per_mwh: float = Field(0.0, ge=-1000, le=1000, description="Offer price [CNY/MWh]")
+    weather_site: str | None = Field(None, min_length=1, max_length=64,
+                                     description=_ACTOR_SITE_DESCRIPTION + " (drives PV and wind output)")
+
+    _known_site = field_validator("weather_site")(_known_weather_site)
 
     @field_validator("turbine_type")
     @classmethod
