@@ -230,16 +230,18 @@ class RegionModel(mesa.Model):
             return {fid: j for j, (fid, _, _) in enumerate(members)}, speeds
 
         @cache
-        def density(site: str, hub_m: float) -> np.ndarray:
+        def curve(site: str, hub_m: float, turbine: str) -> np.ndarray:  # [steps, points], shared by the farms
             w = self.weather_of(site)
-            return wind.hub_air_density_kg_m3(w.pressure_pa, w.temp_c, hub_m)
+            return wind.density_corrected_curve_m_s(wind.hub_air_density_kg_m3(w.pressure_pa, w.temp_c, hub_m),
+                                                    turbine)
 
         def wind_pu(spec) -> np.ndarray:
             site = spec.weather_site or self.weather.site_key
             column, speeds = site_speeds(site)
             v_hub = wind.hub_height_wind_speed(speeds[:, column[spec.id]], 10.0, spec.hub_height_m,
                                                spec.roughness_length_m)
-            return wind.wind_power_pu(v_hub, spec.turbine_type, density(site, float(spec.hub_height_m)))
+            return wind.power_on_curves_pu(v_hub, curve(site, float(spec.hub_height_m), spec.turbine_type),
+                                           spec.turbine_type)
 
         return wind_pu
 

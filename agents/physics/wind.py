@@ -76,15 +76,36 @@ def wind_power_pu(wind_speed_hub_m_s, turbine_type: str = DEFAULT_TURBINE, densi
         return np.asarray(out, dtype=float).reshape(v.shape)
     rho = np.asarray(density_kg_m3, dtype=float)
     shape = np.broadcast_shapes(v.shape, rho.shape)
-    v_flat = np.broadcast_to(v, shape).ravel()
-    rho_flat = np.broadcast_to(rho, shape).ravel()
+    curve_v = density_corrected_curve_m_s(np.broadcast_to(rho, shape).ravel(), turbine_type)
+    return power_on_curves_pu(np.broadcast_to(v, shape).ravel(), curve_v, turbine_type).reshape(shape)
+
+
+def density_corrected_curve_m_s(density_kg_m3, turbine_type: str = DEFAULT_TURBINE) -> np.ndarray:
+    """Power-curve speeds shifted to the air density of every step.
+
+    Returns ``curve_v_m_s`` [m/s] of shape ``density.shape + (points,)``: the wind speeds at which the turbine
+    gives the power values of its standard curve (``power_curve``) in air of that density. Farms of one site,
+    hub height and turbine type share it (computed once per site). Equation: see ``wind_power_pu``.
+    """
+    speeds, _ = power_curve(turbine_type)
+    rho = np.asarray(density_kg_m3, dtype=float)
     exponent = np.clip(speeds / 15.0 - 1.0 / 6.0, 1.0 / 3.0, 2.0 / 3.0)
-    out = np.empty(v_flat.size)
-    for a in range(0, v_flat.size, _DENSITY_CHUNK):  # bounded [chunk, points] temporaries
-        vv, rr = v_flat[a:a + _DENSITY_CHUNK], rho_flat[a:a + _DENSITY_CHUNK]
-        curve_v = speeds[None, :] * (STANDARD_DENSITY_KG_M3 / rr[:, None]) ** exponent[None, :]
-        out[a:a + _DENSITY_CHUNK] = _interp_rows(vv, curve_v, pu)
-    return out.reshape(shape)
+    return speeds * (STANDARD_DENSITY_KG_M3 / rho[..., None]) ** exponent
+
+
+def power_on_curves_pu(wind_speed_hub_m_s, curve_v_m_s, turbine_type: str = DEFAULT_TURBINE) -> np.ndarray:
+    """Output [-] for speeds [m/s] on per-step shifted curves [steps, points] (``density_corrected_curve_m_s``).
+
+    Linear interpolation in each step's curve, zero below its first and above its last point, as
+    ``np.interp(v, curve_v, power, left=0, right=0)`` per step (windpowerlib's density correction).
+    """
+    _, pu = power_curve(turbine_type)
+    v = np.asarray(wind_speed_hub_m_s, dtype=float).ravel()
+    curve_v = np.asarray(curve_v_m_s, dtype=float).reshape(v.size, -1)
+    out = np.empty(v.size)
+    for a in range(0, v.size, _DENSITY_CHUNK):  # bounded [chunk, points] temporaries
+        out[a:a + _DENSITY_CHUNK] = _interp_rows(v[a:a + _DENSITY_CHUNK], curve_v[a:a + _DENSITY_CHUNK], pu)
+    return out
 
 
 _DENSITY_CHUNK = 4096
