@@ -100,3 +100,20 @@ def test_adding_a_farm_does_not_change_the_series_of_the_others():
     two = _model(_with_second_farm(tiny_doc(), 41.1, 112.9, farm_id="zz_wind"), steps=24 * 7)
     np.testing.assert_allclose(one.renewables.available_mw[:, 0], two.renewables.available_mw[:, 0], rtol=1e-12,
                                atol=1e-12)  # equal up to the rounding of a larger matrix product
+
+
+def test_the_national_twin_gives_each_hub_region_its_own_weather_site():
+    from fixtures.generate import NATIONAL_REGIONS, national
+
+    doc = national(dc_count=200, plants_per_region=2, renewables_per_region=4)
+    scenario = validate_scenario({"schema_version": 1, **doc})
+    sites = {prefix: site for prefix, *_, site in NATIONAL_REGIONS}
+    assert len(set(sites.values())) == len(NATIONAL_REGIONS) == 10
+    for a in scenario.actors:
+        if a.type in ("data_center", "renewable_plant"):
+            assert a.weather_site == sites[a.id.split("-")[0]], a.id
+    model = RegionModel(scenario)
+    assert len(model.dcs.site_keys) == 10  # cooling of each hub region from its own air
+    wind = [i for i, s in enumerate(model.renewables.specs) if s.technology == "wind"]
+    cf = model.renewables.available_mw[:, wind].mean(axis=0) / 500.0
+    assert cf.max() > 3 * cf.min()  # windy Inner Mongolia against the sheltered Sichuan basin
