@@ -20,6 +20,7 @@ import pandas as pd
 
 from agents.physics import psychrometrics
 from agents.physics.pv import quiet_pvlib
+from agents.reductions import dot, row_dot
 
 NS_PER_HOUR = 3_600_000_000_000
 
@@ -290,14 +291,26 @@ def _ar1(innovations: np.ndarray, phi: float) -> np.ndarray:
 
 # Piecewise-linear interpolation between mid-month nodes averages to (m[i-1] + 6 m[i] + m[i+1]) / 8 over month
 # i; solving this circulant system for the nodes makes the monthly means of the curve equal the normals.
-_MEAN_PRESERVING = np.linalg.inv(
-    (6.0 * np.eye(12) + np.roll(np.eye(12), 1, axis=1) + np.roll(np.eye(12), -1, axis=1)) / 8.0
-)
+# The system matrix C = (6 I + P + Pᵀ) / 8 is symmetric circulant, so its inverse is too, with first row
+# c_k = (1/12) Σ_j cos(2π jk / 12) / λ_j and eigenvalues λ_j = (6 + 2 cos(2π j / 12)) / 8. Written out rather
+# than np.linalg.inv: LAPACK's result depends on the BLAS threading of the process (a Celery worker child
+# got other last bits than the CLI), and every process must build the same weather bit for bit.
+
+
+def _mean_preserving_matrix() -> np.ndarray:
+    j = np.arange(12)
+    eigenvalues = (6.0 + 2.0 * np.cos(2.0 * np.pi * j / 12.0)) / 8.0
+    first_row = (np.cos(2.0 * np.pi * np.outer(j, j) / 12.0) / eigenvalues[None, :]).sum(axis=1) / 12.0
+    lag = (j[None, :] - j[:, None]) % 12
+    return first_row[np.minimum(lag, 12 - lag)]  # c_k = c_(12−k): exactly symmetric
+
+
+_MEAN_PRESERVING = _mean_preserving_matrix()
 
 
 def _seasonal(monthly, doy: np.ndarray) -> np.ndarray:
     """Mean-preserving periodic linear interpolation of 12 monthly means to fractional day of year."""
-    m = _MEAN_PRESERVING @ np.asarray(monthly, dtype=float)
+    m = row_dot(_MEAN_PRESERVING, monthly)
     xp = np.concatenate([_MID_MONTH_DOY[-1:] - 365.0, _MID_MONTH_DOY, _MID_MONTH_DOY[:1] + 365.0])
     fp = np.concatenate([m[-1:], m, m[:1]])
     return np.interp(np.mod(doy, 365.0), xp, fp)
@@ -532,7 +545,7 @@ def _farm_wind_cached(weather: Weather, farms: tuple, seed: int, length_km: floa
     lon = np.array([site.lon] + [farms[i][2] for i in order])
     corr = spatial_correlation(great_circle_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :]),
                                length_km, nugget_pu)
-    chol = np.linalg.cholesky(corr)
+    chol = _cholesky(corr)
     phi = np.exp(-weather.dt_h / WIND_TAU_H)
     site_crc = zlib.crc32(weather.site_key.encode())
     innovations = np.empty((steps, n + 1))
@@ -540,11 +553,26 @@ def _farm_wind_cached(weather: Weather, farms: tuple, seed: int, length_km: floa
     for j, i in enumerate(order, start=1):
         rng = np.random.default_rng((seed, site_crc, zlib.crc32(farms[i][0].encode())))
         innovations[:, j] = _ar1(rng.standard_normal(steps), phi)
-    latent = innovations @ chol[1:].T  # [steps, farms] in sorted order
+    # [steps, farms] in sorted order: latent_j = Σ_k L[j, k] · innovation_k (pairwise sums, no BLAS)
+    latent = np.column_stack([row_dot(innovations[:, :j + 1], chol[j, :j + 1]) for j in range(1, n + 1)])
     speeds = weibull_from_latent(latent, weather.wind_scale_m_s[:, None], weather.weibull_k)
     out = np.empty((steps, n))
     out[:, order] = speeds
     return _readonly(out)
+
+
+def _cholesky(a: np.ndarray) -> np.ndarray:
+    """Lower Cholesky factor of a small symmetric positive-definite matrix (Cholesky–Banachiewicz).
+
+    Written out with pairwise sums instead of LAPACK so that the factor has the same bits in every process
+    (the determinism standard; see agents/reductions.py)."""
+    n = a.shape[0]
+    chol = np.zeros_like(a, dtype=float)
+    for i in range(n):
+        for j in range(i + 1):
+            s = a[i, j] - dot(chol[i, :j], chol[j, :j])
+            chol[i, j] = np.sqrt(s) if i == j else s / chol[j, j]
+    return chol
 
 
 def local_time_fields(times_utc, tz: str) -> dict[str, np.ndarray]:

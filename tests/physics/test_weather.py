@@ -190,3 +190,25 @@ def test_custom_series_with_humidity_gets_a_wet_bulb_and_without_it_the_dry_bulb
     np.testing.assert_array_equal(without.wet_bulb_c, without.temp_c)
     with pytest.raises(ValueError, match="rh_pu"):
         weather_from_arrays(w.times_utc[:2], [1, 2], [0, 0], [1, 1], lat=39, lon=117, rh_pu=[0.5, 1.5])
+
+
+def test_the_mean_preserving_matrix_is_the_exact_inverse_without_lapack():
+    """Built from the circulant eigen-decomposition (same bits in every process), it inverts the system."""
+    import numpy as np
+
+    from agents.weather import _MEAN_PRESERVING
+
+    system = (6.0 * np.eye(12) + np.roll(np.eye(12), 1, axis=1) + np.roll(np.eye(12), -1, axis=1)) / 8.0
+    assert np.allclose(_MEAN_PRESERVING @ system, np.eye(12), atol=1e-14)
+    assert np.array_equal(_MEAN_PRESERVING, _MEAN_PRESERVING.T)
+
+
+def test_reductions_match_blas_products():
+    import numpy as np
+
+    from agents.reductions import column_dot, dot, row_dot
+
+    rng = np.random.default_rng(0)
+    m, v, w = rng.random((7, 300)), rng.random(300), rng.random(7)
+    assert np.allclose(row_dot(m, v), m @ v) and np.allclose(column_dot(w, m), w @ m)
+    assert np.isclose(dot(v, v), v @ v)
