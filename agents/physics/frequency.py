@@ -60,7 +60,7 @@ class ContingencyResponse(NamedTuple):
 
     nadir_df_hz: np.ndarray  # lowest Δf in the window (≤ 0) [Hz]
     zenith_df_hz: np.ndarray  # highest Δf in the window (≥ 0) [Hz]
-    rocof_hz_per_s: np.ndarray  # steepest dΔf/dt in the window, signed (= dp·f0/(2·H·S) for one step) [Hz/s]
+    rocof_hz_per_s: np.ndarray  # steepest dΔf/dt at the onsets, signed (= dp·f0/(2·H·S) for one group) [Hz/s]
     settling_df_hz: np.ndarray  # Δf at the end of the window (quasi-steady after primary response) [Hz]
 
 
@@ -93,38 +93,38 @@ def simulate_contingency(dp_mw, f0_hz, h_s, s_mva, load_mw, governor_mva, *, dro
     onset = np.broadcast_to(np.asarray(onset_s, dtype=float), (dp.shape[1],))
     steps = dp.shape[0]
     order = np.argsort(onset, kind="stable")
-    cum = np.concatenate([np.zeros((steps, 1)), np.cumsum(dp[:, order], axis=1)], axis=1)  # [steps, groups+1]
+    # cumT[j] = imbalance once the first j groups started, one contiguous row per j
+    cum_t = np.concatenate([np.zeros((1, steps)), np.cumsum(dp[:, order], axis=1).T], axis=0)
     n_sub = max(1, int(round(duration_s / substep_s)))
     started = np.searchsorted(onset[order], np.arange(n_sub) * substep_s + 1e-12, side="right")  # groups on
     m = np.broadcast_to(2.0 * np.asarray(h_s, dtype=float) * np.asarray(s_mva, dtype=float) / f0_hz, (steps,))
-    inv_m = np.where(m > 0.0, 1.0 / np.where(m > 0.0, m, 1.0), 0.0)  # no synchronous machine: no excursion
-    beta = np.broadcast_to(np.asarray(governor_mva, dtype=float) / (droop_pu * f0_hz), (steps,))  # MW/Hz
+    dt_m = np.where(m > 0.0, substep_s / np.where(m > 0.0, m, 1.0), 0.0)  # no synchronous machine: no excursion
+    neg_beta = np.broadcast_to(-np.asarray(governor_mva, dtype=float) / (droop_pu * f0_hz), (steps,))  # MW/Hz
     damping = np.broadcast_to(np.asarray(load_damping_pu, dtype=float) * np.asarray(load_mw, dtype=float)
                               / f0_hz, (steps,))  # MW/Hz
     reserve = np.broadcast_to(np.asarray(reserve_mw, dtype=float), (steps,))
     alpha = 1.0 - np.exp(-substep_s / governor_lag_s)
-    df = np.zeros(steps)
-    pm = np.zeros(steps)
-    lo = np.zeros(steps)
-    hi = np.zeros(steps)
-    rocof = np.zeros(steps)
-    rate = np.empty(steps)
+    df, pm, lo, hi, rocof = (np.zeros(steps) for _ in range(5))
+    step_df = np.empty(steps)
     target = np.empty(steps)
+    previous = 0
     for k in range(n_sub):
-        # dΔf/dt = (dp + P_m − D·L·Δf/f0) / (2HS/f0)
-        np.multiply(damping, df, out=rate)
-        np.subtract(pm, rate, out=rate)
-        rate += cum[:, started[k]]
-        rate *= inv_m
-        steeper = np.abs(rate) > np.abs(rocof)
-        np.copyto(rocof, rate, where=steeper)
-        df += substep_s * rate
+        # Δf increment over the sub-step: (dp + P_m − D·L·Δf/f0) · dt / (2HS/f0)
+        np.multiply(damping, df, out=step_df)
+        np.subtract(pm, step_df, out=step_df)
+        step_df += cum_t[started[k]]
+        step_df *= dt_m
+        if k == 0 or started[k] != previous:  # the rate jumps when a group starts and relaxes afterwards
+            steeper = np.abs(step_df) > np.abs(rocof) * substep_s
+            np.copyto(rocof, step_df / substep_s, where=steeper)
+            previous = started[k]
+        df += step_df
         np.minimum(lo, df, out=lo)
         np.maximum(hi, df, out=hi)
-        # governors move towards −β·Δf (limited by the reserve) with lag T_g
-        np.multiply(beta, df, out=target)
-        np.negative(target, out=target)
+        # governors move towards −β·Δf (limited by the reserve) with lag T_g (exact for a held target)
+        np.multiply(neg_beta, df, out=target)
         np.clip(target, -reserve, reserve, out=target)
         target -= pm
-        pm += alpha * target
-    return ContingencyResponse(lo, hi, rocof, df.copy())
+        target *= alpha
+        pm += target
+    return ContingencyResponse(lo, hi, rocof, df)
