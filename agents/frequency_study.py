@@ -67,9 +67,18 @@ class FrequencyStudy:
                 "droop_pu": ic.droop_pu, "governor_lag_s": ic.governor_lag_s,
                 "load_damping_pu": ic.load_damping_pu, **common}
 
+    def trip_imbalance(self, dc_grid_mw: np.ndarray) -> np.ndarray:
+        """Load leaving the grid per onset group of the data-center trip [steps, groups] from the sites' grid
+        draw ``dc_grid_mw`` [steps, DCs] (export is not lost load)."""
+        draw = np.maximum(dc_grid_mw, 0.0)
+        if not self.trip_groups:
+            return np.zeros((draw.shape[0], 1))
+        return np.stack([draw[:, cols].sum(axis=1) for _, cols in self.trip_groups], axis=1)
+
     def run(self, sl: slice, plant_power_mw: np.ndarray, plant_cap_mw: np.ndarray, import_mw: np.ndarray,
-            dc_grid_mw: np.ndarray) -> dict[str, np.ndarray]:
-        """Region series of the three contingencies for steps ``sl`` (see SERIES)."""
+            dc_dp_mw: np.ndarray) -> dict[str, np.ndarray]:
+        """Region series of the three contingencies for steps ``sl`` (see SERIES); ``dc_dp_mw`` from
+        :meth:`trip_imbalance`."""
         n = sl.stop - sl.start
         online = np.where(plant_power_mw > 0.0, plant_cap_mw[None, :], 0.0).sum(axis=1) if plant_cap_mw.size \
             else np.zeros(n)
@@ -78,12 +87,9 @@ class FrequencyStudy:
         largest = plant_power_mw.max(axis=1) if plant_power_mw.shape[1] else np.zeros(n)
         hvdc = np.minimum(np.maximum(import_mw, 0.0), self.ic.largest_hvdc_infeed_mw) if self.ic is not None \
             else np.zeros(n)
-        draw = np.maximum(dc_grid_mw, 0.0)
-        if self.trip_groups:
-            dc_dp = np.stack([draw[:, cols].sum(axis=1) for _, cols in self.trip_groups], axis=1)
-            onset = np.array([t for t, _ in self.trip_groups]) - self.trip_groups[0][0]
-        else:
-            dc_dp, onset = np.zeros((n, 1)), np.zeros(1)
+        dc_dp = dc_dp_mw
+        onset = (np.array([t for t, _ in self.trip_groups]) - self.trip_groups[0][0]) if self.trip_groups \
+            else np.zeros(1)
         g = simulate_contingency(-largest, f0, **sys)
         h = simulate_contingency(-hvdc, f0, **sys)
         d = simulate_contingency(dc_dp, f0, onset_s=onset, **sys)

@@ -403,8 +403,9 @@ class RegionModel(mesa.Model):
             return
         sl = slice(start, stop)
         power = self.plants.power[sl]
-        grid = np.ascontiguousarray(self.dcs.grid_power_mw(start, stop))  # [steps, DCs]
-        out = self.frequency.run(sl, power, self.plants.cap, self.r["import_mw"][sl], grid)
+        dc_dp = np.concatenate([self.frequency.trip_imbalance(self.dcs.grid_power_mw(a, min(stop, a + 512)))
+                                for a in range(start, stop, 512)])  # bounded temporaries for large fleets
+        out = self.frequency.run(sl, power, self.plants.cap, self.r["import_mw"][sl], dc_dp)
         for name, values in out.items():
             self.r[name][sl] = values
         for e in self.events.events:
