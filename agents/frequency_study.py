@@ -1,7 +1,8 @@
 """The region's frequency study: three contingencies per step, simulated on the region's interconnection.
 
 Contingencies (sign: generation − load):
-- loss of the largest infeed: the largest local unit's output trips (dp < 0);
+- loss of the largest infeed: the largest single infeed trips — the largest local unit's output or the HVDC
+  import line's flow, whichever is larger (dp < 0);
 - HVDC infeed loss: the largest HVDC import line trips, carrying min(imports, its rating) (dp < 0);
 - data centers trip to backup: every site whose ride-through policy is exceeded by the design fault sequence
   (``frequency_study.dc_trip_dips`` dips over ``dc_trip_span_s``) leaves the grid after its own delay — a loss
@@ -84,9 +85,9 @@ class FrequencyStudy:
             else np.zeros(n)
         sys = self.system(sl, online)
         f0 = self.f0
-        largest = plant_power_mw.max(axis=1) if plant_power_mw.shape[1] else np.zeros(n)
         hvdc = np.minimum(np.maximum(import_mw, 0.0), self.ic.largest_hvdc_infeed_mw) if self.ic is not None \
             else np.zeros(n)
+        largest = np.maximum(plant_power_mw.max(axis=1) if plant_power_mw.shape[1] else 0.0, hvdc)
         dc_dp = dc_dp_mw
         onset = (np.array([t for t, _ in self.trip_groups]) - self.trip_groups[0][0]) if self.trip_groups \
             else np.zeros(1)
