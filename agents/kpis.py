@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.markets import renewable_claims
-from agents.physics import cooling, it_load
+from agents.physics import it_load
 from agents.reductions import dot, row_dot
 
 
@@ -62,8 +62,31 @@ def _region(model, stop: int, dc_sums: dict) -> dict:
         "co2_t": float(r["co2_t"].sum()),
         **_prices_and_costs(model, r, stop),
         "reserve_shortfall_mwh": float(r["reserve_shortfall_mw"].sum() * dt),
-        "worst_rocof_largest_infeed_hz_per_s": float(r["rocof_largest_infeed_hz_per_s"].min()) if stop else 0.0,
-        "worst_rocof_dc_trip_hz_per_s": float(r["rocof_dc_trip_hz_per_s"].max()) if stop else 0.0,
+        **_frequency(model, r, stop),
+    }
+
+
+def _frequency(model, r: dict, stop: int) -> dict:
+    """Worst step of each contingency of the frequency study and the worst voltage-dip event (agents.frequency_study)."""
+    f0 = float(model.frequency.f0)
+
+    def worst(name: str, fn, default: float) -> float:
+        return float(fn(r[name])) if stop else default
+
+    events = [v for k, v in sorted(model.event_results.items())]
+    return {
+        "worst_nadir_largest_infeed_hz": worst("nadir_largest_infeed_hz", np.min, f0),
+        "worst_rocof_largest_infeed_hz_per_s": worst("rocof_largest_infeed_hz_per_s", np.min, 0.0),
+        "worst_settling_largest_infeed_hz": worst("settling_largest_infeed_hz", np.min, f0),
+        "worst_nadir_hvdc_loss_hz": worst("nadir_hvdc_loss_hz", np.min, f0),
+        "worst_rocof_hvdc_loss_hz_per_s": worst("rocof_hvdc_loss_hz_per_s", np.min, 0.0),
+        "worst_zenith_dc_trip_hz": worst("zenith_dc_trip_hz", np.max, f0),
+        "worst_rocof_dc_trip_hz_per_s": worst("rocof_dc_trip_hz_per_s", np.max, 0.0),
+        "worst_settling_dc_trip_hz": worst("settling_dc_trip_hz", np.max, f0),
+        "voltage_dip_events": len(events),
+        "voltage_dip_dc_load_transferred_mw": max((e["dc_load_transferred_mw"] for e in events), default=0.0),
+        "voltage_dip_zenith_hz": max((e["zenith_hz"] for e in events), default=f0),
+        "voltage_dip_rocof_hz_per_s": max((e["rocof_hz_per_s"] for e in events), default=0.0),
     }
 
 
@@ -176,7 +199,6 @@ def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
                                     "ppa", "recovered")}
     cap = np.array([_compute_capacity_pflops(s) for s in dcs.specs], dtype=float)
     utilisation = dcs.series["utilisation_pu"][0]
-    techs = [(tech, np.flatnonzero(dcs.techs == tech)) for tech in sorted(set(dcs.techs.tolist()))]
     it_all, fac_all = dcs.it_mw.T, dcs.facility_mw.T  # agent-major [DCs, steps]
     owned = _OwnedRenewable(model)
     acc["owned_used"], acc["owned_generated"] = np.zeros(n), np.zeros(n)
@@ -210,8 +232,7 @@ def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
         acc["owned_used"] += owned_used.sum(axis=1)
         acc["ppa"] += ppa.sum(axis=1)
         acc["ppa_matched"] += np.minimum(ppa, np.maximum(load - owned_used, 0.0)).sum(axis=1)
-        for tech, cols in techs:
-            acc["water"][cols] += row_dot(it[cols], cooling.wue_l_per_kwh(dcs.temp_c[a:b], tech))
+        acc["water"] += np.multiply(it, dcs.wue_l_per_kwh(a, b).T).sum(axis=1)  # per DC, its site's air
         if dcs.hr_members.size:
             acc["reused"][dcs.hr_members] += dcs.heat_reused_mw[a:b].sum(axis=0)
             acc["recovered"][dcs.hr_members] += dcs.heat_recovered_mw[a:b].sum(axis=0)
