@@ -26,6 +26,8 @@ from agents.actors.storage import StorageFleet
 from agents.markets import contracts as contract_settlement
 from agents.markets.attribution import supply_mix_with_storage
 from agents.markets.clearing import offer_price_with_carbon, tou_price_multiplier
+from agents.markets.forecast import merit_order_price_forecast
+from agents.markets.heat import must_take_split, price_with_must_take
 from agents.physics.frequency import rocof_hz_per_s
 from agents.recording import Recorder
 from agents.scenario import Scenario
@@ -41,7 +43,8 @@ PV_GRID_DEG = 0.5  # PV of sites closer than this share one pvlib run (same weat
 
 REGION_QUANTITIES = (
     "load_mw", "other_load_mw", "dc_it_mw", "dc_facility_mw", "dc_heat_pump_mw", "heat_electric_mw",
-    "generation_mw", "renewable_mw", "renewable_available_mw", "curtailment_mw", "import_mw", "export_mw",
+    "generation_mw", "renewable_mw", "renewable_available_mw", "curtailment_mw", "chp_surplus_mw", "import_mw",
+    "export_mw",
     "storage_charge_mw", "storage_discharge_mw", "unserved_mw", "backup_mw", "reserve_shortfall_mw",
     "price_cny_per_mwh", "tariff_price_cny_per_mwh", "carbon_intensity_kgco2_per_kwh", "renewable_share_pu",
     "co2_t",
@@ -119,7 +122,7 @@ class RegionModel(mesa.Model):
         contract_hr = np.array([self.dcs.hr_position[dc_pos[c.seller_id]] for c in heat_contracts], dtype=int)
         self.heat.build(ctx, m.carbon_price_cny_per_t, [(hu_pos[c.buyer_id], c.price_cny_per_mwh)
                                                         for c in heat_contracts],
-                        self.dcs.heat_offer_mw[:, contract_hr], self.tariff_price)
+                        self.dcs.heat_offer_mw[:, contract_hr], self._wholesale_price_forecast())
         delivered = np.zeros((self.total_steps, self.dcs.hr_members.size))
         delivered[:, contract_hr] = self.heat.dc_heat_mw  # one contract per seller (validated)
         self.dcs.set_heat_delivery(delivered)
@@ -134,6 +137,29 @@ class RegionModel(mesa.Model):
             self._index.append((self.fleets[a.type], counters[a.type]))
             counters[a.type] += 1
 
+    def _wholesale_price_forecast(self) -> np.ndarray:
+        """Day-ahead wholesale price forecast [steps] the heat utilities dispatch against (agents.markets.forecast):
+        plants at their offer price and expected capacity, renewables and imports at theirs, against the forecast
+        demand without the heat sector's electricity (utility units, DC heat pumps) and CHP, which are decided from
+        this forecast."""
+        if not self.heat.n:
+            return np.zeros(self.total_steps)
+        m, region = self.scenario.markets, self.scenario.region
+        imp = m.imports
+        import_co2 = region.grid_co2_t_per_mwh if imp.co2_t_per_mwh is None else imp.co2_t_per_mwh
+        outage_rate = np.array([p.forced_outage_rate_pu for p in self.plants.specs], dtype=float)
+        plants_mw = self.plants.cap * (1.0 - outage_rate)  # expected availability: outages are not known ahead
+        capacity = np.hstack([np.broadcast_to(plants_mw, (self.total_steps, self.plants.n)),
+                              self.renewables.available_mw, self.dcs.pv_available_mw,
+                              np.full((self.total_steps, 1), imp.capacity_mw)])
+        price = np.concatenate([self.plants.offer_price, self.renewables.mc, np.zeros(self.dcs.pv_members.size),
+                                [offer_price_with_carbon(imp.price_cny_per_mwh, import_co2, m.carbon_price_cny_per_t)]])
+        demand = self.grid.other_load[:, 0] + self.dcs.facility_mw.sum(axis=1)
+        return merit_order_price_forecast(demand, capacity, price, price_floor_cny_per_mwh=m.price_floor_cny_per_mwh,
+                                          price_cap_cny_per_mwh=m.price_cap_cny_per_mwh,
+                                          export_capacity_mw=m.exports.capacity_mw,
+                                          export_price_cny_per_mwh=m.exports.price_cny_per_mwh)
+
     def _open_market(self) -> None:
         """Offer layout of the power market (static prices, quantities filled each step) and the fixed loads."""
         m, region = self.scenario.markets, self.scenario.region
@@ -141,10 +167,11 @@ class RegionModel(mesa.Model):
         floor = m.price_floor_cny_per_mwh
         imp = m.imports
         self.import_co2 = region.grid_co2_t_per_mwh if imp.co2_t_per_mwh is None else imp.co2_t_per_mwh
+        # CHP: one must-take block per unit at its marginal cost (taken ahead of the merit order in step())
         offer_price = np.concatenate([
-            [floor], np.full(n_p, floor), self.renewables.mc, np.zeros(n_pv), self.plants.offer_price,
+            self.heat.chp_offer_price, np.full(n_p, floor), self.renewables.mc, np.zeros(n_pv), self.plants.offer_price,
             [offer_price_with_carbon(imp.price_cny_per_mwh, self.import_co2, m.carbon_price_cny_per_t)]])
-        bounds = np.cumsum([0, 1, n_p, n_r, n_pv, n_p, 1])
+        bounds = np.cumsum([0, self.heat.chp_units.size, n_p, n_r, n_pv, n_p, 1])
         self._blocks = {name: slice(int(bounds[i]), int(bounds[i + 1]))
                         for i, name in enumerate(("chp", "must", "res", "dcpv", "flex", "import"))}
         b = self._blocks
@@ -259,15 +286,28 @@ class RegionModel(mesa.Model):
             discharge = float(np.maximum(-battery, 0.0).sum())
         must, flex = self.plants.offer(t)
         offers = self._offers
-        offers[b["chp"]] = self.heat.chp_total_mw[t]
         offers[b["res"]] = self.renewables.available_mw[t]
         offers[b["dcpv"]] = self.dcs.pv_available_mw[t]
         offers[b["must"]] = must
         offers[b["flex"]] = flex
 
-        # 3. the grid operator clears the market (reserve held back from dispatchable capacity)
+        # 3. the grid operator clears the market (reserve held back from dispatchable capacity); heat-led CHP
+        #    power is must-take: it serves the load first, then exports, and sets the price when it is marginal
+        chp = self.heat.chp_offer_mw[t]
+        chp_total = float(chp.sum())
+        market_load = gross_load + charge - discharge
+        chp_to_load = must_take_split(market_load, chp_total, 0.0)[0]
         accepted, price, export, unserved, reserve_short = self.grid.clear(
-            gross_load + charge - discharge, offers, tariff_price, gross_load)
+            market_load - chp_to_load, offers, tariff_price, gross_load)
+        if chp_total > 0.0:
+            m = self.scenario.markets
+            other = float(accepted.sum())
+            _, chp_export, _ = must_take_split(market_load, chp_total, m.exports.capacity_mw - export)
+            accepted[b["chp"]] = chp * ((chp_to_load + chp_export) / chp_total)
+            export += chp_export
+            price = price_with_must_take(m.clearing_rule, price, other, accepted[b["chp"]], self.heat.chp_offer_price,
+                                         unserved_mw=unserved, price_floor_cny_per_mwh=m.price_floor_cny_per_mwh,
+                                         price_cap_cny_per_mwh=m.price_cap_cny_per_mwh)
 
         # 4. actors dispatch: plants (ramp state), batteries (SOC); DC backup covers what the grid could not
         self.plants.dispatch(t, accepted[b["must"]] + accepted[b["flex"]])
@@ -279,8 +319,8 @@ class RegionModel(mesa.Model):
             backup = self._dispatch_backup(t, unserved, battery)
             unserved -= backup
 
-        # 5. heat utilities dispatch: scheduled for the horizon at build (merit order with the tariff as price
-        #    forecast); their electricity entered gross_load and their CHP output the offers above
+        # 5. heat utilities dispatch: scheduled for the horizon at build (merit order against the day-ahead
+        #    wholesale price forecast); their electricity entered gross_load and their CHP power the clearing above
 
         # 6. settlement of markets and contracts: vectorised over the steps since the last settlement
         self.accepted_mw[t] = accepted
@@ -334,7 +374,7 @@ class RegionModel(mesa.Model):
         self.plants.settle(start, stop, income[:, b["must"]] + income[:, b["flex"]])
         self.renewables.settle(start, stop, acc[:, b["res"]], paid[:, b["res"]])
         self.storage.settle(start, stop, price)
-        self.heat.settle(start, stop, price, acc[:, b["chp"]].sum(axis=1))
+        self.heat.settle(start, stop, price, acc[:, b["chp"]], income[:, b["chp"]])
         self.contracts.settle(start, stop)
         imported = acc[:, b["import"]].sum(axis=1)
         import_cost = (income[:, b["import"]].sum(axis=1)) * dt
@@ -344,11 +384,11 @@ class RegionModel(mesa.Model):
         backup = self.dcs.backup_mw[sl]
         backup_mw = backup.sum(axis=1)
         generation = acc.sum(axis=1) - imported + backup_mw
-        curtail = ((self.heat.chp_total_mw[sl] - acc[:, b["chp"]].sum(axis=1))
-                   + (self.renewables.available_mw[sl] - acc[:, b["res"]]).sum(axis=1)
+        curtail = ((self.renewables.available_mw[sl] - acc[:, b["res"]]).sum(axis=1)  # renewable energy only
                    + (self.dcs.pv_available_mw[sl] - acc[:, b["dcpv"]]).sum(axis=1))
         el_co2 = (self.plants.co2_t[sl].sum(axis=1) + imported * self.import_co2 * dt
-                  + (backup * self.dcs.backup_co2_t_per_mwh).sum(axis=1) * dt)
+                  + (backup * self.dcs.backup_co2_t_per_mwh).sum(axis=1) * dt
+                  + self.heat.chp_co2_power_t[sl].sum(axis=1))  # CHP fuel CO2 allocated to the power sold
         st = self.storage
         p = st.power[sl]
         charged = (np.maximum(p, 0.0) * st.eta_c).sum(axis=1) * dt
@@ -363,6 +403,7 @@ class RegionModel(mesa.Model):
         r["generation_mw"][sl] = generation
         r["renewable_mw"][sl] = renewable
         r["curtailment_mw"][sl] = curtail
+        r["chp_surplus_mw"][sl] = self.heat.chp_total_mw[sl] - acc[:, b["chp"]].sum(axis=1)
         r["carbon_intensity_kgco2_per_kwh"][sl] = intensity
         r["renewable_share_pu"][sl] = share
         r["co2_t"][sl] = el_co2 + self.heat.co2_t[sl].sum(axis=1)
