@@ -120,9 +120,12 @@ class RegionModel(mesa.Model):
         hu_pos = {u.id: i for i, u in enumerate(self.heat.specs)}
         heat_contracts = [c for c in scenario.contracts if c.type == "heat_purchase"]
         contract_hr = np.array([self.dcs.hr_position[dc_pos[c.seller_id]] for c in heat_contracts], dtype=int)
+        # a buyer that owns the DC's heat pump also pays its electricity: 1/COP per MWh of heat delivered
+        buyer_el = np.where(self.dcs.hp_owner[contract_hr] == "heat_utility", 1.0 / self.dcs.hp_cop[contract_hr], 0.0)
         self.heat.build(ctx, m.carbon_price_cny_per_t, [(hu_pos[c.buyer_id], c.price_cny_per_mwh)
                                                         for c in heat_contracts],
-                        self.dcs.heat_offer_mw[:, contract_hr], self._wholesale_price_forecast())
+                        self.dcs.heat_offer_mw[:, contract_hr], self._wholesale_price_forecast(),
+                        contract_el_per_heat=buyer_el)
         delivered = np.zeros((self.total_steps, self.dcs.hr_members.size))
         delivered[:, contract_hr] = self.heat.dc_heat_mw  # one contract per seller (validated)
         self.dcs.set_heat_delivery(delivered)

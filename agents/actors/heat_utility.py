@@ -59,9 +59,11 @@ class HeatUtilityFleet(Fleet):
         return demand, dhw, loss
 
     def build(self, ctx: BuildContext, carbon_price_cny_per_t: float, contracts: list, dc_offer_mw: np.ndarray,
-              price_forecast_cny_per_mwh: np.ndarray) -> None:
+              price_forecast_cny_per_mwh: np.ndarray, contract_el_per_heat: np.ndarray | None = None) -> None:
         """``contracts``: (buyer utility index, price) per heat_purchase; ``dc_offer_mw`` [steps, contracts];
-        ``price_forecast_cny_per_mwh`` [steps] day-ahead wholesale price forecast (agents.markets.forecast)."""
+        ``price_forecast_cny_per_mwh`` [steps] day-ahead wholesale price forecast (agents.markets.forecast);
+        ``contract_el_per_heat`` [contracts] electricity the buyer pays per MWh of DC heat (1/COP when it owns
+        the data center's heat pump, else 0), valued at the forecast in the merit order."""
         T, rec, n = ctx.steps, ctx.recorder, self.n
         self.dt_h = ctx.dt_h
         self.carbon_price = carbon_price_cny_per_t
@@ -107,7 +109,8 @@ class HeatUtilityFleet(Fleet):
         self.contract_price = np.array([c[1] for c in contracts], dtype=float)
         caps = np.hstack([dc_offer_mw, np.broadcast_to(np.array([u.capacity_mw for _, u in units], dtype=float),
                                                         (T, len(units)))])
-        costs = np.hstack([np.broadcast_to(self.contract_price, (T, len(contracts))), unit_cost])
+        buyer_el = np.zeros(len(contracts)) if contract_el_per_heat is None else np.asarray(contract_el_per_heat, float)
+        costs = np.hstack([self.contract_price[None, :] + price * buyer_el[None, :], unit_cost])
         dispatch, unserved = heat_merit_order(demand + loss, caps, costs, np.concatenate([self.contract_owner, owner]))
         k = len(contracts)
         self.dc_heat_mw = dispatch[:, :k]

@@ -140,3 +140,15 @@ def test_a_network_in_summer_mode_supplies_hot_water_and_its_losses_in_july():
     np.testing.assert_allclose(m.heat.loss_mw[:, 0], 0.05 * ((65.0 + 40.0) / 2 - 8.0))  # fixed part: 2.225 MW
     off = RegionModel(validate_scenario(variant(**{**net, "actors.2.networks.0.summer_supply_temp_c": None})))
     assert off.heat.series["heat_demand_mw"][0].sum() == 0.0 and off.heat.loss_mw.sum() == 0.0
+
+
+def test_a_utility_that_owns_the_data_centers_heat_pump_counts_its_electricity_in_the_merit_order():
+    # dear wholesale power (coal at 600 CNY/MWh): DC heat at 90 CNY/MWh + electricity/COP (≈ 650/6.9 ≈ 94) costs
+    # the owner-buyer more than its coal boiler (≈ 165), so it takes less DC heat than a buyer who pays 90 only
+    dear = {"actors.3.marginal_cost_cny_per_mwh": 600.0, "markets.imports.price_cny_per_mwh": 900.0}
+
+    def dc_heat_mwh(owner):
+        m = RegionModel(validate_scenario(variant(**dear, **{"actors.1.heat_recovery.heat_pump_owner": owner})))
+        return float(m.heat.dc_heat_mw.sum() * m.dt_h)
+
+    assert dc_heat_mwh("heat_utility") < 0.5 * dc_heat_mwh("data_center")
