@@ -66,8 +66,31 @@ def _region(model, stop: int, dc_sums: dict) -> dict:
                                                   float(r["load_mw"].sum())) or 0.0,
         "system_cost_cny": float(r["system_cost_cny"].sum()),
         "reserve_shortfall_mwh": float(r["reserve_shortfall_mw"].sum() * dt),
-        "worst_rocof_largest_infeed_hz_per_s": float(r["rocof_largest_infeed_hz_per_s"].min()) if stop else 0.0,
-        "worst_rocof_dc_trip_hz_per_s": float(r["rocof_dc_trip_hz_per_s"].max()) if stop else 0.0,
+        **_frequency(model, r, stop),
+    }
+
+
+def _frequency(model, r: dict, stop: int) -> dict:
+    """Worst step of each contingency of the frequency study and the worst voltage-dip event (agents.frequency_study)."""
+    f0 = float(model.frequency.f0)
+
+    def worst(name: str, fn, default: float) -> float:
+        return float(fn(r[name])) if stop else default
+
+    events = [v for k, v in sorted(model.event_results.items())]
+    return {
+        "worst_nadir_largest_infeed_hz": worst("nadir_largest_infeed_hz", np.min, f0),
+        "worst_rocof_largest_infeed_hz_per_s": worst("rocof_largest_infeed_hz_per_s", np.min, 0.0),
+        "worst_settling_largest_infeed_hz": worst("settling_largest_infeed_hz", np.min, f0),
+        "worst_nadir_hvdc_loss_hz": worst("nadir_hvdc_loss_hz", np.min, f0),
+        "worst_rocof_hvdc_loss_hz_per_s": worst("rocof_hvdc_loss_hz_per_s", np.min, 0.0),
+        "worst_zenith_dc_trip_hz": worst("zenith_dc_trip_hz", np.max, f0),
+        "worst_rocof_dc_trip_hz_per_s": worst("rocof_dc_trip_hz_per_s", np.max, 0.0),
+        "worst_settling_dc_trip_hz": worst("settling_dc_trip_hz", np.max, f0),
+        "voltage_dip_events": len(events),
+        "voltage_dip_dc_load_transferred_mw": max((e["dc_load_transferred_mw"] for e in events), default=0.0),
+        "voltage_dip_zenith_hz": max((e["zenith_hz"] for e in events), default=f0),
+        "voltage_dip_rocof_hz_per_s": max((e["rocof_hz_per_s"] for e in events), default=0.0),
     }
 
 

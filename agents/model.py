@@ -23,12 +23,14 @@ from agents.actors.heat_utility import HeatUtilityFleet
 from agents.actors.power_plant import PowerPlantFleet
 from agents.actors.renewable_plant import RenewablePlantFleet
 from agents.actors.storage import StorageFleet
+from agents.events import EventSchedule
+from agents.frequency_study import SERIES as FREQUENCY_SERIES
+from agents.frequency_study import FrequencyStudy
 from agents.markets import contracts as contract_settlement
 from agents.markets.attribution import supply_mix_with_storage
 from agents.markets.clearing import offer_price_with_carbon, tou_price_multiplier
 from agents.markets.forecast import merit_order_price_forecast
 from agents.markets.heat import must_take_split, price_with_must_take
-from agents.physics.frequency import rocof_hz_per_s
 from agents.recording import Recorder
 from agents.scenario import Scenario
 from agents.weather import local_time_fields, weather_series
@@ -40,6 +42,7 @@ logging.getLogger("MESA.mesa.model").setLevel(logging.WARNING)
 UNSERVED_TOL_MW = 1e-9  # below this a clearing shortfall is rounding, not unserved load
 SETTLE_EVERY_STEPS = 96  # settlement runs vectorised over this many steps (and whenever results are read)
 PV_GRID_DEG = 0.5  # PV of sites closer than this share one pvlib run (same weather, negligible geometry change)
+FREQUENCY_CHUNK_STEPS = 2920  # the frequency study runs over this many steps at once (and whenever results are read)
 
 REGION_QUANTITIES = (
     "load_mw", "other_load_mw", "dc_it_mw", "dc_facility_mw", "dc_heat_pump_mw", "heat_electric_mw",
@@ -49,8 +52,7 @@ REGION_QUANTITIES = (
     "price_cny_per_mwh", "tariff_price_cny_per_mwh", "carbon_intensity_kgco2_per_kwh", "renewable_share_pu",
     "co2_t",
     "system_cost_cny", "heat_demand_mw", "heat_loss_mw", "heat_produced_mw", "heat_recovered_mw",
-    "heat_from_dc_mw", "heat_unserved_mw", "temp_c", "largest_infeed_mw", "rocof_largest_infeed_hz_per_s",
-    "rocof_dc_trip_hz_per_s",
+    "heat_from_dc_mw", "heat_unserved_mw", "temp_c", *FREQUENCY_SERIES,
 )
 
 
@@ -191,6 +193,11 @@ class RegionModel(mesa.Model):
         self._dc_battery_unit = np.full(self.dcs.n, -1)
         self._dc_battery_unit[self.storage.dc_index] = self.storage.n + np.arange(self.storage.dc_index.size)
         self._settled = 0
+        self._freq_settled = 0
+        self.events = EventSchedule(self.scenario, self.dcs, self.total_steps, self.dt_h)
+        self.frequency = FrequencyStudy(self.grid.specs[0], m.reserve_requirement_pu, self.gross_load_mw,
+                                        self.dcs.specs)
+        self.event_results: dict[int, dict[str, float]] = {}
         self._pool = [0.0, 0.0]  # renewable fraction and carbon content [t/MWh] of the energy stored in batteries
 
     def _init_region_series(self) -> None:
@@ -275,6 +282,8 @@ class RegionModel(mesa.Model):
         # 1. exogenous inputs (precomputed for the horizon): non-DC load, DC load incl. heat pumps, heat-sector
         #    electricity, tariff
         gross_load = float(self.gross_load_mw[t])
+        event_backup = float(self.events.total_mw[t])  # DC load a voltage-dip event moved to backup generators
+        net_load = gross_load - event_backup
         tariff_price = float(self.tariff_price[t])
 
         # 2. actors bid and offer: batteries (strategy + SOC limits), plants (min load, ramps, outages);
@@ -282,9 +291,9 @@ class RegionModel(mesa.Model):
         battery, soc_next = self.storage.bid(t)
         charge = float(np.maximum(battery, 0.0).sum())
         discharge = float(np.maximum(-battery, 0.0).sum())
-        if discharge > gross_load + charge:  # batteries cannot push the load below zero
+        if discharge > net_load + charge:  # batteries cannot push the load below zero
             battery, soc_next = self.storage.rebid(
-                np.where(battery < 0.0, battery * (gross_load + charge) / discharge, battery))
+                np.where(battery < 0.0, battery * (net_load + charge) / discharge, battery))
             charge = float(np.maximum(battery, 0.0).sum())
             discharge = float(np.maximum(-battery, 0.0).sum())
         must, flex = self.plants.offer(t)
@@ -298,7 +307,7 @@ class RegionModel(mesa.Model):
         #    power is must-take: it serves the load first, then exports, and sets the price when it is marginal
         chp = self.heat.chp_offer_mw[t]
         chp_total = float(chp.sum())
-        market_load = gross_load + charge - discharge
+        market_load = net_load + charge - discharge
         chp_to_load = must_take_split(market_load, chp_total, 0.0)[0]
         accepted, price, export, unserved, reserve_short = self.grid.clear(
             market_load - chp_to_load, offers, tariff_price, gross_load)
@@ -315,12 +324,15 @@ class RegionModel(mesa.Model):
         # 4. actors dispatch: plants (ramp state), batteries (SOC); DC backup covers what the grid could not
         self.plants.dispatch(t, accepted[b["must"]] + accepted[b["flex"]])
         self.storage.dispatch(t, battery, soc_next)
-        backup = 0.0
+        backup = event_backup
+        if event_backup > 0.0:
+            self.dcs.backup_mw[t] = self.events.backup_mw[t]
         if unserved <= UNSERVED_TOL_MW:
             unserved = 0.0
         elif self.dcs.backup_members.size:
-            backup = self._dispatch_backup(t, unserved, battery)
-            unserved -= backup
+            extra = self._dispatch_backup(t, unserved, battery)
+            unserved -= extra
+            backup += extra
 
         # 5. heat utilities dispatch: scheduled for the horizon at build (merit order against the day-ahead
         #    wholesale price forecast); their electricity entered gross_load and their CHP power the clearing above
@@ -337,30 +349,38 @@ class RegionModel(mesa.Model):
         self.step_index += 1
         self.running = self.step_index < self.total_steps
         if self.step_index % SETTLE_EVERY_STEPS == 0 or not self.running:
-            self.settle()
+            self.settle(frequency=not self.running)
 
         # 7. record: decisions above went into preallocated arrays; settle() fills the derived series
 
     def _dispatch_backup(self, t: int, unserved: float, battery: np.ndarray) -> float:
-        """Start DC backup generators pro rata to cover unserved load; returns the backup output [MW]."""
+        """Start DC backup generators pro rata to cover unserved load (on top of what a voltage-dip event put on
+        them); returns the extra backup output [MW]."""
         dcs = self.dcs
         members = dcs.backup_members
         load = dcs.behind_meter_mw(t, t + 1, members)[0]
         unit = self._dc_battery_unit[members]
         load[unit >= 0] += battery[unit[unit >= 0]]
-        room = np.minimum(dcs.backup_cap_mw, np.maximum(load, 0.0))
+        forced = self.events.backup_mw[t]
+        room = np.minimum(dcs.backup_cap_mw - forced, np.maximum(load - forced, 0.0))
         total = float(room.sum())
         if total <= 0.0:
             return 0.0
         out = room * (min(unserved, total) / total)
-        dcs.backup_mw[t] = out
+        dcs.backup_mw[t] = forced + out
         return float(out.sum())
 
-    def settle(self) -> None:
-        """Settle every stepped but unsettled step at once (money, emissions, derived region series).
+    def settle(self, frequency: bool = True) -> None:
+        """Settle every stepped but unsettled step at once (money, emissions, derived region series), and run the
+        frequency study of the pending steps when ``frequency`` (read side) or a chunk of them is due.
 
         Pure function of the recorded decisions, so the numbers do not depend on when it runs.
         """
+        self._settle_money()
+        if frequency or self.step_index - self._freq_settled >= FREQUENCY_CHUNK_STEPS:
+            self._settle_frequency()
+
+    def _settle_money(self) -> None:
         start, stop = self._settled, self.step_index
         if stop <= start:
             return
@@ -415,28 +435,28 @@ class RegionModel(mesa.Model):
                                     - export * m.exports.price_cny_per_mwh * dt
                                     + (backup * self.dcs.backup_fuel_cny_per_mwh).sum(axis=1) * dt
                                     + r["unserved_mw"][sl] * m.value_of_lost_load_cny_per_mwh * dt)
-        self._settle_frequency(sl)
         self._settled = stop
 
-    def _settle_frequency(self, sl: slice) -> None:
-        """Initial ROCOF for two contingencies: losing the largest generating unit (frequency falls) and every
-        data center tripping to backup at once (a loss of load: frequency rises; Northern Virginia case).
-        Inertia: the grid operator's H on the capacity of the power plants generating at that step."""
-        spec = self.grid.specs[0]
+    def _settle_frequency(self) -> None:
+        """Frequency study of the settled steps not yet studied (agents.frequency_study): loss of the largest
+        infeed, HVDC infeed loss and data centers tripping to backup, on the region's interconnection; plus the
+        excursion of each voltage-dip event once its step is settled. Runs over many steps at once (cheap per
+        step, a fixed cost per call)."""
+        start, stop = self._freq_settled, self._settled
+        if stop <= start:
+            return
+        sl = slice(start, stop)
         power = self.plants.power[sl]
-        online_mva = np.where(power > 0.0, self.plants.cap[None, :], 0.0).sum(axis=1)
-        largest = power.max(axis=1) if power.shape[1] else np.zeros(power.shape[0])
-        grid = np.ascontiguousarray(self.dcs.grid_power_mw(sl.start, sl.stop))  # [steps, DCs] rows: same sums
-        dc_load = np.maximum(grid.sum(axis=1), 0.0)  # whatever the settlement chunk
-        safe_mva = np.where(online_mva > 0.0, online_mva, 1.0)
-        r = self.r
-        r["largest_infeed_mw"][sl] = largest
-        r["rocof_largest_infeed_hz_per_s"][sl] = np.where(
-            online_mva > 0.0, rocof_hz_per_s(-largest, spec.nominal_frequency_hz, spec.inertia_constant_s, safe_mva),
-            0.0)
-        r["rocof_dc_trip_hz_per_s"][sl] = np.where(
-            online_mva > 0.0, rocof_hz_per_s(dc_load, spec.nominal_frequency_hz, spec.inertia_constant_s, safe_mva),
-            0.0)
+        dc_dp = np.concatenate([self.frequency.trip_imbalance(self.dcs.grid_power_mw(a, min(stop, a + 512)))
+                                for a in range(start, stop, 512)])  # bounded temporaries for large fleets
+        out = self.frequency.run(sl, power, self.plants.cap, self.r["import_mw"][sl], dc_dp)
+        for name, values in out.items():
+            self.r[name][sl] = values
+        for e in self.events.events:
+            if start <= e.step < stop:
+                online = float(np.where(self.plants.power[e.step] > 0.0, self.plants.cap, 0.0).sum())
+                self.event_results[e.index] = self.frequency.event_excursion(e, online)
+        self._freq_settled = stop
 
     def run(self, steps: int | None = None, progress: Callable[[int, int], None] | None = None) -> None:
         """Step until the horizon ends or ``steps`` more steps ran; ``progress(step_index, total)`` after each."""

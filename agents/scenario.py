@@ -144,6 +144,25 @@ class Battery(_Strict):
         "tou", description="tou: charge in valley, discharge in peak hours; net_load: shave peaks of net load")
 
 
+class RideThrough(_Strict):
+    """How a data center reacts to voltage dips on the grid (its UPS/transfer-switch protection)."""
+
+    transfer_after_dips: int | None = Field(
+        3, ge=1, le=100,
+        description="The site transfers its load to backup after this many voltage dips within dip_window_s "
+                    "[-]; null = rides through every dip sequence (NERC 2025, Northern Virginia: three in a minute)")
+    dip_window_s: float = Field(60.0, gt=0, le=3600, description="Window in which the dips are counted [s]")
+    transfer_delay_s: float = Field(0.0, ge=0, le=60,
+                                    description="From the dip that completes the count to the load leaving the "
+                                                "grid [s]")
+    backup_hold_h: float = Field(3.0, ge=0, le=168,
+                                 description="Time on backup after a transfer before the return to the grid "
+                                             "starts [h]")
+    return_ramp_h: float = Field(1.0, ge=0, le=48,
+                                 description="Duration of the linear return of the load from backup to the "
+                                             "grid [h]")
+
+
 class DataCenter(_Actor):
     type: Literal["data_center"] = Field("data_center", description="Discriminator: the kind of this entry")
     it_capacity_mw: float = Field(gt=0, le=5000, description="IT (server) power at full utilisation [MW]")
@@ -179,6 +198,8 @@ class DataCenter(_Actor):
     backup_fuel_cost_cny_per_mwh: float = Field(2000.0, ge=0, le=20000,
                                                 description="Backup generation fuel cost [CNY/MWh_el]")
     backup_co2_t_per_mwh: float = Field(0.7, ge=0, le=2, description="Backup generation CO2 factor [tCO2/MWh_el]")
+    ride_through: RideThrough = Field(default_factory=RideThrough,
+                                      description="Voltage-dip ride-through policy (transfer to backup)")
 
 
 class HeatNetwork(_Strict):
@@ -284,6 +305,50 @@ class HeatUtility(_Actor):
         10.0, ge=-30, le=40, description="Exergy method: temperature of the reference environment T_0 [°C]")
 
 
+class Interconnection(_Strict):
+    """The synchronous area the region belongs to: inertia, load and primary frequency response.
+
+    Figures and sources per fixture: fixtures/README.md ("Interconnections"). The frequency study
+    (agents.physics.frequency.simulate_contingency) uses them for every contingency of the region.
+    """
+
+    name: str = Field(min_length=1, max_length=120, description="Name of the synchronous area")
+    inertia_constant_s: float = Field(gt=0, le=20, description="Inertia constant H of the synchronous machines "
+                                                               "online in the area, on their rating [s]")
+    synchronous_capacity_mva: float = Field(gt=0, le=5_000_000,
+                                            description="Rating S of the synchronous machines online in a typical "
+                                                        "hour [MVA]")
+    load_mw: float = Field(gt=0, le=5_000_000, description="Load of the area in a typical hour [MW]")
+    load_damping_pu: float = Field(1.0, ge=0, le=5,
+                                   description="Load damping D: % load change per % frequency change [-]")
+    droop_pu: float = Field(0.05, ge=0.01, le=0.2, description="Governor speed droop R [-]")
+    governor_share_pu: float = Field(0.3, gt=0, le=1,
+                                     description="Share of the online synchronous rating on primary (droop) "
+                                                 "control [-]")
+    governor_lag_s: float = Field(5.0, gt=0, le=60,
+                                  description="Time constant of the governor/turbine response (first-order lag) [s]")
+    primary_reserve_mw: float = Field(gt=0, le=1_000_000,
+                                      description="Primary (frequency-containment) reserve the governors may "
+                                                  "deploy, each direction [MW]")
+    largest_hvdc_infeed_mw: float = Field(0.0, ge=0, le=100_000,
+                                          description="Rating of the largest HVDC line feeding the region's "
+                                                      "imports (imports flow on it first); 0 = none [MW]")
+    follow_region_load: bool = Field(True, description="Scale the area's load and online synchronous rating "
+                                                       "each step by the region's load / its horizon mean")
+
+
+class FrequencyStudy(_Strict):
+    """Settings of the per-step contingency study (loss of largest infeed, HVDC loss, data centers trip)."""
+
+    duration_s: float = Field(60.0, ge=10, le=300, description="Simulated time after the event [s]")
+    substep_s: float = Field(0.1, ge=0.01, le=0.5, description="Integration step of the swing equation [s]")
+    dc_trip_dips: int = Field(6, ge=1, le=100,
+                              description="Voltage dips of the design fault sequence behind the data-center trip "
+                                          "contingency [-] (NERC 2025: six faults in 82 s)")
+    dc_trip_span_s: float = Field(82.0, ge=0, le=3600,
+                                  description="Time from the first to the last dip of that sequence [s]")
+
+
 class GridOperator(_Actor):
     type: Literal["grid_operator"] = Field("grid_operator", description="Discriminator: the kind of this entry")
     other_load_mean_mw: float = Field(0.0, ge=0, le=2_000_000, description="Mean non-data-center demand [MW]")
@@ -293,8 +358,15 @@ class GridOperator(_Actor):
                                                description="Extra demand per °C above 24 °C [MW/°C]")
     other_load_heating_mw_per_c: float = Field(0.0, ge=0, le=100000,
                                                description="Extra demand per °C below 5 °C [MW/°C]")
-    inertia_constant_s: float = Field(5.0, gt=0, le=20, description="System inertia constant H [s]")
+    inertia_constant_s: float = Field(5.0, gt=0, le=20,
+                                      description="Inertia constant H of the local power plants [s] (used when "
+                                                  "interconnection is null)")
     nominal_frequency_hz: Literal[50.0, 60.0] = Field(50.0, description="Nominal grid frequency [Hz]")
+    interconnection: Interconnection | None = Field(
+        None, description="Synchronous area of the region; null = an island of the local power plants "
+                          "(inertia_constant_s on the rating of the plants generating)")
+    frequency_study: FrequencyStudy = Field(default_factory=FrequencyStudy,
+                                            description="Contingency study settings")
 
 
 class RenewablePlant(_Actor):
@@ -378,6 +450,30 @@ class Markets(_Strict):
     exports: Exports = Field(default_factory=Exports, description="Interconnector exports")
 
 
+class VoltageDips(_Strict):
+    """A fault sequence on the transmission grid: ``count`` voltage dips evenly spaced over ``span_s``.
+
+    Data centers whose ride-through policy is exceeded transfer to backup (agents.events)."""
+
+    type: Literal["voltage_dips"] = Field("voltage_dips", description="Discriminator: the kind of this event")
+    at: str = Field(description="Time of the first dip, ISO 8601 local time of the region")
+    count: int = Field(ge=1, le=100, description="Number of dips [-]")
+    span_s: float = Field(ge=0, le=3600, description="Time from the first to the last dip [s]")
+    data_center_ids: list[ActorId] | None = Field(
+        None, description="Data centers that see the dips; null = every data center of the region")
+
+    @field_validator("at")
+    @classmethod
+    def _iso(cls, value: str) -> str:
+        try:
+            datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError("at must be an ISO 8601 date-time, e.g. 2025-07-10T19:00") from exc
+        return value
+
+
+Event = Annotated[VoltageDips, Field(discriminator="type")]
+
 # ---------------------------------------------------------------------------------------------------- contracts
 
 
@@ -405,6 +501,7 @@ class Scenario(_Strict):
     actors: list[Actor] = Field(min_length=1, description="Actors of the region")
     markets: Markets = Field(default_factory=Markets, description="Market rules")
     contracts: list[Contract] = Field(default_factory=list, description="Bilateral contracts")
+    events: list[Event] = Field(default_factory=list, description="Grid events of the horizon (voltage dips)")
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Random seed")
 
     @classmethod
@@ -429,7 +526,7 @@ class ScenarioValidationError(ValueError):
         return "invalid scenario:\n" + "\n".join(f"  {e['loc'] or '(root)'}: {e['msg']}" for e in self.errors)
 
 
-_UNION_TAGS = set(ACTOR_TYPES) | {"heat_purchase"}
+_UNION_TAGS = set(ACTOR_TYPES) | {"heat_purchase", "voltage_dips"}
 
 
 def _readable_loc(loc: tuple[Any, ...]) -> str:
@@ -557,9 +654,26 @@ def _cross_field_errors(s: Scenario) -> list[dict[str, str]]:
                     month, day = (int(x) for x in getattr(n, key).split("-"))
                     if not (1 <= month <= 12 and 1 <= day <= 31):
                         errors.append({"loc": f"actors.{i}.networks.{k}.{key}", "msg": "not a valid MM-DD"})
+    errors += _event_errors(s, kinds)
     m = s.markets
     if m.price_floor_cny_per_mwh > m.price_cap_cny_per_mwh:
         errors.append({"loc": "markets.price_floor_cny_per_mwh", "msg": "price floor exceeds the price cap"})
+    return errors
+
+
+def _event_errors(s: Scenario, kinds: dict[str, str]) -> list[dict[str, str]]:
+    """Events happen inside the horizon and name data centers of the scenario."""
+    errors: list[dict[str, str]] = []
+    start = datetime.fromisoformat(s.horizon.start).replace(tzinfo=None)
+    hours = s.horizon.steps * s.horizon.dt_h
+    for j, e in enumerate(s.events):
+        offset_h = (datetime.fromisoformat(e.at).replace(tzinfo=None) - start).total_seconds() / 3600.0
+        if not 0.0 <= offset_h < hours:
+            errors.append({"loc": f"events.{j}.at", "msg": f"{e.at} is outside the horizon"})
+        for k, dc_id in enumerate(e.data_center_ids or []):
+            if kinds.get(dc_id) != "data_center":
+                errors.append({"loc": f"events.{j}.data_center_ids.{k}",
+                               "msg": f"{dc_id!r} is not a data_center of this scenario"})
     return errors
 
 

@@ -102,7 +102,7 @@ def test_series_table_has_units_in_column_names(tiny_run):
     table = tiny_run.series_table()
     assert table.num_rows == 48
     names = [c for c in table.column_names if c not in ("step", "time_utc")]
-    units = ("_mw", "_mwh", "_pu", "_cny", "_t", "_c", "_cny_per_mwh", "_kgco2_per_kwh", "_l_per_kwh", "_hz_per_s", "pue")
+    units = ("_mw", "_mwh", "_pu", "_cny", "_t", "_c", "_cny_per_mwh", "_kgco2_per_kwh", "_l_per_kwh", "_hz_per_s", "_hz", "pue")
     assert all(n.endswith(units) for n in names), [n for n in names if not n.endswith(units)]
     assert np.all(table.column("dc_hohhot.facility_power_mw").to_numpy()
                   >= table.column("dc_hohhot.it_power_mw").to_numpy())
