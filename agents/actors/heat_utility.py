@@ -128,7 +128,6 @@ class HeatUtilityFleet(Fleet):
         unit_chp_power[:, self.chp_units] = chp.chp_power_mw(unit_heat[:, self.chp_units], eta_el[self.chp_units],
                                                              eff[self.chp_units])
         self._unit_co2_t = unit_fuel * fuel_co2 * self.dt_h  # every unit's fuel CO2 [t per step]
-        self.chp_owner = owner[self.chp_units]
         self.chp_offer_mw = np.ascontiguousarray(unit_chp_power[:, self.chp_units])  # [steps, CHP units]
         self.chp_power_share = power_share[self.chp_units]
         self.chp_offer_price = chp.power_cost_per_mwh_el(fuel_cost[self.chp_units], self.chp_power_share,
@@ -163,7 +162,6 @@ class HeatUtilityFleet(Fleet):
         self.unit_heat = rec.agent_quantity("heat_unit", "heat_mw", unit_ids, static=unit_heat)
         self.unit_fuel = rec.agent_quantity("heat_unit", "fuel_mw", unit_ids, static=unit_fuel)
         self.unit_chp_power = rec.agent_quantity("heat_unit", "chp_power_mw", unit_ids, static=unit_chp_power)
-        self.unit_fuel_co2_per_heat = fuel_per_heat * fuel_co2
         # region totals used by the power market every step
         self.electric_load_mw = self.el_in_mw.sum(axis=1)
         self.chp_total_mw = self.chp_offer_mw.sum(axis=1)
