@@ -23,6 +23,15 @@ class HeatUtility(Actor):
     kind = "heat_utility"
 
 
+def _per_owner(x: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+    """Sum the columns of ``x`` [steps, members] by ``owner`` [members] → [steps, n] (numpy reductions, no BLAS,
+    so the bits are the same in every process; agents.reductions)."""
+    out = np.zeros((x.shape[0], n))
+    for u in range(n):
+        out[:, u] = x[:, owner == u].sum(axis=1)
+    return out
+
+
 def _md(text: str) -> tuple[int, int]:
     month, day = (int(x) for x in text.split("-"))
     return month, day
@@ -72,8 +81,7 @@ class HeatUtilityFleet(Fleet):
 
         units = [(i, u) for i, s in enumerate(self.specs) for u in s.units]
         owner = np.array([i for i, _ in units], dtype=int)
-        self._owner_matrix = np.zeros((len(units), n))  # unit → utility sums as one matmul
-        self._owner_matrix[np.arange(len(units)), owner] = 1.0
+        self._owner = owner
         kind = np.array([u.kind for _, u in units], dtype=str)
         eff = np.array([u.efficiency_pu for _, u in units], dtype=float)
         eta_el = np.array([u.electrical_efficiency for _, u in units], dtype=float)
@@ -117,10 +125,7 @@ class HeatUtilityFleet(Fleet):
         unit_heat = dispatch[:, k:]
 
         def per_utility(x: np.ndarray, who: np.ndarray) -> np.ndarray:
-            out = np.zeros((T, n))
-            for u in range(n):
-                out[:, u] = x[:, who == u].sum(axis=1)
-            return out
+            return _per_owner(x, who, n)
 
         unit_fuel = unit_heat * fuel_per_heat  # [MW of fuel]
         self.chp_units = np.flatnonzero(is_chp)
@@ -133,8 +138,8 @@ class HeatUtilityFleet(Fleet):
         self.chp_offer_price = chp.power_cost_per_mwh_el(fuel_cost[self.chp_units], self.chp_power_share,
                                                          eta_el[self.chp_units])
         self.el_in_mw = per_utility(unit_heat * el_per_heat, owner)
-        production_cost = (unit_fuel * fuel_price) @ self._owner_matrix * self.dt_h \
-            + (self._unit_co2_t @ self._owner_matrix) * carbon_price_cny_per_t
+        production_cost = per_utility(unit_fuel * fuel_price, owner) * self.dt_h \
+            + per_utility(self._unit_co2_t, owner) * carbon_price_cny_per_t
         from_dc = per_utility(self.dc_heat_mw, self.contract_owner)
         need = demand + loss
         served_share = np.divide(need - unserved, need, out=np.ones_like(need), where=need > 0)
@@ -147,13 +152,13 @@ class HeatUtilityFleet(Fleet):
         self.record(rec, "dhw_demand_mw", static=dhw)
         self.record(rec, "heat_loss_mw", static=loss)
         self.from_dc = self.record(rec, "heat_from_dc_mw", static=from_dc)
-        self.produced = self.record(rec, "heat_produced_mw", static=unit_heat @ self._owner_matrix)
+        self.produced = self.record(rec, "heat_produced_mw", static=per_utility(unit_heat, owner))
         self.unserved = self.record(rec, "heat_unserved_mw", static=unserved)
         self.power_in = self.record(rec, "power_mw")  # electricity use − CHP power sold (settled)
         self.chp_out = self.record(rec, "chp_generation_mw")  # CHP power the market took (settled)
         self.chp_surplus = self.record(rec, "chp_surplus_mw")  # CHP power it could not take (settled)
         self.chp_co2_power_t = self.record(rec, "chp_power_co2_t")  # CHP fuel CO2 allocated to power (settled)
-        self.fuel = self.record(rec, "fuel_mw", static=unit_fuel @ self._owner_matrix)
+        self.fuel = self.record(rec, "fuel_mw", static=per_utility(unit_fuel, owner))
         self.co2_t = self.record(rec, "co2_t")  # CO2 charged to heat: boilers + the heat share of CHP (settled)
         self.production_cost_cny = self.record(rec, "production_cost_cny", static=production_cost)
         self.cost_cny = self.record(rec, "cost_cny")
@@ -180,16 +185,16 @@ class HeatUtilityFleet(Fleet):
         offered = self.chp_offer_mw[sl]
         sold_frac = np.divide(chp_sold_mw, offered, out=np.zeros_like(offered), where=offered > 0)
         power_co2 = self._unit_co2_t[sl][:, self.chp_units] * self.chp_power_share * sold_frac
-        to_owner = self._owner_matrix[self.chp_units]
-        self.chp_co2_power_t[sl] = power_co2 @ to_owner
-        self.co2_t[sl] = self._unit_co2_t[sl] @ self._owner_matrix - self.chp_co2_power_t[sl]
-        sold = chp_sold_mw @ to_owner
+        chp_owner, n = self._owner[self.chp_units], self.n
+        self.chp_co2_power_t[sl] = _per_owner(power_co2, chp_owner, n)
+        self.co2_t[sl] = _per_owner(self._unit_co2_t[sl], self._owner, n) - self.chp_co2_power_t[sl]
+        sold = _per_owner(chp_sold_mw, chp_owner, n)
         self.chp_out[sl] = sold
-        self.chp_surplus[sl] = (offered - chp_sold_mw) @ to_owner
+        self.chp_surplus[sl] = _per_owner(offered - chp_sold_mw, chp_owner, n)
         self.power_in[sl] = self.el_in_mw[sl] - sold
         self.cost_cny[sl] = self.production_cost_cny[sl] + self.el_in_mw[sl] * p * self.dt_h + self.contract_payment[sl]
         self.revenue_cny[sl] = (self.delivered_mw[sl] * self.heat_price[None, :]
-                                + chp_income_cny_per_h @ to_owner) * self.dt_h
+                                + _per_owner(chp_income_cny_per_h, chp_owner, n)) * self.dt_h
 
     def power_mw(self, step: int) -> np.ndarray:
         return self.power_in[step].copy()

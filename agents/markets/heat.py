@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents.reductions import dot
+
 
 def heat_merit_order(demand_mw, capacity_mw, cost_cny_per_mwh, owner):
     """Least-cost heat dispatch: each utility fills its demand from its own units, cheapest first.
@@ -79,7 +81,7 @@ def price_with_must_take(rule, price_cny_per_mwh, other_accepted_mw, must_take_a
     if must <= _TOL_MW or rule == "tou_tariff" or unserved_mw > _TOL_MW:
         return float(price_cny_per_mwh)
     if rule == "pay_as_bid":
-        return float((price_cny_per_mwh * other_accepted_mw + c @ q) / (other_accepted_mw + must))
+        return float((price_cny_per_mwh * other_accepted_mw + dot(c, q)) / (other_accepted_mw + must))
     if other_accepted_mw > _TOL_MW:
         return float(price_cny_per_mwh)
     return float(c[q > _TOL_MW].max())
