@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.markets import renewable_claims
-from agents.physics import cooling, it_load
+from agents.physics import it_load
 from agents.reductions import dot, row_dot
 
 
@@ -158,7 +158,6 @@ def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
                                     "ppa", "recovered")}
     cap = np.array([_compute_capacity_pflops(s) for s in dcs.specs], dtype=float)
     utilisation = dcs.series["utilisation_pu"][0]
-    techs = [(tech, np.flatnonzero(dcs.techs == tech)) for tech in sorted(set(dcs.techs.tolist()))]
     it_all, fac_all = dcs.it_mw.T, dcs.facility_mw.T  # agent-major [DCs, steps]
     owned = _OwnedRenewable(model)
     acc["owned_used"], acc["owned_generated"] = np.zeros(n), np.zeros(n)
@@ -192,8 +191,7 @@ def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
         acc["owned_used"] += owned_used.sum(axis=1)
         acc["ppa"] += ppa.sum(axis=1)
         acc["ppa_matched"] += np.minimum(ppa, np.maximum(load - owned_used, 0.0)).sum(axis=1)
-        for tech, cols in techs:
-            acc["water"][cols] += row_dot(it[cols], cooling.wue_l_per_kwh(dcs.temp_c[a:b], tech))
+        acc["water"] += np.multiply(it, dcs.wue_l_per_kwh(a, b).T).sum(axis=1)  # per DC, its site's air
         if dcs.hr_members.size:
             acc["reused"][dcs.hr_members] += dcs.heat_reused_mw[a:b].sum(axis=0)
             acc["recovered"][dcs.hr_members] += dcs.heat_recovered_mw[a:b].sum(axis=0)

@@ -93,7 +93,7 @@ class RegionModel(mesa.Model):
         ctx = BuildContext(dt_h=self.dt_h, steps=self.total_steps, times_utc=times_utc,
                            local_times=local["local_times"], hour_of_day=local["hour_of_day"],
                            day_of_week=local["day_of_week"], weather=self.weather, rng=self.rng,
-                           recorder=self.recorder, pv_pu=self._pv_cache(times_utc))
+                           recorder=self.recorder, pv_pu=self._pv_cache(times_utc), weather_of=self.weather_of)
 
         tariff = region.tariff
         multiplier = tou_price_multiplier(local["hour_of_day"], [(w.start_h, w.end_h) for w in tariff.peak_hours],
@@ -223,31 +223,62 @@ class RegionModel(mesa.Model):
 
     # ------------------------------------------------------------------------------------------- build helpers
 
+    def weather_of(self, site: str | None = None):
+        """Weather of a site key (an actor's ``weather_site``); None = the region's site. One series per site,
+        shared by every actor there (agents.weather caches it)."""
+        if site is None or site == self.weather.site_key:
+            return self.weather
+        return weather_series(site, self.start_utc, self.total_steps, self.dt_h, self.seed)
+
     def _pv_cache(self, times_utc) -> Callable:
         from agents.physics import pv
 
-        w = self.weather
-
         @cache
-        def run(lat_q: float, lon_q: float, tilt: float, azimuth: float) -> np.ndarray:
+        def run(site: str | None, lat_q: float, lon_q: float, tilt: float, azimuth: float) -> np.ndarray:
+            w = self.weather_of(site)
             return pv.pv_power_pu(times_utc, lat_q, lon_q, w.ghi_w_m2, w.dni_w_m2, w.dhi_w_m2, w.temp_c,
                                   w.wind_speed_m_s, tilt, azimuth)
 
-        def pv_pu(lat: float, lon: float, tilt: float | None, azimuth: float) -> np.ndarray:
+        def pv_pu(lat: float, lon: float, tilt: float | None, azimuth: float, site: str | None = None) -> np.ndarray:
             lat_q = round(lat / PV_GRID_DEG) * PV_GRID_DEG
             lon_q = round(lon / PV_GRID_DEG) * PV_GRID_DEG
             tilt = float(pv.optimal_tilt_deg(lat_q)) if tilt is None else float(tilt)
-            return run(lat_q, lon_q, round(tilt, 1), round(float(azimuth), 1))
+            site = None if site == self.weather.site_key else site
+            return run(site, lat_q, lon_q, round(tilt, 1), round(float(azimuth), 1))
 
         return pv_pu
 
     def _wind_cache(self, ctx: BuildContext) -> Callable:
+        """``wind_pu(spec)`` → [steps] output per unit of nameplate of one wind farm: its own 10-m series
+        (correlated with the other farms of its weather site, agents.weather.farm_wind_speeds_m_s), log law to
+        hub height, the power curve corrected for the air density at hub height in every step."""
         from agents.physics import wind
+        from agents.weather import farm_wind_speeds_m_s
+
+        farms: dict[str, list] = {}
+        for s in self.scenario.actors_of("renewable_plant"):
+            if s.technology == "wind":
+                farms.setdefault(s.weather_site or self.weather.site_key, []).append((s.id, s.lat, s.lon))
 
         @cache
-        def wind_pu(turbine: str, hub_m: float, roughness_m: float) -> np.ndarray:
-            v_hub = wind.hub_height_wind_speed(self.weather.wind_speed_m_s, 10.0, hub_m, roughness_m)
-            return wind.wind_power_pu(v_hub, turbine)
+        def site_speeds(site: str) -> tuple[dict[str, int], np.ndarray]:
+            members = farms[site]
+            speeds = farm_wind_speeds_m_s(self.weather_of(site), members, self.seed)
+            return {fid: j for j, (fid, _, _) in enumerate(members)}, speeds
+
+        @cache
+        def curve(site: str, hub_m: float, turbine: str) -> np.ndarray:  # [steps, points], shared by the farms
+            w = self.weather_of(site)
+            return wind.density_corrected_curve_m_s(wind.hub_air_density_kg_m3(w.pressure_pa, w.temp_c, hub_m),
+                                                    turbine)
+
+        def wind_pu(spec) -> np.ndarray:
+            site = spec.weather_site or self.weather.site_key
+            column, speeds = site_speeds(site)
+            v_hub = wind.hub_height_wind_speed(speeds[:, column[spec.id]], 10.0, spec.hub_height_m,
+                                               spec.roughness_length_m)
+            return wind.power_on_curves_pu(v_hub, curve(site, float(spec.hub_height_m), spec.turbine_type),
+                                           spec.turbine_type)
 
         return wind_pu
 

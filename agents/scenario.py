@@ -53,6 +53,19 @@ class Tariff(_Strict):
         default_factory=lambda: [HourRange(start_h=22, end_h=6)], description="Valley windows, local time")
 
 
+def _known_weather_site(value: str | None) -> str | None:
+    """A weather site must be a key of agents.weather.SITES (None = the region's site, on actors)."""
+    from agents.weather import SITES
+
+    if value is not None and value not in SITES:
+        raise ValueError(f"unknown weather site {value!r}; expected one of {sorted(SITES)}")
+    return value
+
+
+_ACTOR_SITE_DESCRIPTION = ("Weather site (agents.weather key) of this actor's own climate, e.g. a hub region of a "
+                           "national twin; default: the region's weather_site")
+
+
 class Region(_Strict):
     name: str = Field(min_length=1, max_length=120, description="Region name")
     lat: float = Field(ge=-90, le=90, description="Latitude of the region centre [deg]")
@@ -64,14 +77,7 @@ class Region(_Strict):
                                       description="Grid emission factor of the surrounding grid (imports) [tCO2/MWh]")
     tariff: Tariff = Field(default_factory=Tariff, description="Time-of-use tariff")
 
-    @field_validator("weather_site")
-    @classmethod
-    def _known_site(cls, value: str) -> str:
-        from agents.weather import SITES
-
-        if value not in SITES:
-            raise ValueError(f"unknown weather site {value!r}; expected one of {sorted(SITES)}")
-        return value
+    _known_site = field_validator("weather_site")(_known_weather_site)
 
     @field_validator("tz")
     @classmethod
@@ -200,6 +206,10 @@ class DataCenter(_Actor):
     backup_co2_t_per_mwh: float = Field(0.7, ge=0, le=2, description="Backup generation CO2 factor [tCO2/MWh_el]")
     ride_through: RideThrough = Field(default_factory=RideThrough,
                                       description="Voltage-dip ride-through policy (transfer to backup)")
+    weather_site: str | None = Field(None, min_length=1, max_length=64,
+                                     description=_ACTOR_SITE_DESCRIPTION + " (drives cooling PUE/WUE and on-site PV)")
+
+    _known_site = field_validator("weather_site")(_known_weather_site)
 
 
 class HeatNetwork(_Strict):
@@ -384,6 +394,10 @@ class RenewablePlant(_Actor):
     owner_id: ActorId | None = Field(
         None, description="Data center that owns this plant (its output counts towards that DC's renewable energy "
                           "factor, ISO/IEC 30134-3); None = owned by a third party")
+    weather_site: str | None = Field(None, min_length=1, max_length=64,
+                                     description=_ACTOR_SITE_DESCRIPTION + " (drives PV and wind output)")
+
+    _known_site = field_validator("weather_site")(_known_weather_site)
 
     @field_validator("turbine_type")
     @classmethod
