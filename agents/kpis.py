@@ -56,6 +56,7 @@ def _region(model, stop: int, dc_sums: dict) -> dict:
         "renewable_mwh": float(r["renewable_mw"].sum() * dt),
         "dc_onsite_pv_mwh": behind_meter_pv,
         "curtailment_mwh": float(r["curtailment_mw"].sum() * dt),
+        "chp_surplus_mwh": float(r["chp_surplus_mw"].sum() * dt),
         "import_mwh": float(r["import_mw"].sum() * dt),
         "export_mwh": float(r["export_mw"].sum() * dt),
         "unserved_mwh": float(r["unserved_mw"].sum() * dt),
@@ -388,6 +389,12 @@ def compute_kpis(model) -> dict:
             "heat_demand_mwh": float(h.series["heat_demand_mw"][0][:stop, i].sum() * dt),
             "heat_delivered_mwh": delivered,
             "heat_unserved_mwh": float(h.unserved[:stop, i].sum() * dt),
+            "dhw_demand_mwh": float(h.series["dhw_demand_mw"][0][:stop, i].sum() * dt),
+            "heat_loss_mwh": float(h.loss_mw[:stop, i].sum() * dt),
+            "fuel_mwh": float(h.fuel[:stop, i].sum() * dt),
+            "chp_power_mwh": float(h.chp_out[:stop, i].sum() * dt),
+            "chp_surplus_mwh": float(h.chp_surplus[:stop, i].sum() * dt),
+            "chp_power_co2_t": float(h.chp_co2_power_t[:stop, i].sum()),
             "heat_cost_cny_per_mwh": _ratio(heat[agent_id]["cost_cny"], delivered),
         })
     others = _heat_pumps_of_others(model, stop)

@@ -30,6 +30,8 @@ from agents.markets import contracts as contract_settlement
 from agents.markets import imports as import_lines
 from agents.markets.attribution import import_mix, supply_mix_with_storage
 from agents.markets.clearing import retail_price, tou_price_multiplier
+from agents.markets.forecast import merit_order_price_forecast
+from agents.markets.heat import must_take_split, price_with_must_take
 from agents.recording import Recorder
 from agents.scenario import Scenario
 from agents.weather import local_time_fields, weather_series
@@ -45,7 +47,8 @@ FREQUENCY_CHUNK_STEPS = 2920  # the frequency study runs over this many steps at
 
 REGION_QUANTITIES = (
     "load_mw", "other_load_mw", "dc_it_mw", "dc_facility_mw", "dc_heat_pump_mw", "heat_electric_mw",
-    "generation_mw", "renewable_mw", "renewable_available_mw", "curtailment_mw", "import_mw", "export_mw",
+    "generation_mw", "renewable_mw", "renewable_available_mw", "curtailment_mw", "chp_surplus_mw", "import_mw",
+    "export_mw",
     "storage_charge_mw", "storage_discharge_mw", "unserved_mw", "backup_mw", "reserve_shortfall_mw",
     "wholesale_price_cny_per_mwh", "retail_price_cny_per_mwh", "carbon_intensity_kgco2_per_kwh",
     "renewable_share_pu", "import_renewable_mw", "co2_t",
@@ -118,13 +121,18 @@ class RegionModel(mesa.Model):
         self.dcs.build(ctx)
         self.plants.build(ctx, m.carbon_price_cny_per_t)
         self.renewables.build(ctx, self._wind_cache(ctx))
+        self.imports = import_lines.ImportBook(m.import_lines, scenario.region.grid_co2_t_per_mwh, self.local_hour,
+                                               self.local_month, m.price_floor_cny_per_mwh, m.carbon_price_cny_per_t)
         dc_pos = {d.id: i for i, d in enumerate(self.dcs.specs)}
         hu_pos = {u.id: i for i, u in enumerate(self.heat.specs)}
         heat_contracts = [c for c in scenario.contracts if c.type == "heat_purchase"]
         contract_hr = np.array([self.dcs.hr_position[dc_pos[c.seller_id]] for c in heat_contracts], dtype=int)
+        # a buyer that owns the DC's heat pump also pays its electricity: 1/COP per MWh of heat delivered
+        buyer_el = np.where(self.dcs.hp_owner[contract_hr] == "heat_utility", 1.0 / self.dcs.hp_cop[contract_hr], 0.0)
         self.heat.build(ctx, m.carbon_price_cny_per_t, [(hu_pos[c.buyer_id], c.price_cny_per_mwh)
                                                         for c in heat_contracts],
-                        self.dcs.heat_offer_mw[:, contract_hr], self.tariff_price)
+                        self.dcs.heat_offer_mw[:, contract_hr], self._wholesale_price_forecast(),
+                        contract_el_per_heat=buyer_el)
         delivered = np.zeros((self.total_steps, self.dcs.hr_members.size))
         delivered[:, contract_hr] = self.heat.dc_heat_mw  # one contract per seller (validated)
         self.dcs.set_heat_delivery(delivered)
@@ -139,21 +147,44 @@ class RegionModel(mesa.Model):
             self._index.append((self.fleets[a.type], counters[a.type]))
             counters[a.type] += 1
 
+    def _wholesale_price_forecast(self) -> np.ndarray:
+        """Day-ahead wholesale price forecast [steps] the heat utilities dispatch against (agents.markets.forecast):
+        plants at their offer price and expected capacity, renewables and import lines at theirs (each line's
+        hourly/monthly price profile: one forecast per offer-price variant), against the forecast demand without
+        the heat sector's electricity (utility units, DC heat pumps) and CHP, which are decided from this forecast."""
+        if not self.heat.n:
+            return np.zeros(self.total_steps)
+        m, imp = self.scenario.markets, self.imports
+        outage_rate = np.array([p.forced_outage_rate_pu for p in self.plants.specs], dtype=float)
+        plants_mw = self.plants.cap * (1.0 - outage_rate)  # expected availability: outages are not known ahead
+        capacity = np.hstack([np.broadcast_to(plants_mw, (self.total_steps, self.plants.n)),
+                              self.renewables.available_mw, self.dcs.pv_available_mw, imp.available_mw])
+        static = np.concatenate([self.plants.offer_price, self.renewables.mc, np.zeros(self.dcs.pv_members.size)])
+        demand = self.grid.other_load[:, 0] + self.dcs.facility_mw.sum(axis=1)
+        out = np.empty(self.total_steps)
+        for v, line_prices in enumerate(imp.variant_offer_price):
+            rows = np.flatnonzero(imp.variant == v)
+            if rows.size:
+                out[rows] = merit_order_price_forecast(
+                    demand[rows], capacity[rows], np.concatenate([static, line_prices]),
+                    price_floor_cny_per_mwh=m.price_floor_cny_per_mwh, price_cap_cny_per_mwh=m.price_cap_cny_per_mwh,
+                    export_capacity_mw=m.exports.capacity_mw, export_price_cny_per_mwh=m.exports.price_cny_per_mwh)
+        return out
+
     def _open_market(self) -> None:
         """Offer layout of the power market (static prices, quantities filled each step) and the fixed loads."""
-        m, region = self.scenario.markets, self.scenario.region
+        m = self.scenario.markets
         n_p, n_r, n_pv = self.plants.n, self.renewables.n, self.dcs.pv_members.size
         floor = m.price_floor_cny_per_mwh
-        # import lines (agents.markets.imports): hourly availability, price profile, mix; prices take a few
-        # distinct vectors over the horizon ("variants"), each sorted once by the merit order
-        self.imports = import_lines.ImportBook(m.import_lines, region.grid_co2_t_per_mwh, self.local_hour,
-                                               self.local_month, floor, m.carbon_price_cny_per_t)
+        # import lines (agents.markets.imports, built with the actors): hourly availability, price profile, mix;
+        # prices take a few distinct vectors over the horizon ("variants"), each sorted once by the merit order
         n_i = self.imports.n
-        static = np.concatenate([[floor], np.full(n_p, floor), self.renewables.mc, np.zeros(n_pv),
+        # CHP: one must-take block per unit at its marginal cost (taken ahead of the merit order in step())
+        static = np.concatenate([self.heat.chp_offer_price, np.full(n_p, floor), self.renewables.mc, np.zeros(n_pv),
                                  self.plants.offer_price])
         offer_price = np.hstack([np.broadcast_to(static, (self.imports.variant_offer_price.shape[0], static.size)),
                                  self.imports.variant_offer_price])
-        bounds = np.cumsum([0, 1, n_p, n_r, n_pv, n_p, n_i])
+        bounds = np.cumsum([0, self.heat.chp_units.size, n_p, n_r, n_pv, n_p, n_i])
         self._blocks = {name: slice(int(bounds[i]), int(bounds[i + 1]))
                         for i, name in enumerate(("chp", "must", "res", "dcpv", "flex", "import"))}
         b = self._blocks
@@ -307,16 +338,32 @@ class RegionModel(mesa.Model):
             discharge = float(np.maximum(-battery, 0.0).sum())
         must, flex = self.plants.offer(t)
         offers = self._offers
-        offers[b["chp"]] = self.heat.chp_total_mw[t]
         offers[b["res"]] = self.renewables.available_mw[t]
         offers[b["dcpv"]] = self.dcs.pv_available_mw[t]
         offers[b["must"]] = must
         offers[b["flex"]] = flex
         offers[b["import"]] = self.imports.available_mw[t]
 
-        # 3. the grid operator clears the market (reserve held back from dispatchable capacity) → wholesale price
+        # 3. the grid operator clears the market (reserve held back from dispatchable capacity) → wholesale price;
+        #    heat-led CHP power is must-take: it serves the load first, then exports, and sets the price when it
+        #    is marginal (agents.markets.heat)
+        chp = self.heat.chp_offer_mw[t]
+        chp_total = float(chp.sum())
+        market_load = net_load + charge - discharge
+        chp_to_load = must_take_split(market_load, chp_total, 0.0)[0]
         accepted, price, export, unserved, reserve_short = self.grid.clear(
-            net_load + charge - discharge, offers, gross_load, int(self.imports.variant[t]))
+            market_load - chp_to_load, offers, gross_load, int(self.imports.variant[t]))
+        if chp_total > 0.0:
+            m = self.scenario.markets
+            other = float(accepted.sum())
+            _, chp_export, _ = must_take_split(market_load, chp_total, m.exports.capacity_mw - export)
+            accepted[b["chp"]] = chp * ((chp_to_load + chp_export) / chp_total)
+            export += chp_export
+            # the wholesale price is a merit-order price under every rule (tou_tariff only sets the retail one)
+            rule = "pay_as_bid" if m.clearing_rule == "pay_as_bid" else "pay_as_clear"
+            price = price_with_must_take(rule, price, other, accepted[b["chp"]], self.heat.chp_offer_price,
+                                         unserved_mw=unserved, price_floor_cny_per_mwh=m.price_floor_cny_per_mwh,
+                                         price_cap_cny_per_mwh=m.price_cap_cny_per_mwh)
 
         # 4. actors dispatch: plants (ramp state), batteries (SOC); DC backup covers what the grid could not
         self.plants.dispatch(t, accepted[b["must"]] + accepted[b["flex"]])
@@ -331,8 +378,8 @@ class RegionModel(mesa.Model):
             unserved -= extra
             backup += extra
 
-        # 5. heat utilities dispatch: scheduled for the horizon at build (merit order with the tariff as price
-        #    forecast); their electricity entered gross_load and their CHP output the offers above
+        # 5. heat utilities dispatch: scheduled for the horizon at build (merit order against the day-ahead
+        #    wholesale price forecast); their electricity entered gross_load and their CHP power the clearing above
 
         # 6. settlement of markets and contracts: vectorised over the steps since the last settlement
         self.accepted_mw[t] = accepted
@@ -399,7 +446,7 @@ class RegionModel(mesa.Model):
         self.renewables.settle(start, stop, acc[:, b["res"]], paid[:, b["res"]])
         self.storage.settle(start, stop, price)
         heat_price = r[self.price_quantity["heat_utility"]][sl]
-        self.heat.settle(start, stop, heat_price, acc[:, b["chp"]].sum(axis=1), price)
+        self.heat.settle(start, stop, heat_price, acc[:, b["chp"]], income[:, b["chp"]])
         self.contracts.settle(start, stop)
         acc_imp = acc[:, b["import"]]
         imported = acc_imp.sum(axis=1)
@@ -413,18 +460,18 @@ class RegionModel(mesa.Model):
                          storage_charge_mw=np.maximum(stand_alone, 0.0).sum(axis=1),
                          storage_discharge_mw=np.maximum(-stand_alone, 0.0).sum(axis=1), export_mw=export,
                          supply_income_cny_per_h=(income[:, b["must"]].sum(axis=1) + income[:, b["flex"]].sum(axis=1)
-                                                  + income[:, b["res"]].sum(axis=1)),
-                         chp_sold_mw=acc[:, b["chp"]].sum(axis=1), import_cost_cny=import_cost)
+                                                  + income[:, b["res"]].sum(axis=1) + income[:, b["chp"]].sum(axis=1)),
+                         chp_sold_mw=np.zeros(stop - start), import_cost_cny=import_cost)  # CHP paid like any offer
         r["retailer_margin_cny"][sl] = self.grid.revenue_cny[sl, 0] - self.grid.cost_cny[sl, 0]
 
         backup = self.dcs.backup_mw[sl]
         backup_mw = backup.sum(axis=1)
         generation = acc.sum(axis=1) - imported + backup_mw
-        curtail = ((self.heat.chp_total_mw[sl] - acc[:, b["chp"]].sum(axis=1))
-                   + (self.renewables.available_mw[sl] - acc[:, b["res"]]).sum(axis=1)
+        curtail = ((self.renewables.available_mw[sl] - acc[:, b["res"]]).sum(axis=1)  # renewable energy only
                    + (self.dcs.pv_available_mw[sl] - acc[:, b["dcpv"]]).sum(axis=1))
         el_co2 = (self.plants.co2_t[sl].sum(axis=1) + import_co2
-                  + (backup * self.dcs.backup_co2_t_per_mwh).sum(axis=1) * dt)
+                  + (backup * self.dcs.backup_co2_t_per_mwh).sum(axis=1) * dt
+                  + self.heat.chp_co2_power_t[sl].sum(axis=1))  # CHP fuel CO2 allocated to the power sold
         st = self.storage
         p = st.power[sl]
         charged = (np.maximum(p, 0.0) * st.eta_c).sum(axis=1) * dt
@@ -440,6 +487,7 @@ class RegionModel(mesa.Model):
         r["generation_mw"][sl] = generation
         r["renewable_mw"][sl] = renewable
         r["curtailment_mw"][sl] = curtail
+        r["chp_surplus_mw"][sl] = self.heat.chp_total_mw[sl] - acc[:, b["chp"]].sum(axis=1)
         r["carbon_intensity_kgco2_per_kwh"][sl] = intensity
         r["renewable_share_pu"][sl] = share
         r["co2_t"][sl] = el_co2 + self.heat.co2_t[sl].sum(axis=1)

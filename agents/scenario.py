@@ -220,21 +220,81 @@ class HeatNetwork(_Strict):
     base_temp_c: float = Field(18.0, ge=5, le=25, description="Heating base (balance) temperature [°C]")
     supply_temp_c: float = Field(70.0, ge=30, le=130, description="Network supply temperature [°C]")
     return_temp_c: float = Field(40.0, ge=10, le=90, description="Network return temperature [°C]")
-    loss_pu: float = Field(0.12, ge=0, le=0.5, description="Network heat loss / delivered heat [-]")
+    loss_pu: float = Field(0.12, ge=0, le=0.5,
+                           description="Network heat loss proportional to delivered heat / delivered heat [-] "
+                                       "(added to the temperature-driven loss of loss_ua_mw_per_k)")
+    loss_ua_mw_per_k: float = Field(
+        0.0, ge=0, le=1000,
+        description="Heat-loss coefficient UA of the buried pipes [MW/K]: while the network operates it loses "
+                    "UA × ((supply + return)/2 − ground temperature), whatever the demand")
+    ground_temp_c: float = Field(8.0, ge=-10, le=35,
+                                 description="Ground temperature around the pipes [°C] (≈ annual mean air "
+                                             "temperature + 1–2 K)")
+    dhw_kwh_per_m2_yr: float = Field(
+        0.0, ge=0, le=150,
+        description="Domestic hot-water heat delivered per m² of floor area and year [kWh/(m²·a)], drawn with a "
+                    "daily profile while the network operates; 0 = the network supplies space heating only")
+    summer_supply_temp_c: float | None = Field(
+        None, ge=30, le=130,
+        description="Supply temperature outside the heating season [°C] (summer mode: the network runs all year "
+                    "for hot water and has its losses); None = the network is off outside the season")
     season_start_md: str = Field("10-15", pattern=r"^\d{2}-\d{2}$", description="Heating season start, MM-DD")
     season_end_md: str = Field("04-15", pattern=r"^\d{2}-\d{2}$", description="Heating season end, MM-DD")
 
 
 class HeatUnit(_Strict):
+    """A heat production unit. A CHP unit turns fuel into heat (η_th = ``efficiency_pu``) and electricity
+    (η_el = ``electrical_efficiency_pu``, or ``power_to_heat_ratio`` × η_th); η_el + η_th ≤ 1 (first law)."""
+
     kind: Literal["gas_boiler", "coal_boiler", "chp", "air_source_heat_pump", "electric_boiler"] = Field(
         description="Heat production technology")
     capacity_mw: float = Field(gt=0, le=100000, description="Heat output capacity [MW_th]")
-    efficiency_pu: float = Field(0.9, gt=0, le=1.2, description="Heat out / fuel (or electricity) in [-]")
+    efficiency_pu: float = Field(0.9, gt=0, le=1.2,
+                                 description="Heat out / fuel (or electricity) in [-]; for CHP the thermal "
+                                             "efficiency η_th (≤ 1)")
     fuel_price_cny_per_mwh: float = Field(250.0, ge=0, le=5000,
                                           description="Fuel price per MWh of fuel energy [CNY/MWh]")
     fuel_co2_t_per_mwh: float = Field(0.2, ge=0, le=1, description="Fuel CO2 factor [tCO2/MWh fuel]")
-    power_to_heat_ratio: float = Field(0.0, ge=0, le=2, description="CHP electricity / heat output [-]")
+    power_to_heat_ratio: float = Field(
+        0.0, ge=0, le=2,
+        description="CHP electricity / heat output σ [-]; gives η_el = σ × η_th when electrical_efficiency_pu "
+                    "is not set")
+    electrical_efficiency_pu: float | None = Field(
+        None, gt=0, le=0.65, description="CHP electricity out / fuel in η_el [-]; η_el + η_th ≤ 1")
     carnot_efficiency: float = Field(0.4, gt=0, le=0.8, description="Air-source HP fraction of Carnot COP [-]")
+
+    @field_validator("efficiency_pu")
+    @classmethod
+    def _chp_thermal_efficiency(cls, value: float, info) -> float:
+        if info.data.get("kind") == "chp" and value > 1.0:
+            raise ValueError("the thermal efficiency of a CHP unit cannot exceed 1 (first law)")
+        return value
+
+    @field_validator("power_to_heat_ratio", "electrical_efficiency_pu")
+    @classmethod
+    def _first_law(cls, value: float | None, info) -> float | None:
+        kind, eta_th = info.data.get("kind"), info.data.get("efficiency_pu")
+        given = value is not None and value > 0
+        if given and kind is not None and kind != "chp":
+            raise ValueError(f"only CHP units generate electricity (kind is {kind!r})")
+        if info.field_name == "electrical_efficiency_pu" and given and info.data.get("power_to_heat_ratio", 0.0) > 0:
+            raise ValueError("give electrical_efficiency_pu or power_to_heat_ratio, not both")
+        if given and kind == "chp" and eta_th is not None:
+            eta_el = value * eta_th if info.field_name == "power_to_heat_ratio" else value
+            if eta_el + eta_th > 1.0 + 1e-12:
+                raise ValueError(f"electrical + thermal efficiency = {eta_el:.3f} + {eta_th:.3f} = "
+                                 f"{eta_el + eta_th:.3f} exceeds 1: the unit would create energy (first law; "
+                                 "typical CHP totals 0.80–0.90)")
+        return value
+
+    @property
+    def electrical_efficiency(self) -> float:
+        """η_el [-] of a CHP unit (0 for other kinds)."""
+        if self.kind != "chp":
+            return 0.0
+        if self.electrical_efficiency_pu is not None:
+            return self.electrical_efficiency_pu
+        return self.power_to_heat_ratio * self.efficiency_pu
 
 
 class HeatUtility(_Actor):
@@ -242,6 +302,17 @@ class HeatUtility(_Actor):
     networks: list[HeatNetwork] = Field(min_length=1, description="District-heating networks it supplies")
     units: list[HeatUnit] = Field(default_factory=list, description="Own heat production units")
     heat_price_cny_per_mwh: float = Field(300.0, ge=0, le=5000, description="Retail heat price [CNY/MWh]")
+    chp_co2_allocation: Literal["energy", "exergy", "efficiency"] = Field(
+        "energy",
+        description="How CHP fuel CO2 (and fuel cost) is shared between power and heat: energy (by energy "
+                    "output), exergy (heat weighted by its Carnot factor) or efficiency (Finnish benefit-sharing "
+                    "method with reference efficiencies of separate production); docs/physics.md")
+    reference_power_efficiency_pu: float = Field(
+        0.39, gt=0, le=0.7, description="Efficiency method: reference efficiency of separate power production [-]")
+    reference_heat_efficiency_pu: float = Field(
+        0.90, gt=0, le=1.2, description="Efficiency method: reference efficiency of separate heat production [-]")
+    exergy_reference_temp_c: float = Field(
+        10.0, ge=-30, le=40, description="Exergy method: temperature of the reference environment T_0 [°C]")
 
 
 class Interconnection(_Strict):
@@ -660,6 +731,9 @@ def _cross_field_errors(s: Scenario) -> list[dict[str, str]]:
                 if n.return_temp_c >= n.supply_temp_c:
                     errors.append({"loc": f"actors.{i}.networks.{k}.return_temp_c",
                                    "msg": "return temperature must be below supply temperature"})
+                if n.summer_supply_temp_c is not None and n.summer_supply_temp_c <= n.return_temp_c:
+                    errors.append({"loc": f"actors.{i}.networks.{k}.summer_supply_temp_c",
+                                   "msg": "summer supply temperature must be above the return temperature"})
                 for key in ("season_start_md", "season_end_md"):
                     month, day = (int(x) for x in getattr(n, key).split("-"))
                     if not (1 <= month <= 12 and 1 <= day <= 31):
