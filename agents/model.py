@@ -23,6 +23,7 @@ from agents.actors.heat_utility import HeatUtilityFleet
 from agents.actors.power_plant import PowerPlantFleet
 from agents.actors.renewable_plant import RenewablePlantFleet
 from agents.actors.storage import StorageFleet
+from agents.markets import commitment
 from agents.markets import contracts as contract_settlement
 from agents.markets.attribution import supply_mix_with_storage
 from agents.markets.clearing import offer_price_with_carbon, tou_price_multiplier
@@ -68,6 +69,7 @@ class RegionModel(mesa.Model):
         ctx, multiplier = self._build_clock_and_weather(seed)
         self._build_actors(ctx, multiplier)
         self._open_market()
+        self._commit_plants()
         self._init_region_series()
 
     # ------------------------------------------------------------------------------------------- build
@@ -162,6 +164,21 @@ class RegionModel(mesa.Model):
         self._dc_battery_unit[self.storage.dc_index] = self.storage.n + np.arange(self.storage.dc_index.size)
         self._settled = 0
         self._pool = [0.0, 0.0]  # renewable fraction and carbon content [t/MWh] of the energy stored in batteries
+
+    def _commit_plants(self) -> None:
+        """Day-ahead unit commitment (agents.markets.commitment) from persistence forecasts: each day's net load
+        (load − renewables − CHP) and reserve are those realised the day before; the margin for forecast error is the 95th
+        percentile of the last week's under-forecasts; imports need no commitment but cover the margin."""
+        spd = max(1, round(24.0 / self.dt_h))
+        net = (self.gross_load_mw - self.renewables.available_mw.sum(axis=1) - self.dcs.pv_available_mw.sum(axis=1)
+               - self.heat.chp_total_mw)
+        net_fc = commitment.persistence_forecast(net, spd)
+        reserve_fc = commitment.persistence_forecast(
+            self.scenario.markets.reserve_requirement_pu * self.gross_load_mw, spd, first_day=0.0)
+        imp = self._blocks["import"]
+        other = np.broadcast_to(self._offers[imp], (*net_fc.shape, imp.stop - imp.start))
+        self.plants.plan(net_fc, reserve_fc, commitment.forecast_error_margin(net, spd), spd, other,
+                         self.grid.market.price[imp])
 
     def _init_region_series(self) -> None:
         """Region series: dynamic arrays, the precomputed ones filled for the whole horizon."""

@@ -1,0 +1,233 @@
+"""Day-ahead unit commitment: which dispatchable units are on in each step of a day.
+
+A priority-list heuristic with minimum up/down repair and start-up economics (Wood, Wollenberg & Sheblé,
+*Power Generation, Operation and Control*, 3rd ed., §4.2–4.3 "priority-list methods"; Senjyu et al., "A fast
+technique for unit commitment problem by extended priority list", IEEE Trans. Power Syst. 18(2), 2003), in
+numpy over all steps and units of one day at once:
+
+1. **Energy.** Units (and supply that needs no commitment, e.g. import lines) are ranked by offer price — with
+   a constant marginal cost this is the full-load average cost ranking. In each step the cheapest resources
+   whose capacity before them is below the forecast net load are committed; the price of the last one is the
+   step's forecast marginal price λ.
+2. **Reserve and forecast error.** Imports do not count toward reserve: if the headroom of the committed units
+   above their forecast merit-order output is below the reserve requirement — plus the forecast-error margin
+   where the spare capacity of imports does not cover it — further units are committed in price order (each
+   adds capacity × (1 − minimum load)) until it is met.
+3. **Minimum up time.** A unit that starts stays on for at least ``min_up_steps`` (also after a start on the
+   previous day).
+4. **Minimum down time and start-up economics.** An off spell between two on spells is bridged (the unit stays
+   on at minimum load) when it is shorter than ``min_down_steps``, or when running at minimum load through it,
+   ``P_min · dt_h · Σ max(c − λ_t, 0)``, costs no more than one start, ``start_up_cost_cny``. A unit that must
+   stay off after a shutdown on the previous day is excluded until its minimum down time has passed.
+
+Repairs only ever add on-steps, so the committed capacity still covers the forecast net load plus reserve
+whenever the available capacity does. The horizon is committed day by day (``commit_horizon``): each day's
+decision sees only that day's forecast window (the day plus a look-ahead) and the units' state at the end of
+the previous day — never realised values. ``persistence_forecast`` builds such a window from the previous
+day's realised series (what a market operator has at gate closure before the day).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+_BIG = 1 << 40
+
+
+@dataclass(frozen=True)
+class CommitmentUnits:
+    """Static data of the units to commit (arrays of one entry per unit)."""
+
+    capacity_mw: np.ndarray  # [MW] net capacity
+    min_load_pu: np.ndarray  # [-] minimum stable output / capacity while on
+    offer_price_cny_per_mwh: np.ndarray  # [CNY/MWh] energy offer price (marginal cost incl. carbon)
+    start_up_cost_cny: np.ndarray  # [CNY] cost of one start
+    min_up_steps: np.ndarray  # [steps] minimum on time after a start
+    min_down_steps: np.ndarray  # [steps] minimum off time after a shutdown
+    must_run: np.ndarray  # bool: always on while available
+
+    @classmethod
+    def of(cls, capacity_mw, min_load_pu, offer_price_cny_per_mwh, start_up_cost_cny=0.0, min_up_steps=0,
+           min_down_steps=0, must_run=False) -> CommitmentUnits:
+        cap = np.asarray(capacity_mw, dtype=float)
+
+        def arr(x, dtype=float):
+            return np.broadcast_to(np.asarray(x, dtype=dtype), cap.shape).copy()
+
+        return cls(cap, arr(min_load_pu), arr(offer_price_cny_per_mwh), arr(start_up_cost_cny),
+                   arr(min_up_steps, int), arr(min_down_steps, int), arr(must_run, bool))
+
+
+def commit_window(net_load_mw, reserve_mw, available_mw, units: CommitmentUnits, dt_h: float, *, margin_mw=0.0,
+                  initial_on=None, initial_steps=None, other_mw=None, other_price_cny_per_mwh=None) -> np.ndarray:
+    """On/off [steps, units] (bool) for one forecast window (a day, optionally with a look-ahead).
+
+    net_load_mw [steps]: forecast load that units and ``other`` supply must serve (load − renewables − must-take
+    supply) [MW]; ``inf`` commits every available unit. reserve_mw [steps]: reserve the committed units must
+    hold above their forecast output [MW]. margin_mw [steps] or scalar: allowance for forecast error [MW], held
+    as headroom of units or of other supply (imports with spare capacity cover it). available_mw [units] or [steps, units]: forecast available capacity
+    [MW]. initial_on [units] (bool, default on) and initial_steps [units] (steps already spent in that state,
+    default "long ago"): the state at the start of the window. other_mw [steps, k] and other_price [k]:
+    supply needing no commitment (imports) — serves energy, holds no reserve. See the module docstring.
+    """
+    f = np.asarray(net_load_mw, dtype=float)
+    w = f.shape[0]
+    n = units.capacity_mw.size
+    res = np.broadcast_to(np.asarray(reserve_mw, dtype=float), (w,))
+    margin = np.broadcast_to(np.asarray(margin_mw, dtype=float), (w,))
+    cap = np.broadcast_to(np.asarray(available_mw, dtype=float), (w, n))
+    init_on = np.ones(n, dtype=bool) if initial_on is None else np.asarray(initial_on, dtype=bool)
+    init_steps = np.full(n, _BIG) if initial_steps is None else np.asarray(initial_steps, dtype=np.int64)
+    steps = np.arange(w)[:, None]
+    present = cap > 0.0
+
+    # state carried in from the previous day: minimum up (forced on) and minimum down (locked off)
+    forced = present & ((init_on & (steps < units.min_up_steps - init_steps)) | units.must_run)
+    locked = ~init_on & (steps < units.min_down_steps - init_steps)
+    eligible = present & ~locked
+    c = np.where(eligible, cap, 0.0)
+
+    # 1. energy: priority list over units and other supply, cheapest first
+    if other_mw is None:
+        other = np.zeros((w, 0))
+        other_price = np.zeros(0)
+    else:
+        other = np.broadcast_to(np.asarray(other_mw, dtype=float).reshape(w, -1), (w, np.size(other_price_cny_per_mwh)))
+        other_price = np.atleast_1d(np.asarray(other_price_cny_per_mwh, dtype=float))
+    price = np.concatenate([units.offer_price_cny_per_mwh, other_price])
+    order = np.argsort(price, kind="stable")
+    q = np.concatenate([c, other], axis=1)[:, order]
+    before = np.cumsum(q, axis=1) - q
+    needed_sorted = (before < f[:, None]) & (q > 0.0)
+    needed = np.empty_like(needed_sorted)
+    needed[:, order] = needed_sorted
+    p_sorted = price[order]
+    lam = np.where(needed_sorted, p_sorted[None, :], -np.inf).max(axis=1, initial=-np.inf)
+    lam = np.where(np.isfinite(lam), lam, 0.0)  # nothing needed: renewables / the floor set the price
+    dispatch = np.empty_like(q)
+    dispatch[:, order] = np.clip(np.minimum(f, _BIG)[:, None] - before, 0.0, q)
+    on = needed[:, :n] | forced
+
+    # 2. reserve from the headroom of committed units (imports hold none); the forecast-error margin from the
+    #    headroom of units and of other supply
+    headroom = (np.where(on, c, 0.0) - np.where(on, dispatch[:, :n], 0.0)).sum(axis=1)
+    other_room = (other - dispatch[:, n:]).sum(axis=1)
+    deficit = np.maximum(res + np.maximum(margin - other_room, 0.0) - headroom, 0.0)
+    unit_order = np.argsort(units.offer_price_cny_per_mwh, kind="stable")
+    gain = np.where(eligible & ~on, c * (1.0 - units.min_load_pu), 0.0)[:, unit_order]
+    add_sorted = ((np.cumsum(gain, axis=1) - gain) < deficit[:, None]) & (gain > 0.0)
+    add = np.empty_like(add_sorted)
+    add[:, unit_order] = add_sorted
+    on |= add
+
+    # 3. minimum up time after every start inside the window
+    prev = np.vstack([init_on[None, :], on[:-1]])
+    start = on & ~prev
+    last_start = np.maximum.accumulate(np.where(start, steps, -_BIG), axis=0)
+    on |= ((steps - last_start) < units.min_up_steps) & eligible
+
+    # 4. bridge off spells shorter than the minimum down time or cheaper to bridge than a start
+    idx_on = np.where(on, steps, -_BIG)
+    last_on = np.maximum.accumulate(idx_on, axis=0)
+    last_on = np.where((last_on == -_BIG) & init_on, -1, last_on)  # on before the window
+    next_on = np.minimum.accumulate(np.where(on, steps, _BIG)[::-1], axis=0)[::-1]
+    in_gap = ~on & (last_on > -_BIG) & (next_on < _BIG)
+    step_cost = units.capacity_mw * units.min_load_pu * dt_h * np.maximum(
+        units.offer_price_cny_per_mwh[None, :] - lam[:, None], 0.0)
+    cum = np.vstack([np.zeros((1, n)), np.cumsum(step_cost, axis=0)])  # cum[k] = cost of steps < k
+    cols = np.arange(n)[None, :]
+    a = np.clip(last_on + 1, 0, w)
+    b = np.clip(next_on, 0, w)
+    bridge_cny = cum[b, cols] - cum[a, cols]
+    gap_steps = next_on - last_on - 1
+    fill = in_gap & ((gap_steps < units.min_down_steps) | (bridge_cny <= units.start_up_cost_cny)) & eligible
+    return (on | fill) & present
+
+
+def _trailing_state(on: np.ndarray, init_on: np.ndarray, init_steps: np.ndarray):
+    """State at the end of ``on`` [steps, units]: (last on/off, steps spent in it)."""
+    w = on.shape[0]
+    last = on[-1]
+    same = on == last[None, :]
+    # index of the last step that differs from the final state (−1 if none)
+    diff_idx = np.where(~same, np.arange(w)[:, None], -1).max(axis=0)
+    trailing = w - 1 - diff_idx
+    carried = (diff_idx < 0) & (init_on == last)
+    return last, np.where(carried, np.minimum(init_steps + w, _BIG), trailing)
+
+
+def commit_horizon(net_load_forecast_mw, reserve_forecast_mw, available_mw, units: CommitmentUnits,
+                   steps_per_day: int, total_steps: int, dt_h: float, *, margin_mw=None, other_mw=None,
+                   other_price_cny_per_mwh=None, initial_on=None) -> np.ndarray:
+    """On/off [total_steps, units] committed day by day.
+
+    net_load_forecast_mw, reserve_forecast_mw [days, window ≥ steps_per_day]: the forecast window published
+    before each day (``persistence_forecast``). available_mw [days, units]: capacity known available at gate
+    closure (units on forced outage then are left out for the day). margin_mw [days] or [days, window]:
+    forecast-error allowance (``forecast_error_margin``). other_mw [days, window, k] with
+    other_price [k]: supply that needs no commitment. Only the first ``steps_per_day`` steps of each day's
+    window bind; the state (on/off and steps in it) carries into the next day's minimum up/down times.
+    """
+    fc = np.asarray(net_load_forecast_mw, dtype=float)
+    rs = np.asarray(reserve_forecast_mw, dtype=float)
+    av = np.asarray(available_mw, dtype=float)
+    n = units.capacity_mw.size
+    days = fc.shape[0]
+    on_state = np.ones(n, dtype=bool) if initial_on is None else np.asarray(initial_on, dtype=bool)
+    steps_in = np.full(n, _BIG, dtype=np.int64)
+    out = np.zeros((days * steps_per_day, n), dtype=bool)
+    for d in range(days):
+        window = commit_window(fc[d], rs[d], av[d], units, dt_h, margin_mw=0.0 if margin_mw is None else margin_mw[d],
+                               initial_on=on_state, initial_steps=steps_in,
+                               other_mw=None if other_mw is None else other_mw[d],
+                               other_price_cny_per_mwh=other_price_cny_per_mwh)
+        day = window[:steps_per_day]
+        out[d * steps_per_day:(d + 1) * steps_per_day] = day
+        on_state, steps_in = _trailing_state(day, on_state, steps_in)
+    return out[:total_steps]
+
+
+def persistence_forecast(series, steps_per_day: int, window_days: int = 2, first_day=np.inf) -> np.ndarray:
+    """Day-ahead persistence forecast [days, window_days × steps_per_day] of ``series`` [steps].
+
+    The forecast for day d (and for the look-ahead days after it) is the realised profile of day d − 1, which
+    is complete at gate closure before day d; the first day has no history in the horizon and gets
+    ``first_day`` (``inf`` commits every available unit). A trailing partial day is padded with its last value.
+    """
+    s = np.asarray(series, dtype=float)
+    days = -(-s.size // steps_per_day)
+    padded = np.concatenate([s, np.full(days * steps_per_day - s.size, s[-1] if s.size else 0.0)])
+    profiles = padded.reshape(days, steps_per_day)
+    prior = np.vstack([np.full((1, steps_per_day), first_day), profiles[:-1]])
+    return np.tile(prior, (1, window_days))
+
+
+def forecast_error_margin(series, steps_per_day: int, history_days: int = 7, quantile: float = 0.95) -> np.ndarray:
+    """Margin [days] the operator adds to each day's persistence forecast of ``series`` [steps]: the
+    ``quantile`` of the under-forecasts (realised − forecast, positive part) over the previous ``history_days``
+    days — known at gate closure before the day. Days without history get 0.
+    """
+    s = np.asarray(series, dtype=float)
+    days = -(-s.size // steps_per_day)
+    padded = np.concatenate([s, np.full(days * steps_per_day - s.size, s[-1] if s.size else 0.0)])
+    prof = padded.reshape(days, steps_per_day)
+    err = np.full((days, steps_per_day), np.nan)
+    err[1:] = np.maximum(prof[1:] - prof[:-1], 0.0)  # day d's error against its forecast (day d − 1)
+    hist = np.vstack([np.full((history_days, steps_per_day), np.nan), err[:-1]])  # row d + h − 1 = day d − 1
+    windows = np.lib.stride_tricks.sliding_window_view(hist, history_days, axis=0)[:days]  # [days, spd, h]
+    flat = windows.reshape(days, -1)
+    out = np.zeros(days)
+    seen = ~np.isnan(flat).all(axis=1)
+    if seen.any():
+        out[seen] = np.nanquantile(flat[seen], quantile, axis=1)
+    return out
+
+
+def start_ups(online, initial_on=None) -> np.ndarray:
+    """Starts [steps, units] (bool): online now and not in the step before (``initial_on`` before the first)."""
+    on = np.asarray(online, dtype=bool)
+    init = np.ones(on.shape[1], dtype=bool) if initial_on is None else np.asarray(initial_on, dtype=bool)
+    prev = np.vstack([init[None, :], on[:-1]])
+    return on & ~prev
