@@ -44,19 +44,22 @@ class PowerPlantFleet(Fleet):
         self.revenue_cny = self.record(rec, "revenue_cny")
         self.cost_cny = self.record(rec, "cost_cny")
         self.co2_t = self.record(rec, "co2_t")
-        # commitment results: static series filled in place by commit() (the build recomputes them on restore)
-        self.online = self.record(rec, "online_pu", static=np.zeros((ctx.steps, self.n)))
-        self.start_up_cost = self.record(rec, "start_up_cost_cny", static=np.zeros((ctx.steps, self.n)))
+        # commitment results (bool arrays set by commit(); the build recomputes them on restore), recorded as
+        # series computed on demand
         self.commit(np.ones((ctx.steps, self.n), dtype=bool))  # until the operator commits (RegionModel)
+        self.derive(rec, "online_pu", lambda a, z: self.online[a:z].astype(float))
+        self.derive(rec, "start_up_cost_cny", self.start_up_cost_cny)
 
     def commit(self, committed: np.ndarray) -> None:
         """Fix the day-ahead commitment [steps, plants] (bool). A unit is online when committed and available;
         online units offer, off units offer nothing; each start costs ``start_up_cost_cny_per_mw × capacity``
         (a unit that returns from a forced outage starts again)."""
-        online = np.asarray(committed, dtype=bool) & (self.available_mw > 0.0)
-        self.online[:] = online
-        self.starts = commitment.start_ups(online)
-        self.start_up_cost[:] = np.where(self.starts, self.start_cost_cny[None, :], 0.0)
+        self.online = np.asarray(committed, dtype=bool) & (self.available_mw > 0.0)
+        self.starts = commitment.start_ups(self.online)
+
+    def start_up_cost_cny(self, start: int, stop: int) -> np.ndarray:
+        """Start-up costs [CNY] of steps [start, stop) per plant."""
+        return np.where(self.starts[start:stop], self.start_cost_cny[None, :], 0.0)
 
     def plan(self, net_load_forecast_mw: np.ndarray, reserve_forecast_mw: np.ndarray, margin_mw: np.ndarray,
              steps_per_day: int, other_mw: np.ndarray, other_price_cny_per_mwh: np.ndarray) -> None:
@@ -94,7 +97,8 @@ class PowerPlantFleet(Fleet):
         co2 = power * self.co2 * self.dt_h
         self.co2_t[sl] = co2
         self.revenue_cny[sl] = income_cny_per_h * self.dt_h
-        self.cost_cny[sl] = power * self.mc * self.dt_h + co2 * self.carbon_price + self.start_up_cost[sl]
+        self.cost_cny[sl] = (power * self.mc * self.dt_h + co2 * self.carbon_price
+                             + self.start_up_cost_cny(start, stop))
 
     def power_mw(self, step: int) -> np.ndarray:
         return -self.power[step]

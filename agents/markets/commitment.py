@@ -67,19 +67,46 @@ def commit_window(net_load_mw, reserve_mw, available_mw, units: CommitmentUnits,
     net_load_mw [steps]: forecast load that units and ``other`` supply must serve (load − renewables − must-take
     supply) [MW]; ``inf`` commits every available unit. reserve_mw [steps]: reserve the committed units must
     hold above their forecast output [MW]. margin_mw [steps] or scalar: allowance for forecast error [MW], held
-    as headroom of units or of other supply (imports with spare capacity cover it). available_mw [units] or [steps, units]: forecast available capacity
-    [MW]. initial_on [units] (bool, default on) and initial_steps [units] (steps already spent in that state,
-    default "long ago"): the state at the start of the window. other_mw [steps, k] and other_price [k]:
-    supply needing no commitment (imports) — serves energy, holds no reserve. See the module docstring.
+    as headroom of units or of other supply (imports with spare capacity cover it). available_mw [units] or
+    [steps, units]: forecast available capacity [MW]. initial_on [units] (bool, default on) and initial_steps
+    [units] (steps already spent in that state, default "long ago"): the state at the start of the window.
+    other_mw [steps, k] and other_price [k]: supply needing no commitment (imports) — serves energy, holds no
+    reserve. See the module docstring.
     """
-    f = np.asarray(net_load_mw, dtype=float)
-    w = f.shape[0]
     n = units.capacity_mw.size
+    perm = np.argsort(units.offer_price_cny_per_mwh, kind="stable")
+    w = np.asarray(net_load_mw).shape[0]
+    cap = np.broadcast_to(np.asarray(available_mw, dtype=float), (w, n))[:, perm]
+    init_on = np.ones(n, dtype=bool) if initial_on is None else np.asarray(initial_on, dtype=bool)[perm]
+    init_steps = np.full(n, _BIG) if initial_steps is None else np.asarray(initial_steps, dtype=np.int64)[perm]
+    on = _commit_sorted(net_load_mw, reserve_mw, cap, _permuted(units, perm), dt_h, margin_mw, init_on,
+                        init_steps, *_other(other_mw, other_price_cny_per_mwh, w))
+    out = np.empty_like(on)
+    out[:, perm] = on
+    return out
+
+
+def _permuted(units: CommitmentUnits, perm: np.ndarray) -> CommitmentUnits:
+    return CommitmentUnits(*(getattr(units, f)[perm] for f in CommitmentUnits.__dataclass_fields__))
+
+
+def _other(other_mw, other_price_cny_per_mwh, w: int):
+    if other_mw is None:
+        return np.zeros((w, 0)), np.zeros(0)
+    price = np.atleast_1d(np.asarray(other_price_cny_per_mwh, dtype=float))
+    return np.broadcast_to(np.asarray(other_mw, dtype=float).reshape(w, -1), (w, price.size)), price
+
+
+def _commit_sorted(net_load_mw, reserve_mw, cap, units: CommitmentUnits, dt_h, margin_mw, init_on, init_steps,
+                   other, other_price) -> np.ndarray:
+    """``commit_window`` for units sorted by offer price (ties in the given order)."""
+    f = np.asarray(net_load_mw, dtype=float)
+    w, n = cap.shape
+    if n == 0:
+        return np.zeros((w, 0), dtype=bool)
     res = np.broadcast_to(np.asarray(reserve_mw, dtype=float), (w,))
     margin = np.broadcast_to(np.asarray(margin_mw, dtype=float), (w,))
-    cap = np.broadcast_to(np.asarray(available_mw, dtype=float), (w, n))
-    init_on = np.ones(n, dtype=bool) if initial_on is None else np.asarray(initial_on, dtype=bool)
-    init_steps = np.full(n, _BIG) if initial_steps is None else np.asarray(initial_steps, dtype=np.int64)
+    price = units.offer_price_cny_per_mwh
     steps = np.arange(w)[:, None]
     present = cap > 0.0
 
@@ -89,58 +116,48 @@ def commit_window(net_load_mw, reserve_mw, available_mw, units: CommitmentUnits,
     eligible = present & ~locked
     c = np.where(eligible, cap, 0.0)
 
-    # 1. energy: priority list over units and other supply, cheapest first
-    if other_mw is None:
-        other = np.zeros((w, 0))
-        other_price = np.zeros(0)
-    else:
-        other = np.broadcast_to(np.asarray(other_mw, dtype=float).reshape(w, -1), (w, np.size(other_price_cny_per_mwh)))
-        other_price = np.atleast_1d(np.asarray(other_price_cny_per_mwh, dtype=float))
-    price = np.concatenate([units.offer_price_cny_per_mwh, other_price])
-    order = np.argsort(price, kind="stable")
-    q = np.concatenate([c, other], axis=1)[:, order]
-    before = np.cumsum(q, axis=1) - q
-    needed_sorted = (before < f[:, None]) & (q > 0.0)
-    needed = np.empty_like(needed_sorted)
-    needed[:, order] = needed_sorted
-    p_sorted = price[order]
-    lam = np.where(needed_sorted, p_sorted[None, :], -np.inf).max(axis=1, initial=-np.inf)
+    # 1. energy: priority list over units and other supply, cheapest first (a unit before other supply of the
+    #    same price); capacity before each resource in that order
+    cum_c = np.cumsum(c, axis=1)
+    before_u = cum_c - c + other @ (other_price[:, None] < price[None, :])
+    n_le = np.searchsorted(price, other_price, side="right")  # units priced ≤ each other resource
+    other_first = (other_price[:, None] < other_price[None, :]) | (
+        (other_price[:, None] == other_price[None, :]) & np.tri(other_price.size, k=-1, dtype=bool).T)
+    before_o = np.where(n_le > 0, cum_c[:, np.maximum(n_le - 1, 0)], 0.0) + other @ other_first
+    f_col = f[:, None]
+    needed = (before_u < f_col) & (c > 0.0)
+    needed_o = (before_o < f_col) & (other > 0.0)
+    lam = np.maximum(np.where(needed, price, -np.inf).max(axis=1, initial=-np.inf),
+                     np.where(needed_o, other_price, -np.inf).max(axis=1, initial=-np.inf))
     lam = np.where(np.isfinite(lam), lam, 0.0)  # nothing needed: renewables / the floor set the price
-    dispatch = np.empty_like(q)
-    dispatch[:, order] = np.clip(np.minimum(f, _BIG)[:, None] - before, 0.0, q)
-    on = needed[:, :n] | forced
+    f_fin = np.minimum(f, _BIG)[:, None]
+    dispatch = np.clip(f_fin - before_u, 0.0, c)
+    on = needed | forced
 
     # 2. reserve from the headroom of committed units (imports hold none); the forecast-error margin from the
     #    headroom of units and of other supply
-    headroom = (np.where(on, c, 0.0) - np.where(on, dispatch[:, :n], 0.0)).sum(axis=1)
-    other_room = (other - dispatch[:, n:]).sum(axis=1)
+    headroom = np.where(on, c - dispatch, 0.0).sum(axis=1)
+    other_room = (other - np.clip(f_fin - before_o, 0.0, other)).sum(axis=1)
     deficit = np.maximum(res + np.maximum(margin - other_room, 0.0) - headroom, 0.0)
-    unit_order = np.argsort(units.offer_price_cny_per_mwh, kind="stable")
-    gain = np.where(eligible & ~on, c * (1.0 - units.min_load_pu), 0.0)[:, unit_order]
-    add_sorted = ((np.cumsum(gain, axis=1) - gain) < deficit[:, None]) & (gain > 0.0)
-    add = np.empty_like(add_sorted)
-    add[:, unit_order] = add_sorted
-    on |= add
+    gain = np.where(eligible & ~on, c * (1.0 - units.min_load_pu), 0.0)
+    on |= ((np.cumsum(gain, axis=1) - gain) < deficit[:, None]) & (gain > 0.0)
 
     # 3. minimum up time after every start inside the window
     prev = np.vstack([init_on[None, :], on[:-1]])
-    start = on & ~prev
-    last_start = np.maximum.accumulate(np.where(start, steps, -_BIG), axis=0)
+    last_start = np.maximum.accumulate(np.where(on & ~prev, steps, -_BIG), axis=0)
     on |= ((steps - last_start) < units.min_up_steps) & eligible
 
     # 4. bridge off spells shorter than the minimum down time or cheaper to bridge than a start
-    idx_on = np.where(on, steps, -_BIG)
-    last_on = np.maximum.accumulate(idx_on, axis=0)
+    last_on = np.maximum.accumulate(np.where(on, steps, -_BIG), axis=0)
     last_on = np.where((last_on == -_BIG) & init_on, -1, last_on)  # on before the window
     next_on = np.minimum.accumulate(np.where(on, steps, _BIG)[::-1], axis=0)[::-1]
     in_gap = ~on & (last_on > -_BIG) & (next_on < _BIG)
-    step_cost = units.capacity_mw * units.min_load_pu * dt_h * np.maximum(
-        units.offer_price_cny_per_mwh[None, :] - lam[:, None], 0.0)
+    if not in_gap.any():
+        return on & present
+    step_cost = (units.capacity_mw * units.min_load_pu * dt_h) * np.maximum(price[None, :] - lam[:, None], 0.0)
     cum = np.vstack([np.zeros((1, n)), np.cumsum(step_cost, axis=0)])  # cum[k] = cost of steps < k
     cols = np.arange(n)[None, :]
-    a = np.clip(last_on + 1, 0, w)
-    b = np.clip(next_on, 0, w)
-    bridge_cny = cum[b, cols] - cum[a, cols]
+    bridge_cny = cum[np.clip(next_on, 0, w), cols] - cum[np.clip(last_on + 1, 0, w), cols]
     gap_steps = next_on - last_on - 1
     fill = in_gap & ((gap_steps < units.min_down_steps) | (bridge_cny <= units.start_up_cost_cny)) & eligible
     return (on | fill) & present
@@ -172,21 +189,25 @@ def commit_horizon(net_load_forecast_mw, reserve_forecast_mw, available_mw, unit
     """
     fc = np.asarray(net_load_forecast_mw, dtype=float)
     rs = np.asarray(reserve_forecast_mw, dtype=float)
-    av = np.asarray(available_mw, dtype=float)
     n = units.capacity_mw.size
-    days = fc.shape[0]
-    on_state = np.ones(n, dtype=bool) if initial_on is None else np.asarray(initial_on, dtype=bool)
+    perm = np.argsort(units.offer_price_cny_per_mwh, kind="stable")
+    sorted_units = _permuted(units, perm)
+    av = np.asarray(available_mw, dtype=float)[:, perm]
+    days, w = fc.shape
+    on_state = np.ones(n, dtype=bool) if initial_on is None else np.asarray(initial_on, dtype=bool)[perm]
     steps_in = np.full(n, _BIG, dtype=np.int64)
+    margin = np.zeros(days) if margin_mw is None else np.asarray(margin_mw, dtype=float)
     out = np.zeros((days * steps_per_day, n), dtype=bool)
     for d in range(days):
-        window = commit_window(fc[d], rs[d], av[d], units, dt_h, margin_mw=0.0 if margin_mw is None else margin_mw[d],
-                               initial_on=on_state, initial_steps=steps_in,
-                               other_mw=None if other_mw is None else other_mw[d],
-                               other_price_cny_per_mwh=other_price_cny_per_mwh)
+        other, other_price = _other(None if other_mw is None else other_mw[d], other_price_cny_per_mwh, w)
+        window = _commit_sorted(fc[d], rs[d], np.broadcast_to(av[d], (w, n)), sorted_units, dt_h, margin[d],
+                                on_state, steps_in, other, other_price)
         day = window[:steps_per_day]
         out[d * steps_per_day:(d + 1) * steps_per_day] = day
         on_state, steps_in = _trailing_state(day, on_state, steps_in)
-    return out[:total_steps]
+    result = np.empty_like(out)
+    result[:, perm] = out
+    return result[:total_steps]
 
 
 def persistence_forecast(series, steps_per_day: int, window_days: int = 2, first_day=np.inf) -> np.ndarray:

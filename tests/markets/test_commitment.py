@@ -232,3 +232,9 @@ def test_start_up_costs_enter_the_plant_cost_and_the_system_cost():
     assert np.array_equal(without.plants.power, p.power)
     diff = model.r["system_cost_cny"].sum() - without.r["system_cost_cny"].sum()
     assert diff == pytest.approx(starts * 800.0 * 50.0)
+
+
+def test_a_region_without_units_commits_nothing():
+    none = CommitmentUnits.of(np.zeros(0), 0.0, 0.0)
+    assert commit_window(np.full(3, 10.0), 0.0, np.zeros(0), none, 1.0).shape == (3, 0)
+    assert commit_horizon(np.ones((2, 4)), np.zeros((2, 4)), np.zeros((2, 0)), none, 2, 4, 1.0).shape == (4, 0)
