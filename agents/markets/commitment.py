@@ -97,6 +97,12 @@ def _other(other_mw, other_price_cny_per_mwh, w: int):
     return np.broadcast_to(np.asarray(other_mw, dtype=float).reshape(w, -1), (w, price.size)), price
 
 
+def _masked_sum(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``x @ mask`` ([w, k] × [k, m] of 0/1) as a plain numpy sum, not BLAS, so results are bit-identical
+    across machines."""
+    return np.where(mask[None, :, :], x[:, :, None], 0.0).sum(axis=1)
+
+
 def _commit_sorted(net_load_mw, reserve_mw, cap, units: CommitmentUnits, dt_h, margin_mw, init_on, init_steps,
                    other, other_price) -> np.ndarray:
     """``commit_window`` for units sorted by offer price (ties in the given order)."""
@@ -119,11 +125,11 @@ def _commit_sorted(net_load_mw, reserve_mw, cap, units: CommitmentUnits, dt_h, m
     # 1. energy: priority list over units and other supply, cheapest first (a unit before other supply of the
     #    same price); capacity before each resource in that order
     cum_c = np.cumsum(c, axis=1)
-    before_u = cum_c - c + other @ (other_price[:, None] < price[None, :])
+    before_u = cum_c - c + _masked_sum(other, other_price[:, None] < price[None, :])
     n_le = np.searchsorted(price, other_price, side="right")  # units priced ≤ each other resource
     other_first = (other_price[:, None] < other_price[None, :]) | (
         (other_price[:, None] == other_price[None, :]) & np.tri(other_price.size, k=-1, dtype=bool).T)
-    before_o = np.where(n_le > 0, cum_c[:, np.maximum(n_le - 1, 0)], 0.0) + other @ other_first
+    before_o = np.where(n_le > 0, cum_c[:, np.maximum(n_le - 1, 0)], 0.0) + _masked_sum(other, other_first)
     f_col = f[:, None]
     needed = (before_u < f_col) & (c > 0.0)
     needed_o = (before_o < f_col) & (other > 0.0)
