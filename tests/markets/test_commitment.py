@@ -238,3 +238,15 @@ def test_a_region_without_units_commits_nothing():
     none = CommitmentUnits.of(np.zeros(0), 0.0, 0.0)
     assert commit_window(np.full(3, 10.0), 0.0, np.zeros(0), none, 1.0).shape == (3, 0)
     assert commit_horizon(np.ones((2, 4)), np.zeros((2, 4)), np.zeros((2, 0)), none, 2, 4, 1.0).shape == (4, 0)
+
+
+def test_the_model_commits_each_day_without_seeing_that_day():
+    doc = _tiny_with_peaker()
+    doc["horizon"]["steps"] = 96
+    model = RegionModel(validate_scenario(doc))
+    before = model.plants.online.copy()
+    model.gross_load_mw[48:] += 60.0  # the realised load of day 2 on changes …
+    model._commit_plants()
+    after = model.plants.online
+    assert np.array_equal(after[:72], before[:72])  # … so the commitment may change from day 3, not before
+    assert not np.array_equal(after[72:], before[72:])
