@@ -9,6 +9,7 @@ from agents.actors.base import Actor, BuildContext, Fleet
 from agents.markets import commitment
 from agents.markets.availability import forced_outage_availability
 from agents.markets.clearing import offer_price_with_carbon
+from agents.physics.district_heat import in_heating_season
 
 
 class PowerPlant(Actor):
@@ -35,6 +36,11 @@ class PowerPlantFleet(Fleet):
             np.ceil(self._param("min_up_h") / ctx.dt_h - 1e-9).astype(int),
             np.ceil(self._param("min_down_h") / ctx.dt_h - 1e-9).astype(int),
             np.array([s.commitment == "must_run" for s in self.specs], dtype=bool))
+        self.must_run_steps = np.zeros((ctx.steps, self.n), dtype=bool)  # seasonal must-run calendar
+        for i, s in enumerate(self.specs):
+            if s.must_run_season_md:
+                start, end = (tuple(int(x) for x in md.split("-")) for md in s.must_run_season_md)
+                self.must_run_steps[:, i] = in_heating_season(ctx.local_times, start, end)
         uniforms = ctx.rng.random((ctx.steps, self.n))
         avail = forced_outage_availability(uniforms, self._param("forced_outage_rate_pu"),
                                            self._param("mean_outage_h"), ctx.dt_h)
@@ -65,12 +71,16 @@ class PowerPlantFleet(Fleet):
              steps_per_day: int, other_mw: np.ndarray, other_price_cny_per_mwh: np.ndarray) -> None:
         """Day-ahead commitment of every plant (agents.markets.commitment) from the forecast windows
         [days, window] published before each day; a unit on forced outage at gate closure (the last step of the
-        previous day) is left out for the day. ``margin_mw`` [days]: forecast-error allowance. ``other_mw`` [days, window, k]: supply needing no commitment."""
+        previous day) is left out for the day; ``must_run_season_md`` plants are must-run in their season.
+        ``margin_mw`` [days]: forecast-error allowance; ``other_mw`` [days, window, k]: supply needing no
+        commitment (imports) at ``other_price_cny_per_mwh`` [k]."""
         days = net_load_forecast_mw.shape[0]
         gate = np.clip(np.arange(days) * steps_per_day - 1, 0, self.steps - 1)
+        seasonal = self.must_run_steps if self.must_run_steps.any() else None
         committed = commitment.commit_horizon(
             net_load_forecast_mw, reserve_forecast_mw, self.available_mw[gate], self.units, steps_per_day,
-            self.steps, self.dt_h, margin_mw=margin_mw, other_mw=other_mw, other_price_cny_per_mwh=other_price_cny_per_mwh)
+            self.steps, self.dt_h, margin_mw=margin_mw, other_mw=other_mw,
+            other_price_cny_per_mwh=other_price_cny_per_mwh, must_run_steps=seasonal)
         self.commit(committed)
 
     def offer(self, t: int):

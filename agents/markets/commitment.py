@@ -61,7 +61,8 @@ class CommitmentUnits:
 
 
 def commit_window(net_load_mw, reserve_mw, available_mw, units: CommitmentUnits, dt_h: float, *, margin_mw=0.0,
-                  initial_on=None, initial_steps=None, other_mw=None, other_price_cny_per_mwh=None) -> np.ndarray:
+                  initial_on=None, initial_steps=None, other_mw=None, other_price_cny_per_mwh=None,
+                  must_run_steps=None) -> np.ndarray:
     """On/off [steps, units] (bool) for one forecast window (a day, optionally with a look-ahead).
 
     net_load_mw [steps]: forecast load that units and ``other`` supply must serve (load − renewables − must-take
@@ -71,7 +72,8 @@ def commit_window(net_load_mw, reserve_mw, available_mw, units: CommitmentUnits,
     [steps, units]: forecast available capacity [MW]. initial_on [units] (bool, default on) and initial_steps
     [units] (steps already spent in that state, default "long ago"): the state at the start of the window.
     other_mw [steps, k] and other_price [k]: supply needing no commitment (imports) — serves energy, holds no
-    reserve. See the module docstring.
+    reserve. must_run_steps [steps, units] (bool, optional): steps in which a unit is must-run (a season).
+    See the module docstring.
     """
     n = units.capacity_mw.size
     perm = np.argsort(units.offer_price_cny_per_mwh, kind="stable")
@@ -80,7 +82,8 @@ def commit_window(net_load_mw, reserve_mw, available_mw, units: CommitmentUnits,
     init_on = np.ones(n, dtype=bool) if initial_on is None else np.asarray(initial_on, dtype=bool)[perm]
     init_steps = np.full(n, _BIG) if initial_steps is None else np.asarray(initial_steps, dtype=np.int64)[perm]
     on = _commit_sorted(net_load_mw, reserve_mw, cap, _permuted(units, perm), dt_h, margin_mw, init_on,
-                        init_steps, *_other(other_mw, other_price_cny_per_mwh, w))
+                        init_steps, *_other(other_mw, other_price_cny_per_mwh, w),
+                        None if must_run_steps is None else np.asarray(must_run_steps, dtype=bool)[:, perm])
     out = np.empty_like(on)
     out[:, perm] = on
     return out
@@ -104,7 +107,7 @@ def _masked_sum(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def _commit_sorted(net_load_mw, reserve_mw, cap, units: CommitmentUnits, dt_h, margin_mw, init_on, init_steps,
-                   other, other_price) -> np.ndarray:
+                   other, other_price, must_run_steps=None) -> np.ndarray:
     """``commit_window`` for units sorted by offer price (ties in the given order)."""
     f = np.asarray(net_load_mw, dtype=float)
     w, n = cap.shape
@@ -117,8 +120,9 @@ def _commit_sorted(net_load_mw, reserve_mw, cap, units: CommitmentUnits, dt_h, m
     present = cap > 0.0
 
     # state carried in from the previous day: minimum up (forced on) and minimum down (locked off)
-    forced = present & ((init_on & (steps < units.min_up_steps - init_steps)) | units.must_run)
-    locked = ~init_on & (steps < units.min_down_steps - init_steps)
+    must = units.must_run if must_run_steps is None else units.must_run | must_run_steps
+    forced = present & ((init_on & (steps < units.min_up_steps - init_steps)) | must)
+    locked = ~init_on & (steps < units.min_down_steps - init_steps) & ~must
     eligible = present & ~locked
     c = np.where(eligible, cap, 0.0)
 
@@ -183,14 +187,15 @@ def _trailing_state(on: np.ndarray, init_on: np.ndarray, init_steps: np.ndarray)
 
 def commit_horizon(net_load_forecast_mw, reserve_forecast_mw, available_mw, units: CommitmentUnits,
                    steps_per_day: int, total_steps: int, dt_h: float, *, margin_mw=None, other_mw=None,
-                   other_price_cny_per_mwh=None, initial_on=None) -> np.ndarray:
+                   other_price_cny_per_mwh=None, initial_on=None, must_run_steps=None) -> np.ndarray:
     """On/off [total_steps, units] committed day by day.
 
     net_load_forecast_mw, reserve_forecast_mw [days, window ≥ steps_per_day]: the forecast window published
     before each day (``persistence_forecast``). available_mw [days, units]: capacity known available at gate
     closure (units on forced outage then are left out for the day). margin_mw [days] or [days, window]:
     forecast-error allowance (``forecast_error_margin``). other_mw [days, window, k] with
-    other_price [k]: supply that needs no commitment. Only the first ``steps_per_day`` steps of each day's
+    other_price [k]: supply that needs no commitment. must_run_steps [total_steps, units] (bool, optional): a
+    calendar of must-run steps (known in advance), read for each window. Only the first ``steps_per_day`` steps of each day's
     window bind; the state (on/off and steps in it) carries into the next day's minimum up/down times.
     """
     fc = np.asarray(net_load_forecast_mw, dtype=float)
@@ -204,10 +209,14 @@ def commit_horizon(net_load_forecast_mw, reserve_forecast_mw, available_mw, unit
     steps_in = np.full(n, _BIG, dtype=np.int64)
     margin = np.zeros(days) if margin_mw is None else np.asarray(margin_mw, dtype=float)
     out = np.zeros((days * steps_per_day, n), dtype=bool)
+    if must_run_steps is not None:
+        cal = np.asarray(must_run_steps, dtype=bool)[:, perm]
+        cal = np.vstack([cal, np.repeat(cal[-1:], days * steps_per_day + w - cal.shape[0], axis=0)])
     for d in range(days):
         other, other_price = _other(None if other_mw is None else other_mw[d], other_price_cny_per_mwh, w)
         window = _commit_sorted(fc[d], rs[d], np.broadcast_to(av[d], (w, n)), sorted_units, dt_h, margin[d],
-                                on_state, steps_in, other, other_price)
+                                on_state, steps_in, other, other_price,
+                                None if must_run_steps is None else cal[d * steps_per_day:d * steps_per_day + w])
         day = window[:steps_per_day]
         out[d * steps_per_day:(d + 1) * steps_per_day] = day
         on_state, steps_in = _trailing_state(day, on_state, steps_in)

@@ -250,3 +250,17 @@ def test_the_model_commits_each_day_without_seeing_that_day():
     after = model.plants.online
     assert np.array_equal(after[:72], before[:72])  # … so the commitment may change from day 3, not before
     assert not np.array_equal(after[72:], before[72:])
+
+
+def test_a_seasonal_must_run_unit_is_on_in_its_season_only():
+    season = np.zeros((8, 2), dtype=bool)
+    season[2:5, DEAR] = True  # e.g. a heat-led CHP unit in the heating season
+    on = window(np.full(8, 60.0), two_units(min_down_steps=6), must_run_steps=season)
+    assert np.flatnonzero(on[:, DEAR]).tolist() == [2, 3, 4]
+    # in the model (from 15 January; every unit is on the first day): an uneconomic peaker that is must-run
+    # from 17 January is off on the 16th and on from the 17th
+    doc = _tiny_with_peaker(must_run_season_md=["01-17", "01-31"])
+    doc["horizon"]["steps"] = 72
+    model = RegionModel(validate_scenario(doc))
+    k = model.plants.ids.index("peaker")
+    assert not model.plants.online[24:48, k].any() and model.plants.online[48:, k].all()
