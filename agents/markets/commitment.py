@@ -5,8 +5,9 @@ A priority-list heuristic with minimum up/down repair and start-up economics (Wo
 technique for unit commitment problem by extended priority list", IEEE Trans. Power Syst. 18(2), 2003), in
 numpy over all steps and units of one day at once:
 
-1. **Energy.** Units (and supply that needs no commitment, e.g. import lines) are ranked by offer price — with
-   a constant marginal cost this is the full-load average cost ranking. In each step the cheapest resources
+1. **Energy.** The minimum load of units that must be on (minimum up time left from the previous day,
+   must-run) counts first; all other capacity — of units and of supply that needs no commitment (e.g. import
+   lines) — is ranked by offer price (with a constant marginal cost, the full-load average cost ranking). In each step the cheapest resources
    whose capacity before them is below the forecast net load are committed; the price of the last one is the
    step's forecast marginal price λ.
 2. **Reserve and forecast error.** Imports do not count toward reserve: if the headroom of the committed units
@@ -126,22 +127,26 @@ def _commit_sorted(net_load_mw, reserve_mw, cap, units: CommitmentUnits, dt_h, m
     eligible = present & ~locked
     c = np.where(eligible, cap, 0.0)
 
-    # 1. energy: priority list over units and other supply, cheapest first (a unit before other supply of the
-    #    same price); capacity before each resource in that order
-    cum_c = np.cumsum(c, axis=1)
-    before_u = cum_c - c + _masked_sum(other, other_price[:, None] < price[None, :])
+    # 1. energy: priority list — the minimum load of units already on (minimum up time, must-run) counts first;
+    #    then all capacity above it, cheapest first (a unit before other supply of the same price); ``before``
+    #    is the capacity ahead of each resource in that order
+    base = np.where(forced, c * units.min_load_pu, 0.0)
+    q = c - base
+    cum_q = base.sum(axis=1, keepdims=True) + np.cumsum(q, axis=1)
+    before_u = cum_q - q + _masked_sum(other, other_price[:, None] < price[None, :])
     n_le = np.searchsorted(price, other_price, side="right")  # units priced ≤ each other resource
     other_first = (other_price[:, None] < other_price[None, :]) | (
         (other_price[:, None] == other_price[None, :]) & np.tri(other_price.size, k=-1, dtype=bool).T)
-    before_o = np.where(n_le > 0, cum_c[:, np.maximum(n_le - 1, 0)], 0.0) + _masked_sum(other, other_first)
+    before_o = (np.where(n_le > 0, cum_q[:, np.maximum(n_le - 1, 0)], base.sum(axis=1, keepdims=True))
+                + _masked_sum(other, other_first))
     f_col = f[:, None]
-    needed = (before_u < f_col) & (c > 0.0)
+    needed = (before_u < f_col) & (q > 0.0)
     needed_o = (before_o < f_col) & (other > 0.0)
     lam = np.maximum(np.where(needed, price, -np.inf).max(axis=1, initial=-np.inf),
                      np.where(needed_o, other_price, -np.inf).max(axis=1, initial=-np.inf))
     lam = np.where(np.isfinite(lam), lam, 0.0)  # nothing needed: renewables / the floor set the price
     f_fin = np.minimum(f, _BIG)[:, None]
-    dispatch = np.clip(f_fin - before_u, 0.0, c)
+    dispatch = base + np.clip(f_fin - before_u, 0.0, q)
     on = needed | forced
 
     # 2. reserve from the headroom of committed units (imports hold none); the forecast-error margin from the

@@ -264,3 +264,13 @@ def test_a_seasonal_must_run_unit_is_on_in_its_season_only():
     model = RegionModel(validate_scenario(doc))
     k = model.plants.ids.index("peaker")
     assert not model.plants.online[24:48, k].any() and model.plants.online[48:, k].all()
+
+
+def test_the_minimum_load_of_units_that_must_run_counts_first_and_the_rest_competes_on_price():
+    # the dear unit is must-run (20 MW minimum); the cheap unit, off before the window, is committed only for
+    # load above those 20 MW, where it is cheaper than the dear unit's capacity above its minimum
+    units = CommitmentUnits.of([100.0, 50.0], 0.4, [200.0, 500.0], must_run=[False, True])
+    low = commit_window(np.full(3, 15.0), 0.0, [100.0, 50.0], units, 1.0, initial_on=[False, True])
+    assert not low[:, CHEAP].any() and low[:, DEAR].all()
+    mid = commit_window(np.full(3, 40.0), 0.0, [100.0, 50.0], units, 1.0, initial_on=[False, True])
+    assert mid[:, CHEAP].all() and mid[:, DEAR].all()
