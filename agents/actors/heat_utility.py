@@ -117,15 +117,18 @@ class HeatUtilityFleet(Fleet):
 
     # ---- phases -------------------------------------------------------------------------------------------
 
-    def settle(self, start: int, stop: int, price: np.ndarray, chp_sold_mw: np.ndarray) -> None:
-        """Money for steps [start, stop) at the cleared prices ``price`` [CNY/MWh]; ``chp_sold_mw`` [steps] is
-        the CHP electricity the market accepted (shared pro rata between utilities)."""
+    def settle(self, start: int, stop: int, price: np.ndarray, chp_sold_mw: np.ndarray,
+               sale_price: np.ndarray | None = None) -> None:
+        """Money for steps [start, stop): electricity bought at ``price`` [CNY/MWh] (retail or wholesale, see
+        markets.wholesale_buyers), CHP electricity sold at ``sale_price`` (the wholesale price; default ``price``);
+        ``chp_sold_mw`` [steps] is the CHP electricity the market accepted (shared pro rata between utilities)."""
         sl = slice(start, stop)
         p = price[:, None]
+        sale = p if sale_price is None else sale_price[:, None]
         total = self.chp_total_mw[sl][:, None]
         sold = np.divide(self.chp_mw[sl], total, out=np.zeros_like(self.chp_mw[sl]), where=total > 0) * chp_sold_mw[:, None]
         self.cost_cny[sl] = self.production_cost_cny[sl] + self.el_in_mw[sl] * p * self.dt_h + self.contract_payment[sl]
-        self.revenue_cny[sl] = (self.delivered_mw[sl] * self.heat_price[None, :] + sold * p) * self.dt_h
+        self.revenue_cny[sl] = (self.delivered_mw[sl] * self.heat_price[None, :] + sold * sale) * self.dt_h
 
     def power_mw(self, step: int) -> np.ndarray:
         return self.power_in[step].copy()

@@ -72,8 +72,8 @@ def commit_window(net_load_mw, reserve_mw, available_mw, units: CommitmentUnits,
     as headroom of units or of other supply (imports with spare capacity cover it). available_mw [units] or
     [steps, units]: forecast available capacity [MW]. initial_on [units] (bool, default on) and initial_steps
     [units] (steps already spent in that state, default "long ago"): the state at the start of the window.
-    other_mw [steps, k] and other_price [k]: supply needing no commitment (imports) — serves energy, holds no
-    reserve. must_run_steps [steps, units] (bool, optional): steps in which a unit is must-run (a season).
+    other_mw [steps, k] and other_price [k] or [steps, k]: supply needing no commitment (imports) — serves
+    energy, holds no reserve. must_run_steps [steps, units] (bool, optional): steps in which a unit is must-run (a season).
     See the module docstring.
     """
     n = units.capacity_mw.size
@@ -95,16 +95,19 @@ def _permuted(units: CommitmentUnits, perm: np.ndarray) -> CommitmentUnits:
 
 
 def _other(other_mw, other_price_cny_per_mwh, w: int):
+    """Other supply as ([w, k] MW, [w, k] CNY/MWh); prices may be one per resource or per step."""
     if other_mw is None:
-        return np.zeros((w, 0)), np.zeros(0)
-    price = np.atleast_1d(np.asarray(other_price_cny_per_mwh, dtype=float))
-    return np.broadcast_to(np.asarray(other_mw, dtype=float).reshape(w, -1), (w, price.size)), price
+        return np.zeros((w, 0)), np.zeros((w, 0))
+    price = np.asarray(other_price_cny_per_mwh, dtype=float)
+    k = price.shape[-1] if price.ndim else 1
+    price = np.broadcast_to(price.reshape(-1, k) if price.ndim < 2 else price, (w, k))
+    return np.broadcast_to(np.asarray(other_mw, dtype=float).reshape(w, -1), (w, k)), price
 
 
 def _masked_sum(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """``x @ mask`` ([w, k] × [k, m] of 0/1) as a plain numpy sum, not BLAS, so results are bit-identical
-    across machines."""
-    return np.where(mask[None, :, :], x[:, :, None], 0.0).sum(axis=1)
+    """``Σ_i x[t, i] · mask[t, i, j]`` ([w, k] and a 0/1 mask [w, k, m]) as a plain numpy sum, not BLAS, so
+    results are bit-identical across machines."""
+    return np.where(mask, x[:, :, None], 0.0).sum(axis=1)
 
 
 def _commit_sorted(net_load_mw, reserve_mw, cap, units: CommitmentUnits, dt_h, margin_mw, init_on, init_steps,
@@ -133,17 +136,19 @@ def _commit_sorted(net_load_mw, reserve_mw, cap, units: CommitmentUnits, dt_h, m
     base = np.where(forced, c * units.min_load_pu, 0.0)
     q = c - base
     cum_q = base.sum(axis=1, keepdims=True) + np.cumsum(q, axis=1)
-    before_u = cum_q - q + _masked_sum(other, other_price[:, None] < price[None, :])
-    n_le = np.searchsorted(price, other_price, side="right")  # units priced ≤ each other resource
-    other_first = (other_price[:, None] < other_price[None, :]) | (
-        (other_price[:, None] == other_price[None, :]) & np.tri(other_price.size, k=-1, dtype=bool).T)
-    before_o = (np.where(n_le > 0, cum_q[:, np.maximum(n_le - 1, 0)], base.sum(axis=1, keepdims=True))
+    op = other_price  # [w, k]
+    before_u = cum_q - q + _masked_sum(other, op[:, :, None] < price[None, None, :])
+    n_le = (price[None, None, :] <= op[:, :, None]).sum(axis=2)  # units priced ≤ each other resource [w, k]
+    other_first = (op[:, :, None] < op[:, None, :]) | (
+        (op[:, :, None] == op[:, None, :]) & np.tri(op.shape[1], k=-1, dtype=bool).T[None])
+    units_before_o = np.take_along_axis(cum_q, np.maximum(n_le - 1, 0), axis=1)
+    before_o = (np.where(n_le > 0, units_before_o, base.sum(axis=1, keepdims=True))
                 + _masked_sum(other, other_first))
     f_col = f[:, None]
     needed = (before_u < f_col) & (q > 0.0)
     needed_o = (before_o < f_col) & (other > 0.0)
     lam = np.maximum(np.where(needed, price, -np.inf).max(axis=1, initial=-np.inf),
-                     np.where(needed_o, other_price, -np.inf).max(axis=1, initial=-np.inf))
+                     np.where(needed_o, op, -np.inf).max(axis=1, initial=-np.inf))
     lam = np.where(np.isfinite(lam), lam, 0.0)  # nothing needed: renewables / the floor set the price
     f_fin = np.minimum(f, _BIG)[:, None]
     dispatch = base + np.clip(f_fin - before_u, 0.0, q)
@@ -199,7 +204,8 @@ def commit_horizon(net_load_forecast_mw, reserve_forecast_mw, available_mw, unit
     before each day (``persistence_forecast``). available_mw [days, units]: capacity known available at gate
     closure (units on forced outage then are left out for the day). margin_mw [days] or [days, window]:
     forecast-error allowance (``forecast_error_margin``). other_mw [days, window, k] with
-    other_price [k]: supply that needs no commitment. must_run_steps [total_steps, units] (bool, optional): a
+    other_price [k] or [days, window, k]: supply that needs no commitment (``calendar_windows`` of a published
+    schedule). must_run_steps [total_steps, units] (bool, optional): a
     calendar of must-run steps (known in advance), read for each window. Only the first ``steps_per_day`` steps of each day's
     window bind; the state (on/off and steps in it) carries into the next day's minimum up/down times.
     """
@@ -218,7 +224,10 @@ def commit_horizon(net_load_forecast_mw, reserve_forecast_mw, available_mw, unit
         cal = np.asarray(must_run_steps, dtype=bool)[:, perm]
         cal = np.vstack([cal, np.repeat(cal[-1:], days * steps_per_day + w - cal.shape[0], axis=0)])
     for d in range(days):
-        other, other_price = _other(None if other_mw is None else other_mw[d], other_price_cny_per_mwh, w)
+        price_d = other_price_cny_per_mwh
+        if price_d is not None and np.ndim(price_d) == 3:
+            price_d = price_d[d]
+        other, other_price = _other(None if other_mw is None else other_mw[d], price_d, w)
         window = _commit_sorted(fc[d], rs[d], np.broadcast_to(av[d], (w, n)), sorted_units, dt_h, margin[d],
                                 on_state, steps_in, other, other_price,
                                 None if must_run_steps is None else cal[d * steps_per_day:d * steps_per_day + w])
@@ -228,6 +237,18 @@ def commit_horizon(net_load_forecast_mw, reserve_forecast_mw, available_mw, unit
     result = np.empty_like(out)
     result[:, perm] = out
     return result[:total_steps]
+
+
+def calendar_windows(series, steps_per_day: int, window_steps: int) -> np.ndarray:
+    """Windows [days, window_steps, …] of a series known in advance (a published schedule or profile,
+    [steps, …]): day d's window starts at its first step; steps past the horizon repeat the last value."""
+    s = np.asarray(series)
+    days = -(-s.shape[0] // steps_per_day)
+    need = (days - 1) * steps_per_day + window_steps
+    pad = np.repeat(s[-1:], max(need - s.shape[0], 0), axis=0) if s.shape[0] else np.zeros((need, *s.shape[1:]))
+    full = np.concatenate([s, pad]) if s.shape[0] else pad
+    idx = np.arange(days)[:, None] * steps_per_day + np.arange(window_steps)[None, :]
+    return full[idx]
 
 
 def persistence_forecast(series, steps_per_day: int, window_days: int = 2, first_day=np.inf) -> np.ndarray:

@@ -213,7 +213,7 @@ def test_start_up_costs_enter_the_plant_cost_and_the_system_cost():
     doc["markets"]["imports"]["capacity_mw"] = 0.0
     for a in doc["actors"]:
         if a["id"] == "coal_1":
-            a["capacity_mw"] = 80.0  # the peaker is needed for the evening peak only, so it starts on day 2
+            a["capacity_mw"] = 90.0  # the peaker is needed around the daily peaks only, so it starts on day 2
     model = RegionModel(validate_scenario(doc))
     model.run()
     p = model.plants

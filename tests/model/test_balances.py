@@ -92,7 +92,7 @@ def test_co2_equals_energy_times_factor(run):
     _, m = run
     dt = m.dt_h
     plants = (m.plants.power * m.plants.co2[None, :]).sum(1) * dt
-    imports = m.r["import_mw"] * m.import_co2 * dt
+    imports = m.accepted_mw[:, m._blocks["import"]] @ m.imports.co2_t_per_mwh * dt  # each line its own factor
     backup = (m.dcs.backup_mw * m.dcs.backup_co2_t_per_mwh[None, :]).sum(1) * dt
     units = m.scenario.actors_of("heat_utility")[0].units
     fuel_co2_per_heat = np.array([u.fuel_co2_t_per_mwh / u.efficiency_pu for u in units])
@@ -108,12 +108,14 @@ def test_scenario_specific_behaviour(run):
     r = m.r
     if name == "scarce":
         assert r["backup_mw"].sum() > 0
-        assert np.all(r["price_cny_per_mwh"][r["unserved_mw"] + r["backup_mw"] > 0] == 1500.0)
+        assert np.all(r["wholesale_price_cny_per_mwh"][r["unserved_mw"] + r["backup_mw"] > 0] == 1500.0)
     if name == "surplus":
         assert r["curtailment_mw"].sum() > 1.0
-        assert np.all(r["price_cny_per_mwh"][r["curtailment_mw"] > 1e-6] <= 1e-9)
+        assert np.all(r["wholesale_price_cny_per_mwh"][r["curtailment_mw"] > 1e-6] <= 1e-9)
     if name == "tou_tariff":
-        assert np.array_equal(r["price_cny_per_mwh"], r["tariff_price_cny_per_mwh"])
+        # consumers pay the tariff, sellers the cleared merit-order price
+        assert np.array_equal(r["retail_price_cny_per_mwh"], m.tariff_price)
+        assert not np.array_equal(r["wholesale_price_cny_per_mwh"], r["retail_price_cny_per_mwh"])
     if name == "with_storage":
         assert r["storage_charge_mw"].sum() > 0 and r["storage_discharge_mw"].sum() > 0
     if name == "quarter_hour":
