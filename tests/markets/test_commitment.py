@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from agents import RegionModel, validate_scenario
 from agents.markets.commitment import (
     CommitmentUnits,
+    calendar_windows,
     commit_horizon,
     commit_window,
     forecast_error_margin,
@@ -274,3 +275,16 @@ def test_the_minimum_load_of_units_that_must_run_counts_first_and_the_rest_compe
     assert not low[:, CHEAP].any() and low[:, DEAR].all()
     mid = commit_window(np.full(3, 40.0), 0.0, [100.0, 50.0], units, 1.0, initial_on=[False, True])
     assert mid[:, CHEAP].all() and mid[:, DEAR].all()
+
+
+def test_imports_with_an_hourly_price_profile_displace_a_unit_only_where_they_are_cheaper():
+    # 130 MW: the cheap unit's 100 MW and 30 MW from either the dear unit (500) or imports (100 or 900 CNY/MWh)
+    price = np.array([[100.0], [900.0], [900.0], [100.0]])
+    on = window(np.full(4, 130.0), two_units(), other_mw=np.full((4, 1), 200.0), other_price_cny_per_mwh=price)
+    assert on[:, DEAR].tolist() == [False, True, True, False]
+
+
+def test_calendar_windows_cut_a_published_schedule_into_day_windows():
+    s = np.arange(10.0)
+    w = calendar_windows(s, 4, 6)  # 3 days (the last partial), windows of 6 steps
+    assert w.tolist() == [[0, 1, 2, 3, 4, 5], [4, 5, 6, 7, 8, 9], [8, 9, 9, 9, 9, 9]]
