@@ -25,7 +25,7 @@ from agents.actors.renewable_plant import RenewablePlantFleet
 from agents.actors.storage import StorageFleet
 from agents.events import EventSchedule
 from agents.frequency_study import SERIES as FREQUENCY_SERIES
-from agents.frequency_study import FrequencyStudy
+from agents.frequency_study import FrequencyStudy, online_mva
 from agents.markets import commitment
 from agents.markets import contracts as contract_settlement
 from agents.markets import imports as import_lines
@@ -533,12 +533,12 @@ class RegionModel(mesa.Model):
         power = self.plants.power[sl]
         dc_dp = np.concatenate([self.frequency.trip_imbalance(self.dcs.grid_power_mw(a, min(stop, a + 512)))
                                 for a in range(start, stop, 512)])  # bounded temporaries for large fleets
-        out = self.frequency.run(sl, power, self.plants.cap, self.r["import_mw"][sl], dc_dp)
+        out = self.frequency.run(sl, power, self.plants.cap, self.plants.online[sl], self.r["import_mw"][sl], dc_dp)
         for name, values in out.items():
             self.r[name][sl] = values
         for e in self.events.events:
             if start <= e.step < stop:
-                online = float(np.where(self.plants.power[e.step] > 0.0, self.plants.cap, 0.0).sum())
+                online = float(online_mva(self.plants.online[e.step:e.step + 1], self.plants.cap)[0])
                 self.event_results[e.index] = self.frequency.event_excursion(e, online)
         self._freq_settled = stop
 
