@@ -110,12 +110,14 @@ def allocate_reduction(called_mw, available_mw, *, method: str = "pro_rata", off
 
 
 def member_commitments_mw(aggregator: AggregatorSpec, available_mw=None) -> np.ndarray:
-    """Commitment per member [MW]: as enrolled, or ``total_commitment_mw`` split pro rata to ``available_mw``."""
+    """Commitment per member [MW]: as enrolled, or ``total_commitment_mw`` split pro rata to ``available_mw``
+    (shares of the flexibility, not capped by it: a member may be committed beyond what it can give)."""
     if aggregator.commitment_mw is not None:
         return np.asarray(aggregator.commitment_mw, dtype=float)
     if available_mw is None:
         raise ValueError("a total commitment is split by the members' available flexibility: give available_mw")
-    return allocate_reduction(aggregator.total_commitment_mw, available_mw, method="pro_rata")
+    avail = np.maximum(np.asarray(available_mw, dtype=float), 0.0)
+    return _pro_rata(float(aggregator.total_commitment_mw), avail)
 
 
 class LineItem(NamedTuple):
