@@ -153,8 +153,10 @@ def baseline_10_of_10(load_mw, eligible, *, event_start_step: int, event_end_ste
         a0, a1 = event_start_step - g - w, event_start_step - g
         if a0 < 0 or a0 >= a1:
             raise ValueError("the adjustment window lies before the start of the history")
-        t = np.arange(a0, a1)
-        window_values = load[t[None, :] - lags[:, None] * spd]  # same days, same times of day
+        idx = np.arange(a0, a1)[None, :] - lags[:, None] * spd  # same days, same times of day
+        if np.any((idx < 0) & chosen.any(axis=1)[:, None]):
+            raise ValueError("the adjustment window of a baseline day lies before the start of the history")
+        window_values = load[np.maximum(idx, 0)]
         window_baseline = np.where(chosen[:, None, :], window_values, 0.0).sum(axis=0) / np.maximum(
             chosen.sum(axis=0), 1)[None, :]
         ratio = same_day_adjustment(load[a0:a1], window_baseline, adjustment_cap_pu)

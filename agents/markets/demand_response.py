@@ -176,6 +176,28 @@ def event_mask(windows: EventWindows, steps: int) -> np.ndarray:
     return mask
 
 
+def count_events_by_month(windows: EventWindows, month_of_step, prior_events_by_month=None) -> dict[int, int]:
+    """Running count of events per calendar month after ``windows`` (to pass to the next window's call)."""
+    counts = dict(prior_events_by_month or {})
+    months = np.asarray(month_of_step, dtype=int)
+    for s in windows.start_step:
+        m = int(months[s])
+        counts[m] = counts.get(m, 0) + 1
+    return counts
+
+
+def event_window_steps(event: DemandResponseEventSpec, horizon_start: datetime, dt_h: float) -> tuple[int, int]:
+    """Half-open step range ``[start, end)`` of an explicit event on a horizon that starts at ``horizon_start``
+    (local time, as the event) with steps of ``dt_h`` [h]; the event must fall on step boundaries."""
+    out = []
+    for t in (event.start, event.end):
+        k = (t - horizon_start).total_seconds() / 3600.0 / dt_h
+        if abs(k - round(k)) > 1e-9 or k < 0:
+            raise ValueError(f"event time {t} is not a step boundary of the horizon from {horizon_start}")
+        out.append(int(round(k)))
+    return out[0], out[1]
+
+
 class Response(NamedTuple):
     response_mw: np.ndarray  # [event steps, members] max(baseline − actual, 0) [MW]
     response_mwh: np.ndarray  # [members] Σ response × dt_h [MWh]

@@ -193,3 +193,20 @@ def test_3_plus_2_reads_only_its_side_windows(seed, start_h, dur_h):
     changed[s - 1] = changed[e] = 999.0  # the skipped hours
     after = baseline_same_day_3_plus_2(changed, event_start_step=s, event_end_step=e, dt_h=1.0).baseline_mw
     assert np.array_equal(after, before)
+
+
+def test_per_member_eligibility_excludes_a_members_own_event_day():
+    excluded = np.zeros((DAYS, 2), dtype=bool)
+    excluded[14, 1] = True  # member 1 was called yesterday
+    load = flat_days(DAY_VALUES, members=2)
+    b = baseline_last_5_workdays(load, eligible_days(DOW, excluded=excluded), event_start_step=START,
+                                 event_end_step=END, dt_h=1.0)
+    assert np.allclose(b.baseline_mw[:, 0], (24 + 21 + 20 + 19 + 18) / 5)
+    assert np.allclose(b.baseline_mw[:, 1], (21 + 20 + 19 + 18 + 17) / 5)
+
+
+def test_adjustment_window_never_wraps_to_the_end_of_the_history():
+    # event at 01:00 on day 1: the adjustment window (21:00–00:00 of day 0) has no baseline day before it
+    load = flat_days(DAY_VALUES)
+    with pytest.raises(ValueError, match="before the start of the history"):
+        baseline_10_of_10(load, np.ones(DAYS, dtype=bool), event_start_step=25, event_end_step=27, dt_h=1.0)

@@ -309,3 +309,32 @@ def test_todays_calls_do_not_depend_on_later_forecasts(today, tomorrow):
     keep = longer.start_step < 24
     assert windows(alone) == list(zip(longer.start_step[keep].tolist(), longer.end_step[keep].tolist(),
                                       strict=True))
+
+
+def test_month_counts_carry_from_window_to_window():
+    from agents.markets.demand_response import count_events_by_month
+    prog = program(max_events_per_month=2)
+    counts = {}
+    called = 0
+    for _day in range(3):  # three days of July, two events a day forecast
+        ev = trigger_events(prog, dt_h=1.0, forecast_price_cny_per_mwh=price_day([2, 3, 10, 11]),
+                            month_of_step=np.full(24, 7), prior_events_by_month=counts)
+        counts = count_events_by_month(ev, np.full(24, 7), counts)
+        called += len(ev.start_step)
+    assert called == 2 and counts == {7: 2}
+
+
+def test_event_window_steps_on_the_horizon():
+    from datetime import datetime
+
+    from agents.markets.demand_response import event_window_steps
+    ev = DemandResponseEventSpec(program_id="p", start="2025-07-24T13:00", end="2025-07-24T17:00")
+    assert event_window_steps(ev, datetime(2025, 6, 1), 1.0) == (53 * 24 + 13, 53 * 24 + 17)
+    assert event_window_steps(ev, datetime(2025, 6, 1), 0.25) == (4 * (53 * 24 + 13), 4 * (53 * 24 + 17))
+    with pytest.raises(ValueError, match="step boundary"):
+        event_window_steps(ev, datetime(2025, 6, 1, 0, 30), 1.0)
+
+
+@pytest.mark.parametrize("model", [DemandResponseProgramSpec, DemandResponseEventSpec, AggregatorSpec])
+def test_every_spec_field_is_described(model):
+    assert all(f.description for f in model.model_fields.values())
