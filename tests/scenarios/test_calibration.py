@@ -1,4 +1,5 @@
-"""Full-year calibration of the fixtures against DOMAIN.md and issue 4 (measured values in docs/model.md).
+"""Full-year calibration of the fixtures against DOMAIN.md and issue 4 (measured values in docs/model.md, printed
+by benchmarks/calibration.py, which computes every row of that table the same way).
 
 Each fixture's year is simulated once per session (tests/scenarios/helpers.year_run, ~2–6 s each).
 """
