@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from agents import scenario_json_schema
 
 from .. import scenario_services, selectors, services
+from ..jsonlimits import int_query_param
 from ..models import Run
 from . import downloads
 from .exceptions import errors_response
@@ -141,11 +142,9 @@ class RunListCreateView(generics.ListAPIView):
             raise ValidationError({"status": [f"unknown status {', '.join(sorted(unknown))}"]})
         if wanted:
             runs = runs.filter(status__in=wanted)
-        scenario_id = self.request.query_params.get("scenario_id")
-        if scenario_id:
-            if not scenario_id.isdigit():
-                raise ValidationError({"scenario_id": ["must be an integer"]})
-            runs = runs.filter(scenario_id=int(scenario_id))
+        scenario_id = int_query_param(self.request.query_params, "scenario_id", minimum=1)
+        if scenario_id is not None:
+            runs = runs.filter(scenario_id=scenario_id)
         return runs
 
     @extend_schema(
