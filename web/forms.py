@@ -52,6 +52,8 @@ class ScenarioForm(forms.Form):
                 _("Not valid JSON: %(msg)s (line %(line)s, column %(col)s)"),
                 params={"msg": exc.msg, "line": exc.lineno, "col": exc.colno},
             ) from None
+        except ValueError as exc:  # e.g. a NUL character (web.jsonlimits)
+            raise forms.ValidationError(_("Not valid JSON: %(msg)s"), params={"msg": str(exc)}) from None
         if not isinstance(data, dict):
             raise forms.ValidationError(_("The document must be a JSON object."))
         return data
