@@ -10,18 +10,26 @@ from pathlib import Path
 
 import dj_database_url
 
-from .env import env_bool, env_choice, env_int, env_list, env_str
+from .env import env_bool, env_choice, env_int, env_list, env_str, persistent_secret_key
+from .netinfo import embedded_allowed_hosts
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("TWIN_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 TWIN_MODE = env_choice("TWIN_MODE", "embedded", ("embedded", "distributed"))
-DEBUG = env_bool("DEBUG", TWIN_MODE == "embedded")
-_DEV_KEY = "dev-insecure-key-only-for-local-embedded-mode-0123456789abcdefghijklmnop"
-SECRET_KEY = env_str("SECRET_KEY", _DEV_KEY if DEBUG else None)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+# DEBUG is off unless asked for (DEBUG=1): no traceback pages, in embedded mode too (a classroom's laptop).
+DEBUG = env_bool("DEBUG", False)
+# Embedded mode without SECRET_KEY: one generated on first start and kept in var/secret_key (0600).
+SECRET_KEY = env_str("SECRET_KEY", persistent_secret_key(VAR_DIR / "secret_key") if TWIN_MODE == "embedded" else None)
+# Embedded default: loopback plus this machine's names and LAN addresses (HOST=0.0.0.0 make run).
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", embedded_allowed_hosts() if TWIN_MODE == "embedded" else ["127.0.0.1", "localhost", "testserver"]
+)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Served over HTTPS (behind a TLS proxy)? Then secure cookies, HSTS and the redirect. Embedded mode serves plain
+# HTTP on loopback or a classroom LAN; distributed production (DEBUG off) expects TLS.
+TWIN_HTTPS = env_bool("TWIN_HTTPS", TWIN_MODE == "distributed" and not DEBUG)
 
 INSTALLED_APPS = [
     "daphne",
@@ -105,6 +113,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # filled by collectstatic in distributed mode; WhiteNoise expects it
 STATICFILES_DIRS = []
+# Embedded mode serves the app's static files straight from their directories (no collectstatic), DEBUG or not.
+WHITENOISE_USE_FINDERS = DEBUG or TWIN_MODE == "embedded"
 RESULTS_DIR = VAR_DIR / "results"
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -188,13 +198,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
-# Security: production values whenever DEBUG is off.
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
-SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
+# Security: production values whenever the site is served over HTTPS (TWIN_HTTPS, default: distributed, DEBUG off).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", TWIN_HTTPS)
+SESSION_COOKIE_SECURE = TWIN_HTTPS
+CSRF_COOKIE_SECURE = TWIN_HTTPS
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0) if TWIN_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = TWIN_HTTPS
+SECURE_HSTS_PRELOAD = TWIN_HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 

@@ -97,6 +97,15 @@ def run_page_strings() -> dict:
         "connecting": _("Connecting…"),
         "live": _("Live"),
         "reconnecting": _("Connection lost, reconnecting…"),
+        # %(reason)s is one of close_reasons; web/static/web/run.js fills in the placeholders.
+        "retrying": _("%(reason)s Retrying in %(seconds)s s (attempt %(attempt)s)."),
+        "close_reasons": {
+            "server_error": _("The server could not send the run."),
+            "too_large": _("A message was too large for the connection."),
+            "restarting": _("The server is restarting."),
+            "dropped": _("The connection dropped."),
+            "other": _("The connection closed (code %(code)s)."),
+        },
         "resyncing": _("Missed an update, reloading the run…"),
         "closed": _("Stream closed"),
         "not_allowed": _("Not signed in or not your run: reload the page"),
