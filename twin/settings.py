@@ -6,6 +6,7 @@ buffer; runs executed by Celery workers on the ``simulations`` queue.
 """
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "axes",
     "web",
 ]
 
@@ -58,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "web.throttle.LoginAddressThrottleMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout flagged by the backend into a 429
 ]
 
 ROOT_URLCONF = "twin.urls"
@@ -93,6 +97,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # concurrently (shared-cache memory raises "database table is locked" instead of waiting).
     DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"twin-test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Login throttling per account+address (django-axes) and per address (web/throttle.py, docs/security.md).
+AUTHENTICATION_BACKENDS = ["web.throttle.ThrottledLoginBackend", "django.contrib.auth.backends.ModelBackend"]
+TWIN_LOGIN_FAILURE_LIMIT = env_int("TWIN_LOGIN_FAILURE_LIMIT", 10, minimum=1)
+TWIN_LOGIN_COOLOFF_MIN = env_int("TWIN_LOGIN_COOLOFF_MIN", 15, minimum=1)
+TWIN_LOGIN_RATE_PER_ADDRESS = env_str("TWIN_LOGIN_RATE_PER_ADDRESS", "100/10m")
+AXES_FAILURE_LIMIT = TWIN_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=TWIN_LOGIN_COOLOFF_MIN)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "web.throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "web.throttle.client_address"
+AXES_IPWARE_PROXY_COUNT = None
+AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_DISABLE_ACCESS_LOG = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -214,5 +234,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Mesa logs every model.step at INFO: far too chatty (and slow) for workers.
-    "loggers": {"MESA": {"level": "WARNING"}},
+    "loggers": {"MESA": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

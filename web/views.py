@@ -11,11 +11,9 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
-from django_ratelimit.decorators import ratelimit
 
 from agents import ScenarioValidationError
 from web import scenario_services, selectors, services
@@ -23,7 +21,6 @@ from web.forms import RunStartForm, ScenarioForm
 from web.jsonlimits import MAX_DB_INT
 from web.models import Scenario
 
-LOGIN_RATE = "10/m"
 STARTER_FIXTURE = "_tiny.json"
 RUN_LIST_LIMIT = 200
 ACTOR_TYPE_LABELS = {  # plural-aware with the count: "1 data center", "3 data centers"
@@ -163,20 +160,11 @@ def run_page_strings() -> dict:
     }
 
 
-@method_decorator(ratelimit(key="ip", rate=LOGIN_RATE, method="POST", block=False), name="post")
 class LoginView(auth_views.LoginView):
-    """Django's login with our template; more than 10 POSTs a minute from one address get HTTP 429."""
+    """Django's login with our template; throttled per account+address and per address (web/throttle.py)."""
 
     template_name = "web/login.html"
     redirect_authenticated_user = True
-
-    def post(self, request, *args, **kwargs):
-        if getattr(request, "limited", False):
-            form = self.get_form()
-            form.errors.clear()
-            context = self.get_context_data(form=form, rate_limited=True)
-            return self.render_to_response(context, status=429)
-        return super().post(request, *args, **kwargs)
 
 
 @login_required
