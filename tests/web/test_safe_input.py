@@ -169,3 +169,14 @@ def test_a_pause_right_after_a_cancel_does_not_win(api, owner, tiny_data):
     paused = api.post(f"/api/runs/{run.id}/control/", {"action": "pause"}, format="json")
     assert paused.status_code == 409 and "cancel" in paused.json()["detail"]
     assert Run.objects.get(pk=run.pk).control == Run.Control.CANCEL  # what the worker obeys at its next sync
+
+
+def test_the_new_messages_are_translated_to_chinese():
+    from django.utils import translation
+
+    from web.views import run_page_strings
+
+    with translation.override("zh-hans"):
+        strings = run_page_strings()
+    assert "重试" in strings["retrying"] and "%(seconds)s" in strings["retrying"]
+    assert all(not text.isascii() for text in strings["close_reasons"].values())
