@@ -16,19 +16,25 @@ class RenewablePlantFleet(Fleet):
     agent_class = RenewablePlant
 
     def build(self, ctx: BuildContext, wind_pu) -> None:
-        """``wind_pu(turbine_type, hub_height_m, roughness_m)`` → [steps] wind output per unit of nameplate (cached)."""
+        """``wind_pu(spec)`` → [steps] wind output per unit of nameplate of that farm (its own correlated series,
+        density-corrected; RegionModel._wind_cache). PV and wind use the plant's ``weather_site`` (default: the
+        region's)."""
         self.dt_h = ctx.dt_h
         self.mc = self._param("marginal_cost_cny_per_mwh")
         avail = np.empty((ctx.steps, self.n))
         for i, s in enumerate(self.specs):
-            pu = (ctx.pv_pu(s.lat, s.lon, s.tilt_deg, s.azimuth_deg) if s.technology == "pv"
-                  else wind_pu(s.turbine_type, s.hub_height_m, s.roughness_length_m))
+            pu = (ctx.pv_pu(s.lat, s.lon, s.tilt_deg, s.azimuth_deg, site=s.weather_site) if s.technology == "pv"
+                  else wind_pu(s))
             avail[:, i] = pu * s.capacity_mw
         rec = ctx.recorder
         self.available_mw = self.record(rec, "available_mw", static=avail)
         self.power = self.record(rec, "generation_mw")
         self.curtailed = self.record(rec, "curtailed_mw")
         self.revenue_cny = self.record(rec, "revenue_cny")
+
+    def owner_index(self, dc_position: dict[str, int]) -> np.ndarray:
+        """Index of the data center owning each plant (``owner_id``), −1 where none does [plants]."""
+        return np.array([dc_position[s.owner_id] if s.owner_id is not None else -1 for s in self.specs], dtype=int)
 
     def settle(self, start: int, stop: int, accepted_mw: np.ndarray, paid: np.ndarray) -> None:
         """Output, curtailment and revenue for steps [start, stop) from the accepted offers [steps, plants]."""
