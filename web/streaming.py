@@ -376,7 +376,7 @@ def snapshot_messages(snapshot: dict, limit_bytes: int | None = None) -> list[st
     steps = max((len(v) for v in region.values()), default=0)
     texts = [text]
     rest = len(dumps({**snapshot, "region": {q: [] for q in region}, "parts": 0}))
-    if steps > 1 and rest <= limit_bytes // 2:  # step ranges can bring every part under the limit
+    if steps > 1 and rest < limit_bytes:  # step ranges may bring every part under the limit
         parts = 1
         while parts < steps:
             parts = min(max(parts * 2, math.ceil(len(text) / (0.8 * limit_bytes))), steps)
