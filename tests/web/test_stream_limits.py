@@ -171,3 +171,21 @@ def _finished_run_with_many_agents(owner, tiny_data) -> Run:
         region_series={"load_mw": [float(i) for i in range(run.total_steps)]}, step=run.total_steps,
     )
     return Run.objects.get(pk=run.pk)
+
+
+@pytestmark_db
+async def test_a_deeply_nested_client_message_is_an_error_reply_not_a_crash(owner, tiny_data, monkeypatch):
+    from channels.routing import URLRouter
+    from channels.testing import WebsocketCommunicator
+
+    from web.routing import websocket_urlpatterns
+
+    monkeypatch.setattr(services, "_enqueue", lambda run_id: None)
+    run = await sync_to_async(services.run_create)(owner, tiny_data, seed=1, name="deep")
+    comm = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/runs/{run.pk}/")
+    comm.scope["user"] = owner
+    assert (await comm.connect(timeout=5))[0]
+    assert (await comm.receive_json_from(timeout=5))["type"] == "snapshot"
+    await comm.send_to(text_data="[" * 1000 + "]" * 1000)  # json.loads would raise RecursionError (close 1011)
+    assert (await comm.receive_json_from(timeout=5))["type"] == "error"
+    await comm.disconnect()
