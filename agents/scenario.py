@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
+from agents.budget import budget_errors
 from agents.physics.cooling import COOLING_TECHNOLOGIES
 from agents.physics.heat_pump import carnot_cop
 
@@ -488,7 +489,7 @@ def validate_scenario(data: dict) -> Scenario:
         seen = {e["loc"] for e in errors}
         errors += [e for e in _raw_reference_errors(doc) if e["loc"] not in seen]
         raise ScenarioValidationError(errors) from None
-    errors = _cross_field_errors(scenario)
+    errors = _cross_field_errors(scenario) or budget_errors(scenario)  # memory budget: agents/budget.py
     if errors:
         raise ScenarioValidationError(errors)
     return scenario

@@ -29,7 +29,11 @@ def worker_name(kind: str = "embedded") -> str:
 
 
 def enqueue_run(run_id) -> Future | None:
-    """Dispatch a run: Celery queue ``simulations`` (distributed) or the in-process pool (embedded)."""
+    """Send a dispatch token for a run: Celery queue ``simulations`` (distributed) or the in-process pool (embedded).
+
+    The token is not bound to ``run_id``: the worker that takes it claims the fairest queued run at that moment
+    (``services.run_claim_next``: the user with the fewest running runs first), so queues are fair across users.
+    """
     if settings.TWIN_MODE == "distributed":
         from .tasks import run_execute_task
 
@@ -66,7 +70,7 @@ def _execute_embedded(run_id: str) -> str:
 
     close_old_connections()
     try:
-        return services.run_execute(run_id, worker_name())
+        return services.run_execute_next(worker_name())
     except Exception:  # the pool thread keeps serving other runs
         logger.exception("embedded execution of run %s crashed", run_id)
         return "crashed"
@@ -111,6 +115,7 @@ def _reap_forever() -> None:
                 first = False
             services.run_reap_stale()
             services.run_reenqueue_waiting()
+            services.run_prune_results()
         except Exception:  # e.g. database not migrated yet; try again next period
             logger.warning("embedded reaper pass failed", exc_info=True)
         finally:
