@@ -30,7 +30,8 @@ class QuotaExceeded(APIException):
 
     def __init__(self, quota: str, message: str, *, limit: int, used: int):
         self.quota, self.message, self.limit, self.used = quota, message, limit, used
-        super().__init__(detail={"detail": message, "quota": quota, "limit": limit, "used": used})
+        super().__init__(detail=message)
+        self.detail = {"detail": message, "quota": quota, "limit": limit, "used": used}  # numbers stay numbers
 
     def __str__(self) -> str:
         return self.message

@@ -29,7 +29,7 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from .models import Run
-from .quotas import quota_check_run_create
+from .quotas import QuotaExceeded, quota_check_run_create  # noqa: F401 - QuotaExceeded re-exported
 from .selectors import run_public
 from .streaming import MAX_STEPS_PER_FRAME, compact_table, frame_store, make_frame, publish
 
