@@ -1,20 +1,26 @@
 """KPIs from the recorded series of a run: region, per agent (ISO/IEC 30134 for data centers), per contract.
 
-Energy = power × dt_h summed over completed steps. ISO/IEC 30134 definitions (period totals):
-PUE = E_facility / E_IT (-2); REF = E_renewable / E_facility (-3); ERF = E_reused / E_facility (-6);
-ERE = (E_facility − E_reused) / E_IT; REF is hourly-matched (each step's grid renewable share), ``ref_annual``
-matches over the whole period (the period's grid renewable share); CUE = CO2 [kg] / E_IT [kWh] (-8); WUE = water [L] / E_IT [kWh] (-9).
-E_reused is the waste heat the heat pump extracts from the data center (source side, ≤ IT energy).
-Grid electricity carries the step's grid renewable share and carbon intensity (location-based accounting,
-battery energy attributed by agents.markets.attribution). Compute work [EFLOP] = utilisation-weighted IT
-energy at the accelerator's peak efficiency (agents.physics.it_load.ACCELERATOR_TFLOPS_PER_W).
+Energy = power × dt_h summed over completed steps. Every data-center KPI uses one boundary (docs/model.md,
+"KPI boundary"): E_DC = facility energy + the electricity of a heat pump the data center owns
+(``heat_recovery.heat_pump_owner``); a heat pump owned by the heat utility or a third party is theirs.
+ISO/IEC 30134 definitions (period totals): PUE = E_DC / E_IT (-2); REF = E_ren / E_DC (-3) with E_ren the
+renewable energy the DC owns or contracts, attributed hour by hour (agents.markets.renewable_claims; ≤ 1 by
+construction, never clipped); ERF = E_reused / E_DC (-6) with E_reused the heat leaving the DC boundary
+(delivered heat if the DC owns the heat pump, the heat pump's source heat otherwise); CUE = CO2 [kg] /
+E_IT [kWh] (-8); WUE = water [L] / E_IT [kWh] (-9). ERE = (E_DC − E_reused) / E_IT is The Green Grid's
+metric (White Paper #29, 2010), not part of ISO/IEC 30134. ``grid_renewable_share`` is the location-based
+renewable share of the DC's grid electricity (each step's grid share, battery energy attributed by
+agents.markets.attribution), a separate KPI. Compute work [EFLOP] = dense FP16 capacity × utilisation × time
+(agents.physics.it_load.delivered_compute_eflop).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from agents.markets import renewable_claims
 from agents.physics import cooling, it_load
+from agents.reductions import dot, row_dot
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -32,9 +38,10 @@ def _region(model, stop: int, dc_sums: dict) -> dict:
     behind_meter_pv = float(dc_sums["pv"].sum())
     return {
         "steps": int(stop),
-        "pue": _ratio(fac_mwh, it_mwh),
+        "pue": _ratio(float(dc_sums["dc"].sum()), it_mwh),  # DC boundary: facility + DC-owned heat pumps
         "dc_it_energy_mwh": it_mwh,
         "dc_facility_energy_mwh": fac_mwh,
+        "dc_energy_mwh": float(dc_sums["dc"].sum()),
         "dc_water_m3": water_m3,
         "dc_heat_recovered_mwh": float(r["heat_recovered_mw"].sum() * dt),
         "dc_heat_delivered_mwh": float(r["heat_from_dc_mw"].sum() * dt),
@@ -43,8 +50,7 @@ def _region(model, stop: int, dc_sums: dict) -> dict:
         "heat_unserved_mwh": float(r["heat_unserved_mw"].sum() * dt),
         "heat_from_dc_share": _ratio(float(r["heat_from_dc_mw"].sum() * dt), heat_supplied) or 0.0,
         "electricity_demand_mwh": demand,
-        "dc_share_of_electricity_demand": _ratio(float((r["dc_facility_mw"] + r["dc_heat_pump_mw"]).sum() * dt),
-                                                 demand) or 0.0,
+        "dc_share_of_electricity_demand": _ratio(float(dc_sums["dc"].sum()), demand) or 0.0,
         "peak_load_mw": float(r["load_mw"].max()) if stop else 0.0,
         "renewable_share": _ratio(float((r["renewable_share_pu"] * r["load_mw"]).sum() * dt), demand) or 0.0,
         "renewable_mwh": float(r["renewable_mw"].sum() * dt),
@@ -74,46 +80,124 @@ RENEWABLE_HUB_TARGET = 0.8  # "East Data, West Computing": hub DCs take > 80 % r
 KPI_CHUNK_STEPS = 512  # per-DC sums run over time chunks so temporaries stay small for national fleets
 
 
+class _OwnedRenewable:
+    """Owned renewable plants and batteries of each DC, attributed chunk by chunk (agents.markets.renewable_claims)
+    with the battery pools' renewable fraction carried from one chunk to the next."""
+
+    def __init__(self, model):
+        dcs = model.dcs
+        self.model = model
+        pos = {d: i for i, d in enumerate(dcs.ids)}
+        self.plant_owner = model.renewables.owner_index(pos)
+        self.unit_owner = model.storage.owner_index(pos)
+        self.owners = np.unique(np.concatenate([self.plant_owner[self.plant_owner >= 0],
+                                                self.unit_owner[self.unit_owner >= 0], dcs.pv_members])).astype(int)
+        self.col = np.full(dcs.n, -1)
+        self.col[self.owners] = np.arange(self.owners.size)
+        self.pool_pu = None
+
+    def chunk(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+        """Owned generation and owned renewable power used, [steps, owners] [MW], for steps [a, b)."""
+        model, dcs, dt = self.model, self.model.dcs, self.model.dt_h
+        k, col = self.owners.size, self.col
+        gen = np.zeros((b - a, k))
+        for j in np.flatnonzero(self.plant_owner >= 0):
+            gen[:, col[self.plant_owner[j]]] += model.renewables.power[a:b, j]
+        if dcs.pv_members.size:
+            gen[:, col[dcs.pv_members]] += dcs.pv_used_mw(a, b)
+        st = model.storage
+        charge, discharge = np.zeros((b - a, k)), np.zeros((b - a, k))
+        charged, discharged, pool = np.zeros((b - a, k)), np.zeros((b - a, k)), np.zeros((b - a, k))
+        for u in np.flatnonzero(self.unit_owner >= 0):
+            c = col[self.unit_owner[u]]
+            p = st.power[a:b, u]
+            before = st.soc[a - 1:b - 1, u] if a > 0 else np.concatenate([[st.soc_initial_mwh[u]], st.soc[:b - 1, u]])
+            charge[:, c] += np.maximum(p, 0.0)
+            discharge[:, c] += np.maximum(-p, 0.0)
+            charged[:, c] += np.maximum(p, 0.0) * st.eta_c[u] * dt
+            discharged[:, c] += np.maximum(-p, 0.0) / st.eta_d[u] * dt
+            pool[:, c] += before
+        load = dcs.behind_meter_mw(a, b, self.owners)
+        claim = renewable_claims.owned_renewable_used_mw(load, gen, charge, discharge, charged, discharged, pool,
+                                                         self.pool_pu)
+        self.pool_pu = claim.pool_renewable_pu
+        return gen, claim.used_mw
+
+
 def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
-    """Per-DC energy, water, CO2 and money over steps [0, stop), accumulated chunk by chunk."""
+    """Per-DC energy, water, CO2, money and compute over steps [0, stop), accumulated chunk by chunk."""
     dcs, dt = model.dcs, model.dt_h
     ren_share, intensity, price = _grid_shares(model, stop)
     n = dcs.n
-    acc = {k: np.zeros(n) for k in ("it", "fac", "grid", "reused", "renewable", "co2", "water", "cost", "pv",
-                                    "busy", "cooling_saved")}
+    acc = {k: np.zeros(n) for k in ("it", "fac", "dc", "grid", "grid_in", "hp", "reused", "grid_renewable", "co2",
+                                    "water", "cost", "hp_cost", "pv", "work", "cooling_saved", "ppa_matched",
+                                    "ppa", "recovered")}
+    cap = np.array([_compute_capacity_pflops(s) for s in dcs.specs], dtype=float)
     utilisation = dcs.series["utilisation_pu"][0]
     techs = [(tech, np.flatnonzero(dcs.techs == tech)) for tech in sorted(set(dcs.techs.tolist()))]
     it_all, fac_all = dcs.it_mw.T, dcs.facility_mw.T  # agent-major [DCs, steps]
+    owned = _OwnedRenewable(model)
+    acc["owned_used"], acc["owned_generated"] = np.zeros(n), np.zeros(n)
     for a in range(0, stop, KPI_CHUNK_STEPS):
         b = min(stop, a + KPI_CHUNK_STEPS)
         it = it_all[:, a:b]
         fac = fac_all[:, a:b]
+        hp = dcs.owned_heat_pump_mw(a, b).T
         grid = dcs.grid_power_mw(a, b).T
         grid_in = np.maximum(grid, 0.0)
+        load = fac + hp
         acc["it"] += it.sum(axis=1)
         acc["fac"] += fac.sum(axis=1)
+        acc["hp"] += hp.sum(axis=1)
+        acc["dc"] += load.sum(axis=1)
         acc["grid"] += grid.sum(axis=1)
-        acc["cost"] += grid @ price[a:b]
-        acc["co2"] += grid_in @ intensity[a:b]
-        acc["renewable"] += grid_in @ ren_share[a:b]
-        acc["busy"] += (it * utilisation(a, b).T).sum(axis=1)  # IT energy doing work (utilisation-weighted)
+        acc["grid_in"] += grid_in.sum(axis=1)
+        acc["cost"] += row_dot(grid, price[a:b])
+        acc["hp_cost"] += row_dot(hp, price[a:b])
+        acc["co2"] += row_dot(grid_in, intensity[a:b])
+        acc["grid_renewable"] += row_dot(grid_in, ren_share[a:b])
+        acc["work"] += it_load.delivered_compute_eflop(cap, utilisation(a, b).T, dt)  # capacity × utilisation
+        # contracted renewable (hook, agents.markets.renewable_claims): PPA deliveries matched to the load
+        # left after owned renewables in the same step
+        ppa = renewable_claims.contracted_renewable_mw(model.scenario.contracts, dcs.ids, a, b).T
+        owned_used = np.zeros_like(load)
+        if owned.owners.size:
+            gen_owned, used_owned = owned.chunk(a, b)
+            owned_used[owned.owners] = used_owned.T
+            acc["owned_generated"][owned.owners] += gen_owned.sum(axis=0)
+        acc["owned_used"] += owned_used.sum(axis=1)
+        acc["ppa"] += ppa.sum(axis=1)
+        acc["ppa_matched"] += np.minimum(ppa, np.maximum(load - owned_used, 0.0)).sum(axis=1)
         for tech, cols in techs:
-            acc["water"][cols] += it[cols] @ cooling.wue_l_per_kwh(dcs.temp_c[a:b], tech)
+            acc["water"][cols] += row_dot(it[cols], cooling.wue_l_per_kwh(dcs.temp_c[a:b], tech))
         if dcs.hr_members.size:
-            acc["reused"][dcs.hr_members] += dcs.heat_recovered_mw[a:b].sum(axis=0)
+            acc["reused"][dcs.hr_members] += dcs.heat_reused_mw[a:b].sum(axis=0)
+            acc["recovered"][dcs.hr_members] += dcs.heat_recovered_mw[a:b].sum(axis=0)
             acc["cooling_saved"][dcs.hr_members] += dcs.cooling_saved_mw[a:b].sum(axis=0)
         if dcs.pv_members.size:
-            pv_used = dcs.pv_used_mw(a, b).T
-            acc["pv"][dcs.pv_members] += np.minimum(pv_used, fac[dcs.pv_members]).sum(axis=1)
+            acc["pv"][dcs.pv_members] += dcs.pv_used_mw(a, b).sum(axis=0)
     out = {k: v * dt for k, v in acc.items()}  # MW·steps → MWh (t/MWh·MWh → t; L/kWh·MWh → m³)
-    out["renewable"] += out["pv"]
-    mwh_per_eflop = np.array([it_load.it_energy_mwh_for_work(1.0, s.accelerator) for s in dcs.specs], dtype=float)
-    out["compute_eflop"] = out["busy"] / mwh_per_eflop
+    out["compute_eflop"] = acc["work"]  # already EFLOP
+    out["certificates"] = renewable_claims.certificate_renewable_mwh(model.scenario.contracts, dcs.ids, 0, stop)
+    out["compute_capacity_pflops"] = cap
     if dcs.backup_members.size:
         backup = dcs.backup_mw[:stop]
         out["cost"][dcs.backup_members] += (backup * dcs.backup_fuel_cny_per_mwh).sum(axis=0) * dt
         out["co2"][dcs.backup_members] += (backup * dcs.backup_co2_t_per_mwh).sum(axis=0) * dt
     return out
+
+
+def _compute_capacity_pflops(spec) -> float:
+    if spec.compute_capacity_pflops is not None:
+        return float(spec.compute_capacity_pflops)
+    return float(it_load.compute_capacity_pflops(spec.it_capacity_mw, spec.accelerator, spec.accelerator_count))
+
+
+def _payback_basis(hr) -> str | None:
+    if hr is None or hr.capex_cny_per_mw <= 0:
+        return None
+    return (f"{'assumed' if hr.capex_basis == 'assumption' else 'reported'} capex; seller's cash flow "
+            f"(heat sales{' − heat-pump electricity' if hr.heat_pump_owner == 'data_center' else ''})")
 
 
 def _data_centers(model, stop: int) -> dict:
@@ -123,50 +207,87 @@ def _data_centers(model, stop: int) -> dict:
     pos = {d: i for i, d in enumerate(dcs.ids)}
     for c in model.contracts.summary(stop).values():
         revenue[pos[c["seller_id"]]] += c["payment_cny"]
-    hp_cost = np.zeros(dcs.n)
     capex = np.zeros(dcs.n)
     if dcs.hr_members.size:
-        price = model.r["price_cny_per_mwh"][:stop]
-        hp_cost[dcs.hr_members] = price @ dcs.hp_power_mw[:stop] * model.dt_h
         capex[dcs.hr_members] = [dcs.specs[i].heat_recovery.capex_cny_per_mw
                                  * dcs.specs[i].heat_recovery.heat_pump_capacity_mw for i in dcs.hr_members]
     years = stop * model.dt_h / 8760.0
-    r = model.r
-    supply = r["generation_mw"][:stop] + r["import_mw"][:stop] + r["storage_discharge_mw"][:stop]
-    annual_share = _ratio(float(r["renewable_share_pu"][:stop] @ supply), float(supply.sum())) or 0.0
+    hours = stop * model.dt_h
     out = {}
     for i, agent_id in enumerate(dcs.ids):
-        it, fac, reused = s["it"][i], s["fac"][i], s["reused"][i]
-        ref_annual = _ratio(s["pv"][i] + max(s["grid"][i], 0.0) * annual_share, fac)
-        net_heat = revenue[i] - hp_cost[i]  # heat sales minus heat-pump electricity
+        it, e_dc, reused = s["it"][i], s["dc"][i], s["reused"][i]
+        hr = dcs.specs[i].heat_recovery
+        hourly_mwh = s["owned_used"][i] + s["ppa_matched"][i]  # renewable matched to the load in each step
+        # ISO/IEC 30134-3: owned renewable used on site + contracted renewable (PPA volumes beyond the hourly
+        # match and unbundled certificates count over the period), never more than the DC consumed
+        ren_mwh = hourly_mwh + min(s["ppa"][i] - s["ppa_matched"][i] + s["certificates"][i], e_dc - hourly_mwh)
+        annual_mwh = min(s["owned_generated"][i] + s["ppa"][i] + s["certificates"][i], e_dc)
+        net_heat = revenue[i] - s["hp_cost"][i]  # heat sales minus own heat-pump electricity
         payback = capex[i] / (net_heat / years) if capex[i] > 0 and net_heat > 0 and years > 0 else None
+        work = s["compute_eflop"][i]
         out[agent_id] = {
             "type": "data_center",
-            "pue": _ratio(fac, it),
-            "ref": _ratio(s["renewable"][i], fac),
-            "ref_annual": min(ref_annual, 1.0) if ref_annual is not None else None,
-            "meets_80pct_renewable_hourly": bool(s["renewable"][i] >= RENEWABLE_HUB_TARGET * fac) if fac > 0 else False,
-            "erf": _ratio(reused, fac),
-            "ere": _ratio(fac - reused, it),
+            "pue": _ratio(e_dc, it),
+            "ref": _ratio(ren_mwh, e_dc),
+            "renewable_share_hourly_matched": _ratio(hourly_mwh, e_dc),
+            "renewable_share_annual_matched": _ratio(annual_mwh, e_dc),
+            "meets_80pct_renewable_hourly": bool(hourly_mwh >= RENEWABLE_HUB_TARGET * e_dc) if e_dc > 0 else False,
+            "meets_80pct_renewable_annual": bool(annual_mwh >= RENEWABLE_HUB_TARGET * e_dc) if e_dc > 0 else False,
+            "grid_renewable_share": _ratio(s["grid_renewable"][i], s["grid_in"][i]),
+            "erf": _ratio(reused, e_dc),
+            "ere": _ratio(e_dc - reused, it),
             "cue": _ratio(s["co2"][i], it),  # t/MWh = kg/kWh
             "wue": _ratio(s["water"][i], it),  # m³/MWh = L/kWh
             "it_energy_mwh": float(it),
-            "facility_energy_mwh": float(fac),
+            "facility_energy_mwh": float(s["fac"][i]),
+            "dc_energy_mwh": float(e_dc),
             "grid_energy_mwh": float(s["grid"][i]),
             "onsite_pv_mwh": float(s["pv"][i]),
-            "heat_recovered_mwh": float(reused),
+            "owned_renewable_used_mwh": float(s["owned_used"][i]),
+            "owned_renewable_generated_mwh": float(s["owned_generated"][i]),
+            "contracted_renewable_mwh": float(s["ppa"][i] + s["certificates"][i]),
+            "heat_pump_owner": hr.heat_pump_owner if hr is not None else None,
+            "heat_pump_electricity_mwh": float(s["hp"][i]),
+            "heat_recovered_mwh": float(s["recovered"][i]),  # waste heat the heat pump extracts (source side)
+            "heat_reused_mwh": float(reused),  # heat handed over at the DC boundary (ERF numerator)
             "cooling_saved_mwh": float(s["cooling_saved"][i]),
-            "compute_eflop": float(s["compute_eflop"][i]),
-            "facility_mwh_per_eflop": _ratio(fac, s["compute_eflop"][i]),
+            "compute_capacity_pflops": float(s["compute_capacity_pflops"][i]),
+            "compute_eflop": float(work),
+            "mean_delivered_pflops": work * 1000.0 / (hours * 3600.0) if hours > 0 else 0.0,
+            "compute_gflops_per_w": _ratio(work * 1e9, e_dc * 3.6e9),  # EFLOP·1e18 / (MWh·3.6e9 J) / 1e9
+            "compute_precision": it_load.COMPUTE_PRECISION,
+            "facility_mwh_per_eflop": _ratio(e_dc, work),
             "water_m3": float(s["water"][i]),
             "co2_t": float(s["co2"][i]),
             "cost_cny": float(s["cost"][i]),
             "revenue_cny": float(revenue[i]),
             "heat_sales_cny": float(revenue[i]),
-            "heat_pump_electricity_cost_cny": float(hp_cost[i]),
+            "heat_pump_electricity_cost_cny": float(s["hp_cost"][i]),
             "heat_recovery_payback_years": payback,
+            "heat_recovery_payback_basis": _payback_basis(hr),
         }
     return out, s
+
+
+def _heat_pumps_of_others(model, stop: int) -> dict[str, dict[str, float]]:
+    """Electricity, cost and CO2 of DC heat pumps owned by a heat utility (the heat_purchase buyer) or by a
+    third party, per owner: {utility id or "third_party": {...}} (docs/model.md "KPI boundary")."""
+    dcs, dt = model.dcs, model.dt_h
+    buyer = {c.seller_id: c.buyer_id for c in model.scenario.contracts if c.type == "heat_purchase"}
+    price = model.r["price_cny_per_mwh"][:stop]
+    intensity = model.r["carbon_intensity_kgco2_per_kwh"][:stop]
+    out: dict[str, dict[str, float]] = {}
+    for j, i in enumerate(dcs.hr_members):
+        if dcs.hp_dc_owned[j]:
+            continue
+        who = buyer[dcs.ids[i]] if dcs.hp_owner[j] == "heat_utility" else "third_party"
+        hp = dcs.hp_power_mw[:stop, j]
+        row = out.setdefault(who, {"dc_heat_pump_electricity_mwh": 0.0, "dc_heat_pump_cost_cny": 0.0,
+                                   "dc_heat_pump_co2_t": 0.0})
+        row["dc_heat_pump_electricity_mwh"] += float(hp.sum() * dt)
+        row["dc_heat_pump_cost_cny"] += dot(hp, price) * dt
+        row["dc_heat_pump_co2_t"] += dot(hp, intensity) * dt
+    return out
 
 
 def _simple(fleet, stop: int, dt: float, energy: str | None, sign: float = 1.0) -> dict:
@@ -204,6 +325,14 @@ def compute_kpis(model) -> dict:
             "heat_unserved_mwh": float(h.unserved[:stop, i].sum() * dt),
             "heat_cost_cny_per_mwh": _ratio(heat[agent_id]["cost_cny"], delivered),
         })
+    others = _heat_pumps_of_others(model, stop)
+    for agent_id, row in heat.items():  # a utility that owns DC heat pumps pays their electricity (cost_cny);
+        # their CO2 (grid intensity, location-based) is reported beside its fuel CO2, not added to it
+        extra = others.get(agent_id, {"dc_heat_pump_electricity_mwh": 0.0, "dc_heat_pump_cost_cny": 0.0,
+                                      "dc_heat_pump_co2_t": 0.0})
+        row.update(extra)
+        row["cost_cny"] += extra["dc_heat_pump_cost_cny"]
+        row["heat_cost_cny_per_mwh"] = _ratio(row["cost_cny"], row["heat_delivered_mwh"])
     agents.update(heat)
     agents.update(_simple(model.grid, stop, dt, "other_load_mw"))
     storage = _simple(model.storage, stop, dt, None)
@@ -213,4 +342,7 @@ def compute_kpis(model) -> dict:
         storage[agent_id]["discharged_mwh"] = float(np.maximum(-p, 0).sum() * dt)
     agents.update(storage)
     ordered = {a.id: agents[a.id] for a in model.scenario.actors}
-    return {"region": _region(model, stop, dc_sums), "agents": ordered, "contracts": model.contracts.summary(stop)}
+    region = _region(model, stop, dc_sums)
+    third = others.get("third_party")
+    region["third_party_heat_pump_electricity_mwh"] = third["dc_heat_pump_electricity_mwh"] if third else 0.0
+    return {"region": region, "agents": ordered, "contracts": model.contracts.summary(stop)}

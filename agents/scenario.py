@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from agents.budget import budget_errors
 from agents.physics.cooling import COOLING_TECHNOLOGIES
 from agents.physics.heat_pump import carnot_cop
+from agents.physics.it_load import ACCELERATOR_POWER_W
 
 SCHEMA_VERSION = 1
 
@@ -123,6 +124,15 @@ class HeatRecovery(_Strict):
     capex_cny_per_mw: float = Field(0.0, ge=0, le=1e8,
                                     description="Investment in heat pump and connection per MW of heat pump capacity "
                                                 "[CNY/MW_th]; 0 = not assessed (used for the payback KPI)")
+    capex_basis: Literal["assumption", "reported"] = Field(
+        "assumption", description="Where capex_cny_per_mw comes from: a modelling assumption or a reported figure; "
+                                  "labels the payback KPI (heat_recovery_payback_basis)")
+    heat_pump_owner: Literal["data_center", "heat_utility", "third_party"] = Field(
+        "data_center",
+        description="Who owns and pays for the heat pump. data_center: its electricity is inside the data center's "
+                    "boundary (PUE, REF, CUE, cost, grid draw) and the DC hands over heat at network temperature; "
+                    "heat_utility / third_party: its electricity is the owner's and the DC hands over heat at the "
+                    "source temperature (docs/model.md, 'KPI boundary')")
 
 
 class Battery(_Strict):
@@ -141,6 +151,14 @@ class DataCenter(_Actor):
     racks: int | None = Field(None, ge=1, le=1_000_000, description="Number of racks")
     rack_density_kw: float | None = Field(None, gt=0, le=300, description="Design IT power per rack [kW]")
     accelerator: Literal["cpu", "A100", "H100"] = Field("cpu", description="Dominant compute hardware generation")
+    accelerator_count: int | None = Field(None, ge=1, le=10_000_000,
+                                          description="Number of accelerators (GPU cards or CPU sockets) [-]; sets "
+                                                      "the default compute capacity")
+    compute_capacity_pflops: float | None = Field(
+        None, gt=0, le=1e7,
+        description="Peak compute capacity, dense FP16 tensor [PFLOPS]; default: accelerator_count × data-sheet "
+                    "dense FP16 per card, else IT capacity × accelerator power share × dense FP16 per watt "
+                    "(agents.physics.it_load.compute_capacity_pflops)")
     workload: Literal["online_diurnal", "training_flat", "batch"] = Field(
         "online_diurnal", description="Utilisation profile (agents.physics.it_load.PROFILE_KINDS)")
     utilisation_mean_pu: float | None = Field(None, gt=0, le=1,
@@ -221,6 +239,9 @@ class RenewablePlant(_Actor):
     roughness_length_m: float = Field(0.03, gt=0, le=2,
                                       description="Terrain roughness length for the log wind profile [m]")
     marginal_cost_cny_per_mwh: float = Field(0.0, ge=-1000, le=1000, description="Offer price [CNY/MWh]")
+    owner_id: ActorId | None = Field(
+        None, description="Data center that owns this plant (its output counts towards that DC's renewable energy "
+                          "factor, ISO/IEC 30134-3); None = owned by a third party")
 
     @field_validator("turbine_type")
     @classmethod
@@ -249,6 +270,9 @@ class PowerPlant(_Actor):
 class Storage(_Actor):
     type: Literal["storage"] = Field("storage", description="Discriminator: the kind of this entry")
     battery: Battery = Field(description="Battery parameters")
+    owner_id: ActorId | None = Field(
+        None, description="Data center that owns this battery (renewable energy it stores from that DC's own plants "
+                          "counts towards the DC's renewable energy factor); None = owned by a third party")
 
 
 Actor = Annotated[DataCenter | HeatUtility | GridOperator | RenewablePlant | PowerPlant | Storage,
@@ -415,6 +439,10 @@ def _cross_field_errors(s: Scenario) -> list[dict[str, str]]:
                     errors.append({"loc": f"actors.{ids[c.seller_id]}.heat_recovery.sink_temp_c",
                                    "msg": f"heat pump sink {sink} °C is below the supply temperature {supply} °C "
                                           f"of {c.buyer_id!r}'s networks"})
+    for i, a in enumerate(s.actors):
+        owner = getattr(a, "owner_id", None)
+        if owner is not None and kinds.get(owner) != "data_center":
+            errors.append({"loc": f"actors.{i}.owner_id", "msg": f"{owner!r} is not a data_center of this scenario"})
     has_utility = any(a.type == "heat_utility" for a in s.actors)
     for i, a in enumerate(s.actors):
         if a.type == "data_center":
@@ -434,6 +462,13 @@ def _cross_field_errors(s: Scenario) -> list[dict[str, str]]:
                 elif float(carnot_cop(src, hr.sink_temp_c, hr.carnot_efficiency)) <= 1.05:
                     errors.append({"loc": f"actors.{i}.heat_recovery.carnot_efficiency",
                                    "msg": "the heat pump COP would not exceed 1.05; raise the Carnot efficiency"})
+            if a.accelerator_count is not None:
+                board_mw = a.accelerator_count * ACCELERATOR_POWER_W[a.accelerator] / 1e6
+                if board_mw > a.it_capacity_mw:
+                    errors.append({"loc": f"actors.{i}.accelerator_count",
+                                   "msg": f"{a.accelerator_count} × {ACCELERATOR_POWER_W[a.accelerator]:.0f} W = "
+                                          f"{board_mw:.1f} MW of accelerators exceeds it_capacity_mw "
+                                          f"({a.it_capacity_mw} MW)"})
             if a.racks is not None and a.rack_density_kw is not None:
                 design_mw = a.racks * a.rack_density_kw / 1000.0
                 if not 0.5 * a.it_capacity_mw <= design_mw <= 2.0 * a.it_capacity_mw:

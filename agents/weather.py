@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from agents.physics.pv import quiet_pvlib
+from agents.reductions import row_dot
 
 NS_PER_HOUR = 3_600_000_000_000
 
@@ -186,14 +187,26 @@ def _ar1(innovations: np.ndarray, phi: float) -> np.ndarray:
 
 # Piecewise-linear interpolation between mid-month nodes averages to (m[i-1] + 6 m[i] + m[i+1]) / 8 over month
 # i; solving this circulant system for the nodes makes the monthly means of the curve equal the normals.
-_MEAN_PRESERVING = np.linalg.inv(
-    (6.0 * np.eye(12) + np.roll(np.eye(12), 1, axis=1) + np.roll(np.eye(12), -1, axis=1)) / 8.0
-)
+# The system matrix C = (6 I + P + Pᵀ) / 8 is symmetric circulant, so its inverse is too, with first row
+# c_k = (1/12) Σ_j cos(2π jk / 12) / λ_j and eigenvalues λ_j = (6 + 2 cos(2π j / 12)) / 8. Written out rather
+# than np.linalg.inv: LAPACK's result depends on the BLAS threading of the process (a Celery worker child
+# got other last bits than the CLI), and every process must build the same weather bit for bit.
+
+
+def _mean_preserving_matrix() -> np.ndarray:
+    j = np.arange(12)
+    eigenvalues = (6.0 + 2.0 * np.cos(2.0 * np.pi * j / 12.0)) / 8.0
+    first_row = (np.cos(2.0 * np.pi * np.outer(j, j) / 12.0) / eigenvalues[None, :]).sum(axis=1) / 12.0
+    lag = (j[None, :] - j[:, None]) % 12
+    return first_row[np.minimum(lag, 12 - lag)]  # c_k = c_(12−k): exactly symmetric
+
+
+_MEAN_PRESERVING = _mean_preserving_matrix()
 
 
 def _seasonal(monthly, doy: np.ndarray) -> np.ndarray:
     """Mean-preserving periodic linear interpolation of 12 monthly means to fractional day of year."""
-    m = _MEAN_PRESERVING @ np.asarray(monthly, dtype=float)
+    m = row_dot(_MEAN_PRESERVING, monthly)
     xp = np.concatenate([_MID_MONTH_DOY[-1:] - 365.0, _MID_MONTH_DOY, _MID_MONTH_DOY[:1] + 365.0])
     fp = np.concatenate([m[-1:], m, m[:1]])
     return np.interp(np.mod(doy, 365.0), xp, fp)

@@ -135,7 +135,7 @@ def run_page_strings() -> dict:
         "dc_kpis": _("Data centers (ISO/IEC 30134)"),
         "dc_columns": {
             "name": _("Data center"),
-            "pue": "PUE", "ref": "REF", "erf": "ERF", "ere": "ERE",
+            "pue": "PUE", "ref": "REF", "erf": "ERF", "ere": "ERE (The Green Grid)",
             "cue": _("CUE (kgCO₂/kWh)"), "wue": _("WUE (L/kWh)"),
             "it_energy_mwh": _("IT energy (MWh)"), "heat_recovered_mwh": _("Heat recovered (MWh)"),
             "cost_cny": _("Cost (CNY)"), "revenue_cny": _("Revenue (CNY)"),

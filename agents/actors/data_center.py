@@ -79,6 +79,11 @@ class DataCenterFleet(Fleet):
                                  dtype=float).reshape(-1)
         source_max = self.it_mw[:, self.hr_members] * share[None, :]
         deliverable = heat_pump.heat_pump_output(source_max, self.hp_cop[None, :])[0] if hr else source_max
+        # heat-pump ownership sets the boundary (docs/model.md "KPI boundary"): a DC-owned heat pump's
+        # electricity is behind the DC's meter and the DC hands over heat at network temperature; otherwise the
+        # owner (heat utility or third party) runs it and the DC hands over heat at the source temperature.
+        self.hp_owner = np.array([h.heat_pump_owner for h in hr], dtype=str)
+        self.hp_dc_owned = self.hp_owner == "data_center"
         cap_hp = np.array([h.heat_pump_capacity_mw for h in hr], dtype=float)
         self.heat_offer_mw = self.record(rec, "heat_deliverable_mw", static=np.minimum(deliverable, cap_hp[None, :]),
                                          members=self.hr_members)
@@ -102,6 +107,12 @@ class DataCenterFleet(Fleet):
         self.heat_recovered_mw = self.record(rec, "heat_recovered_mw", static=source, members=self.hr_members)
         self.hp_power_mw = self.record(rec, "heat_pump_power_mw", static=hp, members=self.hr_members)
         self.hp_total_mw = hp.sum(axis=1) if hp.size else np.zeros(delivered_mw.shape[0])
+        # the heat leaving the DC boundary (ISO/IEC 30134-6 reused energy): delivered heat when the DC runs the
+        # heat pump, the heat pump's source heat otherwise
+        reused = np.where(self.hp_dc_owned[None, :], delivered_mw, source) if delivered_mw.size else source
+        self.heat_reused_mw = self.record(rec, "heat_reused_mw", static=reused, members=self.hr_members)
+        self._hp_owned_cols = np.flatnonzero(self.hp_dc_owned)
+        self._hp_owned_members = self.hr_members[self._hp_owned_cols]
         # heat the heat pump extracts need not be rejected by the site's own cooling: its cooling power falls
         # in proportion (assumption: cooling power ∝ heat rejected; cooling share from cooling.overhead_split)
         hr = self.hr_members
@@ -112,16 +123,28 @@ class DataCenterFleet(Fleet):
         self.facility_mw[:, hr] = fac_hr - saved
         self.cooling_saved_mw = self.record(rec, "cooling_saved_mw", static=saved, members=hr)
 
+    def owned_heat_pump_mw(self, start: int, stop: int) -> np.ndarray:
+        """Electricity of the heat pumps the DCs own [steps, DCs] [MW] (zero where another party owns them)."""
+        out = np.zeros((stop - start, self.n))
+        out[:, self._hp_owned_members] = self.hp_power_mw[start:stop, self._hp_owned_cols]
+        return out
+
+    def boundary_mw(self, start: int, stop: int) -> np.ndarray:
+        """Energy use inside each DC's boundary = facility + own heat pump [steps, DCs] [MW] (PUE numerator)."""
+        out = np.array(self.facility_mw[start:stop], order="C")  # always a copy
+        out[:, self._hp_owned_members] += self.hp_power_mw[start:stop, self._hp_owned_cols]
+        return out
+
     def behind_meter_mw(self, start: int, stop: int, members: np.ndarray | None = None) -> np.ndarray:
-        """Site load before PV, battery and backup = facility + heat pump [steps, DCs (or members)] [MW]."""
+        """Site load before PV, battery and backup = facility + own heat pump [steps, DCs (or members)] [MW]."""
         if members is None:
-            out = np.array(self.facility_mw[start:stop], order="C")  # always a copy
-            out[:, self.hr_members] += self.hp_power_mw[start:stop]
-            return out
+            return self.boundary_mw(start, stop)
         members = np.asarray(members, dtype=int)
         out = np.ascontiguousarray(self.facility_mw[start:stop, members])
         pos = self.hr_position[members]
-        out[:, pos >= 0] += self.hp_power_mw[start:stop, pos[pos >= 0]]
+        has = pos >= 0
+        has[has] = self.hp_dc_owned[pos[has]]
+        out[:, has] += self.hp_power_mw[start:stop, pos[has]]
         return out
 
     def connect(self, battery_members: np.ndarray, battery_mw, pv_used_mw) -> None:
@@ -137,11 +160,11 @@ class DataCenterFleet(Fleet):
         return self._pv_used_mw(start, stop)
 
     def grid_power_mw(self, start: int, stop: int) -> np.ndarray:
-        """Grid draw [steps, DCs] = facility + HP + battery charge − PV used − backup [MW] (negative = export).
+        """Grid draw [steps, DCs] = facility + own HP + battery charge − PV used − backup [MW] (negative = export).
 
         Computed agent-major (one contiguous row per DC) and returned as a [steps, DCs] view of it."""
         grid = np.array(self.facility_mw.T[:, start:stop], order="C")  # [DCs, steps], always a copy
-        grid[self.hr_members] += self.hp_power_mw[start:stop].T
+        grid[self._hp_owned_members] += self.hp_power_mw[start:stop, self._hp_owned_cols].T
         grid[self._battery_members] += self._battery_mw(start, stop).T
         grid[self.pv_members] -= self._pv_used_mw(start, stop).T
         grid[self.backup_members] -= self.backup_mw[start:stop].T

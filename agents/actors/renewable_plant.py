@@ -30,6 +30,10 @@ class RenewablePlantFleet(Fleet):
         self.curtailed = self.record(rec, "curtailed_mw")
         self.revenue_cny = self.record(rec, "revenue_cny")
 
+    def owner_index(self, dc_position: dict[str, int]) -> np.ndarray:
+        """Index of the data center owning each plant (``owner_id``), −1 where none does [plants]."""
+        return np.array([dc_position[s.owner_id] if s.owner_id is not None else -1 for s in self.specs], dtype=int)
+
     def settle(self, start: int, stop: int, accepted_mw: np.ndarray, paid: np.ndarray) -> None:
         """Output, curtailment and revenue for steps [start, stop) from the accepted offers [steps, plants]."""
         sl = slice(start, stop)

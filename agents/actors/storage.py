@@ -31,6 +31,12 @@ class StorageFleet(Fleet):
         self.unit_ids = self.ids + [dc_specs[i].id for i in dc_units]
         self.m = len(self.batteries)
 
+    def owner_index(self, dc_position: dict[str, int]) -> np.ndarray:
+        """Index of the data center owning each unit [units]: a storage actor's ``owner_id`` (−1 if none), and
+        for on-site DC batteries their data center."""
+        own = [dc_position[s.owner_id] if s.owner_id is not None else -1 for s in self.specs]
+        return np.array(own + [int(i) for i in self.dc_index], dtype=int)
+
     def _bat(self, name: str) -> np.ndarray:
         return np.array([getattr(b, name) for b in self.batteries], dtype=float)
 

@@ -19,6 +19,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from agents.reductions import dot
+
 CLEARING_RULES = ("pay_as_clear", "pay_as_bid", "tou_tariff")
 _TOL_MW = 1e-9
 
@@ -208,7 +210,7 @@ class MeritOrder:
         elif unserved > _TOL_MW:
             price = self.cap
         elif self.rule == "pay_as_bid":
-            price = float(self.paid_bid @ accepted / quantity) if quantity > _TOL_MW else min(
+            price = dot(self.paid_bid, accepted) / quantity if quantity > _TOL_MW else min(
                 max(self.min_price, self.floor), self.cap)
         else:
             if 0.0 < export < export_mw_max - _TOL_MW:

@@ -147,3 +147,25 @@ def test_monthly_means_reproduce_the_site_normals(site):
         winds.append([w.wind_speed_m_s[month == m].mean() for m in range(1, 13)])
     np.testing.assert_allclose(np.mean(temps, axis=0), s.temp_normals_c, atol=1.0)
     np.testing.assert_allclose(np.mean(winds, axis=0), s.wind_mean_10m_m_s, rtol=0.10)
+
+
+def test_the_mean_preserving_matrix_is_the_exact_inverse_without_lapack():
+    """Built from the circulant eigen-decomposition (same bits in every process), it inverts the system."""
+    import numpy as np
+
+    from agents.weather import _MEAN_PRESERVING
+
+    system = (6.0 * np.eye(12) + np.roll(np.eye(12), 1, axis=1) + np.roll(np.eye(12), -1, axis=1)) / 8.0
+    assert np.allclose(_MEAN_PRESERVING @ system, np.eye(12), atol=1e-14)
+    assert np.array_equal(_MEAN_PRESERVING, _MEAN_PRESERVING.T)
+
+
+def test_reductions_match_blas_products():
+    import numpy as np
+
+    from agents.reductions import column_dot, dot, row_dot
+
+    rng = np.random.default_rng(0)
+    m, v, w = rng.random((7, 300)), rng.random(300), rng.random(7)
+    assert np.allclose(row_dot(m, v), m @ v) and np.allclose(column_dot(w, m), w @ m)
+    assert np.isclose(dot(v, v), v @ v)

@@ -117,3 +117,24 @@ def _tianjin_air_source(doc: dict) -> None:
 
 
 VARIANTS["tianjin_air_source"] = _tianjin_air_source
+
+
+def _qaidam_heat_recovery(doc: dict) -> None:
+    """Qaidam with a heat-recovering data center selling to a small Golmud district-heating network: a heat pump
+    it owns lifts the halls' 30 °C heat to 60 °C (the variant that showed REF 1.05 before issue 11)."""
+    dc = actor(doc, "qd-dc")
+    dc["heat_recovery"] = {"heat_pump_capacity_mw": 6.0, "source_temp_c": 30.0, "sink_temp_c": 60.0,
+                           "carnot_efficiency": 0.5}
+    doc["actors"].append({
+        "type": "heat_utility", "id": "qd-heat", "name": "Golmud district heating (illustrative)",
+        "lat": dc["lat"] + 0.01, "lon": dc["lon"],
+        "networks": [{"name": "Golmud east", "floor_area_m2": 200_000.0, "design_load_w_per_m2": 45.0,
+                      "design_temp_c": -20.0, "supply_temp_c": 60.0, "return_temp_c": 35.0, "loss_pu": 0.1,
+                      "season_start_md": "10-15", "season_end_md": "04-15"}],
+        "units": [{"kind": "coal_boiler", "capacity_mw": 12.0, "efficiency_pu": 0.85}],
+        "heat_price_cny_per_mwh": 160.0})
+    doc["contracts"] = [{"type": "heat_purchase", "id": "qd-heat-deal", "seller_id": "qd-dc", "buyer_id": "qd-heat",
+                         "price_cny_per_mwh": 60.0}]
+
+
+VARIANTS["qaidam_heat_recovery"] = _qaidam_heat_recovery

@@ -207,3 +207,50 @@ def test_hohhot_campus_heat_displaces_coal_in_the_city_network():
     assert share >= 0.2
     # the campus heat replaces mostly coal-boiler heat: emissions fall at least by most of its share
     assert co2_with <= (1.0 - 0.8 * share) * co2_without
+
+
+def test_qaidam_heat_recovery_variant_keeps_ref_at_most_1_without_clipping():
+    """Issue 11 defect 2: with its own heat pump inside its boundary the Qaidam DC read REF 1.05; REF counts the
+    renewable energy it owns, attributed hour by hour, over the same energy as its PUE."""
+    k = year_run_variant("qaidam_microgrid", "qaidam_heat_recovery").kpis["agents"]["qd-dc"]
+    assert k["ref"] <= 1.0, f"REF {k['ref']:.3f}"
+    assert "ref_annual" not in k  # no clipped twin
+    assert k["heat_pump_electricity_mwh"] > 0.0
+    assert k["dc_energy_mwh"] == pytest.approx(k["facility_energy_mwh"] + k["heat_pump_electricity_mwh"])
+    assert 0.8 <= k["ref"] <= 1.0
+    assert k["ref"] == pytest.approx(k["owned_renewable_used_mwh"] / k["dc_energy_mwh"])
+    assert k["renewable_share_hourly_matched"] <= k["renewable_share_annual_matched"] <= 1.0
+
+
+def test_qaidam_data_center_meets_the_hub_rule_hourly_and_annually():
+    k = year_run("qaidam_microgrid").kpis["agents"]["qd-dc"]
+    assert k["meets_80pct_renewable_hourly"] and k["meets_80pct_renewable_annual"]
+    assert k["owned_renewable_generated_mwh"] > k["dc_energy_mwh"]  # 122 MWp own PV: surplus is not claimed
+    assert 0.0 < k["grid_renewable_share"] <= 1.0  # location-based share of its grid electricity, reported apart
+
+
+def test_espoo_data_centers_draw_no_more_than_their_facility_energy_when_fortum_owns_the_heat_pumps():
+    """Issue 11 defect 4: each Espoo DC drew 401 GWh from the grid against 329 GWh of facility energy."""
+    run = year_run("espoo")
+    agents = run.kpis["agents"]
+    hp_mwh = 0.0
+    for dc_id in ("ms-espoo", "ms-kirkkonummi", "ms-vihti"):
+        k = agents[dc_id]
+        assert k["grid_energy_mwh"] <= k["facility_energy_mwh"] + 1e-6, dc_id
+        assert k["heat_pump_owner"] == "heat_utility"
+        assert k["dc_energy_mwh"] == pytest.approx(k["facility_energy_mwh"])
+        assert k["heat_reused_mwh"] == pytest.approx(k["heat_recovered_mwh"])  # handed over at source temperature
+        hp_mwh += run.energy_mwh(f"{dc_id}.heat_pump_power_mw")
+    assert agents["fortum-espoo"]["dc_heat_pump_electricity_mwh"] == pytest.approx(hp_mwh)
+
+
+def test_hohhot_campus_delivers_no_more_compute_than_its_6_7_eflops_capacity():
+    """Issue 11 defect 10: IT energy × sparse peak TFLOPS/W gave 20.5 EFLOPS on average."""
+    k = year_run("hohhot").kpis["agents"]["hh-cmcc-aidc"]
+    mean_pflops = k["compute_eflop"] * 1000.0 / (8760 * 3600.0)
+    assert mean_pflops <= 6700.0, f"{mean_pflops / 1000:.1f} EFLOPS delivered on average"
+    assert k["compute_capacity_pflops"] == pytest.approx(6700.0)
+    u = year_run("hohhot").col("hh-cmcc-aidc.utilisation_pu")
+    assert k["mean_delivered_pflops"] == pytest.approx(6700.0 * u.mean())
+    assert k["mean_delivered_pflops"] <= k["compute_capacity_pflops"]
+    assert 100.0 <= k["compute_gflops_per_w"] <= 400.0  # ≤ 6.7 EFLOPS / 17.3 MW IT = 387 GFLOPS/W at full load
