@@ -13,15 +13,10 @@ app.autodiscover_tasks(["web"])
 
 @worker_process_init.connect
 def limit_child_memory(**_kwargs) -> None:
-    """Hard memory limit of each pool child (``TWIN_WORKER_MEMORY_LIMIT_BYTES``, address space, 0 = none).
-
-    An allocation beyond it raises MemoryError in the run, which ``services.run_execute`` turns into a failed run
-    with the reason (not re-queued); the child itself survives and takes the next task.
-    """
-    import resource
-
+    """Hard memory limit of each pool child: ``TWIN_WORKER_MEMORY_LIMIT_BYTES`` of resident memory (0 = none),
+    enforced by ``web.executor.start_memory_watchdog`` (fails the child's run with the reason, then exits)."""
     from django.conf import settings
 
-    limit = int(getattr(settings, "TWIN_WORKER_MEMORY_LIMIT_BYTES", 0) or 0)
-    if limit > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    from web.executor import start_memory_watchdog
+
+    start_memory_watchdog(int(settings.TWIN_WORKER_MEMORY_LIMIT_BYTES or 0))

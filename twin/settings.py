@@ -138,8 +138,10 @@ TWIN_MAX_BODY_BYTES = 2 * 1024 * 1024
 # Budgets and quotas (docs/operations.md) ------------------------------------------------------------
 # Memory budget of one run, estimated from its shape at validation (agents/budget.py reads the same variable).
 TWIN_RUN_BUDGET_BYTES = env_int("TWIN_RUN_BUDGET_BYTES", 1_500_000_000, minimum=10_000_000)
-# Hard limit of a Celery worker child's address space (RLIMIT_AS); 0 = none. A run that hits it fails with a reason.
-TWIN_WORKER_MEMORY_LIMIT_BYTES = env_int("TWIN_WORKER_MEMORY_LIMIT_BYTES", 0, minimum=0)
+# Hard limit of a Celery worker child's resident memory (watchdog; 0 = none): the run fails with the reason and
+# the child exits. Default: the run budget plus 1 GB for the worker process itself.
+TWIN_WORKER_MEMORY_LIMIT_BYTES = env_int("TWIN_WORKER_MEMORY_LIMIT_BYTES", TWIN_RUN_BUDGET_BYTES + 1_000_000_000,
+                                         minimum=0)
 TWIN_QUOTA_RUNNING_RUNS = env_int("TWIN_QUOTA_RUNNING_RUNS", 2, minimum=1)  # a user's runs executing at once
 TWIN_QUOTA_WAITING_RUNS = env_int("TWIN_QUOTA_WAITING_RUNS", 10, minimum=1)  # queued + paused runs per user
 TWIN_QUOTA_RESULT_BYTES = env_int("TWIN_QUOTA_RESULT_BYTES", 2_000_000_000, minimum=0)  # stored results per user

@@ -9,6 +9,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.conf import settings
@@ -121,3 +122,48 @@ def _reap_forever() -> None:
         finally:
             connections.close_all()
         _reaper_stop.wait(period_s)
+
+
+# ---------------------------------------------------------------------------------------------------- memory limit
+
+_watchdog: threading.Thread | None = None
+
+
+def rss_bytes() -> int:
+    """Resident memory of this process [bytes] (Linux /proc; 0 where unavailable)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def start_memory_watchdog(limit_bytes: int, kind: str = "celery", period_s: float = 0.1) -> bool:
+    """Hard memory limit of a worker process: a thread samples its resident memory every ``period_s``.
+
+    Over ``limit_bytes`` (``TWIN_WORKER_MEMORY_LIMIT_BYTES``) it fails the runs this process holds with the
+    reason (``services.run_fail_over_memory``: not re-queued, attempts not reset) and ends the process at once
+    (exit 75), before the kernel's OOM killer takes the machine's other processes. Celery's master starts a fresh
+    pool child; the task message it re-delivers finds the run failed and claims the next fair one instead.
+    """
+    global _watchdog
+    if limit_bytes <= 0 or (_watchdog is not None and _watchdog.is_alive()):
+        return False
+    prefix = f"{kind}@{socket.gethostname()}:{os.getpid()}:"
+
+    def watch() -> None:
+        from . import services
+
+        while True:
+            rss = rss_bytes()
+            if rss > limit_bytes:
+                try:
+                    services.run_fail_over_memory(prefix, rss_bytes=rss, limit_bytes=limit_bytes)
+                finally:
+                    logger.error("worker %s* over its memory limit (%d > %d bytes): exiting", prefix, rss, limit_bytes)
+                    os._exit(75)
+            time.sleep(period_s)
+
+    _watchdog = threading.Thread(target=watch, name="twin-memory-watchdog", daemon=True)
+    _watchdog.start()
+    return True

@@ -416,11 +416,9 @@ def _execute_claimed(run_id, worker: str, slice_s: float | None) -> str:
         return _give_back(run_id, worker)
     except MemoryError:
         model = None  # free what it can before writing the reason
-        limit = settings.TWIN_WORKER_MEMORY_LIMIT_BYTES
-        logger.error("run %s exceeded the worker memory limit on %s", run_id, worker)
-        run_fail(run_id, "The run exceeded the worker's memory limit"
-                 + (f" TWIN_WORKER_MEMORY_LIMIT_BYTES = {limit} bytes" if limit else "")
-                 + " and was stopped; it is not retried. Shorten the horizon or use fewer actors.", worker=worker)
+        logger.error("run %s ran out of memory on %s", run_id, worker)
+        run_fail(run_id, "The run ran out of memory and was stopped; it is not retried. Shorten the horizon or "
+                 "use fewer actors.", worker=worker)
         return "failed"
     except Exception as exc:
         logger.exception("run %s failed on %s", run_id, worker)
@@ -547,6 +545,20 @@ def run_fail(run_id, message: str, *, worker: str | None = None, model=None) -> 
     _release(run_id)
     _dispatch_waiting()
     return run
+
+
+def run_fail_over_memory(worker_prefix: str, *, rss_bytes: int, limit_bytes: int) -> list[str]:
+    """Fail the running runs of one worker process (``Run.worker`` starting with ``worker_prefix``) that went over
+    its hard memory limit: status failed with the reason, so the reaper never re-queues them into the same death."""
+    reason = (f"The run was stopped: its worker went over the hard memory limit TWIN_WORKER_MEMORY_LIMIT_BYTES "
+              f"({rss_bytes / 1e6:.0f} MB resident > {limit_bytes / 1e6:.0f} MB). It is not retried; shorten the "
+              "horizon or use fewer actors.")
+    failed = []
+    for run_id in Run.objects.filter(status=Run.Status.RUNNING, worker__startswith=worker_prefix).values_list(
+            "id", flat=True):
+        if run_fail(run_id, reason) is not None:
+            failed.append(str(run_id))
+    return failed
 
 
 def _publish_status(run: Run, step: int) -> None:
