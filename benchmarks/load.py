@@ -66,10 +66,14 @@ class Stats:
         self.page_ms: list[float] = []
         self.api_ms: list[float] = []
         self.ws_opened = self.ws_refused = self.ws_failed = 0
+        self.by_route: dict[str, list[float]] = {}
 
     def record(self, kind: str, status: int | None, ms: float, what: str) -> None:
         with self.lock:
             (self.page_ms if kind == "page" else self.api_ms).append(ms)
+            method, path = what.split(" ")[:2]
+            route = "/runs/<id>/" if path.startswith("/runs/") and len(path) > 10 else path.split("?")[0]
+            self.by_route.setdefault(f"{method} {route}", []).append(ms)
             if status is not None and status < 400:
                 self.accepted += 1
             elif status == 429:
@@ -298,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{stats.ws_failed} failed")
     print(f"latency p95: pages {page_p95:.0f} ms ({len(stats.page_ms)} requests, target <= 300 ms: "
           f"{'met' if page_p95 <= 300 else 'MISSED'}), API {api_p95:.0f} ms ({len(stats.api_ms)} requests)")
+    print("  p95 by route: " + ", ".join(f"{route} {percentile(ms, 95):.0f} ms"
+                                         for route, ms in sorted(stats.by_route.items())))
     print(f"runs created: {len(rows)}; finished: {sum(r[4] in ('succeeded', 'failed', 'cancelled') for r in rows)}; "
           f"worker child memory peak: {peak_rss / 1e6:.0f} MB")
     waits = []
