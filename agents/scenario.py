@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError, field_validator
 
 from agents.budget import budget_errors
 from agents.physics.cooling import COOLING_TECHNOLOGIES
@@ -54,6 +54,19 @@ class Tariff(_Strict):
         default_factory=lambda: [HourRange(start_h=22, end_h=6)], description="Valley windows, local time")
 
 
+def _known_weather_site(value: str | None) -> str | None:
+    """A weather site must be a key of agents.weather.SITES (None = the region's site, on actors)."""
+    from agents.weather import SITES
+
+    if value is not None and value not in SITES:
+        raise ValueError(f"unknown weather site {value!r}; expected one of {sorted(SITES)}")
+    return value
+
+
+_ACTOR_SITE_DESCRIPTION = ("Weather site (agents.weather key) of this actor's own climate, e.g. a hub region of a "
+                           "national twin; default: the region's weather_site")
+
+
 class Region(_Strict):
     name: str = Field(min_length=1, max_length=120, description="Region name")
     lat: float = Field(ge=-90, le=90, description="Latitude of the region centre [deg]")
@@ -65,14 +78,7 @@ class Region(_Strict):
                                       description="Grid emission factor of the surrounding grid (imports) [tCO2/MWh]")
     tariff: Tariff = Field(default_factory=Tariff, description="Time-of-use tariff")
 
-    @field_validator("weather_site")
-    @classmethod
-    def _known_site(cls, value: str) -> str:
-        from agents.weather import SITES
-
-        if value not in SITES:
-            raise ValueError(f"unknown weather site {value!r}; expected one of {sorted(SITES)}")
-        return value
+    _known_site = field_validator("weather_site")(_known_weather_site)
 
     @field_validator("tz")
     @classmethod
@@ -145,6 +151,25 @@ class Battery(_Strict):
         "tou", description="tou: charge in valley, discharge in peak hours; net_load: shave peaks of net load")
 
 
+class RideThrough(_Strict):
+    """How a data center reacts to voltage dips on the grid (its UPS/transfer-switch protection)."""
+
+    transfer_after_dips: int | None = Field(
+        3, ge=1, le=100,
+        description="The site transfers its load to backup after this many voltage dips within dip_window_s "
+                    "[-]; null = rides through every dip sequence (NERC 2025, Northern Virginia: three in a minute)")
+    dip_window_s: float = Field(60.0, gt=0, le=3600, description="Window in which the dips are counted [s]")
+    transfer_delay_s: float = Field(0.0, ge=0, le=60,
+                                    description="From the dip that completes the count to the load leaving the "
+                                                "grid [s]")
+    backup_hold_h: float = Field(3.0, ge=0, le=168,
+                                 description="Time on backup after a transfer before the return to the grid "
+                                             "starts [h]")
+    return_ramp_h: float = Field(1.0, ge=0, le=48,
+                                 description="Duration of the linear return of the load from backup to the "
+                                             "grid [h]")
+
+
 class DataCenter(_Actor):
     type: Literal["data_center"] = Field("data_center", description="Discriminator: the kind of this entry")
     it_capacity_mw: float = Field(gt=0, le=5000, description="IT (server) power at full utilisation [MW]")
@@ -180,6 +205,12 @@ class DataCenter(_Actor):
     backup_fuel_cost_cny_per_mwh: float = Field(2000.0, ge=0, le=20000,
                                                 description="Backup generation fuel cost [CNY/MWh_el]")
     backup_co2_t_per_mwh: float = Field(0.7, ge=0, le=2, description="Backup generation CO2 factor [tCO2/MWh_el]")
+    ride_through: RideThrough = Field(default_factory=RideThrough,
+                                      description="Voltage-dip ride-through policy (transfer to backup)")
+    weather_site: str | None = Field(None, min_length=1, max_length=64,
+                                     description=_ACTOR_SITE_DESCRIPTION + " (drives cooling PUE/WUE and on-site PV)")
+
+    _known_site = field_validator("weather_site")(_known_weather_site)
 
 
 class HeatNetwork(_Strict):
@@ -190,21 +221,81 @@ class HeatNetwork(_Strict):
     base_temp_c: float = Field(18.0, ge=5, le=25, description="Heating base (balance) temperature [°C]")
     supply_temp_c: float = Field(70.0, ge=30, le=130, description="Network supply temperature [°C]")
     return_temp_c: float = Field(40.0, ge=10, le=90, description="Network return temperature [°C]")
-    loss_pu: float = Field(0.12, ge=0, le=0.5, description="Network heat loss / delivered heat [-]")
+    loss_pu: float = Field(0.12, ge=0, le=0.5,
+                           description="Network heat loss proportional to delivered heat / delivered heat [-] "
+                                       "(added to the temperature-driven loss of loss_ua_mw_per_k)")
+    loss_ua_mw_per_k: float = Field(
+        0.0, ge=0, le=1000,
+        description="Heat-loss coefficient UA of the buried pipes [MW/K]: while the network operates it loses "
+                    "UA × ((supply + return)/2 − ground temperature), whatever the demand")
+    ground_temp_c: float = Field(8.0, ge=-10, le=35,
+                                 description="Ground temperature around the pipes [°C] (≈ annual mean air "
+                                             "temperature + 1–2 K)")
+    dhw_kwh_per_m2_yr: float = Field(
+        0.0, ge=0, le=150,
+        description="Domestic hot-water heat delivered per m² of floor area and year [kWh/(m²·a)], drawn with a "
+                    "daily profile while the network operates; 0 = the network supplies space heating only")
+    summer_supply_temp_c: float | None = Field(
+        None, ge=30, le=130,
+        description="Supply temperature outside the heating season [°C] (summer mode: the network runs all year "
+                    "for hot water and has its losses); None = the network is off outside the season")
     season_start_md: str = Field("10-15", pattern=r"^\d{2}-\d{2}$", description="Heating season start, MM-DD")
     season_end_md: str = Field("04-15", pattern=r"^\d{2}-\d{2}$", description="Heating season end, MM-DD")
 
 
 class HeatUnit(_Strict):
+    """A heat production unit. A CHP unit turns fuel into heat (η_th = ``efficiency_pu``) and electricity
+    (η_el = ``electrical_efficiency_pu``, or ``power_to_heat_ratio`` × η_th); η_el + η_th ≤ 1 (first law)."""
+
     kind: Literal["gas_boiler", "coal_boiler", "chp", "air_source_heat_pump", "electric_boiler"] = Field(
         description="Heat production technology")
     capacity_mw: float = Field(gt=0, le=100000, description="Heat output capacity [MW_th]")
-    efficiency_pu: float = Field(0.9, gt=0, le=1.2, description="Heat out / fuel (or electricity) in [-]")
+    efficiency_pu: float = Field(0.9, gt=0, le=1.2,
+                                 description="Heat out / fuel (or electricity) in [-]; for CHP the thermal "
+                                             "efficiency η_th (≤ 1)")
     fuel_price_cny_per_mwh: float = Field(250.0, ge=0, le=5000,
                                           description="Fuel price per MWh of fuel energy [CNY/MWh]")
     fuel_co2_t_per_mwh: float = Field(0.2, ge=0, le=1, description="Fuel CO2 factor [tCO2/MWh fuel]")
-    power_to_heat_ratio: float = Field(0.0, ge=0, le=2, description="CHP electricity / heat output [-]")
+    power_to_heat_ratio: float = Field(
+        0.0, ge=0, le=2,
+        description="CHP electricity / heat output σ [-]; gives η_el = σ × η_th when electrical_efficiency_pu "
+                    "is not set")
+    electrical_efficiency_pu: float | None = Field(
+        None, gt=0, le=0.65, description="CHP electricity out / fuel in η_el [-]; η_el + η_th ≤ 1")
     carnot_efficiency: float = Field(0.4, gt=0, le=0.8, description="Air-source HP fraction of Carnot COP [-]")
+
+    @field_validator("efficiency_pu")
+    @classmethod
+    def _chp_thermal_efficiency(cls, value: float, info) -> float:
+        if info.data.get("kind") == "chp" and value > 1.0:
+            raise ValueError("the thermal efficiency of a CHP unit cannot exceed 1 (first law)")
+        return value
+
+    @field_validator("power_to_heat_ratio", "electrical_efficiency_pu")
+    @classmethod
+    def _first_law(cls, value: float | None, info) -> float | None:
+        kind, eta_th = info.data.get("kind"), info.data.get("efficiency_pu")
+        given = value is not None and value > 0
+        if given and kind is not None and kind != "chp":
+            raise ValueError(f"only CHP units generate electricity (kind is {kind!r})")
+        if info.field_name == "electrical_efficiency_pu" and given and info.data.get("power_to_heat_ratio", 0.0) > 0:
+            raise ValueError("give electrical_efficiency_pu or power_to_heat_ratio, not both")
+        if given and kind == "chp" and eta_th is not None:
+            eta_el = value * eta_th if info.field_name == "power_to_heat_ratio" else value
+            if eta_el + eta_th > 1.0 + 1e-12:
+                raise ValueError(f"electrical + thermal efficiency = {eta_el:.3f} + {eta_th:.3f} = "
+                                 f"{eta_el + eta_th:.3f} exceeds 1: the unit would create energy (first law; "
+                                 "typical CHP totals 0.80–0.90)")
+        return value
+
+    @property
+    def electrical_efficiency(self) -> float:
+        """η_el [-] of a CHP unit (0 for other kinds)."""
+        if self.kind != "chp":
+            return 0.0
+        if self.electrical_efficiency_pu is not None:
+            return self.electrical_efficiency_pu
+        return self.power_to_heat_ratio * self.efficiency_pu
 
 
 class HeatUtility(_Actor):
@@ -212,6 +303,61 @@ class HeatUtility(_Actor):
     networks: list[HeatNetwork] = Field(min_length=1, description="District-heating networks it supplies")
     units: list[HeatUnit] = Field(default_factory=list, description="Own heat production units")
     heat_price_cny_per_mwh: float = Field(300.0, ge=0, le=5000, description="Retail heat price [CNY/MWh]")
+    chp_co2_allocation: Literal["energy", "exergy", "efficiency"] = Field(
+        "energy",
+        description="How CHP fuel CO2 (and fuel cost) is shared between power and heat: energy (by energy "
+                    "output), exergy (heat weighted by its Carnot factor) or efficiency (Finnish benefit-sharing "
+                    "method with reference efficiencies of separate production); docs/physics.md")
+    reference_power_efficiency_pu: float = Field(
+        0.39, gt=0, le=0.7, description="Efficiency method: reference efficiency of separate power production [-]")
+    reference_heat_efficiency_pu: float = Field(
+        0.90, gt=0, le=1.2, description="Efficiency method: reference efficiency of separate heat production [-]")
+    exergy_reference_temp_c: float = Field(
+        10.0, ge=-30, le=40, description="Exergy method: temperature of the reference environment T_0 [°C]")
+
+
+class Interconnection(_Strict):
+    """The synchronous area the region belongs to: inertia, load and primary frequency response.
+
+    Figures and sources per fixture: fixtures/README.md ("Interconnections"). The frequency study
+    (agents.physics.frequency.simulate_contingency) uses them for every contingency of the region.
+    """
+
+    name: str = Field(min_length=1, max_length=120, description="Name of the synchronous area")
+    inertia_constant_s: float = Field(gt=0, le=20, description="Inertia constant H of the synchronous machines "
+                                                               "online in the area, on their rating [s]")
+    synchronous_capacity_mva: float = Field(gt=0, le=5_000_000,
+                                            description="Rating S of the synchronous machines online in a typical "
+                                                        "hour [MVA]")
+    load_mw: float = Field(gt=0, le=5_000_000, description="Load of the area in a typical hour [MW]")
+    load_damping_pu: float = Field(1.0, ge=0, le=5,
+                                   description="Load damping D: % load change per % frequency change [-]")
+    droop_pu: float = Field(0.05, ge=0.01, le=0.2, description="Governor speed droop R [-]")
+    governor_share_pu: float = Field(0.3, gt=0, le=1,
+                                     description="Share of the online synchronous rating on primary (droop) "
+                                                 "control [-]")
+    governor_lag_s: float = Field(5.0, gt=0, le=60,
+                                  description="Time constant of the governor/turbine response (first-order lag) [s]")
+    primary_reserve_mw: float = Field(gt=0, le=1_000_000,
+                                      description="Primary (frequency-containment) reserve the governors may "
+                                                  "deploy, each direction [MW]")
+    largest_hvdc_infeed_mw: float = Field(0.0, ge=0, le=100_000,
+                                          description="Rating of the largest HVDC line feeding the region's "
+                                                      "imports (imports flow on it first); 0 = none [MW]")
+    follow_region_load: bool = Field(True, description="Scale the area's load and online synchronous rating "
+                                                       "each step by the region's load / its horizon mean")
+
+
+class FrequencyStudy(_Strict):
+    """Settings of the per-step contingency study (loss of largest infeed, HVDC loss, data centers trip)."""
+
+    duration_s: float = Field(60.0, ge=10, le=300, description="Simulated time after the event [s]")
+    substep_s: float = Field(0.1, ge=0.01, le=0.5, description="Integration step of the swing equation [s]")
+    dc_trip_dips: int = Field(6, ge=1, le=100,
+                              description="Voltage dips of the design fault sequence behind the data-center trip "
+                                          "contingency [-] (NERC 2025: six faults in 82 s)")
+    dc_trip_span_s: float = Field(82.0, ge=0, le=3600,
+                                  description="Time from the first to the last dip of that sequence [s]")
 
 
 class GridOperator(_Actor):
@@ -223,8 +369,15 @@ class GridOperator(_Actor):
                                                description="Extra demand per °C above 24 °C [MW/°C]")
     other_load_heating_mw_per_c: float = Field(0.0, ge=0, le=100000,
                                                description="Extra demand per °C below 5 °C [MW/°C]")
-    inertia_constant_s: float = Field(5.0, gt=0, le=20, description="System inertia constant H [s]")
+    inertia_constant_s: float = Field(5.0, gt=0, le=20,
+                                      description="Inertia constant H of the local power plants [s] (used when "
+                                                  "interconnection is null)")
     nominal_frequency_hz: Literal[50.0, 60.0] = Field(50.0, description="Nominal grid frequency [Hz]")
+    interconnection: Interconnection | None = Field(
+        None, description="Synchronous area of the region; null = an island of the local power plants "
+                          "(inertia_constant_s on the rating of the plants generating)")
+    frequency_study: FrequencyStudy = Field(default_factory=FrequencyStudy,
+                                            description="Contingency study settings")
 
 
 class RenewablePlant(_Actor):
@@ -242,6 +395,10 @@ class RenewablePlant(_Actor):
     owner_id: ActorId | None = Field(
         None, description="Data center that owns this plant (its output counts towards that DC's renewable energy "
                           "factor, ISO/IEC 30134-3); None = owned by a third party")
+    weather_site: str | None = Field(None, min_length=1, max_length=64,
+                                     description=_ACTOR_SITE_DESCRIPTION + " (drives PV and wind output)")
+
+    _known_site = field_validator("weather_site")(_known_weather_site)
 
     @field_validator("turbine_type")
     @classmethod
@@ -283,10 +440,49 @@ ACTOR_TYPES = ("data_center", "heat_utility", "grid_operator", "renewable_plant"
 
 
 class Imports(_Strict):
+    """Legacy single interconnector (schema ≤ 1 documents): read as one import line with id ``imports``."""
+
     capacity_mw: float = Field(0.0, ge=0, le=1_000_000, description="Import limit [MW]")
     price_cny_per_mwh: float = Field(500.0, ge=0, le=20000, description="Import offer price [CNY/MWh]")
     co2_t_per_mwh: float | None = Field(None, ge=0, le=2,
                                         description="CO2 factor of imports [tCO2/MWh]; default region grid factor")
+
+
+class ImportLine(_Strict):
+    """One interconnector into the region with its own mix, capacity profile and price profile.
+
+    Available power [MW] = capacity × hourly_capacity_pu[local hour] × monthly_capacity_pu[month − 1];
+    price [CNY/MWh] = price × hourly_price_pu[local hour] × monthly_price_pu[month − 1] (the exporting
+    region's price shape). A ``scheduled`` line delivers its available power as planned (offered at the
+    price floor, like must-run, and paid its own price); otherwise it is offered at its price (plus CO2 ×
+    carbon price) in the merit order and paid like any offer under the clearing rule.
+    """
+
+    id: ActorId
+    name: str = Field(min_length=1, max_length=120, description="Display name of the line")
+    capacity_mw: float = Field(ge=0, le=1_000_000, description="Transfer capacity into the region [MW]")
+    renewable_share_pu: float = Field(0.0, ge=0, le=1, description="Renewable share of the energy it carries [-]")
+    co2_t_per_mwh: float | None = Field(None, ge=0, le=2,
+                                        description="CO2 factor of the energy it carries [tCO2/MWh]; "
+                                                    "default region grid factor")
+    price_cny_per_mwh: float = Field(500.0, ge=0, le=20000, description="Delivered (landing) price [CNY/MWh]")
+    scheduled: bool = Field(False, description="Delivers its available power as scheduled (must-take) at its "
+                                               "own price, instead of being dispatched by price")
+    hourly_capacity_pu: list[Annotated[float, Field(ge=0, le=1)]] | None = Field(
+        None, min_length=24, max_length=24,
+        description="Available capacity / capacity per local hour 0–23 [-]; default 1")
+    monthly_capacity_pu: list[Annotated[float, Field(ge=0, le=1)]] | None = Field(
+        None, min_length=12, max_length=12,
+        description="Available capacity / capacity per month Jan–Dec [-]; default 1")
+    hourly_price_pu: list[Annotated[float, Field(ge=0, le=10)]] | None = Field(
+        None, min_length=24, max_length=24, description="Price multiplier per local hour 0–23 [-]; default 1")
+    monthly_price_pu: list[Annotated[float, Field(ge=0, le=10)]] | None = Field(
+        None, min_length=12, max_length=12, description="Price multiplier per month Jan–Dec [-]; default 1")
+
+
+ImportsField = Annotated[
+    Annotated[list[ImportLine], Tag("lines")] | Annotated[Imports, Tag("legacy")],
+    Discriminator(lambda v: "lines" if isinstance(v, list | tuple) else "legacy")]
 
 
 class Exports(_Strict):
@@ -295,8 +491,14 @@ class Exports(_Strict):
 
 
 class Markets(_Strict):
+    """Market rules. The dispatch is always merit order; ``clearing_rule`` forms the WHOLESALE price paid to
+    sellers (``pay_as_clear``/``tou_tariff``: uniform marginal price; ``pay_as_bid``: each its own offer) and
+    the RETAIL price consumers pay (``tou_tariff``: the region's time-of-use tariff; otherwise the wholesale
+    price passed through). See docs/model.md, Markets."""
+
     clearing_rule: Literal["pay_as_clear", "pay_as_bid", "tou_tariff"] = Field(
-        "pay_as_clear", description="Electricity price formation")
+        "pay_as_clear", description="Price formation: wholesale rule, and whether consumers pay the TOU tariff "
+                                    "(tou_tariff) or the wholesale price")
     price_cap_cny_per_mwh: float = Field(1500.0, ge=0, le=100000, description="Price cap [CNY/MWh]")
     price_floor_cny_per_mwh: float = Field(0.0, ge=-1000, le=10000, description="Price floor [CNY/MWh]")
     carbon_price_cny_per_t: float = Field(0.0, ge=0, le=5000, description="Carbon price added to offers [CNY/tCO2]")
@@ -304,9 +506,57 @@ class Markets(_Strict):
                                           description="Dispatchable capacity held back as reserve / load [-]")
     value_of_lost_load_cny_per_mwh: float = Field(10000.0, ge=0, le=1e6,
                                                   description="Cost of unserved energy in system cost [CNY/MWh]")
-    imports: Imports = Field(default_factory=Imports, description="Interconnector imports")
+    imports: ImportsField = Field(
+        default_factory=Imports, description="Import lines (a list), or one legacy interconnector (an object)")
     exports: Exports = Field(default_factory=Exports, description="Interconnector exports")
+    wholesale_buyers: list[Literal["data_center", "heat_utility"]] = Field(
+        default_factory=list, max_length=2,
+        description="Consumer types that buy at the wholesale price (direct market participants); the others pay "
+                    "the retail price. Stand-alone batteries always trade at the wholesale price")
 
+    @field_validator("imports")
+    @classmethod
+    def _unique_line_ids(cls, value):
+        if isinstance(value, list):
+            ids = [line.id for line in value]
+            dup = sorted({i for i in ids if ids.count(i) > 1})
+            if dup:
+                raise ValueError(f"duplicate import line id(s) {dup}")
+        return value
+
+    @property
+    def import_lines(self) -> tuple[ImportLine, ...]:
+        """The import lines; a legacy ``Imports`` object is one line with id ``imports`` and no renewable share."""
+        if isinstance(self.imports, Imports):
+            imp = self.imports
+            return (ImportLine(id="imports", name="Imports", capacity_mw=imp.capacity_mw,
+                               price_cny_per_mwh=imp.price_cny_per_mwh, co2_t_per_mwh=imp.co2_t_per_mwh),)
+        return tuple(self.imports)
+
+
+class VoltageDips(_Strict):
+    """A fault sequence on the transmission grid: ``count`` voltage dips evenly spaced over ``span_s``.
+
+    Data centers whose ride-through policy is exceeded transfer to backup (agents.events)."""
+
+    type: Literal["voltage_dips"] = Field("voltage_dips", description="Discriminator: the kind of this event")
+    at: str = Field(description="Time of the first dip, ISO 8601 local time of the region")
+    count: int = Field(ge=1, le=100, description="Number of dips [-]")
+    span_s: float = Field(ge=0, le=3600, description="Time from the first to the last dip [s]")
+    data_center_ids: list[ActorId] | None = Field(
+        None, description="Data centers that see the dips; null = every data center of the region")
+
+    @field_validator("at")
+    @classmethod
+    def _iso(cls, value: str) -> str:
+        try:
+            datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError("at must be an ISO 8601 date-time, e.g. 2025-07-10T19:00") from exc
+        return value
+
+
+Event = Annotated[VoltageDips, Field(discriminator="type")]
 
 # ---------------------------------------------------------------------------------------------------- contracts
 
@@ -335,6 +585,7 @@ class Scenario(_Strict):
     actors: list[Actor] = Field(min_length=1, description="Actors of the region")
     markets: Markets = Field(default_factory=Markets, description="Market rules")
     contracts: list[Contract] = Field(default_factory=list, description="Bilateral contracts")
+    events: list[Event] = Field(default_factory=list, description="Grid events of the horizon (voltage dips)")
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Random seed")
 
     @classmethod
@@ -359,13 +610,14 @@ class ScenarioValidationError(ValueError):
         return "invalid scenario:\n" + "\n".join(f"  {e['loc'] or '(root)'}: {e['msg']}" for e in self.errors)
 
 
-_UNION_TAGS = set(ACTOR_TYPES) | {"heat_purchase"}
+_UNION_TAGS = set(ACTOR_TYPES) | {"heat_purchase", "voltage_dips"}
 
 
 def _readable_loc(loc: tuple[Any, ...]) -> str:
     """Dotted path without the discriminator tag pydantic inserts: ("actors", 3, "data_center", "x") → actors.3.x."""
     parts = [str(p) for i, p in enumerate(loc)
-             if not (isinstance(p, str) and p in _UNION_TAGS and i > 0 and isinstance(loc[i - 1], int))]
+             if not (isinstance(p, str) and p in _UNION_TAGS and i > 0 and isinstance(loc[i - 1], int))
+             and not (p in ("lines", "legacy") and i > 0 and loc[i - 1] == "imports")]
     return ".".join(parts)
 
 
@@ -480,13 +732,33 @@ def _cross_field_errors(s: Scenario) -> list[dict[str, str]]:
                 if n.return_temp_c >= n.supply_temp_c:
                     errors.append({"loc": f"actors.{i}.networks.{k}.return_temp_c",
                                    "msg": "return temperature must be below supply temperature"})
+                if n.summer_supply_temp_c is not None and n.summer_supply_temp_c <= n.return_temp_c:
+                    errors.append({"loc": f"actors.{i}.networks.{k}.summer_supply_temp_c",
+                                   "msg": "summer supply temperature must be above the return temperature"})
                 for key in ("season_start_md", "season_end_md"):
                     month, day = (int(x) for x in getattr(n, key).split("-"))
                     if not (1 <= month <= 12 and 1 <= day <= 31):
                         errors.append({"loc": f"actors.{i}.networks.{k}.{key}", "msg": "not a valid MM-DD"})
+    errors += _event_errors(s, kinds)
     m = s.markets
     if m.price_floor_cny_per_mwh > m.price_cap_cny_per_mwh:
         errors.append({"loc": "markets.price_floor_cny_per_mwh", "msg": "price floor exceeds the price cap"})
+    return errors
+
+
+def _event_errors(s: Scenario, kinds: dict[str, str]) -> list[dict[str, str]]:
+    """Events happen inside the horizon and name data centers of the scenario."""
+    errors: list[dict[str, str]] = []
+    start = datetime.fromisoformat(s.horizon.start).replace(tzinfo=None)
+    hours = s.horizon.steps * s.horizon.dt_h
+    for j, e in enumerate(s.events):
+        offset_h = (datetime.fromisoformat(e.at).replace(tzinfo=None) - start).total_seconds() / 3600.0
+        if not 0.0 <= offset_h < hours:
+            errors.append({"loc": f"events.{j}.at", "msg": f"{e.at} is outside the horizon"})
+        for k, dc_id in enumerate(e.data_center_ids or []):
+            if kinds.get(dc_id) != "data_center":
+                errors.append({"loc": f"events.{j}.data_center_ids.{k}",
+                               "msg": f"{dc_id!r} is not a data_center of this scenario"})
     return errors
 
 
