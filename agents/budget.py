@@ -3,16 +3,17 @@
 A run preallocates its series for the whole horizon: region series ``[steps]`` (``agents.recording``) and, per
 actor type, fleet arrays ``[steps, members]`` (precomputed IT load, PUE, heat, offers …, dynamic dispatch
 results) plus the market's accepted offers ``[steps, offers]``. At the end the region series are turned into
-JSON lists and the per-agent series into Parquet row groups. So a run's peak memory is close to linear in
+JSON lists and the per-agent series into Parquet row groups of ``PARQUET_CHUNK_STEPS`` (744) steps, each built
+in memory with its columns. So a run's peak memory is close to
 
-    steps × (region series + Σ over actors of the series that actor type keeps)
+    steps × region series + Σ over actors of weight × 8 B × (STEP_SHARE × steps + CHUNK_SHARE × min(steps, 744))
 
-``run_cost_bytes`` is that sum, with per-type coefficients expressed as float64 series per member (8 bytes per
-step each) and measured against the resident memory of real runs (``tests/model/test_budget.py`` runs
-scenarios in a subprocess and asserts the measured peak stays within the estimate). The coefficients include
-a margin of roughly 1.3–2× over the measured slopes, so the estimate is an upper bound, not a forecast.
+with a weight per actor type (float64 series it records per step). ``run_cost_bytes`` is that sum; the
+coefficients are measured against the resident memory of real runs (``tests/model/test_budget.py`` runs fleets
+of 2,000 steps and the 3,001-agent national year in a subprocess and asserts the measured peak stays within the
+estimate). They carry a margin of roughly 1.4–2.5× over what was measured: an upper bound, not a forecast.
 
-``budget_errors`` turns an estimate above the budget (``TWIN_RUN_BUDGET_BYTES``, default 1.5 GB) into
+``budget_errors`` turns an estimate above the budget (``TWIN_RUN_BUDGET_BYTES``, default 3 GB) into
 field-level validation errors naming the budget, the estimate and the dimension that dominates it.
 Regions and sweep points multiply the cost when a scenario has them (later schema versions); today both are 1.
 """
@@ -24,19 +25,19 @@ from dataclasses import dataclass
 from typing import Any
 
 FLOAT_BYTES = 8
-DEFAULT_BUDGET_BYTES = 1_500_000_000  # 1.5 GB per run
+DEFAULT_BUDGET_BYTES = 3_000_000_000  # 3 GB per run: the 3,001-agent national year fits (measured 1.5 GB)
 BUDGET_ENV = "TWIN_RUN_BUDGET_BYTES"
 
 # Region series (agents.model.REGION_QUANTITIES, ~33) × (array + Python float in the JSON list + its text),
 # plus the clock and weather series: bytes per step, independent of the actors.
 REGION_BYTES_PER_STEP = 4_096
-# Float64 series kept per member and step, by actor type (fleet arrays, offers, Parquet columns, KPIs).
+# Weight of a member by actor type: float64 series it records (fleet arrays, offers, Parquet columns, KPIs).
 SERIES_PER_MEMBER = {
     "data_center": 22,
     "power_plant": 23,  # two offers per plant (must-run and flexible) in accepted_mw
     "renewable_plant": 16,
     "storage": 16,
-    "heat_utility": 32,
+    "heat_utility": 48,
     "grid_operator": 8,
 }
 SERIES_PER_OPTION = {  # extra series a data center keeps for each option it has
@@ -46,6 +47,9 @@ SERIES_PER_OPTION = {  # extra series a data center keeps for each option it has
 }
 SERIES_PER_HEAT_NETWORK = 12
 SERIES_PER_HEAT_UNIT = 8
+STEP_SHARE = 0.4  # of the weight kept for every step of the horizon (preallocated arrays)
+CHUNK_SHARE = 1.3  # of the weight held per step of one Parquet row group while results are written
+CHUNK_STEPS = 744  # agents.recording.PARQUET_CHUNK_STEPS
 BYTES_PER_ACTOR = 32_768  # Mesa agent, fleet static data, describe() entry, KPI dict
 FIXED_BYTES = 32_000_000  # the model's own objects, caches and result writers, per run
 
@@ -57,7 +61,7 @@ class RunCost:
     steps: int
     actors: int
     region_bytes: int  # steps × REGION_BYTES_PER_STEP
-    actor_bytes: int  # steps × Σ series per member × 8 + BYTES_PER_ACTOR per actor
+    actor_bytes: int  # Σ weight × 8 B × (STEP_SHARE × steps + CHUNK_SHARE × chunk) + BYTES_PER_ACTOR per actor
     fixed_bytes: int
     multiplier: int  # regions × sweep points run at once
 
@@ -89,7 +93,10 @@ def run_cost(scenario: Any, *, sweep_points: int = 1) -> RunCost:
     ``regions`` list (a later schema version) costs the sum of its regions' shapes; today a scenario is one region.
     """
     regions = getattr(scenario, "regions", None) or [scenario]
-    steps = int(scenario.horizon.steps)
+    return _cost_at(regions, int(scenario.horizon.steps), sweep_points)
+
+
+def _cost_at(regions: list, steps: int, sweep_points: int) -> RunCost:
     region_bytes = actor_bytes = 0
     n_actors = 0
     for region in regions:
@@ -97,7 +104,8 @@ def run_cost(scenario: Any, *, sweep_points: int = 1) -> RunCost:
         n_actors += len(actors)
         series = sum(_series_of(a) for a in actors)
         region_bytes += steps * REGION_BYTES_PER_STEP
-        actor_bytes += steps * series * FLOAT_BYTES + BYTES_PER_ACTOR * len(actors)
+        per_weight = FLOAT_BYTES * (STEP_SHARE * steps + CHUNK_SHARE * min(steps, CHUNK_STEPS))
+        actor_bytes += int(series * per_weight) + BYTES_PER_ACTOR * len(actors)
     return RunCost(steps=steps, actors=n_actors, region_bytes=region_bytes, actor_bytes=actor_bytes,
                    fixed_bytes=FIXED_BYTES, multiplier=max(1, int(sweep_points)))
 
@@ -108,7 +116,7 @@ def run_cost_bytes(scenario: Any, *, sweep_points: int = 1) -> int:
 
 
 def budget_bytes() -> int:
-    """The budget per run [bytes]: ``TWIN_RUN_BUDGET_BYTES`` from the environment, default 1.5 GB.
+    """The budget per run [bytes]: ``TWIN_RUN_BUDGET_BYTES`` from the environment, default 3 GB.
 
     Read at each call (no Django here); the web settings reject a malformed value at start-up.
     """
@@ -141,7 +149,7 @@ def budget_errors(scenario: Any, limit_bytes: int | None = None, *, sweep_points
     if total <= limit:
         return []
     loc = "actors" if cost.actor_bytes >= cost.region_bytes else "horizon.steps"
-    fits = _steps_that_fit(cost, limit)
+    fits = _steps_that_fit(scenario, cost, limit, sweep_points)
     hint = (f"at most {fits} steps of this shape fit" if fits > 0 else "even one step of this shape does not fit")
     msg = (f"run budget exceeded: this scenario needs an estimated {format_bytes(total)} of memory "
            f"({cost.steps} steps × {cost.actors} actors"
@@ -151,7 +159,14 @@ def budget_errors(scenario: Any, limit_bytes: int | None = None, *, sweep_points
     return [{"loc": loc, "msg": msg}]
 
 
-def _steps_that_fit(cost: RunCost, limit: int) -> int:
-    per_step = (cost.region_bytes + cost.actor_bytes) / max(cost.steps, 1)
-    room = limit / cost.multiplier - cost.fixed_bytes
-    return max(0, int(room // per_step)) if per_step > 0 else cost.steps
+def _steps_that_fit(scenario: Any, cost: RunCost, limit: int, sweep_points: int) -> int:
+    """The most steps of this shape within ``limit`` (binary search: the cost is monotonic in steps)."""
+    regions = getattr(scenario, "regions", None) or [scenario]
+    low, high = 0, cost.steps
+    while low < high:
+        mid = (low + high + 1) // 2
+        if _cost_at(regions, mid, sweep_points).total_bytes <= limit:
+            low = mid
+        else:
+            high = mid - 1
+    return low

@@ -137,7 +137,7 @@ TWIN_MAX_BODY_BYTES = 2 * 1024 * 1024
 
 # Budgets and quotas (docs/operations.md) ------------------------------------------------------------
 # Memory budget of one run, estimated from its shape at validation (agents/budget.py reads the same variable).
-TWIN_RUN_BUDGET_BYTES = env_int("TWIN_RUN_BUDGET_BYTES", 1_500_000_000, minimum=10_000_000)
+TWIN_RUN_BUDGET_BYTES = env_int("TWIN_RUN_BUDGET_BYTES", 3_000_000_000, minimum=10_000_000)
 # Hard limit of a Celery worker child's resident memory (watchdog; 0 = none): the run fails with the reason and
 # the child exits. Default: the run budget plus 1 GB for the worker process itself.
 TWIN_WORKER_MEMORY_LIMIT_BYTES = env_int("TWIN_WORKER_MEMORY_LIMIT_BYTES", TWIN_RUN_BUDGET_BYTES + 1_000_000_000,

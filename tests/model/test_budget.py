@@ -22,8 +22,8 @@ def test_the_19000_actor_quarter_hour_year_is_refused_with_a_field_error_naming_
         validate_scenario(doc)
     (error,) = caught.value.errors
     assert error["loc"] == "actors"
-    assert BUDGET_ENV in error["msg"] and "1.5 GB" in error["msg"] and str(DEFAULT_BUDGET_BYTES) in error["msg"]
-    assert "estimated 236 GB" in error["msg"]
+    assert BUDGET_ENV in error["msg"] and "3 GB" in error["msg"] and str(DEFAULT_BUDGET_BYTES) in error["msg"]
+    assert "estimated 98.2 GB" in error["msg"] and "at most 412 steps" in error["msg"]
 
 
 def test_a_long_horizon_of_few_actors_names_the_steps():
@@ -125,3 +125,14 @@ def test_a_runs_measured_memory_stays_within_its_budget(shape):
     assert measured <= cost.total_bytes * MARGIN, (shape, measured, cost)
     # and the estimate is an upper bound, not a wild one: the per-step part is within 3× of what was measured
     assert cost.region_bytes + cost.actor_bytes <= 3 * measured, (shape, measured, cost)
+
+
+@pytest.mark.slow
+def test_the_national_year_fits_the_default_budget_and_stays_within_its_estimate():
+    """The 3,001-agent national twin of benchmarks/model.py (a full hourly year): ~40 s."""
+    from fixtures.generate import national
+
+    doc = {"schema_version": 1, **national()}
+    cost = run_cost(validate_scenario(doc))  # fits the default budget
+    measured = measured_peak_bytes(doc)
+    assert measured <= cost.total_bytes and cost.region_bytes + cost.actor_bytes <= 3 * measured, (measured, cost)
