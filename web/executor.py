@@ -22,6 +22,7 @@ _pool: ThreadPoolExecutor | None = None
 _reaper: threading.Thread | None = None
 _reaper_stop = threading.Event()
 _shutdown = threading.Event()
+_pending = 0
 
 
 def worker_name(kind: str = "embedded") -> str:
@@ -40,7 +41,15 @@ def enqueue_run(run_id) -> Future | None:
 
         run_execute_task.apply_async(args=[str(run_id)], queue="simulations")
         return None
+    global _pending
+    with _lock:
+        _pending += 1
     return embedded_pool().submit(_execute_embedded, str(run_id))
+
+
+def embedded_pending() -> int:
+    """Dispatch tokens submitted to the embedded pool and not yet finished (tests wait for 0 between cases)."""
+    return _pending
 
 
 def embedded_pool() -> ThreadPoolExecutor:
@@ -67,6 +76,7 @@ def shutdown_requested() -> bool:
 
 
 def _execute_embedded(run_id: str) -> str:
+    global _pending
     from . import services
 
     close_old_connections()
@@ -77,6 +87,8 @@ def _execute_embedded(run_id: str) -> str:
         return "crashed"
     finally:
         connections.close_all()
+        with _lock:
+            _pending -= 1
 
 
 def start_embedded() -> bool:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from web import services
+from web.executor import embedded_pending
 from web.models import Run
 from web.quotas import CLOSE_QUOTA
 from web.routing import websocket_urlpatterns
@@ -178,6 +179,8 @@ def test_another_users_run_is_not_starved_by_one_users_queue(owner, other_user, 
                           .values_list("started_at", flat=True))
     third = mine_started[2] if len(mine_started) > 2 else None
     assert third is None or theirs.started_at < third, (theirs.started_at, mine_started)
+    wait_until(lambda: not Run.objects.filter(status__in=Run.ACTIVE).exists(), timeout_s=60)
+    wait_until(lambda: embedded_pending() == 0)  # no token left to claim the next test's runs
 
 
 # --- retention -------------------------------------------------------------------------------------------------
