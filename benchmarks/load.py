@@ -65,7 +65,7 @@ class Stats:
         self.failures: list[str] = []
         self.page_ms: list[float] = []
         self.api_ms: list[float] = []
-        self.ws_opened = self.ws_refused = self.ws_failed = 0
+        self.ws_opened = self.ws_refused = self.ws_failed = self.ws_unfinished = self.ws_finished = 0
         self.by_route: dict[str, list[float]] = {}
 
     def record(self, kind: str, status: int | None, ms: float, what: str) -> None:
@@ -166,15 +166,23 @@ class Viewers:
                                origin=f"http://127.0.0.1:{self.port}", max_size=None, open_timeout=30) as ws:
                 with self.stats.lock:
                     self.stats.ws_opened += 1
-                deadline = time.monotonic() + 90
-                while time.monotonic() < deadline:
-                    message = json.loads(await asyncio.wait_for(ws.recv(), timeout=30))
+                deadline = time.monotonic() + 120  # a queued run sends nothing until a worker takes it
+                while True:
+                    remaining = deadline - time.monotonic()
+                    try:
+                        message = json.loads(await asyncio.wait_for(ws.recv(), timeout=max(remaining, 0.1)))
+                    except TimeoutError:
+                        with self.stats.lock:
+                            self.stats.ws_unfinished += 1
+                        return
                     if message.get("type") == "error" and message.get("quota"):
                         with self.stats.lock:
                             self.stats.ws_refused += 1
                         return
                     status = (message.get("run") or {}).get("status")
                     if status in ("succeeded", "failed", "cancelled"):
+                        with self.stats.lock:
+                            self.stats.ws_finished += 1
                         return
         except Exception as exc:  # noqa: BLE001 - counted, reported
             with self.stats.lock:
@@ -268,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
             while any(t.is_alive() for t in threads):
                 peak_rss = max(peak_rss, child_rss_bytes([w.pid for w in workers]))
                 time.sleep(0.5)
-            viewers.wait(timeout_s=30)
+            viewers.wait(timeout_s=130)
             peak_rss = max(peak_rss, child_rss_bytes([w.pid for w in workers]))
             rows = json.loads(manage(env, "shell", "--no-imports", "-c", (
                 "import json\nfrom web.models import Run\n"
@@ -298,8 +306,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{'met' if stats.failed == 0 else 'MISSED'}")
     for failure in stats.failures:
         print(f"  failure: {failure}")
-    print(f"viewers: {stats.ws_opened} opened, {stats.ws_refused} refused by TWIN_QUOTA_WEBSOCKETS, "
-          f"{stats.ws_failed} failed")
+    print(f"viewers: {stats.ws_opened} opened, {stats.ws_finished} saw their run finish, {stats.ws_unfinished} "
+          f"still waiting after 120 s, {stats.ws_refused} refused by TWIN_QUOTA_WEBSOCKETS, {stats.ws_failed} failed "
+          "(handshake or connection errors)")
     print(f"latency p95: pages {page_p95:.0f} ms ({len(stats.page_ms)} requests, target <= 300 ms: "
           f"{'met' if page_p95 <= 300 else 'MISSED'}), API {api_p95:.0f} ms ({len(stats.api_ms)} requests)")
     print("  p95 by route: " + ", ".join(f"{route} {percentile(ms, 95):.0f} ms"
