@@ -25,7 +25,8 @@ from agents.actors.renewable_plant import RenewablePlantFleet
 from agents.actors.storage import StorageFleet
 from agents.events import EventSchedule
 from agents.frequency_study import SERIES as FREQUENCY_SERIES
-from agents.frequency_study import FrequencyStudy
+from agents.frequency_study import FrequencyStudy, online_mva
+from agents.markets import commitment
 from agents.markets import contracts as contract_settlement
 from agents.markets import imports as import_lines
 from agents.markets.attribution import import_mix, supply_mix_with_storage
@@ -74,6 +75,7 @@ class RegionModel(mesa.Model):
         ctx, multiplier = self._build_clock_and_weather(seed)
         self._build_actors(ctx, multiplier)
         self._open_market()
+        self._commit_plants()
         self._init_region_series()
 
     # ------------------------------------------------------------------------------------------- build
@@ -129,10 +131,15 @@ class RegionModel(mesa.Model):
         contract_hr = np.array([self.dcs.hr_position[dc_pos[c.seller_id]] for c in heat_contracts], dtype=int)
         # a buyer that owns the DC's heat pump also pays its electricity: 1/COP per MWh of heat delivered
         buyer_el = np.where(self.dcs.hp_owner[contract_hr] == "heat_utility", 1.0 / self.dcs.hp_cop[contract_hr], 0.0)
+        wholesale_fc = self._wholesale_price_forecast()
+        # the utilities' electricity is valued at the price they pay (docs/model.md, Markets): the wholesale
+        # forecast for market participants, else the retail price of that forecast (the published TOU tariff)
+        buy_fc = wholesale_fc if "heat_utility" in m.wholesale_buyers \
+            else retail_price(m.clearing_rule, wholesale_fc, self.tariff_price)
         self.heat.build(ctx, m.carbon_price_cny_per_t, [(hu_pos[c.buyer_id], c.price_cny_per_mwh)
                                                         for c in heat_contracts],
-                        self.dcs.heat_offer_mw[:, contract_hr], self._wholesale_price_forecast(),
-                        contract_el_per_heat=buyer_el)
+                        self.dcs.heat_offer_mw[:, contract_hr], wholesale_fc,
+                        contract_el_per_heat=buyer_el, buy_price_forecast_cny_per_mwh=buy_fc)
         delivered = np.zeros((self.total_steps, self.dcs.hr_members.size))
         delivered[:, contract_hr] = self.heat.dc_heat_mw  # one contract per seller (validated)
         self.dcs.set_heat_delivery(delivered)
@@ -210,6 +217,23 @@ class RegionModel(mesa.Model):
                                         self.dcs.specs)
         self.event_results: dict[int, dict[str, float]] = {}
         self._pool = [0.0, 0.0]  # renewable fraction and carbon content [t/MWh] of the energy stored in batteries
+
+    def _commit_plants(self) -> None:
+        """Day-ahead unit commitment (agents.markets.commitment) from persistence forecasts: each day's net load
+        (load − renewables − CHP) and reserve are those realised the day before; the margin for forecast error is
+        the 95th percentile of the last week's under-forecasts; imports need no commitment but cover the margin."""
+        spd = max(1, round(24.0 / self.dt_h))
+        net = (self.gross_load_mw - self.renewables.available_mw.sum(axis=1) - self.dcs.pv_available_mw.sum(axis=1)
+               - self.heat.chp_total_mw)
+        net_fc = commitment.persistence_forecast(net, spd)
+        reserve_fc = commitment.persistence_forecast(
+            self.scenario.markets.reserve_requirement_pu * self.gross_load_mw, spd, first_day=0.0)
+        # import lines: their availability and offer price follow published profiles, known for the window
+        imp = self.imports
+        offer = imp.variant_offer_price[imp.variant]
+        self.plants.plan(net_fc, reserve_fc, commitment.forecast_error_margin(net, spd), spd,
+                         commitment.calendar_windows(imp.available_mw, spd, net_fc.shape[1]),
+                         commitment.calendar_windows(offer, spd, net_fc.shape[1]))
 
     def _init_region_series(self) -> None:
         """Region series: dynamic arrays, the precomputed ones filled for the whole horizon."""
@@ -514,12 +538,12 @@ class RegionModel(mesa.Model):
         power = self.plants.power[sl]
         dc_dp = np.concatenate([self.frequency.trip_imbalance(self.dcs.grid_power_mw(a, min(stop, a + 512)))
                                 for a in range(start, stop, 512)])  # bounded temporaries for large fleets
-        out = self.frequency.run(sl, power, self.plants.cap, self.r["import_mw"][sl], dc_dp)
+        out = self.frequency.run(sl, power, self.plants.cap, self.plants.online[sl], self.r["import_mw"][sl], dc_dp)
         for name, values in out.items():
             self.r[name][sl] = values
         for e in self.events.events:
             if start <= e.step < stop:
-                online = float(np.where(self.plants.power[e.step] > 0.0, self.plants.cap, 0.0).sum())
+                online = float(online_mva(self.plants.online[e.step:e.step + 1], self.plants.cap)[0])
                 self.event_results[e.index] = self.frequency.event_excursion(e, online)
         self._freq_settled = stop
 
