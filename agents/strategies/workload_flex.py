@@ -86,6 +86,9 @@ class DataCenterStrategySpec(_Strict):
                                                     "reaches this [-]; else run work on arrival")
     dr_committed_mw: float = Field(0.0, ge=0, le=5000,
                                    description="dr_committed: IT reduction committed for each event step [MW]")
+    carry_over: bool = Field(True, description="Deferred work due after the window may be left for the next window "
+                                               "(which cannot be seen: if it has no room the work is forced at its "
+                                               "deadline); false: each window finishes its own work")
     flex: WorkloadFlexSpec = Field(default_factory=WorkloadFlexSpec,
                                    description="Split of the IT load and limits of shifting")
 
@@ -176,7 +179,8 @@ def plan_window(spec: DataCenterStrategySpec, it_mw, it_capacity_mw, idle_power_
     is ``u = P_flex + min(headroom · P_cap, P_cap − P_it)`` (never above IT capacity), and ``u = max(P_flex − R,
     0)`` in DR event steps with ``R`` the committed MW, which then go first (before the other steps, in time
     order), so the event's cut is exactly ``min(R, P_flex)`` unless deadlines force work in. Work left for the
-    next window is valued at the window's mean signal (the scheduler does not know later prices). Signal
+    next window is valued at the window's mean signal (the scheduler does not know later prices; with
+    ``carry_over`` false the window finishes all its work). Signal
     strategies shift only if the window's relative spread reaches ``min_signal_spread_pu``.
     """
     flex = spec.flex
@@ -218,7 +222,7 @@ def plan_window(spec: DataCenterStrategySpec, it_mw, it_capacity_mw, idle_power_
     if signal is None:
         signal = np.zeros(w)
     sched = schedule_deferrable(flexible, signal, d_steps, capacity, dt_h, state, carry_cost=carry_cost,
-                                final=final)
+                                final=final or not spec.carry_over)
     planned = planned + sched.done_mw
     migrate_out = np.zeros((w, m))
     if spec.kind == "dr_committed":
