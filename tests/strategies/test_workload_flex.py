@@ -1,8 +1,6 @@
 """Data-center workload strategies (agents.strategies.workload_flex): conservation and deadlines for every
 strategy, directional figures on hand cases and a realistic Shanghai summer day, no future reading, DR."""
 
-import json
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -18,7 +16,6 @@ from agents.strategies.workload_flex import (
     plan_window,
     split_it_load,
 )
-from fixtures.generate import SCENARIO_DIR
 
 FLEX = WorkloadFlexSpec(deferrable_pu=0.5, migratable_pu=0.2, deadline_h=6.0, capacity_headroom_pu=0.3)
 
@@ -207,25 +204,6 @@ def test_changing_forecasts_after_a_window_leaves_its_decisions_unchanged(kind, 
 
 
 # ---------------------------------------------------------------------------------------------- realistic day
-
-
-@pytest.fixture(scope="module")
-def shanghai_july_day():
-    """The Shanghai fixture run for 15 July 2025: 160 data centers' IT, the retail TOU price, the average carbon
-    intensity and the renewable share the model records (used here as a perfect day-ahead forecast)."""
-    from agents import RegionModel, validate_scenario
-
-    doc = json.loads((SCENARIO_DIR / "shanghai.json").read_text(encoding="utf-8"))
-    doc["horizon"] = {**doc["horizon"], "start": "2025-07-15T00:00", "steps": 24}
-    model = RegionModel(validate_scenario(doc), seed=1)
-    model.run()
-    dcs = model.dcs
-    return {"it": np.array(dcs.it_mw), "cap": np.array([s.it_capacity_mw for s in dcs.specs]),
-            "idle": np.array([s.idle_power_pu for s in dcs.specs]),
-            "price": np.array(model.r["retail_price_cny_per_mwh"]),
-            "carbon": np.array(model.r["carbon_intensity_kgco2_per_kwh"]),
-            "share": np.array(model.r["renewable_share_pu"]), "facility": np.array(dcs.facility_mw),
-            "hr_members": dcs.hr_members, "model": model}
 
 
 DAY_FLEX = WorkloadFlexSpec(deferrable_pu=0.3, migratable_pu=0.1, deadline_h=12.0, capacity_headroom_pu=0.2)
