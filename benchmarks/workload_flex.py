@@ -3,8 +3,9 @@
 Usage: ``python benchmarks/workload_flex.py``. Builds the Shanghai fixture (160 data centers, 8,760 hourly
 steps) for its IT profiles, then plans the year day by day (365 windows of 24 steps, all members at once) with
 each strategy and the cold-storage rule, and prints the wall time per year. Signals are the region's tariff
-price and synthetic carbon / renewable curves (the cost does not depend on their values). Exits 1 if a
-strategy takes more than 0.5 s per year (issue 12 budget: the whole flexible Shanghai year ≤ 2 s).
+price and synthetic carbon / renewable curves (the cost does not depend on their values). Each case runs three
+times; the best CPU time (``time.process_time``, robust on a shared machine) and its wall time are printed.
+Exits 1 if a strategy takes more than 0.5 s of CPU per year (issue 12 budget: the flexible Shanghai year ≤ 2 s).
 """
 
 from __future__ import annotations
@@ -21,6 +22,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 LIMIT_S = 0.5
+
+
+def _best_of(repeats, fn):
+    """((CPU s, wall s) of the fastest of ``repeats`` calls, last result)."""
+    best, result = (np.inf, np.inf), None
+    for _ in range(repeats):
+        c0, w0 = time.process_time(), time.perf_counter()
+        result = fn()
+        best = min(best, (time.process_time() - c0, time.perf_counter() - w0))
+    return best, result
 
 
 def main() -> int:
@@ -49,28 +60,29 @@ def main() -> int:
     worst = 0.0
     for kind in ("none", "price_following", "carbon_aware", "renewable_following", "dr_committed"):
         spec = DataCenterStrategySpec(kind=kind, flex=flex, dr_committed_mw=2.0)
-        t0 = time.perf_counter()
-        plan = plan_horizon(spec, it, cap, idle, 1.0, 24, forecasts, dr_event=dr_event)
-        out, forced = plan.it_mw, plan.forced_mw
-        elapsed = time.perf_counter() - t0
-        worst = max(worst, elapsed)
-        conserved = abs(out.sum() - it.sum()) / it.sum()
-        print(f"  {kind:<20} {elapsed * 1000:7.0f} ms/year  (IT energy rel. error {conserved:.1e}, "
-              f"forced {forced.sum():.1f} MWh)")
+        (cpu, wall), plan = _best_of(3, lambda spec=spec: plan_horizon(spec, it, cap, idle, 1.0, 24, forecasts,
+                                                                         dr_event=dr_event))
+        worst = max(worst, cpu)
+        conserved = abs(plan.it_mw.sum() - it.sum()) / it.sum()
+        print(f"  {kind:<20} {cpu * 1000:7.0f} ms CPU/year ({wall * 1000:5.0f} ms wall)  (IT energy rel. error "
+              f"{conserved:.1e}, forced {plan.forced_mw.sum():.1f} MWh)")
     pue_full = cooling.pue_full_load(dcs.temp_c[:, 0], "chiller_tower", dcs.wet_bulb_c[:, 0])[:, None]
-    t0 = time.perf_counter()
-    soc = np.full(n, 10.0)
-    for a in range(0, steps, 24):
-        fac = facility_power_mw(it[a:a + 24], cap, pue_full[a:a + 24])
-        p_cool = cooling_power_mw(fac, it[a:a + 24])
-        plan = schedule_cold_storage(it[a:a + 24], p_cool, price[a:a + 24], 1.0, soc, capacity_mwh_th=20.0,
-                                     charge_mw_th=5.0, discharge_mw_th=5.0, loss_pu_per_h=0.0005)
-        soc = plan.soc_mwh_th[-1]
-    elapsed = time.perf_counter() - t0
-    worst = max(worst, elapsed)
-    print(f"  {'cold storage (160)':<20} {elapsed * 1000:7.0f} ms/year  (facility power + rule)")
+
+    def cold_year():
+        soc = np.full(n, 10.0)
+        for a in range(0, steps, 24):
+            fac = facility_power_mw(it[a:a + 24], cap, pue_full[a:a + 24])
+            p_cool = cooling_power_mw(fac, it[a:a + 24])
+            plan = schedule_cold_storage(it[a:a + 24], p_cool, price[a:a + 24], 1.0, soc, capacity_mwh_th=20.0,
+                                         charge_mw_th=5.0, discharge_mw_th=5.0, loss_pu_per_h=0.0005)
+            soc = plan.soc_mwh_th[-1]
+
+    (cpu, wall), _ = _best_of(3, cold_year)
+    worst = max(worst, cpu)
+    print(f"  {'cold storage (160)':<20} {cpu * 1000:7.0f} ms CPU/year ({wall * 1000:5.0f} ms wall)  "
+          "(facility power + rule)")
     ok = worst <= LIMIT_S
-    print(("ok" if ok else "MISSED") + f": slowest {worst * 1000:.0f} ms/year (limit {LIMIT_S * 1000:.0f} ms)")
+    print(("ok" if ok else "MISSED") + f": slowest {worst * 1000:.0f} ms CPU/year (limit {LIMIT_S * 1000:.0f} ms)")
     return 0 if ok else 1
 
 

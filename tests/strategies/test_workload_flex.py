@@ -174,10 +174,18 @@ def test_it_energy_is_conserved_and_every_deadline_met_for_every_strategy(kind, 
     d = flex.deadline_steps(dt_h) if kind != "none" else 0
     cum_a, cum_done = np.cumsum(a, axis=0), np.cumsum(plan.deferrable_done_mw, axis=0)
     due = np.vstack([np.zeros((d, n)), cum_a[:steps - d]])[:steps]
-    assert np.all(cum_done >= due - 1e-7 * cum_a[-1])  # work arrived by t − D is done by t (across windows)
-    assert np.all(cum_done <= cum_a + 1e-7 * cum_a[-1])  # nothing runs before it arrives
+    tol = 1e-9 + 1e-9 * cum_a[-1]
+    assert np.all(cum_done >= due - tol)  # work arrived by t − D is done by t (across windows)
+    assert np.all(cum_done <= cum_a + tol)  # nothing runs before it arrives
     over = plan.it_mw - cap - plan.forced_mw
     assert np.all(over <= 1e-9)  # never above IT capacity except work forced by a deadline
+    if kind == "dr_committed":  # the cut is delivered within the commitment and the flexible work's size
+        r = spec.dr_committed_mw
+        split = split_it_load(it, cap, idle, flex.deferrable_pu, flex.migratable_pu)
+        deliverable = np.minimum(r, a + split.migratable_mw)
+        assert np.all(plan.dr_delivered_mw <= r + 1e-9)
+        assert np.all(plan.dr_delivered_mw[~event] == 0.0)
+        assert np.all(plan.dr_delivered_mw[event] >= deliverable[event] - plan.forced_mw[event] - 1e-9)
     if kind != "dr_committed" and not carry:
         # without DR cuts and without work left to an unseen next window, capacity holds every deadline
         assert plan.forced_mw.max() <= 1e-9
