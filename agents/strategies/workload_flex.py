@@ -129,6 +129,9 @@ def strategy_signal(kind, *, price_cny_per_mwh=None, carbon_avg_kgco2_per_kwh=No
     """
     if kind in ("none", "dr_committed"):
         return None
+    needed = {"price_following": price_cny_per_mwh, "renewable_following": renewable_share_pu}
+    if kind in needed and needed[kind] is None:
+        raise ValueError(f"{kind} needs its forecast ({'price' if kind == 'price_following' else 'renewable share'})")
     if kind == "price_following":
         p = np.asarray(price_cny_per_mwh, dtype=float)
         if carbon_price_cny_per_t:
@@ -190,7 +193,12 @@ def plan_window(spec: DataCenterStrategySpec, it_mw, it_capacity_mw, idle_power_
     split = split_it_load(it, cap, idle_power_pu, flex.deferrable_pu, flex.migratable_pu)
     d_steps = flex.deadline_steps(dt_h) if spec.kind != "none" else 0
     if state is not None and state.backlog_mwh.shape[0] > max(d_steps, 1):
-        d_steps = max(d_steps, state.backlog_mwh.shape[0])  # keep the deadlines of work already carried
+        # the deadline window was shortened (a decision): carried work is due by the new window's end at the
+        # latest — stricter than its own deadline, and it keeps releases and deadlines agreeable
+        rows = max(d_steps, 1)
+        backlog = np.array(state.backlog_mwh[:rows])
+        backlog[-1] += state.backlog_mwh[rows:].sum(axis=0)
+        state = DeferralState(backlog)
     flexible = np.minimum(split.deferrable_mw, flex.max_deferral_pu * cap)
     rigid = split.deferrable_mw - flexible
     capacity = flexible + np.minimum(flex.capacity_headroom_pu * cap, np.maximum(cap - it, 0.0))

@@ -251,3 +251,21 @@ def test_renewable_following_raises_the_renewable_share_on_a_shanghai_summer_day
     p = _day_plan(day, "renewable_following").it_mw.sum(axis=1)
     gain = float(p @ share) / p.sum() - float(it @ share) / it.sum()
     assert 0.001 < gain < 0.01  # measured +0.24 percentage points
+
+
+def test_a_shortened_deadline_makes_carried_work_due_sooner_never_later():
+    it = np.full((4, 1), 10.0)
+    long = _spec("price_following", flex=WorkloadFlexSpec(deferrable_pu=0.5, deadline_h=6.0))
+    first = plan_window(long, it, np.array([14.0]), 0.3, 1.0, price_cny_per_mwh=np.array([1.0, 1.0, 1.0, 50.0]))
+    assert first.state.total_mwh[0] > 0.0  # the dear last hour's work is carried, due up to 5 h later
+    short = _spec("price_following", flex=WorkloadFlexSpec(deferrable_pu=0.5, deadline_h=1.0))
+    second = plan_window(short, it, np.array([14.0]), 0.3, 1.0, first.state,
+                         price_cny_per_mwh=np.array([5.0, 1.0, 1.0, 1.0]))
+    carried_in = first.state.total_mwh[0]
+    assert second.deferrable_done_mw[0, 0] >= carried_in - 1e-9  # all of it due by the new window's first step
+    assert second.it_mw.sum() + second.state.total_mwh.sum() == pytest.approx(it.sum() + carried_in)
+
+
+def test_a_signal_strategy_without_its_forecast_is_refused():
+    with pytest.raises(ValueError, match="price"):
+        plan_window(_spec("price_following"), IT, CAP, 0.3, 1.0)
