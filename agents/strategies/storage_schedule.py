@@ -62,6 +62,12 @@ __all__ = [
 ]
 
 
+# A throughput cost far below any price step [CNY/MWh], in the LP's objective only: among plans of equal
+# revenue it picks the one with least charge + discharge (no cycling in flat-price hours, no charging and
+# discharging in one step).
+_TIE_BREAK_CNY_PER_MWH = 1e-4
+
+
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -302,7 +308,8 @@ class StorageScheduler:
         target = s0 if self.s_end is None else self.s_end
         floor[-1] = np.maximum(floor[-1], np.minimum(target, reach[-1]))
         s_lo, s_hi = floor, ceil
-        cost = np.concatenate([((price + self.k_deg) * dt).ravel(), ((self.k_deg - price) * dt).ravel(),
+        k = self.k_deg + _TIE_BREAK_CNY_PER_MWH
+        cost = np.concatenate([((price + k) * dt).ravel(), ((k - price) * dt).ravel(),
                                np.zeros(n)])
         col_lo = np.concatenate([np.zeros(2 * n), s_lo.ravel()])
         col_hi = np.concatenate([c_hi.ravel(), d_hi.ravel(), s_hi.ravel()])
