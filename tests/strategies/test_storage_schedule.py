@@ -186,11 +186,14 @@ def test_window_depends_only_on_its_inputs_not_on_earlier_solves():
     spec = StorageStrategySpec(kind="arbitrage", degradation_cost_cny_per_mwh=3.0)
     rng = np.random.default_rng(11)
     day_a, day_b = rng.uniform(0, 800, 24), rng.uniform(0, 800, 24)
-    used = _battery(spec)
+    used, new = _battery(spec), _battery(spec)
     schedule_storage_window(spec, used, day_a, [1.0])
     after = schedule_storage_window(spec, used, day_b, [1.0])
-    fresh = schedule_storage_window(spec, _battery(spec), day_b, [1.0])
+    fresh = schedule_storage_window(spec, new, day_b, [1.0])
     np.testing.assert_array_equal(after.power_mw, fresh.power_mw)
+    # solved cold: the kept model starts from the slack basis, not from day A's optimum
+    iterations = [s._highs[0].getInfo().simplex_iteration_count for s in (used, new)]
+    assert iterations[0] == iterations[1] > 0
 
 
 def test_peak_shaving_lowers_the_forecast_peak_by_hand():
