@@ -26,6 +26,7 @@ from agents.actors.storage import StorageFleet
 from agents.events import EventSchedule
 from agents.frequency_study import SERIES as FREQUENCY_SERIES
 from agents.frequency_study import FrequencyStudy
+from agents.markets import commitment
 from agents.markets import contracts as contract_settlement
 from agents.markets import imports as import_lines
 from agents.markets.attribution import import_mix, supply_mix_with_storage
@@ -74,6 +75,7 @@ class RegionModel(mesa.Model):
         ctx, multiplier = self._build_clock_and_weather(seed)
         self._build_actors(ctx, multiplier)
         self._open_market()
+        self._commit_plants()
         self._init_region_series()
 
     # ------------------------------------------------------------------------------------------- build
@@ -210,6 +212,23 @@ class RegionModel(mesa.Model):
                                         self.dcs.specs)
         self.event_results: dict[int, dict[str, float]] = {}
         self._pool = [0.0, 0.0]  # renewable fraction and carbon content [t/MWh] of the energy stored in batteries
+
+    def _commit_plants(self) -> None:
+        """Day-ahead unit commitment (agents.markets.commitment) from persistence forecasts: each day's net load
+        (load − renewables − CHP) and reserve are those realised the day before; the margin for forecast error is
+        the 95th percentile of the last week's under-forecasts; imports need no commitment but cover the margin."""
+        spd = max(1, round(24.0 / self.dt_h))
+        net = (self.gross_load_mw - self.renewables.available_mw.sum(axis=1) - self.dcs.pv_available_mw.sum(axis=1)
+               - self.heat.chp_total_mw)
+        net_fc = commitment.persistence_forecast(net, spd)
+        reserve_fc = commitment.persistence_forecast(
+            self.scenario.markets.reserve_requirement_pu * self.gross_load_mw, spd, first_day=0.0)
+        # import lines: their availability and offer price follow published profiles, known for the window
+        imp = self.imports
+        offer = imp.variant_offer_price[imp.variant]
+        self.plants.plan(net_fc, reserve_fc, commitment.forecast_error_margin(net, spd), spd,
+                         commitment.calendar_windows(imp.available_mw, spd, net_fc.shape[1]),
+                         commitment.calendar_windows(offer, spd, net_fc.shape[1]))
 
     def _init_region_series(self) -> None:
         """Region series: dynamic arrays, the precomputed ones filled for the whole horizon."""

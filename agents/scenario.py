@@ -421,6 +421,27 @@ class PowerPlant(_Actor):
     co2_t_per_mwh: float = Field(ge=0, le=2, description="CO2 emission factor [tCO2/MWh_el]")
     forced_outage_rate_pu: float = Field(0.0, ge=0, le=0.5, description="Share of time on forced outage [-]")
     mean_outage_h: float = Field(24.0, gt=0, le=8760, description="Mean duration of one forced outage [h]")
+    commitment: Literal["day_ahead", "must_run"] = Field(
+        "day_ahead", description="Unit commitment: 'day_ahead' = committed each day by the operator "
+        "(agents.markets.commitment; may be off), 'must_run' = on whenever available")
+    min_up_h: float = Field(0.0, ge=0, le=168, description="Minimum time on after a start [h]")
+    min_down_h: float = Field(0.0, ge=0, le=168, description="Minimum time off after a shutdown [h]")
+    start_up_cost_cny_per_mw: float = Field(
+        0.0, ge=0, le=100000, description="Cost of one start per MW of capacity (fuel and wear) [CNY/MW]")
+    must_run_season_md: list[str] | None = Field(
+        None, min_length=2, max_length=2,
+        description="[start, end] local dates MM-DD (both inclusive, may wrap the new year) of a season in which "
+                    "a day-ahead plant is must-run, e.g. a heat-led CHP unit in the heating season")
+
+    @field_validator("must_run_season_md")
+    @classmethod
+    def _month_days(cls, value: list[str] | None) -> list[str] | None:
+        for md in value or []:
+            parts = md.split("-")
+            if len(parts) != 2 or not all(p.isdigit() and len(p) == 2 for p in parts) or not (
+                    1 <= int(parts[0]) <= 12 and 1 <= int(parts[1]) <= 31):
+                raise ValueError(f"{md!r} is not a valid MM-DD")
+        return value
 
 
 class Storage(_Actor):
