@@ -295,3 +295,34 @@ def test_specs_validate_fields():
         HeatTankSpec(capacity_mwh_th=-1, charge_capacity_mw_th=1, discharge_capacity_mw_th=1)
     for model in (StorageStrategySpec, HeatTankSpec, ThermalStorageStrategySpec):
         assert all(f.description for f in model.model_fields.values()), model
+
+
+def test_scheduler_survives_a_checkpoint_round_trip_bit_identically():
+    import pickle
+
+    spec = StorageStrategySpec(kind="arbitrage", degradation_cost_cny_per_mwh=2.0)
+    sch = _battery(spec)
+    price = np.random.default_rng(5).uniform(0, 900, 24)
+    before = schedule_storage_window(spec, sch, price, [1.0])
+    restored = pickle.loads(pickle.dumps(sch))  # noqa: S301 - our own object, as the checkpoint does
+    np.testing.assert_array_equal(schedule_storage_window(spec, restored, price, [1.0]).power_mw, before.power_mw)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    cost=st.lists(st.floats(0, 1000, allow_nan=False), min_size=24, max_size=24),
+    demand=st.lists(st.floats(0, 50, allow_nan=False), min_size=24, max_size=24),
+    loss=st.floats(0, 0.05), start_pu=st.floats(0, 1), cap=st.floats(1, 500),
+)
+def test_heat_tank_conserves_heat_and_stays_in_limits(cost, demand, loss, start_pu, cap):
+    tank = HeatTankSpec(capacity_mwh_th=cap, charge_capacity_mw_th=cap / 4, discharge_capacity_mw_th=cap / 3,
+                        standing_loss_pu_per_h=loss)
+    sch = heat_tank_scheduler(tank, ThermalStorageStrategySpec(soc_min_pu=0.05, soc_max_pu=0.95), 1.0)
+    s0 = cap * (0.05 + 0.9 * start_pu)
+    out = schedule_heat_tank(sch, np.array(cost), [s0], heat_demand_mw_th=np.array(demand))
+    tol = 1e-6 * cap
+    assert out.soc_mwh[-1, 0] - s0 == pytest.approx(
+        out.charge_mw.sum() - out.discharge_mw.sum() - out.loss_mwh.sum(), abs=tol)
+    assert np.all(out.soc_mwh >= 0.05 * cap - tol) and np.all(out.soc_mwh <= 0.95 * cap + tol)
+    assert np.all(out.discharge_mw[:, 0] <= np.array(demand) + 1e-9)
+    assert np.all(out.charge_mw <= cap / 4 + 1e-9) and out.soc_mwh[-1, 0] >= s0 - tol
