@@ -100,6 +100,9 @@ class StorageStrategySpec(_Spec):
         0.0, ge=0, le=1e7,
         description="peak_shaving: cost per MW of the window's peak of forecast net load + battery power "
                     "[CNY/MW]; ignored by other kinds")
+    peak_scope: Literal["own", "shared"] = Field(
+        "own", description="peak_shaving: own = each battery shaves the net load it sees (its site); shared = "
+                           "all batteries of this strategy shave one net load together (the region's)")
     reserve_mw: float = Field(0.0, ge=0, le=20000,
                               description="Reserve capacity offered [MW]: headroom kept in both directions at "
                                           "every step (power and energy)")
@@ -198,7 +201,8 @@ class StorageScheduler:
                  eta_charge=1.0, eta_discharge=1.0, standing_loss_pu_per_h=0.0, soc_min_pu=0.0, soc_max_pu=1.0,
                  soc_end_target_pu: float | None = None, reserve_mw=0.0, reserve_duration_h: float = 1.0,
                  reserve_price_cny_per_mw_h: float = 0.0, cycle_limit_per_window: float | None = None,
-                 degradation_cost_cny_per_mwh: float = 0.0, peak_weight_cny_per_mw: float = 0.0):
+                 degradation_cost_cny_per_mwh: float = 0.0, peak_weight_cny_per_mw: float = 0.0,
+                 peak_scope: Literal["own", "shared"] = "own"):
         if dt_h <= 0:
             raise ValueError("dt_h must be positive")
         e = np.atleast_1d(np.asarray(energy_capacity_mwh, dtype=float))
@@ -223,6 +227,7 @@ class StorageScheduler:
         self.cycle_limit = cycle_limit_per_window
         self.k_deg = float(degradation_cost_cny_per_mwh)
         self.w_peak = float(peak_weight_cny_per_mw)
+        self.peak_scope = peak_scope
         self._matrix: dict[tuple[int, bool, bool], tuple] = {}
         self._highs = None
         self._inv_c = np.where(self.c_cap > 0, 1.0 / np.maximum(self.c_cap, 1e-300), 1.0)
@@ -239,18 +244,34 @@ class StorageScheduler:
                    reserve_price_cny_per_mw_h=spec.reserve_price_cny_per_mw_h,
                    cycle_limit_per_window=spec.cycle_limit_per_window,
                    degradation_cost_cny_per_mwh=spec.degradation_cost_cny_per_mwh,
-                   peak_weight_cny_per_mw=spec.peak_weight_cny_per_mw if spec.kind == "peak_shaving" else 0.0)
+                   peak_weight_cny_per_mw=spec.peak_weight_cny_per_mw if spec.kind == "peak_shaving" else 0.0,
+                   peak_scope=spec.peak_scope)
 
     # ---- the LP -------------------------------------------------------------------------------------------
 
-    def _structure(self, steps: int, peak: bool, coupling: bool):
+    def _peak_mode(self, net_load_mw) -> str | None:
+        return self.peak_scope if self.w_peak > 0 and net_load_mw is not None else None
+
+    def _net(self, net_load_mw, steps: int, mode: str | None) -> np.ndarray:
+        """Forecast net load [steps, members] (own) or [steps, 1] (shared: one series for the group)."""
+        if mode != "shared":
+            return _per_step(net_load_mw, steps, self.m)
+        net = np.asarray(net_load_mw, dtype=float)
+        if net.ndim == 2:
+            if not np.all(net == net[:, :1]):
+                raise ValueError("a shared peak needs one net-load series for the group ([steps])")
+            net = net[:, 0]
+        return _per_step(net, steps, 1)
+
+    def _structure(self, steps: int, peak: str | None, coupling: bool):
         """Constraint matrix (CSC) for ``steps`` × members; depends only on parameters, built once per shape.
 
         The SOC is eliminated: ``s[t] = a^(t+1) s0 + Σ_{k<=t} a^(t-k) (eta_c c[k] − d[k] / eta_d) dt``, so
         the SOC band is a ranged row over c and d (a lower-triangular block per member). This takes HiGHS'
         dual simplex ~5× fewer iterations than carrying s as columns with balance equalities.
-        Columns: c, d (each ``t * m + j``), then z [m] if ``peak``. Rows: SOC band [T m], power coupling
-        [T m] if ``coupling``, peak [T m] if ``peak``, cycle limit [m] if set.
+        Columns: c, d (each ``t * m + j``), then z [m] (peak "own") or [1] ("shared"). Rows: SOC band [T m],
+        power coupling [T m] if ``coupling``, peak [T m] ("own": ``net[t,j] + c − d <= z[j]``) or [T]
+        ("shared": ``net[t] + Σ_j (c − d) <= z``), cycle limit [m] if set.
         """
         key = (steps, peak, coupling)
         if key in self._matrix:
@@ -267,15 +288,20 @@ class StorageScheduler:
         tile = lambda v: np.tile(v, steps)  # noqa: E731
         if coupling:
             blocks.append(sparse.hstack([sparse.diags(tile(self._inv_c)), sparse.diags(tile(self._inv_d))]))
+        n_z = {None: 0, "own": m, "shared": 1}[peak]
         if peak:
-            eye = sparse.identity(n, format="csr")
-            zsel = sparse.csr_matrix((np.full(n, -1.0), (np.arange(n), np.tile(np.arange(m), steps))), shape=(n, m))
-            blocks = [sparse.hstack([b, sparse.csr_matrix((n, m))]) for b in blocks]
-            blocks.append(sparse.hstack([eye, -eye, zsel]))
+            if peak == "own":
+                sel = sparse.identity(n, format="csr")
+            else:  # row t sums the members of step t
+                sel = sparse.csr_matrix((np.ones(n), (np.repeat(np.arange(steps), m), np.arange(n))), shape=(steps, n))
+            zsel = sparse.csr_matrix(-np.ones((sel.shape[0], 1))) if peak == "shared" else sparse.csr_matrix(
+                (np.full(n, -1.0), (np.arange(n), np.tile(np.arange(m), steps))), shape=(n, m))
+            blocks = [sparse.hstack([b, sparse.csr_matrix((b.shape[0], n_z))]) for b in blocks]
+            blocks.append(sparse.hstack([sel, -sel, zsel]))
         if self.cycle_limit is not None:
             dsel = sparse.csr_matrix((tile(dt / self.eta_d), (np.tile(np.arange(m), steps), np.arange(n))),
                                      shape=(m, n))
-            blocks.append(sparse.hstack([sparse.csr_matrix((m, n)), dsel] + ([sparse.csr_matrix((m, m))]
+            blocks.append(sparse.hstack([sparse.csr_matrix((m, n)), dsel] + ([sparse.csr_matrix((m, n_z))]
                                                                                if peak else [])))
         a = sparse.vstack(blocks, format="csc")
         a.sort_indices()
@@ -293,7 +319,7 @@ class StorageScheduler:
         if not np.all(np.isfinite(price)):
             raise ValueError("price forecast must be finite")
         s0 = _col(soc_start_mwh, m)
-        peak = self.w_peak > 0 and net_load_mw is not None
+        peak = self._peak_mode(net_load_mw)
         a = self._structure(steps, peak, coupling)[0]
         c_hi = np.broadcast_to(self.c_cap, (steps, m)).copy()
         d_hi = np.broadcast_to(self.d_cap, (steps, m)).copy()
@@ -330,11 +356,13 @@ class StorageScheduler:
             row_lo.append(np.full(n, -np.inf))
             row_hi.append(np.ones(n))
         if peak:
-            cost = np.concatenate([cost, np.full(m, self.w_peak)])
-            col_lo = np.concatenate([col_lo, np.full(m, -np.inf)])
-            col_hi = np.concatenate([col_hi, np.full(m, np.inf)])
-            row_lo.append(np.full(n, -np.inf))
-            row_hi.append(-_per_step(net_load_mw, steps, m).ravel())
+            net = self._net(net_load_mw, steps, peak)
+            n_z = net.shape[1]
+            cost = np.concatenate([cost, np.full(n_z, self.w_peak)])
+            col_lo = np.concatenate([col_lo, np.full(n_z, -np.inf)])
+            col_hi = np.concatenate([col_hi, np.full(n_z, np.inf)])
+            row_lo.append(np.full(net.size, -np.inf))
+            row_hi.append(-net.ravel())
         if self.cycle_limit is not None:
             row_lo.append(np.full(m, -np.inf))
             row_hi.append(self.cycle_limit * self.e_max)
@@ -356,10 +384,11 @@ class StorageScheduler:
         for coupling in (False, True):
             cost, _, row_lo, row_hi, col_lo, col_hi = self.lp(price_cny_per_mwh, soc_start_mwh, net_load_mw,
                                                               charge_limit_mw, discharge_limit_mw, coupling)
-            _, start, index, value = self._structure(steps, cost.shape[0] > 2 * n, coupling)
+            peak = self._peak_mode(net_load_mw)
+            _, start, index, value = self._structure(steps, peak, coupling)
             if self._highs is None:
                 self._highs = [_new_highs(), None]
-            x = _solve_highs(self._highs, (steps, cost.shape[0] > 2 * n, coupling), cost, start, index, value,
+            x = _solve_highs(self._highs, (steps, peak, coupling), cost, start, index, value,
                              row_lo, row_hi, col_lo, col_hi)
             c, d = x[:n], x[n:2 * n]
             both = (c > 1e-9) & (d > 1e-9)
@@ -377,9 +406,9 @@ class StorageScheduler:
         c[c < 1e-9] = 0.0
         d[d < 1e-9] = 0.0
         return self._result(c, d, _per_step(price, steps, m), _col(soc_start_mwh, m), net_load_mw,
-                            peak=x.shape[0] > 2 * n)
+                            peak=self._peak_mode(net_load_mw))
 
-    def _result(self, c, d, price, s0, net_load_mw, peak: bool) -> StorageSchedule:
+    def _result(self, c, d, price, s0, net_load_mw, peak: str | None) -> StorageSchedule:
         """Recompute SOC and losses from the powers by the balance equation (exact, no solver tolerance)."""
         steps, m, dt = c.shape[0], self.m, self.dt_h
         if self._lossless:
@@ -394,8 +423,10 @@ class StorageScheduler:
                 soc[t] = s
         hours = steps * dt
         peak_mw = None
-        if peak:
+        if peak == "own":
             peak_mw = np.max(_per_step(net_load_mw, steps, m) + c - d, axis=0)
+        elif peak == "shared":  # the group's one peak, reported for every member
+            peak_mw = np.full(m, np.max(self._net(net_load_mw, steps, peak)[:, 0] + np.sum(c - d, axis=1)))
         return StorageSchedule(power_mw=c - d, charge_mw=c, discharge_mw=d, soc_mwh=soc, loss_mwh=loss,
                                revenue_cny=np.sum(price * (d - c), axis=0) * dt,
                                degradation_cost_cny=self.k_deg * np.sum(c + d, axis=0) * dt,
@@ -414,7 +445,7 @@ class StorageScheduler:
                          self.eta_d, self.decay)
             c[t], d[t] = np.maximum(p, 0.0), np.maximum(-p, 0.0)
         price = _per_step(price_cny_per_mwh, req.shape[0], self.m)
-        return self._result(c, d, price, _col(soc_start_mwh, self.m), None, peak=False)
+        return self._result(c, d, price, _col(soc_start_mwh, self.m), None, peak=None)
 
     def __getstate__(self):  # picklable for checkpoints: drop the cached matrices
         state = self.__dict__.copy()

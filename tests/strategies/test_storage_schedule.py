@@ -326,3 +326,23 @@ def test_heat_tank_conserves_heat_and_stays_in_limits(cost, demand, loss, start_
     assert np.all(out.soc_mwh >= 0.05 * cap - tol) and np.all(out.soc_mwh <= 0.95 * cap + tol)
     assert np.all(out.discharge_mw[:, 0] <= np.array(demand) + 1e-9)
     assert np.all(out.charge_mw <= cap / 4 + 1e-9) and out.soc_mwh[-1, 0] >= s0 - tol
+
+
+def test_shared_peak_shaves_the_groups_one_net_load_better_than_each_alone():
+    net = np.full(24, 10.0)
+    net[18], net[19:21] = 20.0, 16.0  # one region's forecast net load [MW]
+    price = np.full(24, 300.0)
+    kw = dict(kind="peak_shaving", peak_weight_cny_per_mw=1000.0)
+    shared = StorageStrategySpec(**kw, peak_scope="shared")
+    sch = StorageScheduler.for_batteries(shared, 1.0, [10.0, 10.0], [3.0, 2.0], 1.0, 1.0)
+    out = schedule_storage_window(shared, sch, price, [10.0, 10.0], net)
+    # by hand: 5 MW at hour 18 and 1 MW in hours 19-20 bring the region to 15 MW (7 MWh of 20 stored)
+    assert (net + out.power_mw.sum(axis=1)).max() == pytest.approx(15.0)
+    np.testing.assert_allclose(out.peak_mw, 15.0)
+    own = StorageStrategySpec(**kw)  # each battery shaves its own view of the same series: 17 and 18 MW
+    alone = schedule_storage_window(own, StorageScheduler.for_batteries(own, 1.0, [10.0, 10.0], [3.0, 2.0], 1.0,
+                                                                        1.0), price, [10.0, 10.0], net)
+    np.testing.assert_allclose(alone.peak_mw, [17.0, 18.0])
+    assert (net + alone.power_mw.sum(axis=1)).max() == pytest.approx(16.0)
+    with pytest.raises(ValueError, match="one net-load series"):
+        schedule_storage_window(shared, sch, price, [10.0, 10.0], np.column_stack([net, net + 1]))
