@@ -447,7 +447,7 @@ class StorageScheduler:
         price = _per_step(price_cny_per_mwh, req.shape[0], self.m)
         return self._result(c, d, price, _col(soc_start_mwh, self.m), None, peak=None)
 
-    def __getstate__(self):  # picklable for checkpoints: drop the cached matrices
+    def __getstate__(self):  # copyable (copy.deepcopy): drop the solver and the cached matrices
         state = self.__dict__.copy()
         state["_matrix"] = {}
         state["_highs"] = None
