@@ -108,5 +108,39 @@ def twin_strings() -> dict:
         "pause_playback": _("Pause playback"),
         "step": _("step"),
         "agents_from_step": _("agents as at step %(step)s"),
+        "agents_unknown": _("agents: no state received for this step yet"),
         "map_unavailable": _("The map outline could not be loaded."),
     }
+
+
+# Per-agent power (consumption +, generation −) and heat [MW] of a step from the recorded Parquet columns
+# ``<agent id>.<quantity>``: the same values as RegionModel.agent_state (each fleet's power_mw / heat_mw).
+STATE_COLUMNS = {  # type -> (power column, sign, heat columns summed)
+    "grid_operator": ("other_load_mw", 1.0, ()),
+    "data_center": ("grid_power_mw", 1.0, ("heat_delivered_mw",)),
+    "heat_utility": ("power_mw", 1.0, ("heat_produced_mw", "heat_from_dc_mw")),
+    "power_plant": ("generation_mw", -1.0, ()),
+    "renewable_plant": ("generation_mw", -1.0, ()),
+    "storage": ("battery_mw", 1.0, ()),
+}
+
+
+def state_columns(agents: list[dict]) -> list[str]:
+    """Parquet columns needed for the per-agent state of the agents (describe order)."""
+    out = []
+    for a in agents:
+        power, _sign, heats = STATE_COLUMNS.get(a.get("type"), ("power_mw", 1.0, ()))
+        out += [f"{a['id']}.{power}", *(f"{a['id']}.{h}" for h in heats)]
+    return out
+
+
+def agent_state_from_row(agents: list[dict], row: dict) -> dict:
+    """{"power_mw": [...], "heat_mw": [...]} in describe order from one row of recorded columns."""
+    power, heat = [], []
+    for a in agents:
+        column, sign, heats = STATE_COLUMNS.get(a.get("type"), ("power_mw", 1.0, ()))
+        p = row.get(f"{a['id']}.{column}")
+        power.append(sign * p if isinstance(p, (int, float)) and p == p else (0.0 if p is None else None))
+        h = [row.get(f"{a['id']}.{q}") for q in heats]
+        heat.append(float(sum(v for v in h if isinstance(v, (int, float)) and v == v)))
+    return {"power_mw": power, "heat_mw": heat}

@@ -306,6 +306,7 @@ def _run_twin_context(request: HttpRequest, run_id, *, big: bool) -> dict:
     names = {"control": "control", "rerun": "rerun", "snapshot": "snapshot", "kpis": "kpis",
              "csv": "series-csv", "parquet": "series-parquet", "outline": "outline"}
     api = {key: reverse(f"api-run-{name}", kwargs={"run_id": run.id}) for key, name in names.items()}
+    api["agent_state"] = reverse("api-run-agent-state", kwargs={"run_id": run.id})
     api["agent_series"] = reverse("api-run-agent-series", kwargs={"run_id": run.id, "agent_id": "__agent__"})
     snapshot = run.scenario_snapshot or {}
     capacities, params = twin.agents_info(snapshot)

@@ -1,7 +1,7 @@
 // Map helpers: symbol sizes, colours by state, flow lines along the grid and the heat contracts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { symbolSize, utilisation, agentColor, flowLines, flowWidth, bbox, range, priceFill, SIZE_MIN_PX, SIZE_MAX_PX } from "../../web/static/web/map.js";
+import { symbolSize, utilisation, agentColor, flowLines, flowWidth, bbox, range, priceFill, viewCoords, SIZE_MIN_PX, SIZE_MAX_PX } from "../../web/static/web/map.js";
 
 test("symbol area grows with capacity, within bounds", () => {
   assert.equal(symbolSize(1000, 1000), SIZE_MAX_PX);
@@ -53,4 +53,11 @@ test("line widths, bounding boxes, price fill", () => {
   assert.deepEqual(range([3, null, -1, NaN, 7]), [-1, 7]);
   assert.equal(range([null]), null);
   assert.notEqual(priceFill(100, 0, 100, false), priceFill(0, 0, 100, false));
+});
+
+test("the view frames the agents with a margin, else the outline", () => {
+  const v = viewCoords([{ lat: 40, lon: 111 }, { lat: 41, lon: 112 }], [97, 37, 126, 53]);
+  assert.deepEqual(v, [[110.7, 41.3], [112.3, 39.7]]);
+  assert.deepEqual(viewCoords([{ lat: 40, lon: 111 }], null), [[110.75, 40.25], [111.25, 39.75]]);
+  assert.deepEqual(viewCoords([], [1, 2, 3, 4]), [[1, 4], [3, 2]]);
 });

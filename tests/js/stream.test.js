@@ -169,6 +169,18 @@ test("agentsAt gives the latest recorded state at or before a step", () => {
   assert.deepEqual(stream.agentsAt(3).agents.power_mw, [10, 20]);
   assert.equal(stream.agentsAt(4).step, 4);
   assert.equal(stream.agentsAt(0).step, 0);
+  assert.equal(stream.agentsAt(-1), null);
+});
+
+test("agentsAt never answers with a later step; states fetched for the past do not replace the latest", () => {
+  const { stream } = makeStream();
+  stream.applySnapshot(snapshot(0, [1, 2, 3, 4])); // its agents are those of step 3
+  assert.equal(stream.agentsAt(1), null);
+  stream.rememberAgents(1, { power_mw: [7, 8], heat_mw: [0, 0] }, false);
+  assert.deepEqual(stream.agentsAt(2).agents.power_mw, [7, 8]);
+  assert.equal(stream.agentsAt(2).step, 1);
+  assert.equal(stream.agentStep, 3);
+  assert.deepEqual(stream.agents.power_mw, [1, 2]);
 });
 
 test("garbage messages are ignored", () => {

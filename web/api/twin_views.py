@@ -12,7 +12,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import geo
+from .. import geo, twin
 from . import downloads
 from .exceptions import errors_response
 from .serializers import DetailSerializer, ErrorsSerializer
@@ -70,6 +70,30 @@ class RunAgentSeriesView(APIView):
             table = table.slice(0, AGENT_SERIES_MAX_STEPS)
         quantities = {n[len(prefix):]: _finite(table.column(n).to_pylist()) for n in names}
         return Response({"agent_id": agent_id, "step": table.column("step").to_pylist(), "quantities": quantities})
+
+
+class RunAgentStateView(APIView):
+    """Every agent's power (consumption +, generation −) and heat [MW] at one step of a succeeded run, in
+    the order of ``describe.agents`` (as the stream's ``agents``): ``?step=N``."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, 400: _VALIDATION_ERROR, 404: _NOT_FOUND})
+    def get(self, request, run_id):
+        run = run_for_user_or_404(request.user, run_id)
+        raw = request.query_params.get("step", "")
+        if not raw.isdigit() or int(raw) >= max(1, run.total_steps):
+            return errors_response([{"loc": "step", "msg": f"an integer in [0, {max(0, run.total_steps - 1)}]"}])
+        step = int(raw)
+        path = downloads.series_path_or_none(run)
+        if path is None:
+            raise NotFound(f"Series are available once the run has succeeded; it is {run.status}.")
+        agents = (run.describe or {}).get("agents", [])
+        present = set(pq.read_schema(path).names)
+        columns = [c for c in twin.state_columns(agents) if c in present]
+        table = pq.read_table(path, columns=["step", *columns], filters=[("step", "=", step)])
+        if table.num_rows == 0:
+            raise NotFound("No such step in the recorded series.")
+        row = {name: table.column(name)[0].as_py() for name in columns}
+        return Response({"step": step, **twin.agent_state_from_row(agents, row)})
 
 
 def _finite(values: list) -> list:

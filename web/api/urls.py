@@ -18,6 +18,7 @@ urlpatterns = [
     path("runs/<uuid:run_id>/series.csv", views.RunSeriesCsvView.as_view(), name="api-run-series-csv"),
     path("runs/<uuid:run_id>/series.parquet", views.RunSeriesParquetView.as_view(), name="api-run-series-parquet"),
     path("runs/<uuid:run_id>/outline.geojson", twin_views.RunOutlineView.as_view(), name="api-run-outline"),
+    path("runs/<uuid:run_id>/agents/state/", twin_views.RunAgentStateView.as_view(), name="api-run-agent-state"),
     path("runs/<uuid:run_id>/agents/<str:agent_id>/series/", twin_views.RunAgentSeriesView.as_view(),
          name="api-run-agent-series"),
     path("outlines/", twin_views.OutlineListCreateView.as_view(), name="api-outline-list"),

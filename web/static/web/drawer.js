@@ -148,13 +148,12 @@ export class AgentDrawer {
 
   valuesAt(step) {
     const out = {};
+    const got = this.opts.stream.agentsAt(step);
+    for (const q of ["power_mw", "heat_mw"]) out[q] = got && got.agents[q] ? got.agents[q][this.index] : null;
     if (this.series && this.series.quantities) {
       const i = this.series.step.indexOf(step);
       for (const [q, arr] of Object.entries(this.series.quantities)) out[q] = i >= 0 ? arr[i] : null;
-      return out;
     }
-    const got = this.opts.stream.agentsAt(step);
-    for (const q of ["power_mw", "heat_mw"]) out[q] = got && got.agents[q] ? got.agents[q][this.index] : null;
     return out;
   }
 

@@ -97,6 +97,25 @@ export function bbox(geojson) {
 }
 
 /**
+ * The view of the map: the agents' bounding box with a margin (30 %, at least `minDeg` degrees), as ECharts
+ * geo.boundingCoords [[west, north], [east, south]]; the outline's box when there are no agents.
+ */
+export function viewCoords(agents, outlineBox, minDeg = 0.25) {
+  const pts = (agents || []).filter((a) => Number.isFinite(a.lat) && Number.isFinite(a.lon));
+  if (!pts.length) return outlineBox ? [[outlineBox[0], outlineBox[3]], [outlineBox[2], outlineBox[1]]] : null;
+  let [w, s, e, n] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const a of pts) {
+    w = Math.min(w, a.lon);
+    e = Math.max(e, a.lon);
+    s = Math.min(s, a.lat);
+    n = Math.max(n, a.lat);
+  }
+  const mx = Math.max(minDeg, (e - w) * 0.3);
+  const my = Math.max(minDeg, (n - s) * 0.3);
+  return [[w - mx, n + my], [e + mx, s - my]];
+}
+
+/**
  * Flow lines at a step: plants → grid operator (power they generate), outside → grid operator (imports),
  * grid operator → data centers (power they draw), data center → heat utility for each heat contract (the
  * data center's heat). Each {kind: "power"|"heat", from, to, coords: [[lon,lat],[lon,lat]], mw}.
@@ -209,7 +228,8 @@ export class TwinMap {
       animation: false,
       tooltip: { trigger: "item", confine: true, formatter: (p) => this.tooltip(p) },
       geo: {
-        map: mapName, roam: true, zoom: 1.1, scaleLimit: { min: 0.8, max: 40 },
+        map: mapName, roam: true, zoom: 1, scaleLimit: { min: 0.3, max: 40 },
+        boundingCoords: viewCoords(this.agents, this.box),
         label: { show: false }, itemStyle: { areaColor: th.area, borderColor: th.border, borderWidth: 0.8 },
         emphasis: { itemStyle: { areaColor: th.emph }, label: { show: true, color: th.text } },
         select: { disabled: true }, regions: [],

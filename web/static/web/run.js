@@ -273,6 +273,32 @@ function syncSpeedSelect() {
   sel.value = v;
 }
 
+// A finished run's per-agent state at any step, from its recorded series (one request at a time, the
+// latest wanted step wins); during a run the map shows the nearest earlier state the frames carried.
+let stateWanted = -1;
+let stateInFlight = false;
+const stateTried = new Set();
+function fetchAgentState(step) {
+  if (stream.run.status !== "succeeded" || !config.api.agent_state || stateTried.has(step)) return;
+  stateWanted = step;
+  if (stateInFlight) return;
+  stateInFlight = true;
+  stateTried.add(step);
+  fetch(config.api.agent_state + "?step=" + step, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then((r) => (r.ok ? r.json() : Promise.reject(new Error(String(r.status)))))
+    .then((data) => {
+      stream.rememberAgents(data.step, { power_mw: data.power_mw, heat_mw: data.heat_mw }, false);
+    })
+    .catch(() => {})
+    .finally(() => {
+      stateInFlight = false;
+      const again = stateWanted !== step;
+      stateWanted = -1;
+      scheduleDraw();
+      if (again) scheduleDraw();
+    });
+}
+
 // ---------------------------------------------------------------- drawing
 let dirty = false;
 function scheduleDraw() {
@@ -302,7 +328,9 @@ function draw() {
     if (!priceRange || stream.run.status !== "succeeded") priceRange = range(stream.region.price_cny_per_mwh);
     twinMap.draw(agents, at.price_cny_per_mwh, priceRange, at.import_mw);
   }
-  setText("map-step", state && step >= 0 && state.step !== step ? T.agents_from_step.replace("%(step)s", String(state.step + 1)) : "");
+  if (step >= 0 && (!state || state.step !== step)) fetchAgentState(step);
+  setText("map-step", step >= 0 && (!state || state.step !== step)
+    ? "· " + (state ? T.agents_from_step.replace("%(step)s", String(state.step + 1)) : T.agents_unknown) : "");
   if (drawer && drawer.open && drawnStep !== step) drawer.render(step);
   drawnStep = step;
   if (!firstPaint && (mapReady || !twinMap || !config.geo)) {
@@ -312,11 +340,23 @@ function draw() {
   }
 }
 
-window.addEventListener("resize", () => {
+// Charts follow their boxes (window resizes, layer toggles and the big screen's grid change them).
+function resizeAll() {
   if (panels) panels.resize();
   if (sankey) sankey.resize();
   if (twinMap) twinMap.resize();
-});
+}
+let resizePending = false;
+const resizer = typeof ResizeObserver === "function" ? new ResizeObserver(() => {
+  if (resizePending) return;
+  resizePending = true;
+  window.requestAnimationFrame(() => {
+    resizePending = false;
+    resizeAll();
+  });
+}) : null;
+for (const id of ["twin-map", "chart-sankey", "chart-power", "chart-price", "chart-heat"]) if (resizer && el(id)) resizer.observe(el(id));
+window.addEventListener("resize", resizeAll);
 
 // ---------------------------------------------------------------- controls
 function csrfToken() {

@@ -85,10 +85,13 @@ export class RunStream {
     Object.assign(this.run, run);
   }
 
-  rememberAgents(step, agents) {
+  /** Keep a per-agent state of a step; `latest` (from the stream) also makes it the current one. */
+  rememberAgents(step, agents, latest = true) {
     if (!agents || !Object.keys(agents).length || step < 0) return;
-    this.agents = agents;
-    this.agentStep = step;
+    if (latest && step >= this.agentStep) {
+      this.agents = agents;
+      this.agentStep = step;
+    }
     if (!this.agentHistory.has(step)) {
       const steps = this.agentSteps;
       if (!steps.length || steps[steps.length - 1] < step) steps.push(step);
@@ -101,8 +104,10 @@ export class RunStream {
     this.agentHistory.set(step, agents);
   }
 
-  /** The per-agent state recorded at the latest step ≤ `step` (frames carry one per frame), or null. */
+  /** The per-agent state recorded at the latest step ≤ `step` (frames carry one per frame), or null
+   * when none is known at or before it (never a later one: the map must not show the future). */
   agentsAt(step) {
+    if (step < 0) return null;
     if (step >= this.agentStep) return this.agentStep >= 0 ? { step: this.agentStep, agents: this.agents } : null;
     const steps = this.agentSteps;
     let lo = 0;
@@ -115,7 +120,7 @@ export class RunStream {
         lo = mid + 1;
       } else hi = mid - 1;
     }
-    if (best < 0) return steps.length ? { step: steps[0], agents: this.agentHistory.get(steps[0]) } : null;
+    if (best < 0) return null;
     return { step: steps[best], agents: this.agentHistory.get(steps[best]) };
   }
 
