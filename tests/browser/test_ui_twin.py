@@ -116,11 +116,16 @@ def test_live_twin_map_panels_timeline_drawer_language_big_screen_and_reload(pag
                              ".getOption().series[0].markLine.data.map((d) => d.xAxis)")
     start_ms = page.evaluate("() => twinRunState.startMs + 2 * twinRunState.stepMs")
     assert cursor_x == [start_ms]
-    shown = map_state(page)["agents"]
+    # The map shows the agents' state at or before that step (frames carry one per frame), never a later one.
+    shown = {a["id"]: a["power"] for a in map_state(page)["agents"]}
     seen = page.evaluate("() => twinRunState.agentsAt(2)")
     ids = page.evaluate("() => twinRunState.describe.agents.map((a) => a.id)")
-    by_id = {a["id"]: a for a in shown}
-    assert [by_id[i]["power"] for i in ids] == seen["agents"]["power_mw"]
+    if seen is None:
+        assert "no state" in page.locator("#map-step").inner_text()
+        assert all(shown[i] is None for i in ids), shown
+    else:
+        assert seen["step"] <= 2
+        assert [shown[i] for i in ids] == seen["agents"]["power_mw"]
     shot(page, "twin-scrubbed")
 
     # Play from there, then back to live.
@@ -129,8 +134,22 @@ def test_live_twin_map_panels_timeline_drawer_language_big_screen_and_reload(pag
     page.click("#timeline-live")
     assert page.locator("#timeline-live").get_attribute("aria-pressed") == "true"
 
-    # The agent drawer: from the agents table by keyboard, with parameters and contracts; Escape closes it.
+    # After the run: scrubbing back shows every agent's recorded state at exactly that step.
     page.wait_for_selector("#run-status .badge[data-status=succeeded]", timeout=60000)
+    page.locator("#timeline-range").focus()
+    page.keyboard.press("Home")
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    run_id = run_url.rstrip("/").rsplit("/", 1)[-1]
+    exact = page.request.get(f"/api/runs/{run_id}/agents/state/?step=4").json()["power_mw"]
+    page.wait_for_function("() => { const s = twinRunState.agentsAt(4); return s && s.step === 4; }")
+    page.wait_for_function("() => document.getElementById('map-step').textContent === ''")
+    page.wait_for_timeout(200)
+    shown = {a["id"]: a["power"] for a in map_state(page)["agents"]}
+    assert [shown[i] for i in ids] == pytest.approx(exact)
+    page.click("#timeline-live")
+
+    # The agent drawer: from the agents table by keyboard, with parameters and contracts; Escape closes it.
     button = page.locator("#agent-rows button[data-agent]").first
     agent_id = button.get_attribute("data-agent")
     button.focus()

@@ -194,7 +194,8 @@ export class TimePanels {
       textStyle: { color: th.text, fontSize: th.font },
       grid: { left: 62, right: 18, top: 38, bottom: slider ? 50 : 28 },
       tooltip: { trigger: "axis", axisPointer: { type: "line" }, valueFormatter: (v) => fmtNum(v) },
-      legend: { top: 0, left: 0, itemWidth: 14, itemHeight: 8, textStyle: { fontSize: th.font, color: th.text } },
+      legend: { type: "scroll", top: 0, left: 0, right: 0, itemWidth: 14, itemHeight: 8, textStyle: { fontSize: th.font, color: th.text },
+        pageTextStyle: { color: th.muted }, pageIconColor: th.text },
       xAxis: {
         type: "time", axisLabel: { hideOverlap: true, color: th.muted, fontSize: th.font },
         min: s.startMs, max: s.startMs + s.stepMs * Math.max(1, s.run.total_steps),
@@ -290,7 +291,7 @@ export class SankeyPanel {
         animation: false,
         tooltip: { trigger: "item", valueFormatter: (v) => fmtNum(v) + " MW" },
         series: [{
-          type: "sankey", left: 8, right: 110, top: 10, bottom: 10, nodeGap: 10, draggable: false,
+          type: "sankey", left: 8, right: dark ? 190 : 140, top: 10, bottom: 10, nodeGap: 12, nodeWidth: 16, draggable: false,
           emphasis: { focus: "adjacency" }, lineStyle: { color: "gradient", opacity: 0.35 },
           label: { color: this.th.text, fontSize: this.th.font }, data: [], links: [],
         }],
