@@ -70,6 +70,8 @@ def twin_strings() -> dict:
             "renewable": _("Renewable"), "thermal": _("Thermal plants"), "import": _("Import"),
             "storage": _("Storage discharge"), "backup": _("Data-center backup"), "unserved": _("Not served"),
             "load": _("Region load"), "price": _("Electricity price"),
+            "price_wholesale": _("Wholesale price (paid to generators)"),
+            "price_retail": _("Retail price (paid by consumers)"),
             "heat_from_dc": _("Heat from data centers"), "heat_produced": _("Boilers and CHP"),
             "heat_unserved": _("Heat not served"), "heat_recovered": _("Recovered heat"),
             "heat_demand": _("Heat demand"),
@@ -89,7 +91,7 @@ def twin_strings() -> dict:
             "boilers": _("Boilers and CHP"),
         },
         "cards": {
-            "load_mw": _("Load"), "price_cny_per_mwh": _("Price"), "renewable_share_pu": _("Renewable share"),
+            "load_mw": _("Load"), "price_cny_per_mwh": _("Wholesale price"), "renewable_share_pu": _("Renewable share"),
             "heat_from_dc_mw": _("Heat from data centers"), "energy_to_date_mwh": _("Electricity so far"),
             "co2_to_date_t": _("CO₂ so far"), "renewable_to_date_share": _("Renewable share so far"),
             "heat_from_dc_to_date_share": _("Heat from data centers so far"),

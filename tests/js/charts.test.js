@@ -1,7 +1,7 @@
 // Aggregation of long series, the sankey of energy and the KPI cards (pure helpers of charts.js).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { aggregate, bucketSteps, sankeyFlows, kpiCards, presentSeries, valuesAt, MAX_POINTS } from "../../web/static/web/charts.js";
+import { aggregate, bucketSteps, sankeyFlows, kpiCards, presentSeries, valuesAt, priceAt, MAX_POINTS } from "../../web/static/web/charts.js";
 
 const H = 3600e3;
 
@@ -51,7 +51,7 @@ test("sankey: supply into the grid, the grid into data centers, IT heat into dis
 });
 
 test("KPI cards: the step's values and running totals with energy = power × dt_h", () => {
-  const region = { load_mw: [100, 200, 300], price_cny_per_mwh: [1, 2, 3], renewable_share_pu: [0.1, 0.2, 0.5],
+  const region = { load_mw: [100, 200, 300], wholesale_price_cny_per_mwh: [1, 2, 3], renewable_share_pu: [0.1, 0.2, 0.5],
     heat_from_dc_mw: [1, 1, 1], heat_produced_mw: [3, 3, 3], renewable_mw: [10, 40, 150], co2_t: [5, 5, 5] };
   const cards = Object.fromEntries(kpiCards(region, 1, 0.5).map((c) => [c.key, c.value]));
   assert.equal(cards.load_mw, 200);
@@ -66,7 +66,9 @@ test("KPI cards: the step's values and running totals with energy = power × dt_
 });
 
 test("panels draw only the quantities the run records", () => {
-  assert.deepEqual(presentSeries("price", { price_cny_per_mwh: [] }).map((s) => s.q), ["price_cny_per_mwh"]);
+  assert.deepEqual(presentSeries("price", { wholesale_price_cny_per_mwh: [], retail_price_cny_per_mwh: [] }).map((s) => s.q), ["wholesale_price_cny_per_mwh", "retail_price_cny_per_mwh"]);
+  assert.equal(priceAt({ price_cny_per_mwh: 5 }), 5);
+  assert.equal(priceAt({ wholesale_price_cny_per_mwh: 7, price_cny_per_mwh: 5 }), 7);
   assert.deepEqual(presentSeries("price", {}), []);
   assert.deepEqual(valuesAt({ a: [1, 2] }, 5), { a: null });
 });

@@ -55,7 +55,11 @@ export const PANELS = {
     { q: "unserved_mw", key: "unserved", color: "#d62728", stack: "supply" },
     { q: "load_mw", key: "load", color: "#1f4e79" },
   ],
-  price: [{ q: "price_cny_per_mwh", key: "price", color: "#8b3a3a", step: true }],
+  price: [
+    { q: "wholesale_price_cny_per_mwh", key: "price_wholesale", color: "#8b3a3a", step: true },
+    { q: "retail_price_cny_per_mwh", key: "price_retail", color: "#4f6d8f", step: true },
+    { q: "price_cny_per_mwh", key: "price", color: "#8b3a3a", step: true }, // runs recorded before the split
+  ],
   heat: [
     { q: "heat_from_dc_mw", key: "heat_from_dc", color: "#c0504d", stack: "heat" },
     { q: "heat_produced_mw", key: "heat_produced", color: "#e3a857", stack: "heat" },
@@ -119,6 +123,12 @@ export function valuesAt(region, step) {
   return out;
 }
 
+/** The wholesale price of a step [CNY/MWh] (the single price of runs recorded before the retail split). */
+export function priceAt(at) {
+  const v = at.wholesale_price_cny_per_mwh;
+  return v === null || v === undefined ? (at.price_cny_per_mwh === undefined ? null : at.price_cny_per_mwh) : v;
+}
+
 /**
  * KPI cards at a step: the step's load, price, renewable share and heat from data centers, and running
  * totals from step 0 through that step (energy = power × dt_h).
@@ -141,7 +151,7 @@ export function kpiCards(region, step, dtH) {
   }
   return [
     { key: "load_mw", value: at.load_mw, unit: "MW" },
-    { key: "price_cny_per_mwh", value: at.price_cny_per_mwh, unit: "CNY/MWh" },
+    { key: "price_cny_per_mwh", value: priceAt(at), unit: "CNY/MWh" },
     { key: "renewable_share_pu", value: at.renewable_share_pu === null || at.renewable_share_pu === undefined ? null : at.renewable_share_pu * 100, unit: "%" },
     { key: "heat_from_dc_mw", value: at.heat_from_dc_mw, unit: "MW" },
     { key: "energy_to_date_mwh", value: step >= 0 ? energy : null, unit: "MWh" },

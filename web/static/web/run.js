@@ -2,7 +2,7 @@
 // panels (charts.js), the timeline (timeline.js) and the agent drawer (drawer.js); the controls call the
 // REST API. Texts come translated from the server (json_script "run-config").
 import { RunStream, TERMINAL } from "./stream.js";
-import { TimePanels, SankeyPanel, kpiCards, valuesAt, fmtNum } from "./charts.js";
+import { TimePanels, SankeyPanel, kpiCards, valuesAt, priceAt, fmtNum } from "./charts.js";
 import { TwinMap, range } from "./map.js";
 import { Timeline } from "./timeline.js";
 import { AgentDrawer } from "./drawer.js";
@@ -325,8 +325,10 @@ function draw() {
   drawCards(step);
   drawAgents(agents);
   if (mapReady) {
-    if (!priceRange || stream.run.status !== "succeeded") priceRange = range(stream.region.price_cny_per_mwh);
-    twinMap.draw(agents, at.price_cny_per_mwh, priceRange, at.import_mw);
+    if (!priceRange || stream.run.status !== "succeeded") {
+      priceRange = range(stream.region.wholesale_price_cny_per_mwh || stream.region.price_cny_per_mwh);
+    }
+    twinMap.draw(agents, priceAt(at), priceRange, at.import_mw);
   }
   if (step >= 0 && (!state || state.step !== step)) fetchAgentState(step);
   setText("map-step", step >= 0 && (!state || state.step !== step)
