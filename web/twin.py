@@ -93,7 +93,7 @@ def twin_strings() -> dict:
         "cards": {
             "load_mw": _("Load"), "price_cny_per_mwh": _("Wholesale price"), "renewable_share_pu": _("Renewable share"),
             "heat_from_dc_mw": _("Heat from data centers"), "energy_to_date_mwh": _("Electricity so far"),
-            "co2_to_date_t": _("CO₂ so far"), "renewable_to_date_share": _("Renewable share so far"),
+            "co2_to_date_t": _("CO₂ so far"), "renewable_to_date_share": _("Local renewables so far"),
             "heat_from_dc_to_date_share": _("Heat from data centers so far"),
         },
         "quantities": {"power_mw": _("Power (MW)"), "heat_mw": _("Heat (MW)")},

@@ -234,3 +234,33 @@ def test_twin_outline_api_is_owner_checked_and_user_outlines_validate(page_facto
     assert {o["name"] for o in listing["shipped"]} >= {"shanghai", "tianjin", "inner_mongolia", "qinghai", "uusimaa",
                                                      "china_provinces"}
     assert errors.items == []
+
+
+def test_a_shanghai_year_stays_readable_on_the_map_and_panels(page_factory, ui):
+    page, errors = page_factory(1920, 1080)
+    ui.login(page)
+    page.goto("/scenarios/")
+    card = page.locator("article.scenario", has_text="Shanghai — 160 IDCs in the city grid").first
+    card.locator("select[name=speed_steps_per_s]").select_option("0")
+    card.locator("button[type=submit]").click()
+    page.wait_for_url(RUN_URL)
+    paint = first_paint_ms(page)
+    print(f"\nfirst paint of a running Shanghai year: {paint:.0f} ms (1920×1080)")
+    page.wait_for_selector("#run-status .badge[data-status=succeeded]", timeout=120000)
+    page.wait_for_function("() => twinRunState.filled === 8760", timeout=60000)
+    page.wait_for_timeout(500)
+    state = map_state(page)
+    assert state["outline"] and state["map"].endswith("shanghai"), state["map"]
+    placed = page.evaluate("() => twinRunState.describe.agents.filter((a) => Number.isFinite(a.lat)).length")
+    assert placed > 200
+    assert sum(n for sid, n in state["points"].items() if sid.startswith("agents-")) == placed
+    # A whole hourly year: one point per day, not a solid block of 8,760.
+    assert max(ui.chart_points(page, "chart-price")) == 365
+    shot(page, "twin-shanghai-year")
+    # Zoomed in to a week: every hour.
+    page.evaluate("() => echarts.getInstanceByDom(document.getElementById('chart-power'))"
+                  ".dispatchAction({type: 'dataZoom', start: 50, end: 52})")
+    page.wait_for_function("() => Math.max(...echarts.getInstanceByDom(document.getElementById('chart-price'))"
+                           ".getOption().series.map((s) => s.data.length)) === 8760")
+    shot(page, "twin-shanghai-week")
+    assert errors.items == []

@@ -78,6 +78,12 @@ function num(v) {
   return typeof v === "number" && Number.isFinite(v) ? v : 0;
 }
 
+export const SANKEY_COLORS = {
+  renewable: "#2e8b57", thermal: "#6b6f76", import: "#b8860b", storage: "#6a5acd", grid: "#1f4e79",
+  data_centers: "#1f77b4", other_load: "#7f9bb8", heat_pumps: "#ff7f50", it: "#4a90d9", overhead: "#9fb0c3",
+  recovered_heat: "#e4572e", waste_heat: "#c9a38f", district_heating: "#c0504d", boilers: "#e3a857",
+};
+
 /**
  * Energy flows [MW] at one step for the sankey: supply → grid → data centers / other load / heat pumps,
  * data centers → IT and overhead, IT → recovered heat → heat pump → district heating, boilers/CHP →
@@ -111,7 +117,7 @@ export function sankeyFlows(at, T) {
     used.add(b);
   }
   return {
-    nodes: [...used].map((id) => ({ name: label(id), id })),
+    nodes: [...used].map((id) => ({ name: label(id), id, itemStyle: { color: SANKEY_COLORS[id] || "#8aa0b8" } })),
     links: links.map(([a, b, v]) => ({ source: label(a), target: label(b), value: Math.round(v * 1000) / 1000 })),
   };
 }
@@ -302,7 +308,7 @@ export class SankeyPanel {
         tooltip: { trigger: "item", valueFormatter: (v) => fmtNum(v) + " MW" },
         series: [{
           type: "sankey", left: 8, right: dark ? 190 : 140, top: 10, bottom: 10, nodeGap: 12, nodeWidth: 16, draggable: false,
-          emphasis: { focus: "adjacency" }, lineStyle: { color: "gradient", opacity: 0.35 },
+          emphasis: { focus: "adjacency" }, lineStyle: { color: "source", opacity: 0.3 },
           label: { color: this.th.text, fontSize: this.th.font }, data: [], links: [],
         }],
       });
@@ -315,7 +321,7 @@ export class SankeyPanel {
     const key = JSON.stringify(flows);
     if (key === this.last) return;
     this.last = key;
-    this.chart.setOption({ series: [{ data: flows.nodes.map((n) => ({ name: n.name })), links: flows.links }] });
+    this.chart.setOption({ series: [{ data: flows.nodes.map((n) => ({ name: n.name, itemStyle: n.itemStyle })), links: flows.links }] });
   }
 
   resize() {
