@@ -1,7 +1,7 @@
 // RunStream: the client rules of docs/streaming.md, with a fake WebSocket and timers (no DOM, no network).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { RunStream, regionClockMs, BACKOFF_START_MS, BACKOFF_MAX_MS } from "../../web/static/web/stream.js";
+import { RunStream, regionClockMs, backoffMs, closeReasonKey, createReassembler, BACKOFF_START_MS, BACKOFF_MAX_MS } from "../../web/static/web/stream.js";
 
 class FakeSocket {
   static all = [];
@@ -105,7 +105,7 @@ test("snapshot parts are written by index under the snapshot's seq only", () => 
   assert.equal(stream.filled, 4);
 });
 
-test("reconnect resumes after the last seq with doubling back-off, reset once open", () => {
+test("reconnect resumes after the last seq with doubling back-off (1 s … 30 s), reset by a whole snapshot", () => {
   const { stream, timers, conn } = makeStream();
   let s = stream.connect();
   s.open();
@@ -114,12 +114,14 @@ test("reconnect resumes after the last seq with doubling back-off, reset once op
   assert.equal(timers.length, 1);
   assert.equal(timers[0].ms, BACKOFF_START_MS);
   assert.equal(conn.at(-1)[0], "reconnecting");
-  assert.equal(conn.at(-1)[1].delayMs, BACKOFF_START_MS);
+  assert.deepEqual(conn.at(-1)[1], { delayMs: 1000, attempt: 1, code: 1006, reason: "dropped" });
   timers[0].fn();
   s = FakeSocket.all.at(-1);
   assert.equal(s.url, "ws://test/ws/runs/r1/?last_seq=7");
-  s.close(1006); // failed again before opening: longer wait
+  s.open(); // open is not enough: a server that closes right after accepting keeps backing off
+  s.close(1011);
   assert.equal(timers[1].ms, 2 * BACKOFF_START_MS);
+  assert.equal(conn.at(-1)[1].reason, "server_error");
   for (let i = 0; i < 10; i++) {
     timers.at(-1).fn();
     FakeSocket.all.at(-1).close(1006);
@@ -127,8 +129,51 @@ test("reconnect resumes after the last seq with doubling back-off, reset once op
   assert.equal(timers.at(-1).ms, BACKOFF_MAX_MS);
   timers.at(-1).fn();
   FakeSocket.all.at(-1).open();
-  assert.equal(stream.backoffMs, BACKOFF_START_MS);
-  assert.equal(stream.reconnects, 12);
+  FakeSocket.all.at(-1).message(snapshot(9, [1, 2]));
+  assert.equal(stream.failures, 0);
+  FakeSocket.all.at(-1).close(1006);
+  assert.equal(timers.at(-1).ms, BACKOFF_START_MS);
+  assert.equal(stream.reconnects, 13);
+});
+
+test("back-off, close reasons and chunk reassembly", () => {
+  assert.deepEqual([0, 1, 2, 5, 9].map((n) => backoffMs(n)), [1000, 2000, 4000, 30000, 30000]);
+  assert.equal(closeReasonKey(1009), "too_large");
+  assert.equal(closeReasonKey(1012), "restarting");
+  assert.equal(closeReasonKey(4000), "other");
+  const join = createReassembler();
+  const text = JSON.stringify({ type: "snapshot", seq: 1, region: { load_mw: [1, 2, 3] } });
+  const parts = [];
+  for (let i = 0; i < text.length; i += 9) parts.push(text.slice(i, i + 9));
+  const msgs = parts.map((t, index) => JSON.stringify({ type: "chunk", id: "x", index, count: parts.length, text: t }));
+  assert.equal(join.feed(msgs[0]), null);
+  assert.equal(join.feed(msgs[2]), null); // out of order: dropped, not glued
+  const again = createReassembler();
+  const out = msgs.map((m) => again.feed(m));
+  assert.deepEqual(out.at(-1), JSON.parse(text));
+  assert.ok(out.slice(0, -1).every((m) => m === null));
+});
+
+test("a chunked snapshot over the socket is applied once whole", () => {
+  const { stream } = makeStream();
+  const s = stream.connect();
+  s.open();
+  const text = JSON.stringify(snapshot(4, [1, 2, 3]));
+  const half = Math.floor(text.length / 2);
+  s.message({ type: "chunk", id: "s", index: 0, count: 2, text: text.slice(0, half) });
+  assert.equal(stream.haveSnapshot, false);
+  s.message({ type: "chunk", id: "s", index: 1, count: 2, text: text.slice(half) });
+  assert.equal(stream.haveSnapshot, true);
+  assert.equal(stream.filled, 3);
+});
+
+test("a finished run whose snapshot parts are still missing reconnects", () => {
+  const { stream, timers } = makeStream();
+  const s = stream.connect();
+  s.open();
+  s.message({ ...snapshot(1, [1, 2]), run: { status: "succeeded", step: 6 }, parts: 2 });
+  s.close(1006);
+  assert.equal(timers.length, 1);
 });
 
 test("a resync pending at reconnect asks for a snapshot instead of a replay", () => {

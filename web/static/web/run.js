@@ -35,7 +35,14 @@ function setConn(state, detail) {
   if (!c) return;
   const cls = { live: "ok", reconnecting: "warn", resyncing: "warn", not_allowed: "warn" }[state] || "";
   let text = T[state] || state;
-  if (state === "reconnecting" && detail && detail.delayMs) text += " (" + Math.round(detail.delayMs / 100) / 10 + " " + T.seconds + ")";
+  if (state === "reconnecting" && detail && detail.delayMs) {
+    const reasons = T.close_reasons || {};
+    const reason = (reasons[detail.reason] || reasons.other || "").replace("%(code)s", String(detail.code));
+    text = T.retrying
+      ? T.retrying.replace("%(reason)s", reason).replace("%(seconds)s", String(Math.round(detail.delayMs / 1000)))
+        .replace("%(attempt)s", String(detail.attempt))
+      : text + " (" + Math.round(detail.delayMs / 1000) + " " + T.seconds + ")";
+  }
   c.textContent = text;
   c.className = "conn " + cls;
 }

@@ -6,8 +6,8 @@
 export const TERMINAL = ["succeeded", "failed", "cancelled"];
 export const CLOSE_UNAUTHENTICATED = 4401; // web/consumers.py
 export const CLOSE_FORBIDDEN = 4403;
-export const BACKOFF_START_MS = 500;
-export const BACKOFF_MAX_MS = 10000;
+export const BACKOFF_START_MS = 1000;
+export const BACKOFF_MAX_MS = 30000;
 export const AGENT_HISTORY_MAX = 20000; // per-agent states kept from frames (one per frame) for the timeline
 
 // describe.start is an ISO instant; charts show the region's wall clock (its offset at the start; useUTC).
@@ -27,6 +27,54 @@ export function regionClockMs(iso, tz) {
   } catch (err) {
     return ms; // unknown time zone: show UTC
   }
+}
+
+/** Delay before reconnect attempt n (0-based failures in a row): 1 s · 2^n, at most 30 s. */
+export function backoffMs(failures, baseMs = BACKOFF_START_MS, capMs = BACKOFF_MAX_MS) {
+  return Math.min(capMs, baseMs * Math.pow(2, Math.max(0, failures)));
+}
+
+/** Key of the translated reason of a WebSocket close code (run_page_strings()["close_reasons"]). */
+export function closeReasonKey(code) {
+  if (code === 1011) return "server_error";
+  if (code === 1009) return "too_large";
+  if (code === 1001 || code === 1012) return "restarting";
+  if (code === 1006) return "dropped";
+  return "other";
+}
+
+/**
+ * Joins `chunk` messages ({type: "chunk", id, index, count, text}) into the message they carry:
+ * feed(text) → the parsed message, or null while a chunked message is incomplete. A chunked message
+ * broken off by another one is dropped, never glued to it.
+ */
+export function createReassembler() {
+  let pending = [];
+  let pendingId = null;
+  return {
+    feed(text) {
+      const msg = JSON.parse(text);
+      if (!msg || msg.type !== "chunk") {
+        pending = [];
+        pendingId = null;
+        return msg;
+      }
+      if (msg.index === 0 || msg.id !== pendingId || msg.index !== pending.length) {
+        pending = [];
+        pendingId = msg.id;
+        if (msg.index !== 0) return null; // joined in the middle of a chunked message: wait for the next one
+      }
+      pending.push(msg.text);
+      if (pending.length < msg.count) return null;
+      const whole = pending.join("");
+      pending = [];
+      pendingId = null;
+      return JSON.parse(whole);
+    },
+    get pendingChunks() {
+      return pending.length;
+    },
+  };
 }
 
 function filledArray(n) {
@@ -62,7 +110,9 @@ export class RunStream {
     this.haveSnapshot = false;
     this.resyncing = false;
     this.socket = null;
-    this.backoffMs = BACKOFF_START_MS;
+    this.wire = createReassembler();
+    this.failures = 0; // connections in a row that closed before a whole snapshot arrived
+    this.partsLeft = 0; // snapshot parts still to come
     this.snapshots = 0; // counters, read by the browser tests
     this.reconnects = 0;
     this.stopped = false;
@@ -159,6 +209,8 @@ export class RunStream {
     this.haveSnapshot = true;
     this.resyncing = false;
     this.snapshots += 1;
+    this.partsLeft = msg.parts || 0;
+    if (!this.partsLeft) this.failures = 0; // the stream works: the next drop retries quickly again
     this.emit("snapshot");
   }
 
@@ -195,6 +247,8 @@ export class RunStream {
       for (let i = 0; i < values.length; i++) arr[msg.step_from + i] = values[i];
     }
     this.filled = Math.max(this.filled, msg.step_to);
+    this.partsLeft = Math.max(0, this.partsLeft - 1);
+    if (!this.partsLeft) this.failures = 0;
     this.emit("part");
     return true;
   }
@@ -202,11 +256,12 @@ export class RunStream {
   handleMessage(text) {
     let msg;
     try {
-      msg = JSON.parse(text);
+      msg = this.wire.feed(text);
     } catch (err) {
       return null;
     }
-    if (!msg || typeof msg !== "object") return null;
+    if (!msg || typeof msg !== "object") return null; // garbage, or more chunks to come
+    if (msg.type === "snapshot" || msg.type === "frame") this.conn("live");
     if (msg.type === "snapshot") this.applySnapshot(msg);
     else if (msg.type === "snapshot_part") this.applySnapshotPart(msg);
     else if (msg.type === "frame") this.applyFrame(msg);
@@ -228,7 +283,7 @@ export class RunStream {
     return this.fetch(this.opts.snapshotUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then((r) => (r.ok ? r.json() : Promise.reject(new Error(String(r.status)))))
       .then((snap) => this.applySnapshot(snap))
-      .catch(() => this.conn("reconnecting", { delayMs: this.backoffMs, attempt: this.reconnects, code: 0 }));
+      .catch(() => this.conn("reconnecting", { delayMs: backoffMs(this.failures), attempt: this.failures + 1, code: 0, reason: "other" }));
   }
 
   /** Query of the next connection: resume after the last applied frame, unless a resync is pending. */
@@ -240,10 +295,10 @@ export class RunStream {
     if (this.stopped) return null;
     const socket = new this.WebSocket(this.opts.wsUrl(this.resumeQuery()));
     this.socket = socket;
-    this.conn("connecting");
+    this.wire = createReassembler(); // chunks never span connections
+    if (!this.failures) this.conn("connecting");
     socket.addEventListener("open", () => {
-      this.backoffMs = BACKOFF_START_MS;
-      this.conn("live");
+      if (!this.failures) this.conn("live"); // while failing, "live" waits for a whole snapshot or frame
     });
     socket.addEventListener("message", (ev) => this.handleMessage(ev.data));
     socket.addEventListener("close", (ev) => this.onClose(ev));
@@ -257,15 +312,16 @@ export class RunStream {
       this.conn("not_allowed", { code: ev.code }); // logged out or not the owner: reconnecting cannot help
       return;
     }
-    if (this.terminal && this.haveSnapshot) {
+    if (this.terminal && this.haveSnapshot && !this.partsLeft) {
       this.conn("closed", { code: ev.code });
       return;
     }
-    const delayMs = this.backoffMs;
+    // Back off exponentially (1 s … 30 s) while connections keep failing, and say why.
+    const delayMs = backoffMs(this.failures);
+    this.conn("reconnecting", { delayMs, attempt: this.failures + 1, code: ev.code, reason: closeReasonKey(ev.code) });
+    this.failures += 1;
     this.reconnects += 1;
-    this.conn("reconnecting", { delayMs, attempt: this.reconnects, code: ev.code });
     this.setTimeout(() => this.connect(), delayMs);
-    this.backoffMs = Math.min(BACKOFF_MAX_MS, this.backoffMs * 2);
   }
 
   stop() {
