@@ -112,6 +112,7 @@ def twin_strings() -> dict:
         "agents_from_step": _("agents as at step %(step)s"),
         "agents_unknown": _("agents: no state received for this step yet"),
         "map_unavailable": _("The map outline could not be loaded."),
+        "outline_outside": _("Saved, but the outline does not contain this region's centre, so this run keeps its map."),
     }
 
 

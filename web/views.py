@@ -318,6 +318,7 @@ def _run_twin_context(request: HttpRequest, run_id, *, big: bool) -> dict:
              "csv": "series-csv", "parquet": "series-parquet", "outline": "outline"}
     api = {key: reverse(f"api-run-{name}", kwargs={"run_id": run.id}) for key, name in names.items()}
     api["agent_state"] = reverse("api-run-agent-state", kwargs={"run_id": run.id})
+    api["outlines"] = reverse("api-outline-list")
     api["agent_series"] = reverse("api-run-agent-series", kwargs={"run_id": run.id, "agent_id": "__agent__"})
     snapshot = run.scenario_snapshot or {}
     capacities, params = twin.agents_info(snapshot)
@@ -333,7 +334,10 @@ def _run_twin_context(request: HttpRequest, run_id, *, big: bool) -> dict:
         "speed_steps_per_s": run.speed_steps_per_s,
         "duration_s": run.duration_s,
         "big": big,
-        "geo": {"url": api["outline"], "name": f"twin-{outline['kind']}-{outline['name']}"},
+        # The query names the picked outline, so a newly uploaded one is not served from the browser's cache.
+        "geo": {"url": f"{api['outline']}?v={outline['kind']}-{outline['name']}",
+                "name": f"twin-{outline['kind']}-{outline['name']}"},
+        "region_centre": {"lat": (snapshot.get("region") or {}).get("lat"), "lon": (snapshot.get("region") or {}).get("lon")},
         "capacities": capacities,
         "agent_params": params,
         "i18n": {**run_page_strings(), **twin.twin_strings()},

@@ -233,6 +233,29 @@ def test_twin_outline_api_is_owner_checked_and_user_outlines_validate(page_facto
     listing = page.request.get("/api/outlines/").json()
     assert {o["name"] for o in listing["shipped"]} >= {"shanghai", "tianjin", "inner_mongolia", "qinghai", "uusimaa",
                                                      "china_provinces"}
+    # Upload an own outline from the run page: a bad file is a message, a good one becomes the run's map.
+    page.goto(run_url)
+    page.wait_for_function("() => window.twinRunState && twinRunState.haveSnapshot")
+    page.click(".outline-upload summary")
+    page.set_input_files("#outline-file", files=[{"name": "bad.geojson", "mimeType": "application/geo+json",
+                                                  "buffer": b'{"type": "Point", "coordinates": [1, 2]}'}])
+    page.click("#outline-upload")
+    page.wait_for_selector("#outline-error:not([hidden])")
+    assert "type" in page.locator("#outline-error").inner_text()
+    # Chromium logs the refused upload's HTTP 400 as a console error: expected here, and the only one.
+    assert [e for e in errors.items if "400 (Bad Request)" not in e] == []
+    errors.items.clear()
+    square = {"type": "Feature", "properties": {"name": "Hohhot box"}, "geometry": {"type": "Polygon", "coordinates": [
+        [[111.2, 40.3], [112.4, 40.3], [112.4, 41.7], [111.2, 41.7], [111.2, 40.3]]]}}
+    page.set_input_files("#outline-file", files=[{"name": "hohhot-box.geojson", "mimeType": "application/geo+json",
+                                                  "buffer": ui.json_dumps(square).encode()}])
+    with page.expect_navigation():
+        page.click("#outline-upload")
+    page.wait_for_function("() => { const c = echarts.getInstanceByDom(document.getElementById('twin-map'));"
+                           " return c && c.getOption().geo[0].map === 'twin-user-hohhot-box'; }")
+    assert "Hohhot box" in page.locator(".map-foot").inner_text() or page.locator(".map-foot").count() == 1
+    assert page.request.delete("/api/outlines/hohhot-box/", headers={"X-CSRFToken": page.evaluate(
+        "() => document.querySelector('input[name=csrfmiddlewaretoken]').value")}).status == 204
     assert errors.items == []
 
 

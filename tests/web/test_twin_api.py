@@ -168,7 +168,7 @@ def test_run_page_and_big_screen_carry_the_twin_config(owner, succeeded_run, cli
     for path in (f"/runs/{succeeded_run.id}/", f"/runs/{succeeded_run.id}/screen/"):
         page = client.get(path).content.decode()
         config = json.loads(page.split('<script id="run-config" type="application/json">')[1].split("</script>")[0])
-        assert config["geo"]["url"] == f"/api/runs/{succeeded_run.id}/outline.geojson"
+        assert config["geo"]["url"] == f"/api/runs/{succeeded_run.id}/outline.geojson?v=shipped-inner_mongolia"
         assert config["capacities"]["dc_hohhot"] == 18.0
         assert config["i18n"]["layers"]["heat_flows"]
         assert "示意图" in page and 'type="module"' in page and " style=" not in page

@@ -107,7 +107,7 @@ class OutlineListCreateView(APIView):
 
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(operation_id="outlines_list", responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         shipped = [{k: o[k] for k in ("name", "title", "bbox", "crs", "source", "licence")} for o in geo.shipped_outlines()]
         return Response({"shipped": shipped, "mine": geo.user_outlines(request.user)})

@@ -426,6 +426,35 @@ on("btn-rerun", () => {
     .catch(showControlError);
 });
 
+// ---------------------------------------------------------------- own map outline (upload)
+const outlineForm = el("outline-form");
+if (outlineForm) {
+  outlineForm.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const box = el("outline-error");
+    box.hidden = true;
+    const file = el("outline-file").files[0];
+    if (!file) return;
+    const body = new FormData();
+    body.append("file", file);
+    fetch(config.api.outlines, { method: "POST", credentials: "same-origin", headers: { Accept: "application/json", "X-CSRFToken": csrfToken() }, body })
+      .then((r) => r.json().catch(() => ({})).then((data) => {
+        if (!r.ok) {
+          const detail = data.detail || (data.errors || []).map((e) => (e.loc ? e.loc + ": " : "") + e.msg).join("; ");
+          throw new Error(detail || T.request_failed + " (" + r.status + ")");
+        }
+        const [w, s, e, n] = data.bbox || [];
+        const c = config.region_centre || {};
+        if (!(c.lon >= w && c.lon <= e && c.lat >= s && c.lat <= n)) throw new Error(T.outline_outside);
+        window.location.reload();
+      }))
+      .catch((err) => {
+        box.textContent = err.message;
+        box.hidden = false;
+      });
+  });
+}
+
 // ---------------------------------------------------------------- results (KPI tables of a finished run)
 let kpisLoaded = false;
 
