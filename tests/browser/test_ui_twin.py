@@ -12,11 +12,11 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 RUN_URL = re.compile(r"/runs/[0-9a-f-]{36}/$")
 
 
-def shot(page, name: str) -> Path:
+def shot(page, name: str, full_page: bool = False) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size
-    path = ARTIFACTS / f"{name}-{size['width']}x{size['height']}.png"
-    page.screenshot(path=str(path))
+    path = ARTIFACTS / f"{name}-{size['width']}x{size['height']}{'-full' if full_page else ''}.png"
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 
@@ -280,10 +280,11 @@ def test_a_shanghai_year_stays_readable_on_the_map_and_panels(page_factory, ui):
     # A whole hourly year: one point per day, not a solid block of 8,760.
     assert max(ui.chart_points(page, "chart-price")) == 365
     shot(page, "twin-shanghai-year")
+    shot(page, "twin-shanghai-year", full_page=True)
     # Zoomed in to a week: every hour.
     page.evaluate("() => echarts.getInstanceByDom(document.getElementById('chart-power'))"
                   ".dispatchAction({type: 'dataZoom', start: 50, end: 52})")
     page.wait_for_function("() => Math.max(...echarts.getInstanceByDom(document.getElementById('chart-price'))"
                            ".getOption().series.map((s) => s.data.length)) === 8760")
-    shot(page, "twin-shanghai-week")
+    shot(page, "twin-shanghai-week", full_page=True)
     assert errors.items == []
