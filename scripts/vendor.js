@@ -1,0 +1,23 @@
+// Copy the browser libraries from node_modules into web/static/vendor (served locally, never from a CDN).
+// One entry per file: [source under node_modules, name under web/static/vendor]. Add yours to the list.
+const fs = require("fs");
+const path = require("path");
+
+const FILES = [
+  ["echarts/dist/echarts.min.js", "echarts.min.js"],
+  ["echarts/LICENSE", "echarts.LICENSE.txt"],
+  // Scenario builder: forms generated from the scenario JSON Schema (MIT).
+  ["@json-editor/json-editor/dist/jsoneditor.js", "jsoneditor.min.js"],
+  ["@json-editor/json-editor/LICENSE", "jsoneditor.LICENSE.txt"],
+  // Its style rules as files: the page's CSP forbids the <style> element the library would insert.
+  ["@json-editor/json-editor/src/style.css", "jsoneditor.css"],
+  ["@json-editor/json-editor/src/themes/html.css", "jsoneditor-html.css"],
+];
+
+const root = path.resolve(__dirname, "..");
+const target = path.join(root, "web", "static", "vendor");
+fs.mkdirSync(target, { recursive: true });
+for (const [source, name] of FILES) {
+  fs.copyFileSync(path.join(root, "node_modules", source), path.join(target, name));
+  console.log("vendored " + name);
+}
