@@ -186,11 +186,18 @@ def _builder_schema(lang: str) -> dict:
     _dress_properties("", schema, lang)
     schema["format"] = "categories"  # one tab per part of the document (region, horizon, actors, …)
     schema["title"] = " "
+    schema.pop("description", None)
     kind_of = {}
     for node in schema["properties"].values():
         mapping = ((node.get("items") or {}).get("discriminator") or {}).get("mapping") or {}
         for kind, ref in mapping.items():
             kind_of[ref.rsplit("/", 1)[-1]] = kind
+    for node in schema["properties"].values():
+        mapping = ((node.get("items") or {}).get("discriminator") or {}).get("mapping") or {}
+        if mapping:  # tab titles of the entries: their names (actors) or ids (contracts, events)
+            defs = [schema["$defs"][ref.rsplit("/", 1)[-1]] for ref in mapping.values()]
+            named = all("name" in (d.get("properties") or {}) for d in defs)
+            node["items"]["headerTemplate"] = "{{ i1 }}. {{ self.name }}" if named else "{{ i1 }}. {{ self.id }}"
     for def_name, node in schema.get("$defs", {}).items():
         _dress_properties(def_name, node, lang)
         kind = kind_of.get(def_name)

@@ -409,7 +409,7 @@ def builder_config(request: HttpRequest, scenario: Scenario | None, owned: bool)
     schema = builder_schema.builder_schema(lang)
     demos = list(Scenario.objects.filter(is_demo=True).order_by("name"))
     api = {
-        "validate": reverse("api-scenario-validate"),
+        "validate": reverse("api-scenario-check"),
         "scenarios": reverse("api-scenario-list"),
         "import": reverse("api-scenario-import"),
         "edit_template": reverse("scenario-edit", kwargs={"scenario_id": 0}),

@@ -221,3 +221,16 @@ def test_describe_of_a_run_carries_units_of_its_kpis(two_runs):
     described = two_runs[0].describe
     assert described["units"]["price_cny_per_mwh"] == {"unit": "CNY/MWh", "kind": "price"}
     assert units.kpi_names(two_runs[0].kpis) <= set(described["units"])
+
+
+def test_live_check_gives_the_validate_apis_errors_with_status_200(api, tiny_data):
+    broken = copy.deepcopy(tiny_data)
+    broken["horizon"]["steps"] = 0
+    broken["actors"][1]["it_capacity_mw"] = -1
+    validate = api.post("/api/scenarios/validate/", broken, format="json")
+    check = api.post("/api/scenarios/check/", broken, format="json")
+    assert validate.status_code == 400 and check.status_code == 200
+    assert check.json() == {"valid": False, "errors": validate.json()["errors"]}
+    ok = api.post("/api/scenarios/check/", tiny_data, format="json").json()
+    assert ok["valid"] is True and ok["errors"] == [] and ok["summary"]["actors"] == len(tiny_data["actors"])
+    assert api.post("/api/scenarios/check/", [1, 2], format="json").json()["valid"] is False

@@ -11,11 +11,12 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agents import units
+from agents import ScenarioValidationError, units
 
 from .. import scenario_services, selectors
 from ..models import Run, ScenarioVersion
 from . import exports
+from .exceptions import scenario_errors
 from .serializers import DetailSerializer, ErrorsSerializer, ScenarioSerializer
 
 COMPARE_MIN, COMPARE_MAX = 2, 4
@@ -54,6 +55,21 @@ def _scenario_or_404(user, scenario_id):
 
 def _django_errors(exc: DjangoValidationError) -> ValidationError:
     return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+
+
+class ScenarioCheckView(APIView):
+    """Validate a document (the request body) for the builder's live checks: always 200 with ``valid`` and the
+    same ``errors`` as POST /api/scenarios/validate/ answers with 400 (a live check that fails is not an error)."""
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request):
+        if not isinstance(request.data, dict):
+            return Response({"valid": False, "errors": [{"loc": "", "msg": "A scenario document must be a JSON object."}]})
+        try:
+            scenario = scenario_services.scenario_validate(request.data)
+        except ScenarioValidationError as exc:
+            return Response({"valid": False, "errors": scenario_errors(exc)})
+        return Response({"valid": True, "errors": [], "summary": scenario_services.scenario_summary(scenario)})
 
 
 class ScenarioVersionListView(APIView):

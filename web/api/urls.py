@@ -10,6 +10,7 @@ urlpatterns = [
     path("scenarios/schema/", views.ScenarioSchemaView.as_view(), name="api-scenario-schema"),
     path("scenarios/<int:scenario_id>/", views.ScenarioDetailView.as_view(), name="api-scenario-detail"),
     # Scenario builder: versions, diff, restore, clone, import/export (web/api/builder_views.py)
+    path("scenarios/check/", builder_views.ScenarioCheckView.as_view(), name="api-scenario-check"),
     path("scenarios/import/", builder_views.ScenarioImportView.as_view(), name="api-scenario-import"),
     path("scenarios/<int:scenario_id>/versions/", builder_views.ScenarioVersionListView.as_view(),
          name="api-scenario-versions"),

@@ -144,11 +144,11 @@ async function validateNow() {
   const seq = ++validateSeq;
   const result = await api(config.api.validate, { method: "POST", body: doc }).catch(() => null);
   if (seq !== validateSeq) return; // a newer check is under way
-  if (!result || (result.status !== 400 && !result.ok)) {
+  if (!result || !result.ok || !result.data) {
     showErrors([{ loc: "", msg: T.request_failed }]);
     return;
   }
-  showErrors(result.ok ? [] : (result.data && result.data.errors) || []);
+  showErrors(result.data.errors || []);
 }
 
 function showErrors(errors) {
@@ -220,8 +220,21 @@ function openTabsOf(parts) {
   }
 }
 
-// Every control of the generated form gets an accessible name (its label, else the field's title).
+// Every control of the generated form gets an accessible name (its label, else the field's title), and
+// json-editor's tabs (plain <div>s) become keyboard-operable tabs.
 function labelFields() {
+  for (const tab of $("form-editor").querySelectorAll(".je-tab--top, .je-tab")) {
+    if (tab.dataset.keyboard) continue;
+    tab.dataset.keyboard = "1";
+    tab.tabIndex = 0;
+    tab.setAttribute("role", "button");
+    tab.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        tab.click();
+      }
+    });
+  }
   for (const control of $("form-editor").querySelectorAll("input, select, textarea, button")) {
     if (control.getAttribute("aria-label") || control.labels?.length) continue;
     const holder = control.closest("[data-schemapath]");
@@ -514,6 +527,7 @@ function startEditor(doc) {
     keep_oneof_values: false,
     use_default_values: true,
     array_controls_top: true,
+    disable_collapse: true,
   });
   editor.on("ready", () => {
     labelFields();
