@@ -76,6 +76,9 @@ ZH_LABELS = {
 }
 
 ZH_HELP = {
+    "region": "区域：位置、时区、气象站、电网碳排放因子、电价", "horizon": "模拟时段：开始时间（当地时间）、步数和步长",
+    "actors": "区域内的主体", "markets": "市场规则", "contracts": "双边合同", "events": "电网事件（电压暂降）",
+    "description": "自由文本", "weather_site": "用于天气数据的站点", "grid_co2_t_per_mwh": "电网平均碳排放因子",
     "name": "显示名称", "id": "唯一标识（字母、数字、_ . -）", "lat": "纬度，WGS-84", "lon": "经度，WGS-84",
     "it_capacity_mw": "满负荷时的 IT（服务器）功率", "heat_pump_capacity_mw": "余热热泵的供热能力",
     "price_cny_per_mwh": "合同价格", "seller_id": "卖方主体的标识", "buyer_id": "买方主体的标识",
@@ -186,6 +189,7 @@ def _builder_schema(lang: str) -> dict:
     _dress_properties("", schema, lang)
     schema["format"] = "categories"  # one tab per part of the document (region, horizon, actors, …)
     schema["title"] = " "
+    schema["basicCategoryTitle"] = "基本信息" if lang.startswith("zh") else "General"
     schema.pop("description", None)
     kind_of = {}
     for node in schema["properties"].values():

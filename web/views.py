@@ -398,6 +398,7 @@ def empty_region_document() -> dict:
     """The starter's region, horizon and markets with its grid operator only (a region to build up)."""
     doc = json.loads(_starter_document())
     doc["name"] = "new region"
+    doc["description"] = ""
     doc["actors"] = [a for a in doc.get("actors", []) if a.get("type") == "grid_operator"][:1]
     doc["contracts"], doc["events"] = [], []
     return doc

@@ -42,6 +42,8 @@ test("a new entry copies its template, gets a fresh id, a place and its parties"
   assert.equal(dc.id, "data_center_2");
   assert.deepEqual([dc.lat, dc.lon, dc.it_capacity_mw], [40.1235, 111.5, 10]);
   assert.equal(template.lat, 0); // the template itself is untouched
+  assert.equal(dc.name, "DC");
+  assert.equal(newEntry(template, { kind: "data_center", doc: { actors: [...doc.actors, dc] } }).name, "DC 2");
   const contractTemplate = { id: "deal", type: "heat_purchase", seller_id: "a", buyer_id: "b", price_cny_per_mwh: 90 };
   const parties = partiesOf(contractTemplate, { actors: [{ id: "a", type: "data_center" }, { id: "b", type: "heat_utility" }] });
   assert.deepEqual(parties, { seller_id: "data_center", buyer_id: "heat_utility" });

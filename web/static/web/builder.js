@@ -45,6 +45,15 @@ export function uniqueId(base, taken) {
   return clean + "_" + n;
 }
 
+// A display name not in `taken` ("Campus" → "Campus", "Campus 2", …).
+export function uniqueName(base, taken) {
+  const used = new Set(taken);
+  if (!used.has(base)) return base;
+  let n = 2;
+  while (used.has(base + " " + n)) n += 1;
+  return base + " " + n;
+}
+
 // A new entry of `kind` for `field` ("actors", "contracts"…) from a template entry (a copy), with a fresh id,
 // placed at `at` ({lat, lon}) when it has a location, and party fields (*_id) pointed at existing actors of
 // the right kind when `parties` ({seller_id: "data_center", …}) says so.
@@ -54,7 +63,10 @@ export function newEntry(template, { kind, doc, at, parties } = {}) {
   const ids = [];
   for (const key of ["actors", "contracts", "events"]) for (const e of (doc && doc[key]) || []) if (e && e.id) ids.push(e.id);
   if ("id" in entry || template === undefined || template === null) entry.id = uniqueId(entry.type, ids);
-  if (typeof entry.name === "string") entry.name = entry.name + " (" + entry.id + ")";
+  if (typeof entry.name === "string") {
+    const names = ((doc && doc.actors) || []).map((a) => a.name);
+    entry.name = uniqueName(entry.name, names);
+  }
   if (at && "lat" in entry && "lon" in entry) {
     entry.lat = round(at.lat, 4);
     entry.lon = round(at.lon, 4);

@@ -112,9 +112,9 @@ async function main() {
     $("series-png").querySelector("button").dataset.png = "compare-" + q;
     chart.setOption({
       animation: false,
-      legend: { top: 0, type: "scroll" },
+      legend: { top: 0, right: 10, type: "scroll" },
       tooltip: { trigger: "axis" },
-      grid: { left: 64, right: 20, top: 36, bottom: 56 },
+      grid: { left: 64, right: 24, top: 40, bottom: 56 },
       xAxis: { type: "value", name: "h", nameLocation: "end", min: 0 },
       yAxis: { type: "value", name: unitSymbol(unit), scale: true },
       dataZoom: [{ type: "inside" }, { type: "slider", height: 16, bottom: 8 }],
