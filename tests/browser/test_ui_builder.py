@@ -170,6 +170,10 @@ def test_build_save_run_compare_export_in_two_languages(page_factory, ui):
 
     # Run it, and run the shared test region; compare the two.
     built_run = start_run(page, BUILT_NAME)
+    # The run page's KPI units come from the units table (describe().units), not from parsing names.
+    page.wait_for_selector("#kpi-table table.kpis th[title=co2_t]")
+    assert page.locator("#kpi-table tr:has(th[title=co2_t]) td.unit").first.inner_text() == "tCO₂"
+    assert page.locator("#kpi-table tr:has(th[title=renewable_share]) td.unit").first.inner_text() == "%"
     other_run = start_run(page, ui.scenario_name)
     page.goto("/runs/")
     page.click("#link-compare")

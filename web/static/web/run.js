@@ -434,23 +434,12 @@
   });
 
   // ---------------------------------------------------------------- results
-  const UNIT_SUFFIXES = [
-    ["_cny_per_mwh", "CNY/MWh"], ["_hz_per_s", "Hz/s"], ["_hz", "Hz"], ["_kgco2_per_kwh", "kgCO₂/kWh"], ["_l_per_kwh", "L/kWh"], ["_mwh", "MWh"],
-    ["_mw", "MW"], ["_kw", "kW"], ["_m3", "m³"], ["_tco2", "tCO₂"], ["_t", "t"], ["_cny", "CNY"], ["_degc", "°C"],
-    ["_share", "%"], ["_h", "h"],
-  ];
-
+  // Units come from the core's units table, sent with describe() (describe.units: name → {unit, kind}).
   function kpiRow(key, value) {
     const labels = T.kpi_labels || {};
-    let unit = "";
-    for (const [suffix, u] of UNIT_SUFFIXES) {
-      if (key.endsWith(suffix)) {
-        unit = u;
-        break;
-      }
-    }
-    if (/(^|_)share(_|$)/.test(key)) unit = "%";
-    const shown = unit === "%" && typeof value === "number" ? value * 100 : value;
+    const quantity = ((state.describe && state.describe.units) || {})[key] || { unit: "", kind: "" };
+    const unit = quantity.kind === "share" ? "%" : quantity.unit;
+    const shown = quantity.kind === "share" && typeof value === "number" ? value * 100 : value;
     const tr = document.createElement("tr");
     const th = document.createElement("th");
     th.textContent = labels[key] || key;
