@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.markets import renewable_claims
-from agents.physics import cooling, it_load
+from agents.physics import it_load
 from agents.reductions import dot, row_dot
 
 
@@ -56,14 +56,12 @@ def _region(model, stop: int, dc_sums: dict) -> dict:
         "renewable_mwh": float(r["renewable_mw"].sum() * dt),
         "dc_onsite_pv_mwh": behind_meter_pv,
         "curtailment_mwh": float(r["curtailment_mw"].sum() * dt),
+        "chp_surplus_mwh": float(r["chp_surplus_mw"].sum() * dt),
         "import_mwh": float(r["import_mw"].sum() * dt),
         "export_mwh": float(r["export_mw"].sum() * dt),
         "unserved_mwh": float(r["unserved_mw"].sum() * dt),
         "co2_t": float(r["co2_t"].sum()),
-        "mean_price_cny_per_mwh": float(r["price_cny_per_mwh"].mean()) if stop else 0.0,
-        "load_weighted_price_cny_per_mwh": _ratio(float((r["price_cny_per_mwh"] * r["load_mw"]).sum()),
-                                                  float(r["load_mw"].sum())) or 0.0,
-        "system_cost_cny": float(r["system_cost_cny"].sum()),
+        **_prices_and_costs(model, r, stop),
         "reserve_shortfall_mwh": float(r["reserve_shortfall_mw"].sum() * dt),
         **_frequency(model, r, stop),
     }
@@ -93,10 +91,55 @@ def _frequency(model, r: dict, stop: int) -> dict:
     }
 
 
+def _prices_and_costs(model, r: dict, stop: int) -> dict:
+    """Region prices (which price each key uses is in its name), resource cost and transfers between parties.
+
+    Wholesale: cleared price paid to sellers. Retail: paid by consumers (the TOU tariff under ``tou_tariff``).
+    ``system_cost_cny`` counts resource costs only (fuel, O&M, imports bought outside the region net of
+    exports, backup fuel, value of lost load); ``carbon_cost_cny`` = carbon price × all CO2; transfers between
+    parties inside the region are reported apart (docs/model.md, Markets).
+    """
+    dt = model.dt_h
+    load = float(r["load_mw"].sum())
+    imports = r["import_mw"].sum()
+    cp = model.scenario.markets.carbon_price_cny_per_t
+    heat = model.heat
+    per_line = model.accepted_mw[:stop, model._blocks["import"]]
+    book = model.imports
+    return {
+        "mean_wholesale_price_cny_per_mwh": float(r["wholesale_price_cny_per_mwh"].mean()) if stop else 0.0,
+        "load_weighted_wholesale_price_cny_per_mwh": _ratio(
+            dot(r["wholesale_price_cny_per_mwh"], r["load_mw"]), load) or 0.0,
+        "mean_retail_price_cny_per_mwh": float(r["retail_price_cny_per_mwh"].mean()) if stop else 0.0,
+        "load_weighted_retail_price_cny_per_mwh": _ratio(dot(r["retail_price_cny_per_mwh"], r["load_mw"]),
+                                                         load) or 0.0,
+        "system_cost_cny": float(r["system_cost_cny"].sum()),
+        "carbon_cost_cny": float(r["carbon_cost_cny"].sum()),
+        # transfers between parties (not resource costs)
+        "retailer_margin_cny": float(r["retailer_margin_cny"].sum()),
+        # what consumers (non-DC load, data centers, heat utilities) pay the grid operator for electricity
+        "consumer_electricity_payments_cny": float(
+            model.grid.revenue_cny[:stop].sum() - model.storage.cost_cny[:stop].sum()
+            - r["export_mw"].sum() * model.scenario.markets.exports.price_cny_per_mwh * dt),
+        "carbon_payments_cny": float(cp * (model.plants.co2_t[:stop].sum() + heat.co2_t[:stop].sum())),
+        "heat_contract_payments_cny": float(model.contracts.payment_cny[:stop].sum()),
+        "import_renewable_mwh": float(r["import_renewable_mw"].sum() * dt),
+        "import_renewable_share": _ratio(float(r["import_renewable_mw"].sum()), float(imports)) or 0.0,
+        "imports": {line_id: {"energy_mwh": float(per_line[:, k].sum() * dt),
+                              "renewable_share_pu": float(book.renewable_share_pu[k]),
+                              "co2_t": float(per_line[:, k].sum() * dt * book.co2_t_per_mwh[k]),
+                              "utilisation_pu": _ratio(float(per_line[:, k].sum()),
+                                                       float(book.available_mw[:stop, k].sum())) or 0.0}
+                    for k, line_id in enumerate(book.ids)},
+    }
+
+
 def _grid_shares(model, stop: int):
-    """Per-step renewable share and carbon intensity of grid supply (storage included) and the price."""
+    """Per-step renewable share and carbon intensity of grid supply (storage included) and the price the data
+    centers pay (retail, or wholesale when they buy on the market)."""
     r = model.r
-    return r["renewable_share_pu"][:stop], r["carbon_intensity_kgco2_per_kwh"][:stop], r["price_cny_per_mwh"][:stop]
+    return (r["renewable_share_pu"][:stop], r["carbon_intensity_kgco2_per_kwh"][:stop],
+            r[model.dc_price_quantity][:stop])
 
 
 RENEWABLE_HUB_TARGET = 0.8  # "East Data, West Computing": hub DCs take > 80 % renewable electricity (DOMAIN.md)
@@ -157,7 +200,6 @@ def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
                                     "ppa", "recovered")}
     cap = np.array([_compute_capacity_pflops(s) for s in dcs.specs], dtype=float)
     utilisation = dcs.series["utilisation_pu"][0]
-    techs = [(tech, np.flatnonzero(dcs.techs == tech)) for tech in sorted(set(dcs.techs.tolist()))]
     it_all, fac_all = dcs.it_mw.T, dcs.facility_mw.T  # agent-major [DCs, steps]
     owned = _OwnedRenewable(model)
     acc["owned_used"], acc["owned_generated"] = np.zeros(n), np.zeros(n)
@@ -191,8 +233,7 @@ def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
         acc["owned_used"] += owned_used.sum(axis=1)
         acc["ppa"] += ppa.sum(axis=1)
         acc["ppa_matched"] += np.minimum(ppa, np.maximum(load - owned_used, 0.0)).sum(axis=1)
-        for tech, cols in techs:
-            acc["water"][cols] += row_dot(it[cols], cooling.wue_l_per_kwh(dcs.temp_c[a:b], tech))
+        acc["water"] += np.multiply(it, dcs.wue_l_per_kwh(a, b).T).sum(axis=1)  # per DC, its site's air
         if dcs.hr_members.size:
             acc["reused"][dcs.hr_members] += dcs.heat_reused_mw[a:b].sum(axis=0)
             acc["recovered"][dcs.hr_members] += dcs.heat_recovered_mw[a:b].sum(axis=0)
@@ -282,7 +323,8 @@ def _data_centers(model, stop: int) -> dict:
             "facility_mwh_per_eflop": _ratio(e_dc, work),
             "water_m3": float(s["water"][i]),
             "co2_t": float(s["co2"][i]),
-            "cost_cny": float(s["cost"][i]),
+            "cost_cny": float(s["cost"][i]),  # grid energy at the price below + backup fuel
+            "electricity_price_basis": model.dc_price_quantity,  # retail, or wholesale for market participants
             "revenue_cny": float(revenue[i]),
             "heat_sales_cny": float(revenue[i]),
             "heat_pump_electricity_cost_cny": float(s["hp_cost"][i]),
@@ -297,7 +339,8 @@ def _heat_pumps_of_others(model, stop: int) -> dict[str, dict[str, float]]:
     third party, per owner: {utility id or "third_party": {...}} (docs/model.md "KPI boundary")."""
     dcs, dt = model.dcs, model.dt_h
     buyer = {c.seller_id: c.buyer_id for c in model.scenario.contracts if c.type == "heat_purchase"}
-    price = model.r["price_cny_per_mwh"][:stop]
+    price = {"heat_utility": model.r[model.price_quantity["heat_utility"]][:stop],  # the owner's price
+             "third_party": model.r["retail_price_cny_per_mwh"][:stop]}
     intensity = model.r["carbon_intensity_kgco2_per_kwh"][:stop]
     out: dict[str, dict[str, float]] = {}
     for j, i in enumerate(dcs.hr_members):
@@ -308,7 +351,7 @@ def _heat_pumps_of_others(model, stop: int) -> dict[str, dict[str, float]]:
         row = out.setdefault(who, {"dc_heat_pump_electricity_mwh": 0.0, "dc_heat_pump_cost_cny": 0.0,
                                    "dc_heat_pump_co2_t": 0.0})
         row["dc_heat_pump_electricity_mwh"] += float(hp.sum() * dt)
-        row["dc_heat_pump_cost_cny"] += dot(hp, price) * dt
+        row["dc_heat_pump_cost_cny"] += dot(hp, price[dcs.hp_owner[j]]) * dt
         row["dc_heat_pump_co2_t"] += dot(hp, intensity) * dt
     return out
 
@@ -346,6 +389,12 @@ def compute_kpis(model) -> dict:
             "heat_demand_mwh": float(h.series["heat_demand_mw"][0][:stop, i].sum() * dt),
             "heat_delivered_mwh": delivered,
             "heat_unserved_mwh": float(h.unserved[:stop, i].sum() * dt),
+            "dhw_demand_mwh": float(h.series["dhw_demand_mw"][0][:stop, i].sum() * dt),
+            "heat_loss_mwh": float(h.loss_mw[:stop, i].sum() * dt),
+            "fuel_mwh": float(h.fuel[:stop, i].sum() * dt),
+            "chp_power_mwh": float(h.chp_out[:stop, i].sum() * dt),
+            "chp_surplus_mwh": float(h.chp_surplus[:stop, i].sum() * dt),
+            "chp_power_co2_t": float(h.chp_co2_power_t[:stop, i].sum()),
             "heat_cost_cny_per_mwh": _ratio(heat[agent_id]["cost_cny"], delivered),
         })
     others = _heat_pumps_of_others(model, stop)

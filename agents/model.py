@@ -27,9 +27,13 @@ from agents.actors.storage import StorageFleet
 from agents.events import EventSchedule
 from agents.frequency_study import SERIES as FREQUENCY_SERIES
 from agents.frequency_study import FrequencyStudy
+from agents.markets import commitment
 from agents.markets import contracts as contract_settlement
-from agents.markets.attribution import supply_mix_with_storage
-from agents.markets.clearing import offer_price_with_carbon, tou_price_multiplier
+from agents.markets import imports as import_lines
+from agents.markets.attribution import import_mix, supply_mix_with_storage
+from agents.markets.clearing import retail_price, tou_price_multiplier
+from agents.markets.forecast import merit_order_price_forecast
+from agents.markets.heat import must_take_split, price_with_must_take
 from agents.recording import Recorder
 from agents.scenario import Scenario
 from agents.weather import local_time_fields, weather_series
@@ -45,12 +49,13 @@ FREQUENCY_CHUNK_STEPS = 2920  # the frequency study runs over this many steps at
 
 REGION_QUANTITIES = (
     "load_mw", "other_load_mw", "dc_it_mw", "dc_facility_mw", "dc_heat_pump_mw", "heat_electric_mw",
-    "generation_mw", "renewable_mw", "renewable_available_mw", "curtailment_mw", "import_mw", "export_mw",
+    "generation_mw", "renewable_mw", "renewable_available_mw", "curtailment_mw", "chp_surplus_mw", "import_mw",
+    "export_mw",
     "storage_charge_mw", "storage_discharge_mw", "unserved_mw", "backup_mw", "reserve_shortfall_mw",
-    "price_cny_per_mwh", "tariff_price_cny_per_mwh", "carbon_intensity_kgco2_per_kwh", "renewable_share_pu",
-    "co2_t",
-    "system_cost_cny", "heat_demand_mw", "heat_loss_mw", "heat_produced_mw", "heat_recovered_mw",
-    "heat_from_dc_mw", "heat_unserved_mw", "temp_c", *FREQUENCY_SERIES,
+    "wholesale_price_cny_per_mwh", "retail_price_cny_per_mwh", "carbon_intensity_kgco2_per_kwh",
+    "renewable_share_pu", "import_renewable_mw", "co2_t",
+    "system_cost_cny", "carbon_cost_cny", "retailer_margin_cny", "heat_demand_mw", "heat_loss_mw",
+    "heat_produced_mw", "heat_recovered_mw", "heat_from_dc_mw", "heat_unserved_mw", "temp_c", *FREQUENCY_SERIES,
 )
 
 
@@ -71,6 +76,7 @@ class RegionModel(mesa.Model):
         ctx, multiplier = self._build_clock_and_weather(seed)
         self._build_actors(ctx, multiplier)
         self._open_market()
+        self._commit_plants()
         self._init_region_series()
 
     # ------------------------------------------------------------------------------------------- build
@@ -91,13 +97,15 @@ class RegionModel(mesa.Model):
         ctx = BuildContext(dt_h=self.dt_h, steps=self.total_steps, times_utc=times_utc,
                            local_times=local["local_times"], hour_of_day=local["hour_of_day"],
                            day_of_week=local["day_of_week"], weather=self.weather, rng=self.rng,
-                           recorder=self.recorder, pv_pu=self._pv_cache(times_utc))
+                           recorder=self.recorder, pv_pu=self._pv_cache(times_utc), weather_of=self.weather_of)
 
         tariff = region.tariff
         multiplier = tou_price_multiplier(local["hour_of_day"], [(w.start_h, w.end_h) for w in tariff.peak_hours],
                                           [(w.start_h, w.end_h) for w in tariff.valley_hours], tariff.peak_ratio,
                                           tariff.valley_ratio)
         self.tariff_price = tariff.flat_price_cny_per_mwh * multiplier
+        self.local_hour = local["hour_of_day"]
+        self.local_month = local["month"]
         return ctx, multiplier
 
     def _build_actors(self, ctx: BuildContext, multiplier: np.ndarray) -> None:
@@ -116,13 +124,18 @@ class RegionModel(mesa.Model):
         self.dcs.build(ctx)
         self.plants.build(ctx, m.carbon_price_cny_per_t)
         self.renewables.build(ctx, self._wind_cache(ctx))
+        self.imports = import_lines.ImportBook(m.import_lines, scenario.region.grid_co2_t_per_mwh, self.local_hour,
+                                               self.local_month, m.price_floor_cny_per_mwh, m.carbon_price_cny_per_t)
         dc_pos = {d.id: i for i, d in enumerate(self.dcs.specs)}
         hu_pos = {u.id: i for i, u in enumerate(self.heat.specs)}
         heat_contracts = [c for c in scenario.contracts if c.type == "heat_purchase"]
         contract_hr = np.array([self.dcs.hr_position[dc_pos[c.seller_id]] for c in heat_contracts], dtype=int)
+        # a buyer that owns the DC's heat pump also pays its electricity: 1/COP per MWh of heat delivered
+        buyer_el = np.where(self.dcs.hp_owner[contract_hr] == "heat_utility", 1.0 / self.dcs.hp_cop[contract_hr], 0.0)
         self.heat.build(ctx, m.carbon_price_cny_per_t, [(hu_pos[c.buyer_id], c.price_cny_per_mwh)
                                                         for c in heat_contracts],
-                        self.dcs.heat_offer_mw[:, contract_hr], self.tariff_price)
+                        self.dcs.heat_offer_mw[:, contract_hr], self._wholesale_price_forecast(),
+                        contract_el_per_heat=buyer_el)
         delivered = np.zeros((self.total_steps, self.dcs.hr_members.size))
         delivered[:, contract_hr] = self.heat.dc_heat_mw  # one contract per seller (validated)
         self.dcs.set_heat_delivery(delivered)
@@ -137,28 +150,58 @@ class RegionModel(mesa.Model):
             self._index.append((self.fleets[a.type], counters[a.type]))
             counters[a.type] += 1
 
+    def _wholesale_price_forecast(self) -> np.ndarray:
+        """Day-ahead wholesale price forecast [steps] the heat utilities dispatch against (agents.markets.forecast):
+        plants at their offer price and expected capacity, renewables and import lines at theirs (each line's
+        hourly/monthly price profile: one forecast per offer-price variant), against the forecast demand without
+        the heat sector's electricity (utility units, DC heat pumps) and CHP, which are decided from this forecast."""
+        if not self.heat.n:
+            return np.zeros(self.total_steps)
+        m, imp = self.scenario.markets, self.imports
+        outage_rate = np.array([p.forced_outage_rate_pu for p in self.plants.specs], dtype=float)
+        plants_mw = self.plants.cap * (1.0 - outage_rate)  # expected availability: outages are not known ahead
+        capacity = np.hstack([np.broadcast_to(plants_mw, (self.total_steps, self.plants.n)),
+                              self.renewables.available_mw, self.dcs.pv_available_mw, imp.available_mw])
+        static = np.concatenate([self.plants.offer_price, self.renewables.mc, np.zeros(self.dcs.pv_members.size)])
+        demand = self.grid.other_load[:, 0] + self.dcs.facility_mw.sum(axis=1)
+        out = np.empty(self.total_steps)
+        for v, line_prices in enumerate(imp.variant_offer_price):
+            rows = np.flatnonzero(imp.variant == v)
+            if rows.size:
+                out[rows] = merit_order_price_forecast(
+                    demand[rows], capacity[rows], np.concatenate([static, line_prices]),
+                    price_floor_cny_per_mwh=m.price_floor_cny_per_mwh, price_cap_cny_per_mwh=m.price_cap_cny_per_mwh,
+                    export_capacity_mw=m.exports.capacity_mw, export_price_cny_per_mwh=m.exports.price_cny_per_mwh)
+        return out
+
     def _open_market(self) -> None:
         """Offer layout of the power market (static prices, quantities filled each step) and the fixed loads."""
-        m, region = self.scenario.markets, self.scenario.region
+        m = self.scenario.markets
         n_p, n_r, n_pv = self.plants.n, self.renewables.n, self.dcs.pv_members.size
         floor = m.price_floor_cny_per_mwh
-        imp = m.imports
-        self.import_co2 = region.grid_co2_t_per_mwh if imp.co2_t_per_mwh is None else imp.co2_t_per_mwh
-        offer_price = np.concatenate([
-            [floor], np.full(n_p, floor), self.renewables.mc, np.zeros(n_pv), self.plants.offer_price,
-            [offer_price_with_carbon(imp.price_cny_per_mwh, self.import_co2, m.carbon_price_cny_per_t)]])
-        bounds = np.cumsum([0, 1, n_p, n_r, n_pv, n_p, 1])
+        # import lines (agents.markets.imports, built with the actors): hourly availability, price profile, mix;
+        # prices take a few distinct vectors over the horizon ("variants"), each sorted once by the merit order
+        n_i = self.imports.n
+        # CHP: one must-take block per unit at its marginal cost (taken ahead of the merit order in step())
+        static = np.concatenate([self.heat.chp_offer_price, np.full(n_p, floor), self.renewables.mc, np.zeros(n_pv),
+                                 self.plants.offer_price])
+        offer_price = np.hstack([np.broadcast_to(static, (self.imports.variant_offer_price.shape[0], static.size)),
+                                 self.imports.variant_offer_price])
+        bounds = np.cumsum([0, self.heat.chp_units.size, n_p, n_r, n_pv, n_p, n_i])
         self._blocks = {name: slice(int(bounds[i]), int(bounds[i + 1]))
                         for i, name in enumerate(("chp", "must", "res", "dcpv", "flex", "import"))}
         b = self._blocks
-        dispatchable = np.zeros(offer_price.size, dtype=bool)
+        dispatchable = np.zeros(offer_price.shape[1], dtype=bool)
         dispatchable[b["flex"]] = True
         self.grid.open_market(m, offer_price, dispatchable)
-        self._offers = np.zeros(offer_price.size)
-        self._offers[b["import"]] = imp.capacity_mw
+        self._offers = np.zeros(offer_price.shape[1])
+        # consumers pay the retail price; data centers the wholesale price if they buy on the market
+        self.price_quantity = {kind: "wholesale_price_cny_per_mwh" if kind in m.wholesale_buyers
+                               else "retail_price_cny_per_mwh" for kind in ("data_center", "heat_utility")}
+        self.dc_price_quantity = self.price_quantity["data_center"]
         self.gross_load_mw = (self.grid.other_load[:, 0] + self.dcs.facility_mw.sum(axis=1) + self.dcs.hp_total_mw
                               + self.heat.electric_load_mw)
-        self.accepted_mw = np.zeros((self.total_steps, offer_price.size))  # per step and offer: market decisions
+        self.accepted_mw = np.zeros((self.total_steps, offer_price.shape[1]))  # per step and offer: market decisions
         self.dcs.connect(self.storage.dc_index, lambda a, z: self.storage.power[a:z, self.storage.n:],
                          lambda a, z: self.accepted_mw[a:z, self._blocks["dcpv"]])
         self._dc_battery_unit = np.full(self.dcs.n, -1)
@@ -171,12 +214,28 @@ class RegionModel(mesa.Model):
         self.event_results: dict[int, dict[str, float]] = {}
         self._pool = [0.0, 0.0]  # renewable fraction and carbon content [t/MWh] of the energy stored in batteries
 
+    def _commit_plants(self) -> None:
+        """Day-ahead unit commitment (agents.markets.commitment) from persistence forecasts: each day's net load
+        (load − renewables − CHP) and reserve are those realised the day before; the margin for forecast error is
+        the 95th percentile of the last week's under-forecasts; imports need no commitment but cover the margin."""
+        spd = max(1, round(24.0 / self.dt_h))
+        net = (self.gross_load_mw - self.renewables.available_mw.sum(axis=1) - self.dcs.pv_available_mw.sum(axis=1)
+               - self.heat.chp_total_mw)
+        net_fc = commitment.persistence_forecast(net, spd)
+        reserve_fc = commitment.persistence_forecast(
+            self.scenario.markets.reserve_requirement_pu * self.gross_load_mw, spd, first_day=0.0)
+        # import lines: their availability and offer price follow published profiles, known for the window
+        imp = self.imports
+        offer = imp.variant_offer_price[imp.variant]
+        self.plants.plan(net_fc, reserve_fc, commitment.forecast_error_margin(net, spd), spd,
+                         commitment.calendar_windows(imp.available_mw, spd, net_fc.shape[1]),
+                         commitment.calendar_windows(offer, spd, net_fc.shape[1]))
+
     def _init_region_series(self) -> None:
         """Region series: dynamic arrays, the precomputed ones filled for the whole horizon."""
         rec = self.recorder
         self.r = {name: rec.region_quantity(name) for name in REGION_QUANTITIES}
         self.r["temp_c"][:] = self.weather.temp_c
-        self.r["tariff_price_cny_per_mwh"][:] = self.tariff_price
         self.r["other_load_mw"][:] = self.grid.other_load[:, 0]
         self.r["load_mw"][:] = self.gross_load_mw
         self.r["dc_it_mw"][:] = self.dcs.it_mw.sum(axis=1)
@@ -194,31 +253,62 @@ class RegionModel(mesa.Model):
 
     # ------------------------------------------------------------------------------------------- build helpers
 
+    def weather_of(self, site: str | None = None):
+        """Weather of a site key (an actor's ``weather_site``); None = the region's site. One series per site,
+        shared by every actor there (agents.weather caches it)."""
+        if site is None or site == self.weather.site_key:
+            return self.weather
+        return weather_series(site, self.start_utc, self.total_steps, self.dt_h, self.seed)
+
     def _pv_cache(self, times_utc) -> Callable:
         from agents.physics import pv
 
-        w = self.weather
-
         @cache
-        def run(lat_q: float, lon_q: float, tilt: float, azimuth: float) -> np.ndarray:
+        def run(site: str | None, lat_q: float, lon_q: float, tilt: float, azimuth: float) -> np.ndarray:
+            w = self.weather_of(site)
             return pv.pv_power_pu(times_utc, lat_q, lon_q, w.ghi_w_m2, w.dni_w_m2, w.dhi_w_m2, w.temp_c,
                                   w.wind_speed_m_s, tilt, azimuth)
 
-        def pv_pu(lat: float, lon: float, tilt: float | None, azimuth: float) -> np.ndarray:
+        def pv_pu(lat: float, lon: float, tilt: float | None, azimuth: float, site: str | None = None) -> np.ndarray:
             lat_q = round(lat / PV_GRID_DEG) * PV_GRID_DEG
             lon_q = round(lon / PV_GRID_DEG) * PV_GRID_DEG
             tilt = float(pv.optimal_tilt_deg(lat_q)) if tilt is None else float(tilt)
-            return run(lat_q, lon_q, round(tilt, 1), round(float(azimuth), 1))
+            site = None if site == self.weather.site_key else site
+            return run(site, lat_q, lon_q, round(tilt, 1), round(float(azimuth), 1))
 
         return pv_pu
 
     def _wind_cache(self, ctx: BuildContext) -> Callable:
+        """``wind_pu(spec)`` → [steps] output per unit of nameplate of one wind farm: its own 10-m series
+        (correlated with the other farms of its weather site, agents.weather.farm_wind_speeds_m_s), log law to
+        hub height, the power curve corrected for the air density at hub height in every step."""
         from agents.physics import wind
+        from agents.weather import farm_wind_speeds_m_s
+
+        farms: dict[str, list] = {}
+        for s in self.scenario.actors_of("renewable_plant"):
+            if s.technology == "wind":
+                farms.setdefault(s.weather_site or self.weather.site_key, []).append((s.id, s.lat, s.lon))
 
         @cache
-        def wind_pu(turbine: str, hub_m: float, roughness_m: float) -> np.ndarray:
-            v_hub = wind.hub_height_wind_speed(self.weather.wind_speed_m_s, 10.0, hub_m, roughness_m)
-            return wind.wind_power_pu(v_hub, turbine)
+        def site_speeds(site: str) -> tuple[dict[str, int], np.ndarray]:
+            members = farms[site]
+            speeds = farm_wind_speeds_m_s(self.weather_of(site), members, self.seed)
+            return {fid: j for j, (fid, _, _) in enumerate(members)}, speeds
+
+        @cache
+        def curve(site: str, hub_m: float, turbine: str) -> np.ndarray:  # [steps, points], shared by the farms
+            w = self.weather_of(site)
+            return wind.density_corrected_curve_m_s(wind.hub_air_density_kg_m3(w.pressure_pa, w.temp_c, hub_m),
+                                                    turbine)
+
+        def wind_pu(spec) -> np.ndarray:
+            site = spec.weather_site or self.weather.site_key
+            column, speeds = site_speeds(site)
+            v_hub = wind.hub_height_wind_speed(speeds[:, column[spec.id]], 10.0, spec.hub_height_m,
+                                               spec.roughness_length_m)
+            return wind.power_on_curves_pu(v_hub, curve(site, float(spec.hub_height_m), spec.turbine_type),
+                                           spec.turbine_type)
 
         return wind_pu
 
@@ -251,11 +341,10 @@ class RegionModel(mesa.Model):
         r = self.r
 
         # 1. exogenous inputs (precomputed for the horizon): non-DC load, DC load incl. heat pumps, heat-sector
-        #    electricity, tariff
+        #    electricity, import availability and prices
         gross_load = float(self.gross_load_mw[t])
         event_backup = float(self.events.total_mw[t])  # DC load a voltage-dip event moved to backup generators
         net_load = gross_load - event_backup
-        tariff_price = float(self.tariff_price[t])
 
         # 2. actors bid and offer: batteries (strategy + SOC limits), plants (min load, ramps, outages);
         #    renewables, DC PV, CHP and imports offer their precomputed availability
@@ -269,15 +358,32 @@ class RegionModel(mesa.Model):
             discharge = float(np.maximum(-battery, 0.0).sum())
         must, flex = self.plants.offer(t)
         offers = self._offers
-        offers[b["chp"]] = self.heat.chp_total_mw[t]
         offers[b["res"]] = self.renewables.available_mw[t]
         offers[b["dcpv"]] = self.dcs.pv_available_mw[t]
         offers[b["must"]] = must
         offers[b["flex"]] = flex
+        offers[b["import"]] = self.imports.available_mw[t]
 
-        # 3. the grid operator clears the market (reserve held back from dispatchable capacity)
+        # 3. the grid operator clears the market (reserve held back from dispatchable capacity) → wholesale price;
+        #    heat-led CHP power is must-take: it serves the load first, then exports, and sets the price when it
+        #    is marginal (agents.markets.heat)
+        chp = self.heat.chp_offer_mw[t]
+        chp_total = float(chp.sum())
+        market_load = net_load + charge - discharge
+        chp_to_load = must_take_split(market_load, chp_total, 0.0)[0]
         accepted, price, export, unserved, reserve_short = self.grid.clear(
-            net_load + charge - discharge, offers, tariff_price, gross_load)
+            market_load - chp_to_load, offers, gross_load, int(self.imports.variant[t]))
+        if chp_total > 0.0:
+            m = self.scenario.markets
+            other = float(accepted.sum())
+            _, chp_export, _ = must_take_split(market_load, chp_total, m.exports.capacity_mw - export)
+            accepted[b["chp"]] = chp * ((chp_to_load + chp_export) / chp_total)
+            export += chp_export
+            # the wholesale price is a merit-order price under every rule (tou_tariff only sets the retail one)
+            rule = "pay_as_bid" if m.clearing_rule == "pay_as_bid" else "pay_as_clear"
+            price = price_with_must_take(rule, price, other, accepted[b["chp"]], self.heat.chp_offer_price,
+                                         unserved_mw=unserved, price_floor_cny_per_mwh=m.price_floor_cny_per_mwh,
+                                         price_cap_cny_per_mwh=m.price_cap_cny_per_mwh)
 
         # 4. actors dispatch: plants (ramp state), batteries (SOC); DC backup covers what the grid could not
         self.plants.dispatch(t, accepted[b["must"]] + accepted[b["flex"]])
@@ -292,12 +398,12 @@ class RegionModel(mesa.Model):
             unserved -= extra
             backup += extra
 
-        # 5. heat utilities dispatch: scheduled for the horizon at build (merit order with the tariff as price
-        #    forecast); their electricity entered gross_load and their CHP output the offers above
+        # 5. heat utilities dispatch: scheduled for the horizon at build (merit order against the day-ahead
+        #    wholesale price forecast); their electricity entered gross_load and their CHP power the clearing above
 
         # 6. settlement of markets and contracts: vectorised over the steps since the last settlement
         self.accepted_mw[t] = accepted
-        r["price_cny_per_mwh"][t] = price
+        r["wholesale_price_cny_per_mwh"][t] = price
         r["export_mw"][t] = export
         r["unserved_mw"][t] = unserved
         r["backup_mw"][t] = backup
@@ -348,28 +454,44 @@ class RegionModel(mesa.Model):
         r = self.r
         sl = slice(start, stop)
         acc = self.accepted_mw[sl]
-        price = r["price_cny_per_mwh"][sl]
-        paid = (np.broadcast_to(self.grid.market.paid_bid, acc.shape) if m.clearing_rule == "pay_as_bid"
-                else np.broadcast_to(price[:, None], acc.shape))
+        price = r["wholesale_price_cny_per_mwh"][sl]
+        retail = retail_price(m.clearing_rule, price, self.tariff_price[sl])
+        r["retail_price_cny_per_mwh"][sl] = retail
+        paid = (self.grid.market.paid_bid[self.imports.variant[sl]] if m.clearing_rule == "pay_as_bid"
+                else np.repeat(price[:, None], acc.shape[1], axis=1))
+        imp = self.imports
+        paid[:, b["import"]] = imp.paid_cny_per_mwh(paid[:, b["import"]], sl)  # scheduled lines: own price
         income = acc * paid
         self.plants.settle(start, stop, income[:, b["must"]] + income[:, b["flex"]])
         self.renewables.settle(start, stop, acc[:, b["res"]], paid[:, b["res"]])
         self.storage.settle(start, stop, price)
-        self.heat.settle(start, stop, price, acc[:, b["chp"]].sum(axis=1))
+        heat_price = r[self.price_quantity["heat_utility"]][sl]
+        self.heat.settle(start, stop, heat_price, acc[:, b["chp"]], income[:, b["chp"]])
         self.contracts.settle(start, stop)
-        imported = acc[:, b["import"]].sum(axis=1)
+        acc_imp = acc[:, b["import"]]
+        imported = acc_imp.sum(axis=1)
         import_cost = (income[:, b["import"]].sum(axis=1)) * dt
+        import_renewable, import_co2 = import_mix(acc_imp, imp.renewable_share_pu, imp.co2_t_per_mwh, dt)
         export = r["export_mw"][sl]
-        self.grid.settle(start, stop, price, export, import_cost)
+        dc_grid = self.dcs.grid_power_mw(start, stop).sum(axis=1)
+        stand_alone = self.storage.power[sl, : self.storage.n]
+        self.grid.settle(start, stop, retail=retail, wholesale=price, dc_price=r[self.dc_price_quantity][sl],
+                         dc_grid_mw=dc_grid, heat_price=heat_price, heat_electricity_mw=self.heat.electric_load_mw[sl],
+                         storage_charge_mw=np.maximum(stand_alone, 0.0).sum(axis=1),
+                         storage_discharge_mw=np.maximum(-stand_alone, 0.0).sum(axis=1), export_mw=export,
+                         supply_income_cny_per_h=(income[:, b["must"]].sum(axis=1) + income[:, b["flex"]].sum(axis=1)
+                                                  + income[:, b["res"]].sum(axis=1) + income[:, b["chp"]].sum(axis=1)),
+                         chp_sold_mw=np.zeros(stop - start), import_cost_cny=import_cost)  # CHP paid like any offer
+        r["retailer_margin_cny"][sl] = self.grid.revenue_cny[sl, 0] - self.grid.cost_cny[sl, 0]
 
         backup = self.dcs.backup_mw[sl]
         backup_mw = backup.sum(axis=1)
         generation = acc.sum(axis=1) - imported + backup_mw
-        curtail = ((self.heat.chp_total_mw[sl] - acc[:, b["chp"]].sum(axis=1))
-                   + (self.renewables.available_mw[sl] - acc[:, b["res"]]).sum(axis=1)
+        curtail = ((self.renewables.available_mw[sl] - acc[:, b["res"]]).sum(axis=1)  # renewable energy only
                    + (self.dcs.pv_available_mw[sl] - acc[:, b["dcpv"]]).sum(axis=1))
-        el_co2 = (self.plants.co2_t[sl].sum(axis=1) + imported * self.import_co2 * dt
-                  + (backup * self.dcs.backup_co2_t_per_mwh).sum(axis=1) * dt)
+        el_co2 = (self.plants.co2_t[sl].sum(axis=1) + import_co2
+                  + (backup * self.dcs.backup_co2_t_per_mwh).sum(axis=1) * dt
+                  + self.heat.chp_co2_power_t[sl].sum(axis=1))  # CHP fuel CO2 allocated to the power sold
         st = self.storage
         p = st.power[sl]
         charged = (np.maximum(p, 0.0) * st.eta_c).sum(axis=1) * dt
@@ -379,19 +501,25 @@ class RegionModel(mesa.Model):
         renewable = acc[:, b["res"]].sum(axis=1) + acc[:, b["dcpv"]].sum(axis=1)
         share, intensity, *self._pool = supply_mix_with_storage(
             renewable, generation, imported, el_co2, r["storage_discharge_mw"][sl], charged, discharged,
-            pool_before, dt, *self._pool)
+            pool_before, dt, *self._pool, import_renewable_mw=import_renewable)
         r["import_mw"][sl] = imported
+        r["import_renewable_mw"][sl] = import_renewable
         r["generation_mw"][sl] = generation
         r["renewable_mw"][sl] = renewable
         r["curtailment_mw"][sl] = curtail
+        r["chp_surplus_mw"][sl] = self.heat.chp_total_mw[sl] - acc[:, b["chp"]].sum(axis=1)
         r["carbon_intensity_kgco2_per_kwh"][sl] = intensity
         r["renewable_share_pu"][sl] = share
         r["co2_t"][sl] = el_co2 + self.heat.co2_t[sl].sum(axis=1)
-        r["system_cost_cny"][sl] = (self.plants.cost_cny[sl].sum(axis=1)
-                                    + self.heat.production_cost_cny[sl].sum(axis=1) + import_cost
+        # resource costs only (docs/model.md, Markets): carbon payments, retail and contract payments are transfers
+        cp = m.carbon_price_cny_per_t
+        r["system_cost_cny"][sl] = (self.plants.cost_cny[sl].sum(axis=1) - cp * self.plants.co2_t[sl].sum(axis=1)
+                                    + self.heat.production_cost_cny[sl].sum(axis=1)
+                                    - cp * self.heat.co2_t[sl].sum(axis=1) + import_cost
                                     - export * m.exports.price_cny_per_mwh * dt
                                     + (backup * self.dcs.backup_fuel_cny_per_mwh).sum(axis=1) * dt
                                     + r["unserved_mw"][sl] * m.value_of_lost_load_cny_per_mwh * dt)
+        r["carbon_cost_cny"][sl] = cp * r["co2_t"][sl]
         self._settled = stop
 
     def _settle_frequency(self) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError, field_validator
 
 from agents.physics.cooling import COOLING_TECHNOLOGIES
 from agents.physics.heat_pump import carnot_cop
@@ -53,6 +53,19 @@ class Tariff(_Strict):
         default_factory=lambda: [HourRange(start_h=22, end_h=6)], description="Valley windows, local time")
 
 
+def _known_weather_site(value: str | None) -> str | None:
+    """A weather site must be a key of agents.weather.SITES (None = the region's site, on actors)."""
+    from agents.weather import SITES
+
+    if value is not None and value not in SITES:
+        raise ValueError(f"unknown weather site {value!r}; expected one of {sorted(SITES)}")
+    return value
+
+
+_ACTOR_SITE_DESCRIPTION = ("Weather site (agents.weather key) of this actor's own climate, e.g. a hub region of a "
+                           "national twin; default: the region's weather_site")
+
+
 class Region(_Strict):
     name: str = Field(min_length=1, max_length=120, description="Region name")
     lat: float = Field(ge=-90, le=90, description="Latitude of the region centre [deg]")
@@ -64,14 +77,7 @@ class Region(_Strict):
                                       description="Grid emission factor of the surrounding grid (imports) [tCO2/MWh]")
     tariff: Tariff = Field(default_factory=Tariff, description="Time-of-use tariff")
 
-    @field_validator("weather_site")
-    @classmethod
-    def _known_site(cls, value: str) -> str:
-        from agents.weather import SITES
-
-        if value not in SITES:
-            raise ValueError(f"unknown weather site {value!r}; expected one of {sorted(SITES)}")
-        return value
+    _known_site = field_validator("weather_site")(_known_weather_site)
 
     @field_validator("tz")
     @classmethod
@@ -200,6 +206,10 @@ class DataCenter(_Actor):
     backup_co2_t_per_mwh: float = Field(0.7, ge=0, le=2, description="Backup generation CO2 factor [tCO2/MWh_el]")
     ride_through: RideThrough = Field(default_factory=RideThrough,
                                       description="Voltage-dip ride-through policy (transfer to backup)")
+    weather_site: str | None = Field(None, min_length=1, max_length=64,
+                                     description=_ACTOR_SITE_DESCRIPTION + " (drives cooling PUE/WUE and on-site PV)")
+
+    _known_site = field_validator("weather_site")(_known_weather_site)
 
 
 class HeatNetwork(_Strict):
@@ -210,21 +220,81 @@ class HeatNetwork(_Strict):
     base_temp_c: float = Field(18.0, ge=5, le=25, description="Heating base (balance) temperature [°C]")
     supply_temp_c: float = Field(70.0, ge=30, le=130, description="Network supply temperature [°C]")
     return_temp_c: float = Field(40.0, ge=10, le=90, description="Network return temperature [°C]")
-    loss_pu: float = Field(0.12, ge=0, le=0.5, description="Network heat loss / delivered heat [-]")
+    loss_pu: float = Field(0.12, ge=0, le=0.5,
+                           description="Network heat loss proportional to delivered heat / delivered heat [-] "
+                                       "(added to the temperature-driven loss of loss_ua_mw_per_k)")
+    loss_ua_mw_per_k: float = Field(
+        0.0, ge=0, le=1000,
+        description="Heat-loss coefficient UA of the buried pipes [MW/K]: while the network operates it loses "
+                    "UA × ((supply + return)/2 − ground temperature), whatever the demand")
+    ground_temp_c: float = Field(8.0, ge=-10, le=35,
+                                 description="Ground temperature around the pipes [°C] (≈ annual mean air "
+                                             "temperature + 1–2 K)")
+    dhw_kwh_per_m2_yr: float = Field(
+        0.0, ge=0, le=150,
+        description="Domestic hot-water heat delivered per m² of floor area and year [kWh/(m²·a)], drawn with a "
+                    "daily profile while the network operates; 0 = the network supplies space heating only")
+    summer_supply_temp_c: float | None = Field(
+        None, ge=30, le=130,
+        description="Supply temperature outside the heating season [°C] (summer mode: the network runs all year "
+                    "for hot water and has its losses); None = the network is off outside the season")
     season_start_md: str = Field("10-15", pattern=r"^\d{2}-\d{2}$", description="Heating season start, MM-DD")
     season_end_md: str = Field("04-15", pattern=r"^\d{2}-\d{2}$", description="Heating season end, MM-DD")
 
 
 class HeatUnit(_Strict):
+    """A heat production unit. A CHP unit turns fuel into heat (η_th = ``efficiency_pu``) and electricity
+    (η_el = ``electrical_efficiency_pu``, or ``power_to_heat_ratio`` × η_th); η_el + η_th ≤ 1 (first law)."""
+
     kind: Literal["gas_boiler", "coal_boiler", "chp", "air_source_heat_pump", "electric_boiler"] = Field(
         description="Heat production technology")
     capacity_mw: float = Field(gt=0, le=100000, description="Heat output capacity [MW_th]")
-    efficiency_pu: float = Field(0.9, gt=0, le=1.2, description="Heat out / fuel (or electricity) in [-]")
+    efficiency_pu: float = Field(0.9, gt=0, le=1.2,
+                                 description="Heat out / fuel (or electricity) in [-]; for CHP the thermal "
+                                             "efficiency η_th (≤ 1)")
     fuel_price_cny_per_mwh: float = Field(250.0, ge=0, le=5000,
                                           description="Fuel price per MWh of fuel energy [CNY/MWh]")
     fuel_co2_t_per_mwh: float = Field(0.2, ge=0, le=1, description="Fuel CO2 factor [tCO2/MWh fuel]")
-    power_to_heat_ratio: float = Field(0.0, ge=0, le=2, description="CHP electricity / heat output [-]")
+    power_to_heat_ratio: float = Field(
+        0.0, ge=0, le=2,
+        description="CHP electricity / heat output σ [-]; gives η_el = σ × η_th when electrical_efficiency_pu "
+                    "is not set")
+    electrical_efficiency_pu: float | None = Field(
+        None, gt=0, le=0.65, description="CHP electricity out / fuel in η_el [-]; η_el + η_th ≤ 1")
     carnot_efficiency: float = Field(0.4, gt=0, le=0.8, description="Air-source HP fraction of Carnot COP [-]")
+
+    @field_validator("efficiency_pu")
+    @classmethod
+    def _chp_thermal_efficiency(cls, value: float, info) -> float:
+        if info.data.get("kind") == "chp" and value > 1.0:
+            raise ValueError("the thermal efficiency of a CHP unit cannot exceed 1 (first law)")
+        return value
+
+    @field_validator("power_to_heat_ratio", "electrical_efficiency_pu")
+    @classmethod
+    def _first_law(cls, value: float | None, info) -> float | None:
+        kind, eta_th = info.data.get("kind"), info.data.get("efficiency_pu")
+        given = value is not None and value > 0
+        if given and kind is not None and kind != "chp":
+            raise ValueError(f"only CHP units generate electricity (kind is {kind!r})")
+        if info.field_name == "electrical_efficiency_pu" and given and info.data.get("power_to_heat_ratio", 0.0) > 0:
+            raise ValueError("give electrical_efficiency_pu or power_to_heat_ratio, not both")
+        if given and kind == "chp" and eta_th is not None:
+            eta_el = value * eta_th if info.field_name == "power_to_heat_ratio" else value
+            if eta_el + eta_th > 1.0 + 1e-12:
+                raise ValueError(f"electrical + thermal efficiency = {eta_el:.3f} + {eta_th:.3f} = "
+                                 f"{eta_el + eta_th:.3f} exceeds 1: the unit would create energy (first law; "
+                                 "typical CHP totals 0.80–0.90)")
+        return value
+
+    @property
+    def electrical_efficiency(self) -> float:
+        """η_el [-] of a CHP unit (0 for other kinds)."""
+        if self.kind != "chp":
+            return 0.0
+        if self.electrical_efficiency_pu is not None:
+            return self.electrical_efficiency_pu
+        return self.power_to_heat_ratio * self.efficiency_pu
 
 
 class HeatUtility(_Actor):
@@ -232,6 +302,17 @@ class HeatUtility(_Actor):
     networks: list[HeatNetwork] = Field(min_length=1, description="District-heating networks it supplies")
     units: list[HeatUnit] = Field(default_factory=list, description="Own heat production units")
     heat_price_cny_per_mwh: float = Field(300.0, ge=0, le=5000, description="Retail heat price [CNY/MWh]")
+    chp_co2_allocation: Literal["energy", "exergy", "efficiency"] = Field(
+        "energy",
+        description="How CHP fuel CO2 (and fuel cost) is shared between power and heat: energy (by energy "
+                    "output), exergy (heat weighted by its Carnot factor) or efficiency (Finnish benefit-sharing "
+                    "method with reference efficiencies of separate production); docs/physics.md")
+    reference_power_efficiency_pu: float = Field(
+        0.39, gt=0, le=0.7, description="Efficiency method: reference efficiency of separate power production [-]")
+    reference_heat_efficiency_pu: float = Field(
+        0.90, gt=0, le=1.2, description="Efficiency method: reference efficiency of separate heat production [-]")
+    exergy_reference_temp_c: float = Field(
+        10.0, ge=-30, le=40, description="Exergy method: temperature of the reference environment T_0 [°C]")
 
 
 class Interconnection(_Strict):
@@ -313,6 +394,10 @@ class RenewablePlant(_Actor):
     owner_id: ActorId | None = Field(
         None, description="Data center that owns this plant (its output counts towards that DC's renewable energy "
                           "factor, ISO/IEC 30134-3); None = owned by a third party")
+    weather_site: str | None = Field(None, min_length=1, max_length=64,
+                                     description=_ACTOR_SITE_DESCRIPTION + " (drives PV and wind output)")
+
+    _known_site = field_validator("weather_site")(_known_weather_site)
 
     @field_validator("turbine_type")
     @classmethod
@@ -336,6 +421,27 @@ class PowerPlant(_Actor):
     co2_t_per_mwh: float = Field(ge=0, le=2, description="CO2 emission factor [tCO2/MWh_el]")
     forced_outage_rate_pu: float = Field(0.0, ge=0, le=0.5, description="Share of time on forced outage [-]")
     mean_outage_h: float = Field(24.0, gt=0, le=8760, description="Mean duration of one forced outage [h]")
+    commitment: Literal["day_ahead", "must_run"] = Field(
+        "day_ahead", description="Unit commitment: 'day_ahead' = committed each day by the operator "
+        "(agents.markets.commitment; may be off), 'must_run' = on whenever available")
+    min_up_h: float = Field(0.0, ge=0, le=168, description="Minimum time on after a start [h]")
+    min_down_h: float = Field(0.0, ge=0, le=168, description="Minimum time off after a shutdown [h]")
+    start_up_cost_cny_per_mw: float = Field(
+        0.0, ge=0, le=100000, description="Cost of one start per MW of capacity (fuel and wear) [CNY/MW]")
+    must_run_season_md: list[str] | None = Field(
+        None, min_length=2, max_length=2,
+        description="[start, end] local dates MM-DD (both inclusive, may wrap the new year) of a season in which "
+                    "a day-ahead plant is must-run, e.g. a heat-led CHP unit in the heating season")
+
+    @field_validator("must_run_season_md")
+    @classmethod
+    def _month_days(cls, value: list[str] | None) -> list[str] | None:
+        for md in value or []:
+            parts = md.split("-")
+            if len(parts) != 2 or not all(p.isdigit() and len(p) == 2 for p in parts) or not (
+                    1 <= int(parts[0]) <= 12 and 1 <= int(parts[1]) <= 31):
+                raise ValueError(f"{md!r} is not a valid MM-DD")
+        return value
 
 
 class Storage(_Actor):
@@ -354,10 +460,49 @@ ACTOR_TYPES = ("data_center", "heat_utility", "grid_operator", "renewable_plant"
 
 
 class Imports(_Strict):
+    """Legacy single interconnector (schema ≤ 1 documents): read as one import line with id ``imports``."""
+
     capacity_mw: float = Field(0.0, ge=0, le=1_000_000, description="Import limit [MW]")
     price_cny_per_mwh: float = Field(500.0, ge=0, le=20000, description="Import offer price [CNY/MWh]")
     co2_t_per_mwh: float | None = Field(None, ge=0, le=2,
                                         description="CO2 factor of imports [tCO2/MWh]; default region grid factor")
+
+
+class ImportLine(_Strict):
+    """One interconnector into the region with its own mix, capacity profile and price profile.
+
+    Available power [MW] = capacity × hourly_capacity_pu[local hour] × monthly_capacity_pu[month − 1];
+    price [CNY/MWh] = price × hourly_price_pu[local hour] × monthly_price_pu[month − 1] (the exporting
+    region's price shape). A ``scheduled`` line delivers its available power as planned (offered at the
+    price floor, like must-run, and paid its own price); otherwise it is offered at its price (plus CO2 ×
+    carbon price) in the merit order and paid like any offer under the clearing rule.
+    """
+
+    id: ActorId
+    name: str = Field(min_length=1, max_length=120, description="Display name of the line")
+    capacity_mw: float = Field(ge=0, le=1_000_000, description="Transfer capacity into the region [MW]")
+    renewable_share_pu: float = Field(0.0, ge=0, le=1, description="Renewable share of the energy it carries [-]")
+    co2_t_per_mwh: float | None = Field(None, ge=0, le=2,
+                                        description="CO2 factor of the energy it carries [tCO2/MWh]; "
+                                                    "default region grid factor")
+    price_cny_per_mwh: float = Field(500.0, ge=0, le=20000, description="Delivered (landing) price [CNY/MWh]")
+    scheduled: bool = Field(False, description="Delivers its available power as scheduled (must-take) at its "
+                                               "own price, instead of being dispatched by price")
+    hourly_capacity_pu: list[Annotated[float, Field(ge=0, le=1)]] | None = Field(
+        None, min_length=24, max_length=24,
+        description="Available capacity / capacity per local hour 0–23 [-]; default 1")
+    monthly_capacity_pu: list[Annotated[float, Field(ge=0, le=1)]] | None = Field(
+        None, min_length=12, max_length=12,
+        description="Available capacity / capacity per month Jan–Dec [-]; default 1")
+    hourly_price_pu: list[Annotated[float, Field(ge=0, le=10)]] | None = Field(
+        None, min_length=24, max_length=24, description="Price multiplier per local hour 0–23 [-]; default 1")
+    monthly_price_pu: list[Annotated[float, Field(ge=0, le=10)]] | None = Field(
+        None, min_length=12, max_length=12, description="Price multiplier per month Jan–Dec [-]; default 1")
+
+
+ImportsField = Annotated[
+    Annotated[list[ImportLine], Tag("lines")] | Annotated[Imports, Tag("legacy")],
+    Discriminator(lambda v: "lines" if isinstance(v, list | tuple) else "legacy")]
 
 
 class Exports(_Strict):
@@ -366,8 +511,14 @@ class Exports(_Strict):
 
 
 class Markets(_Strict):
+    """Market rules. The dispatch is always merit order; ``clearing_rule`` forms the WHOLESALE price paid to
+    sellers (``pay_as_clear``/``tou_tariff``: uniform marginal price; ``pay_as_bid``: each its own offer) and
+    the RETAIL price consumers pay (``tou_tariff``: the region's time-of-use tariff; otherwise the wholesale
+    price passed through). See docs/model.md, Markets."""
+
     clearing_rule: Literal["pay_as_clear", "pay_as_bid", "tou_tariff"] = Field(
-        "pay_as_clear", description="Electricity price formation")
+        "pay_as_clear", description="Price formation: wholesale rule, and whether consumers pay the TOU tariff "
+                                    "(tou_tariff) or the wholesale price")
     price_cap_cny_per_mwh: float = Field(1500.0, ge=0, le=100000, description="Price cap [CNY/MWh]")
     price_floor_cny_per_mwh: float = Field(0.0, ge=-1000, le=10000, description="Price floor [CNY/MWh]")
     carbon_price_cny_per_t: float = Field(0.0, ge=0, le=5000, description="Carbon price added to offers [CNY/tCO2]")
@@ -375,8 +526,32 @@ class Markets(_Strict):
                                           description="Dispatchable capacity held back as reserve / load [-]")
     value_of_lost_load_cny_per_mwh: float = Field(10000.0, ge=0, le=1e6,
                                                   description="Cost of unserved energy in system cost [CNY/MWh]")
-    imports: Imports = Field(default_factory=Imports, description="Interconnector imports")
+    imports: ImportsField = Field(
+        default_factory=Imports, description="Import lines (a list), or one legacy interconnector (an object)")
     exports: Exports = Field(default_factory=Exports, description="Interconnector exports")
+    wholesale_buyers: list[Literal["data_center", "heat_utility"]] = Field(
+        default_factory=list, max_length=2,
+        description="Consumer types that buy at the wholesale price (direct market participants); the others pay "
+                    "the retail price. Stand-alone batteries always trade at the wholesale price")
+
+    @field_validator("imports")
+    @classmethod
+    def _unique_line_ids(cls, value):
+        if isinstance(value, list):
+            ids = [line.id for line in value]
+            dup = sorted({i for i in ids if ids.count(i) > 1})
+            if dup:
+                raise ValueError(f"duplicate import line id(s) {dup}")
+        return value
+
+    @property
+    def import_lines(self) -> tuple[ImportLine, ...]:
+        """The import lines; a legacy ``Imports`` object is one line with id ``imports`` and no renewable share."""
+        if isinstance(self.imports, Imports):
+            imp = self.imports
+            return (ImportLine(id="imports", name="Imports", capacity_mw=imp.capacity_mw,
+                               price_cny_per_mwh=imp.price_cny_per_mwh, co2_t_per_mwh=imp.co2_t_per_mwh),)
+        return tuple(self.imports)
 
 
 class VoltageDips(_Strict):
@@ -461,7 +636,8 @@ _UNION_TAGS = set(ACTOR_TYPES) | {"heat_purchase", "voltage_dips"}
 def _readable_loc(loc: tuple[Any, ...]) -> str:
     """Dotted path without the discriminator tag pydantic inserts: ("actors", 3, "data_center", "x") → actors.3.x."""
     parts = [str(p) for i, p in enumerate(loc)
-             if not (isinstance(p, str) and p in _UNION_TAGS and i > 0 and isinstance(loc[i - 1], int))]
+             if not (isinstance(p, str) and p in _UNION_TAGS and i > 0 and isinstance(loc[i - 1], int))
+             and not (p in ("lines", "legacy") and i > 0 and loc[i - 1] == "imports")]
     return ".".join(parts)
 
 
@@ -576,6 +752,9 @@ def _cross_field_errors(s: Scenario) -> list[dict[str, str]]:
                 if n.return_temp_c >= n.supply_temp_c:
                     errors.append({"loc": f"actors.{i}.networks.{k}.return_temp_c",
                                    "msg": "return temperature must be below supply temperature"})
+                if n.summer_supply_temp_c is not None and n.summer_supply_temp_c <= n.return_temp_c:
+                    errors.append({"loc": f"actors.{i}.networks.{k}.summer_supply_temp_c",
+                                   "msg": "summer supply temperature must be above the return temperature"})
                 for key in ("season_start_md", "season_end_md"):
                     month, day = (int(x) for x in getattr(n, key).split("-"))
                     if not (1 <= month <= 12 and 1 <= day <= 31):

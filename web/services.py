@@ -427,7 +427,8 @@ def run_finish(run_id, model, *, worker: str | None = None, compute_s: float = 0
 
     out_dir = Path(settings.RESULTS_DIR) / str(run_id)
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = write_results(model, out_dir)
+    kpis = model.kpis()  # once: the results file and the run record share it
+    paths = write_results(model, out_dir, kpis=kpis)
     rows = Run.objects.filter(pk=run_id)
     if worker is not None:
         rows = rows.filter(worker=worker, status=Run.Status.RUNNING)
@@ -435,7 +436,7 @@ def run_finish(run_id, model, *, worker: str | None = None, compute_s: float = 0
         status=Run.Status.SUCCEEDED,
         step=model.step_index,
         total_steps=model.total_steps,
-        kpis=_json_safe(model.kpis()),
+        kpis=_json_safe(kpis),
         region_series=compact_table(model.region_frame(0, model.step_index)),
         agent_state=compact_table(model.agent_state(model.step_index - 1)) if model.step_index else None,
         series_path=str(paths["series"]),

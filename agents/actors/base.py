@@ -28,7 +28,8 @@ class BuildContext:
     weather: Any  # agents.weather.Weather
     rng: np.random.Generator
     recorder: Recorder
-    pv_pu: Any  # callable(lat, lon, tilt_deg, azimuth_deg) -> [steps] PV output per unit of peak power (cached)
+    pv_pu: Any  # callable(lat, lon, tilt_deg, azimuth_deg, site=None) -> [steps] PV output per unit of peak power
+    weather_of: Any = None  # callable(site key or None) -> agents.weather.Weather of an actor's weather site
 
 
 class Actor(mesa.Agent):

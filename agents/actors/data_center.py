@@ -25,7 +25,14 @@ class DataCenterFleet(Fleet):
     def build(self, ctx: BuildContext) -> None:
         T, n, rec = ctx.steps, self.n, ctx.recorder
         self.dt_h = ctx.dt_h
-        self.temp_c = np.asarray(ctx.weather.temp_c, dtype=float)
+        # outdoor air of each DC's weather site (default the region's): dry bulb and wet bulb [steps, sites]
+        sites = [s.weather_site or ctx.weather.site_key for s in self.specs]
+        self.site_keys = sorted(set(sites)) or [ctx.weather.site_key]
+        self.site_index = np.array([self.site_keys.index(k) for k in sites], dtype=int)
+        weathers = [ctx.weather if k == ctx.weather.site_key else ctx.weather_of(k) for k in self.site_keys]
+        self.temp_c = np.stack([np.asarray(w.temp_c, dtype=float) for w in weathers], axis=1).reshape(T, -1)
+        self.wet_bulb_c = np.stack([np.asarray(w.temp_c if w.wet_bulb_c is None else w.wet_bulb_c, dtype=float)
+                                    for w in weathers], axis=1).reshape(T, -1)
         cap = self._param("it_capacity_mw")
         idle = self._param("idle_power_pu")
         noise_sd = self._param("utilisation_noise_pu")
@@ -39,9 +46,8 @@ class DataCenterFleet(Fleet):
         self.techs = np.array([s.cooling for s in self.specs], dtype=str)
         f_fixed = self._param("fixed_overhead_pu")
         facility = np.empty((n, T))
-        for tech in sorted(set(self.techs.tolist())):
-            pue_full = cooling.pue_full_load(self.temp_c, tech)[None, :]
-            tech_cols = np.flatnonzero(self.techs == tech)
+        for tech, j, tech_cols in self._cooling_groups():
+            pue_full = cooling.pue_full_load(self.temp_c[:, j], tech, self.wet_bulb_c[:, j])[None, :]
             for k in range(0, tech_cols.size, 256):  # bounded temporaries for large fleets
                 cols = tech_cols[k:k + 256]
                 load_pu = it[cols] / cap[cols, None]
@@ -61,7 +67,7 @@ class DataCenterFleet(Fleet):
         pv = np.empty((T, self.pv_members.size))
         for j, i in enumerate(self.pv_members):
             s = self.specs[i]
-            pv[:, j] = ctx.pv_pu(s.lat, s.lon, None, 180.0) * s.pv_capacity_mw
+            pv[:, j] = ctx.pv_pu(s.lat, s.lon, None, 180.0, site=s.weather_site) * s.pv_capacity_mw
         self.pv_available_mw = self.record(rec, "pv_available_mw", static=pv, members=self.pv_members)
 
         # heat recovery through a heat pump: what each recovering DC could deliver at every step
@@ -170,12 +176,21 @@ class DataCenterFleet(Fleet):
         grid[self.backup_members] -= self.backup_mw[start:stop].T
         return grid.T
 
-    def wue_l_per_kwh(self, start: int, stop: int) -> np.ndarray:
-        """WUE per DC for steps [start, stop) [L/kWh] from outdoor temperature and cooling technology."""
-        out = np.empty((stop - start, self.n))
+    def _cooling_groups(self):
+        """(cooling technology, weather-site column, DC indices) for each group of DCs sharing both."""
         for tech in sorted(set(self.techs.tolist())):
-            cols = self.techs == tech
-            out[:, cols] = cooling.wue_l_per_kwh(self.temp_c[start:stop, None], tech)
+            for j in range(len(self.site_keys)):
+                cols = np.flatnonzero((self.techs == tech) & (self.site_index == j))
+                if cols.size:
+                    yield tech, j, cols
+
+    def wue_l_per_kwh(self, start: int, stop: int) -> np.ndarray:
+        """WUE per DC for steps [start, stop) [L/kWh] from its site's outdoor air (dry or wet bulb, as the
+        cooling technology rejects heat) and its cooling technology."""
+        out = np.empty((stop - start, self.n))
+        for tech, j, cols in self._cooling_groups():
+            out[:, cols] = cooling.wue_l_per_kwh(self.temp_c[start:stop, j], tech,
+                                                 self.wet_bulb_c[start:stop, j])[:, None]
         return out
 
     # ---- phases -------------------------------------------------------------------------------------------

@@ -33,19 +33,31 @@ class GridOperatorFleet(Fleet):
                                  price_cap=markets.price_cap_cny_per_mwh, price_floor=markets.price_floor_cny_per_mwh,
                                  export_price=markets.exports.price_cny_per_mwh)
 
-    def clear(self, load_mw: float, offer_mw: np.ndarray, tariff_price: float, reserve_base_mw: float):
-        """Hold back the reserve and clear (agents.markets.clearing). Returns (accepted, price, export, unserved,
-        reserve shortfall)."""
+    def clear(self, load_mw: float, offer_mw: np.ndarray, reserve_base_mw: float, variant: int = 0):
+        """Hold back the reserve and clear (agents.markets.clearing). ``variant``: which offer-price vector holds this
+        step (import price profiles). Returns (accepted, wholesale price, export, unserved, reserve shortfall)."""
         m = self.markets
         return self.market.clear(load_mw, offer_mw, reserve_mw=m.reserve_requirement_pu * reserve_base_mw,
-                                 export_mw_max=m.exports.capacity_mw, tariff_price=tariff_price)
+                                 export_mw_max=m.exports.capacity_mw, variant=variant)
 
-    def settle(self, start: int, stop: int, price: np.ndarray, export_mw: np.ndarray, import_cost_cny: np.ndarray):
-        """The operator sells to the non-DC consumers and exports, and pays for imports."""
+    def settle(self, start: int, stop: int, *, retail, wholesale, dc_price, dc_grid_mw, heat_price,
+               heat_electricity_mw, storage_charge_mw, storage_discharge_mw, export_mw, supply_income_cny_per_h, chp_sold_mw,
+               import_cost_cny) -> None:
+        """The operator is the counterparty of every grid transaction (single buyer and supplier of last resort).
+
+        Revenue: non-DC consumers at the retail price, data centers' grid draw and heat utilities' electricity
+        at their price (retail, or wholesale for market participants, ``markets.wholesale_buyers``), stand-alone
+        battery charging at the wholesale price, exports at the export bid. Cost: what it pays sellers — plants and renewables (their
+        income under the clearing rule), CHP electricity and battery discharge at the wholesale price, imports.
+        Revenue − cost is the supplier's margin, a transfer (docs/model.md). Arrays per step [MW, CNY/MWh].
+        """
         sl = slice(start, stop)
-        self.revenue_cny[sl, 0] = (self.other_load[sl, 0] * price
-                                   + export_mw * self.markets.exports.price_cny_per_mwh) * self.dt_h
-        self.cost_cny[sl, 0] = import_cost_cny
+        dt = self.dt_h
+        self.revenue_cny[sl, 0] = (self.other_load[sl, 0] * retail + dc_grid_mw * dc_price
+                                   + heat_electricity_mw * heat_price + storage_charge_mw * wholesale
+                                   + export_mw * self.markets.exports.price_cny_per_mwh) * dt
+        self.cost_cny[sl, 0] = ((supply_income_cny_per_h + (chp_sold_mw + storage_discharge_mw) * wholesale) * dt
+                                + import_cost_cny)
 
     def power_mw(self, step: int) -> np.ndarray:
         return self.other_load[step].copy()

@@ -16,13 +16,15 @@ class RenewablePlantFleet(Fleet):
     agent_class = RenewablePlant
 
     def build(self, ctx: BuildContext, wind_pu) -> None:
-        """``wind_pu(turbine_type, hub_height_m, roughness_m)`` → [steps] wind output per unit of nameplate (cached)."""
+        """``wind_pu(spec)`` → [steps] wind output per unit of nameplate of that farm (its own correlated series,
+        density-corrected; RegionModel._wind_cache). PV and wind use the plant's ``weather_site`` (default: the
+        region's)."""
         self.dt_h = ctx.dt_h
         self.mc = self._param("marginal_cost_cny_per_mwh")
         avail = np.empty((ctx.steps, self.n))
         for i, s in enumerate(self.specs):
-            pu = (ctx.pv_pu(s.lat, s.lon, s.tilt_deg, s.azimuth_deg) if s.technology == "pv"
-                  else wind_pu(s.turbine_type, s.hub_height_m, s.roughness_length_m))
+            pu = (ctx.pv_pu(s.lat, s.lon, s.tilt_deg, s.azimuth_deg, site=s.weather_site) if s.technology == "pv"
+                  else wind_pu(s))
             avail[:, i] = pu * s.capacity_mw
         rec = ctx.recorder
         self.available_mw = self.record(rec, "available_mw", static=avail)

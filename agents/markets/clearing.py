@@ -1,13 +1,19 @@
 """Electricity market clearing as pure functions over the offers of one step.
 
 Offers are price–quantity pairs (one per generator segment, import line, …). Demand is inelastic load plus an
-elastic export bid. The dispatch is always least-cost (merit order); the rule only decides the prices:
+elastic export bid. The dispatch is always least-cost (merit order); the rule decides two prices:
+
+the WHOLESALE price, paid to sellers (generators, imports, storage discharge) and by suppliers buying for
+their customers, and the RETAIL price that consumers pay.
 
 - ``pay_as_clear``: every accepted MWh is paid the uniform marginal price (price of the marginal offer, or the
   export bid when exports are the marginal demand, or the cap when load is unserved), clipped to [floor, cap].
-- ``pay_as_bid``: every accepted offer is paid its own price (clipped to [floor, cap]); the published price is
-  the quantity-weighted mean of the accepted offer prices.
-- ``tou_tariff``: regulated time-of-use price for everyone; dispatch by merit order.
+  Retail = wholesale (passed through).
+- ``pay_as_bid``: every accepted offer is paid its own price (clipped to [floor, cap]); the published wholesale
+  price is the quantity-weighted mean of the accepted offer prices. Retail = that published price.
+- ``tou_tariff``: sellers are paid the uniform marginal price, as under ``pay_as_clear``; consumers pay the
+  regulated time-of-use tariff. The difference (retail − wholesale) × energy is the supplier's margin, a
+  transfer between parties (docs/model.md).
 
 Sources: standard uniform-price / discriminatory auction definitions (e.g. Kirschen & Strbac, *Fundamentals of
 Power System Economics*, 2nd ed., ch. 2 and 5).
@@ -28,9 +34,23 @@ _TOL_MW = 1e-9
 class Clearing(NamedTuple):
     accepted_mw: np.ndarray  # [offers] dispatched quantity per offer [MW]
     paid_cny_per_mwh: np.ndarray  # [offers] price each offer is paid [CNY/MWh]
-    price_cny_per_mwh: float  # published price consumers pay [CNY/MWh]
+    wholesale_price_cny_per_mwh: float  # published wholesale price [CNY/MWh]
+    retail_price_cny_per_mwh: float  # price consumers pay [CNY/MWh]
     export_mw: float  # accepted export [MW]
     unserved_mw: float  # load not served [MW]
+
+
+def retail_price(rule: str, wholesale_price_cny_per_mwh, tariff_price_cny_per_mwh):
+    """Price consumers pay [CNY/MWh]: the TOU tariff under ``tou_tariff``, else the wholesale price (passed through).
+
+    Works on scalars and arrays (per step).
+    """
+    if rule not in CLEARING_RULES:
+        raise ValueError(f"unknown clearing rule {rule!r}; expected one of {CLEARING_RULES}")
+    if rule == "tou_tariff":
+        return np.broadcast_to(np.asarray(tariff_price_cny_per_mwh, dtype=float),
+                               np.shape(wholesale_price_cny_per_mwh)).copy()
+    return np.asarray(wholesale_price_cny_per_mwh, dtype=float).copy()
 
 
 def offer_price_with_carbon(marginal_cost_cny_per_mwh, co2_t_per_mwh, carbon_price_cny_per_t):
@@ -116,7 +136,7 @@ def clear(rule: str, load_mw: float, offer_mw: np.ndarray, offer_price: np.ndarr
           tariff_price: float = 0.0) -> Clearing:
     """Clear one step under ``rule`` (see module docstring). Prices in CNY/MWh, quantities in MW."""
     accepted, export, unserved, marginal = merit_order(load_mw, offer_mw, offer_price, export_mw_max, export_price)
-    if rule == "pay_as_clear":
+    if rule in ("pay_as_clear", "tou_tariff"):
         if np.isnan(marginal):
             marginal = float(offer_price.min()) if offer_price.size else price_floor
         price = float(min(max(marginal, price_floor), price_cap))
@@ -130,12 +150,10 @@ def clear(rule: str, load_mw: float, offer_mw: np.ndarray, offer_price: np.ndarr
             price = float((paid * accepted).sum() / volume)
         else:
             price = float(min(max(offer_price.min() if offer_price.size else price_floor, price_floor), price_cap))
-    elif rule == "tou_tariff":
-        price = float(tariff_price)
-        paid = np.full(offer_price.shape, price)
     else:
         raise ValueError(f"unknown clearing rule {rule!r}; expected one of {CLEARING_RULES}")
-    return Clearing(accepted, paid, price, float(export), float(unserved))
+    return Clearing(accepted, paid, price, float(retail_price(rule, price, tariff_price)), float(export),
+                    float(unserved))
 
 
 def tou_price_multiplier(local_hour: np.ndarray, peak_hours, valley_hours, peak_ratio: float,
@@ -156,10 +174,12 @@ def tou_price_multiplier(local_hour: np.ndarray, peak_hours, valley_hours, peak_
 
 
 class MeritOrder:
-    """Clearing for a fixed set of offers whose prices do not change between steps (only quantities do).
+    """Clearing for a fixed set of offers whose prices take one of a few known price vectors ("variants", e.g.
+    import lines whose price follows an hourly/monthly profile); only quantities change freely between steps.
 
-    Sorting, the reserve order and the export cut are computed once; ``clear`` then gives the same result as
-    ``hold_reserve`` followed by ``clear`` (tested) with a handful of array operations per step.
+    Per variant the sorting, the reserve order and the export cut are computed once; ``clear`` then gives the
+    same result as ``hold_reserve`` followed by ``clear`` (tested) with a handful of array operations per step.
+    It returns the WHOLESALE price (the retail price follows from ``retail_price``).
     """
 
     def __init__(self, offer_price: np.ndarray, dispatchable: np.ndarray, *, rule: str, price_cap: float,
@@ -170,55 +190,56 @@ class MeritOrder:
         self.cap = float(price_cap)
         self.floor = float(price_floor)
         self.export_price = float(export_price)
-        self.price = np.asarray(offer_price, dtype=float)
-        self.order = np.argsort(self.price, kind="stable")
-        self.p_sorted = self.price[self.order]
-        self.n_below_export = int(np.searchsorted(self.p_sorted, export_price, side="left"))
+        prices = np.atleast_2d(np.asarray(offer_price, dtype=float))  # [variants, offers]
         disp = np.flatnonzero(dispatchable)
-        self.reserve_idx = disp[np.argsort(-self.price[disp], kind="stable")]
-        self.paid_bid = np.clip(self.price, self.floor, self.cap)
-        self.min_price = float(self.price.min()) if self.price.size else self.floor
+        self._variants = []
+        for price in prices:
+            order = np.argsort(price, kind="stable")
+            p_sorted = price[order]
+            self._variants.append((price, order, p_sorted, int(np.searchsorted(p_sorted, export_price, side="left")),
+                                   disp[np.argsort(-price[disp], kind="stable")], np.clip(price, self.floor, self.cap),
+                                   float(price.min()) if price.size else self.floor))
+        self.price = prices[0]
+        self.paid_bid = np.clip(prices, self.floor, self.cap)  # [variants, offers]
 
     def clear(self, load_mw: float, offer_mw: np.ndarray, *, reserve_mw: float = 0.0, export_mw_max: float = 0.0,
-              tariff_price: float = 0.0):
-        """Returns (accepted_mw per offer, price, export_mw, unserved_mw, reserve_shortfall_mw)."""
+              variant: int = 0):
+        """Returns (accepted_mw per offer, wholesale price, export_mw, unserved_mw, reserve_shortfall_mw)."""
+        _, order, p_sorted, n_below_export, reserve_idx, paid_bid, min_price = self._variants[variant]
         shortfall = 0.0
         if reserve_mw > 0.0:
             requirement = reserve_mw
             reserve_mw = reserve_to_hold(reserve_mw, offer_mw, load_mw)
-            idx = self.reserve_idx
-            q = offer_mw[idx]
+            q = offer_mw[reserve_idx]
             before = np.cumsum(q) - q
             held = np.minimum(np.maximum(reserve_mw - before, 0.0), q)
             offer_mw = offer_mw.copy()
-            offer_mw[idx] = q - held
+            offer_mw[reserve_idx] = q - held
             shortfall = max(requirement - float(held.sum()), 0.0)
-        q = offer_mw[self.order]
+        q = offer_mw[order]
         cum = np.cumsum(q)
         total = float(cum[-1]) if cum.size else 0.0
         served = min(load_mw, total)
         unserved = load_mw - served
         export = 0.0
-        if export_mw_max > 0.0 and self.n_below_export > 0:
-            export = min(max(float(cum[self.n_below_export - 1]) - served, 0.0), export_mw_max)
+        if export_mw_max > 0.0 and n_below_export > 0:
+            export = min(max(float(cum[n_below_export - 1]) - served, 0.0), export_mw_max)
         quantity = served + export
         acc_sorted = np.minimum(np.maximum(quantity - (cum - q), 0.0), q)
         accepted = np.empty_like(acc_sorted)
-        accepted[self.order] = acc_sorted
-        if self.rule == "tou_tariff":
-            price = float(tariff_price)
-        elif unserved > _TOL_MW:
+        accepted[order] = acc_sorted
+        if unserved > _TOL_MW:
             price = self.cap
         elif self.rule == "pay_as_bid":
-            price = dot(self.paid_bid, accepted) / quantity if quantity > _TOL_MW else min(
-                max(self.min_price, self.floor), self.cap)
+            price = dot(paid_bid, accepted) / quantity if quantity > _TOL_MW else min(
+                max(min_price, self.floor), self.cap)
         else:
             if 0.0 < export < export_mw_max - _TOL_MW:
                 marginal = self.export_price
             elif quantity > _TOL_MW:
                 k = min(int(np.searchsorted(cum, quantity - _TOL_MW, side="left")), len(cum) - 1)
-                marginal = float(self.p_sorted[k])
+                marginal = float(p_sorted[k])
             else:
-                marginal = self.min_price
+                marginal = min_price
             price = min(max(marginal, self.floor), self.cap)
         return accepted, price, export, unserved, shortfall

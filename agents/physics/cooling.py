@@ -30,20 +30,27 @@ class CoolingTech:
     wue_max_l_per_kwh: float  # water use cap [L/kWh]
     heat_source_temp_c: float  # temperature at which the IT heat can be recovered [°C]
     liquid_fraction: float  # share of IT heat capturable at heat_source_temp_c [-] (water loop / liquid)
+    # Heat rejected by evaporation (cooling towers, wetted heat exchangers): the outdoor temperature of
+    # t_free_c, k_pue_per_degc and the WUE curve is then the wet bulb, otherwise the dry bulb.
+    wet_bulb_driven: bool = False
 
 
 #: Calibrated so an hourly synthetic year (agents.weather) at IT load fraction 0.8 lands in the DOMAIN.md
-#: bands, coldest site (Espoo) at the bottom and Shanghai at the top (tests/physics/test_cooling_calibration.py).
+#: bands with Shanghai at the top (tests/physics/test_cooling_calibration.py): dry-bulb technologies with the
+#: coldest site at the bottom, wet-bulb ones (towers, evaporative) with the driest (Golmud) at the bottom.
 COOLING_TECHNOLOGIES: dict[str, CoolingTech] = {
+    # Evaporative heat rejection: thresholds and slopes on the wet bulb. Full waterside economiser below a
+    # 6 °C wet bulb (tower approach ~4 K + plate exchanger ~2 K under a 12–15 °C chilled-water supply);
+    # indirect evaporative air handlers cool without compressors up to a ~14 °C wet bulb.
     "chiller_tower": CoolingTech(
-        name="chiller_tower", pue_min=1.235, k_pue_per_degc=0.0095, t_free_c=5.0, pue_max=1.55,
-        wue_base_l_per_kwh=1.0, wue_k_l_per_kwh_per_degc=0.07, wue_max_l_per_kwh=3.5,
-        heat_source_temp_c=30.0, liquid_fraction=0.9,
+        name="chiller_tower", pue_min=1.285, k_pue_per_degc=0.007, t_free_c=6.0, pue_max=1.55,
+        wue_base_l_per_kwh=1.0, wue_k_l_per_kwh_per_degc=0.10, wue_max_l_per_kwh=3.5,
+        heat_source_temp_c=30.0, liquid_fraction=0.9, wet_bulb_driven=True,
     ),
     "indirect_evaporative": CoolingTech(
-        name="indirect_evaporative", pue_min=1.107, k_pue_per_degc=0.0045, t_free_c=10.0, pue_max=1.30,
-        wue_base_l_per_kwh=0.2, wue_k_l_per_kwh_per_degc=0.06, wue_max_l_per_kwh=2.0,
-        heat_source_temp_c=30.0, liquid_fraction=0.6,
+        name="indirect_evaporative", pue_min=1.12, k_pue_per_degc=0.006, t_free_c=14.0, pue_max=1.30,
+        wue_base_l_per_kwh=0.2, wue_k_l_per_kwh_per_degc=0.145, wue_max_l_per_kwh=2.0,
+        heat_source_temp_c=30.0, liquid_fraction=0.6, wet_bulb_driven=True,
     ),
     "direct_to_chip": CoolingTech(
         name="direct_to_chip", pue_min=1.075, k_pue_per_degc=0.002, t_free_c=18.0, pue_max=1.15,
@@ -81,19 +88,40 @@ def _tech(tech) -> CoolingTech:
     return COOLING_TECHNOLOGIES[tech] if isinstance(tech, str) else tech
 
 
-def pue_full_load(t_outdoor_c, tech):
+def cooling_temperature_c(t_outdoor_c, tech, wet_bulb_c=None):
+    """The outdoor temperature that limits a technology's heat rejection.
+
+    Returns ``t`` [°C] (ndarray): ``wet_bulb_c`` for technologies that reject heat by evaporation
+    (``wet_bulb_driven``: an open cooling tower cools water towards the wet bulb, its approach 3–5 K; an
+    indirect evaporative cooler's wetted exchanger likewise — ASHRAE Handbook HVAC Systems and Equipment
+    2020 ch. 40 (cooling towers) and ch. 41 (evaporative air coolers); ASHRAE TC 9.9 thermal guidelines),
+    else the dry bulb ``t_outdoor_c`` (dry coolers, air economisers, liquid loops with dry coolers).
+
+    Parameters: ``t_outdoor_c`` [°C] dry bulb; ``tech`` key or CoolingTech; ``wet_bulb_c`` [°C] wet bulb
+    (agents.physics.psychrometrics.wet_bulb_c), required for evaporative technologies.
+    """
+    p = _tech(tech)
+    if not p.wet_bulb_driven:
+        return np.asarray(t_outdoor_c, dtype=float)
+    if wet_bulb_c is None:
+        raise ValueError(f"cooling technology {p.name!r} rejects heat by evaporation: wet_bulb_c is required")
+    return np.asarray(wet_bulb_c, dtype=float)
+
+
+def pue_full_load(t_outdoor_c, tech, wet_bulb_c=None):
     """Full-load PUE of a cooling technology at an outdoor temperature.
 
     Returns ``pue`` [-] (ndarray).
 
     Parameters: ``t_outdoor_c`` [°C] outdoor dry-bulb temperature; ``tech`` key of COOLING_TECHNOLOGIES or
-    a CoolingTech.
+    a CoolingTech; ``wet_bulb_c`` [°C] outdoor wet bulb (required for evaporative technologies, see
+    ``cooling_temperature_c``).
 
-    Equation: ``pue_full = min(pue_min + k * max(0, t - t_free), pue_max)``. Source: DOMAIN.md
-    "Cooling / PUE, hourly".
+    Equation: ``pue_full = min(pue_min + k * max(0, t - t_free), pue_max)`` with t the dry bulb, or the wet
+    bulb for towers and evaporative coolers. Source: DOMAIN.md "Cooling / PUE, hourly".
     """
     p = _tech(tech)
-    excess = np.maximum(0.0, np.asarray(t_outdoor_c, dtype=float) - p.t_free_c)
+    excess = np.maximum(0.0, cooling_temperature_c(t_outdoor_c, p, wet_bulb_c) - p.t_free_c)
     return np.minimum(p.pue_min + p.k_pue_per_degc * excess, p.pue_max)
 
 
@@ -111,19 +139,20 @@ def pue_part_load(pue_full, utilisation, f_fixed=0.3):
     return 1.0 + (np.asarray(pue_full, dtype=float) - 1.0) * (f_fixed / u + 1.0 - f_fixed)
 
 
-def wue_l_per_kwh(t_outdoor_c, tech):
+def wue_l_per_kwh(t_outdoor_c, tech, wet_bulb_c=None):
     """Water usage effectiveness: litres of water per kWh of IT energy.
 
     Returns ``wue`` [L/kWh] (ndarray).
 
-    Parameters: ``t_outdoor_c`` [°C]; ``tech`` key of COOLING_TECHNOLOGIES or a CoolingTech.
+    Parameters: ``t_outdoor_c`` [°C] dry bulb; ``tech`` key of COOLING_TECHNOLOGIES or a CoolingTech;
+    ``wet_bulb_c`` [°C] wet bulb (required for evaporative technologies, see ``cooling_temperature_c``).
 
-    Equation: ``wue = min(wue_base + k_w * max(0, t - t_free), wue_max)``. Calibrated so cooling towers give
-    ≈ 1.8 L/kWh annually in a temperate climate and dry/liquid systems 0–0.2 (DOMAIN.md "Water";
-    ISO/IEC 30134-9).
+    Equation: ``wue = min(wue_base + k_w * max(0, t - t_free), wue_max)``, t as in ``pue_full_load``.
+    Calibrated so cooling towers give ≈ 1.8 L/kWh annually in a temperate climate and dry/liquid systems
+    0–0.2 (DOMAIN.md "Water"; ISO/IEC 30134-9).
     """
     p = _tech(tech)
-    excess = np.maximum(0.0, np.asarray(t_outdoor_c, dtype=float) - p.t_free_c)
+    excess = np.maximum(0.0, cooling_temperature_c(t_outdoor_c, p, wet_bulb_c) - p.t_free_c)
     return np.minimum(p.wue_base_l_per_kwh + p.wue_k_l_per_kwh_per_degc * excess, p.wue_max_l_per_kwh)
 
 
@@ -152,13 +181,14 @@ def overhead_split(pue):
     }
 
 
-def free_cooling_hours(t_outdoor_c, tech, dt_h):
+def free_cooling_hours(t_outdoor_c, tech, dt_h, wet_bulb_c=None):
     """Hours in which the outdoor temperature allows free cooling (no mechanical refrigeration).
 
-    Returns ``hours`` [h] summed over the last axis. Parameters: ``t_outdoor_c`` [°C] series at steps of
-    ``dt_h`` [h]; ``tech`` key or CoolingTech. Equation: ``Σ [t ≤ t_free] · dt_h``.
+    Returns ``hours`` [h] summed over the last axis. Parameters: ``t_outdoor_c`` [°C] dry-bulb series at
+    steps of ``dt_h`` [h]; ``tech`` key or CoolingTech; ``wet_bulb_c`` [°C] wet bulb (evaporative
+    technologies). Equation: ``Σ [t ≤ t_free] · dt_h``, t as in ``pue_full_load``.
     """
-    t = np.asarray(t_outdoor_c, dtype=float)
+    t = cooling_temperature_c(t_outdoor_c, tech, wet_bulb_c)
     return np.sum(t <= _tech(tech).t_free_c, axis=-1) * dt_h
 
 

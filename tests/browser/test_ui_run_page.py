@@ -160,7 +160,7 @@ def test_dropped_socket_and_missed_frames_are_recovered_to_the_exact_series(page
     shown = page.evaluate("() => twinRunState.region")
     run_id = page.url.rstrip("/").rsplit("/", 1)[-1]
     fresh = page.request.get(f"/api/runs/{run_id}/snapshot/").json()
-    for quantity in ("load_mw", "price_cny_per_mwh", "heat_recovered_mw"):
+    for quantity in ("load_mw", "wholesale_price_cny_per_mwh", "heat_recovered_mw"):
         assert shown[quantity][: ui.scenario_steps] == fresh["region"][quantity], quantity
         assert None not in shown[quantity]
     assert errors.items == []

@@ -29,3 +29,20 @@ def test_no_supply_gives_zero_share_and_intensity():
     share, intensity, f, c = supply_mix_with_storage([0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], [0.0], 0.25,
                                                      0.3, 0.2)
     assert share[0] == 0.0 and intensity[0] == 0.0 and (f, c) == (0.3, 0.2)
+
+
+def test_imports_carry_the_renewable_share_of_their_line():
+    # 100 MW local coal (80 t), 60 MW over a hydro line (share 1, 0 t/MWh) and 40 MW over an AC line (share 0.2,
+    # 0.6 t/MWh): share = (60 + 8) / 200 = 0.34, intensity = (80 + 24) / 200 = 0.52 t/MWh
+    from agents.markets.attribution import import_mix
+
+    renewable, co2 = import_mix([[60.0, 40.0]], [1.0, 0.2], [0.0, 0.6], dt_h=1.0)
+    assert renewable.tolist() == [68.0] and co2.tolist() == [24.0]
+    share, intensity, _, _ = supply_mix_with_storage(
+        renewable_mw=[0.0], generation_mw=[100.0], import_mw=[100.0], co2_t=[80.0 + co2[0]], discharge_mw=[0.0],
+        charged_mwh=[0.0], discharged_mwh=[0.0], pool_before_mwh=[0.0], dt_h=1.0, f0=0.0, c0=0.0,
+        import_renewable_mw=renewable)
+    assert np.isclose(share[0], 0.34) and np.isclose(intensity[0], 0.52)
+    # without the line mix (today's main) the same supply counted 0 % renewable
+    share0, *_ = supply_mix_with_storage([0.0], [100.0], [100.0], [104.0], [0.0], [0.0], [0.0], [0.0], 1.0, 0.0, 0.0)
+    assert share0[0] == 0.0

@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from agents.markets.clearing import clear, hold_reserve, merit_order, offer_price_with_carbon, tou_price_multiplier
+from agents.markets.clearing import (
+    clear,
+    hold_reserve,
+    merit_order,
+    offer_price_with_carbon,
+    retail_price,
+    tou_price_multiplier,
+)
 
 Q = np.array([100.0, 100.0, 100.0])
 P = np.array([200.0, 300.0, 500.0])
@@ -19,48 +26,48 @@ def _clear(rule, load, q=Q, p=P, **kw):
 def test_pay_as_clear_uniform_marginal_price():
     res = _clear("pay_as_clear", 150.0)
     assert res.accepted_mw.tolist() == [100.0, 50.0, 0.0]
-    assert res.price_cny_per_mwh == 300.0
+    assert res.wholesale_price_cny_per_mwh == 300.0
     assert res.paid_cny_per_mwh.tolist() == [300.0, 300.0, 300.0]
     assert res.unserved_mw == 0.0 and res.export_mw == 0.0
 
 
 def test_pay_as_clear_load_exactly_at_a_block_edge_takes_that_block_price():
-    assert _clear("pay_as_clear", 200.0).price_cny_per_mwh == 300.0
-    assert _clear("pay_as_clear", 100.0).price_cny_per_mwh == 200.0
+    assert _clear("pay_as_clear", 200.0).wholesale_price_cny_per_mwh == 300.0
+    assert _clear("pay_as_clear", 100.0).wholesale_price_cny_per_mwh == 200.0
 
 
 def test_offer_order_does_not_matter():
     res = _clear("pay_as_clear", 150.0, q=Q[::-1].copy(), p=P[::-1].copy())
-    assert res.accepted_mw.tolist() == [0.0, 50.0, 100.0] and res.price_cny_per_mwh == 300.0
+    assert res.accepted_mw.tolist() == [0.0, 50.0, 100.0] and res.wholesale_price_cny_per_mwh == 300.0
 
 
 def test_pay_as_bid_pays_each_offer_its_price():
     res = _clear("pay_as_bid", 150.0)
     assert res.accepted_mw.tolist() == [100.0, 50.0, 0.0]
     assert res.paid_cny_per_mwh.tolist() == [200.0, 300.0, 500.0]
-    assert res.price_cny_per_mwh == pytest.approx((100 * 200 + 50 * 300) / 150)  # 233.33
+    assert res.wholesale_price_cny_per_mwh == pytest.approx((100 * 200 + 50 * 300) / 150)  # 233.33
 
 
 def test_scarcity_sets_the_price_cap_and_reports_unserved_load():
     res = _clear("pay_as_clear", 350.0)
     assert res.accepted_mw.tolist() == [100.0, 100.0, 100.0]
-    assert res.unserved_mw == 50.0 and res.price_cny_per_mwh == CAP
+    assert res.unserved_mw == 50.0 and res.wholesale_price_cny_per_mwh == CAP
     bid = _clear("pay_as_bid", 350.0)
-    assert bid.price_cny_per_mwh == CAP and bid.paid_cny_per_mwh.tolist() == [200.0, 300.0, 500.0]
+    assert bid.wholesale_price_cny_per_mwh == CAP and bid.paid_cny_per_mwh.tolist() == [200.0, 300.0, 500.0]
 
 
 def test_offers_above_the_cap_are_paid_the_cap():
     res = _clear("pay_as_bid", 250.0, p=np.array([200.0, 300.0, 1500.0]))
     assert res.paid_cny_per_mwh[2] == CAP
     res = _clear("pay_as_clear", 250.0, p=np.array([200.0, 1500.0, 300.0]))
-    assert res.accepted_mw.tolist() == [100.0, 50.0, 100.0] and res.price_cny_per_mwh == CAP
+    assert res.accepted_mw.tolist() == [100.0, 50.0, 100.0] and res.wholesale_price_cny_per_mwh == CAP
 
 
 def test_negative_offers_are_lifted_to_the_floor():
     res = _clear("pay_as_clear", 50.0, q=np.array([100.0]), p=np.array([-50.0]))
-    assert res.price_cny_per_mwh == FLOOR
+    assert res.wholesale_price_cny_per_mwh == FLOOR
     res = _clear("pay_as_clear", 50.0, q=np.array([100.0]), p=np.array([-50.0]), price_floor=-100.0)
-    assert res.price_cny_per_mwh == -50.0
+    assert res.wholesale_price_cny_per_mwh == -50.0
 
 
 def test_carbon_price_reorders_coal_and_gas():
@@ -68,18 +75,18 @@ def test_carbon_price_reorders_coal_and_gas():
     co2 = np.array([0.9, 0.4])  # [t/MWh]
     q = np.array([100.0, 100.0])
     without = _clear("pay_as_clear", 100.0, q=q, p=offer_price_with_carbon(mc, co2, 0.0))
-    assert without.accepted_mw.tolist() == [100.0, 0.0] and without.price_cny_per_mwh == 250.0
+    assert without.accepted_mw.tolist() == [100.0, 0.0] and without.wholesale_price_cny_per_mwh == 250.0
     prices = offer_price_with_carbon(mc, co2, 300.0)  # coal 250 + 270 = 520, gas 350 + 120 = 470
     assert prices.tolist() == [520.0, 470.0]
     with_carbon = _clear("pay_as_clear", 100.0, q=q, p=prices)
-    assert with_carbon.accepted_mw.tolist() == [0.0, 100.0] and with_carbon.price_cny_per_mwh == 470.0
+    assert with_carbon.accepted_mw.tolist() == [0.0, 100.0] and with_carbon.wholesale_price_cny_per_mwh == 470.0
 
 
 def test_imports_are_an_offer_within_their_limit():
     q = np.array([100.0, 50.0])  # local plant, import line limit
     p = np.array([200.0, 400.0])
     res = _clear("pay_as_clear", 150.0, q=q, p=p)
-    assert res.accepted_mw.tolist() == [100.0, 50.0] and res.price_cny_per_mwh == 400.0
+    assert res.accepted_mw.tolist() == [100.0, 50.0] and res.wholesale_price_cny_per_mwh == 400.0
     res = _clear("pay_as_clear", 170.0, q=q, p=p)
     assert res.unserved_mw == 20.0
 
@@ -89,10 +96,10 @@ def test_exports_take_cheap_surplus_up_to_the_limit():
     p = np.array([100.0, 300.0])
     full = _clear("pay_as_clear", 50.0, q=q, p=p, export_mw_max=30.0, export_price=250.0)
     assert full.export_mw == 30.0 and full.accepted_mw.tolist() == [80.0, 0.0]
-    assert full.price_cny_per_mwh == 100.0  # export fully accepted, the cheap plant is marginal
+    assert full.wholesale_price_cny_per_mwh == 100.0  # export fully accepted, the cheap plant is marginal
     partial = _clear("pay_as_clear", 50.0, q=q, p=p, export_mw_max=80.0, export_price=250.0)
     assert partial.export_mw == 50.0 and partial.accepted_mw.tolist() == [100.0, 0.0]
-    assert partial.price_cny_per_mwh == 250.0  # the export bid is marginal
+    assert partial.wholesale_price_cny_per_mwh == 250.0  # the export bid is marginal
     none = _clear("pay_as_clear", 50.0, q=q, p=p, export_mw_max=80.0, export_price=50.0)
     assert none.export_mw == 0.0
 
@@ -102,7 +109,7 @@ def test_curtailment_when_must_run_renewables_exceed_load_plus_export():
     p = np.array([0.0, 280.0])
     res = _clear("pay_as_clear", 100.0, q=q, p=p, export_mw_max=50.0, export_price=20.0)
     curtailed = q[0] - res.accepted_mw[0]
-    assert res.export_mw == 50.0 and curtailed == 50.0 and res.price_cny_per_mwh == 0.0
+    assert res.export_mw == 50.0 and curtailed == 50.0 and res.wholesale_price_cny_per_mwh == 0.0
 
 
 def test_reserve_is_withheld_from_the_most_expensive_dispatchable_offers():
@@ -144,20 +151,46 @@ def test_merit_order_class_matches_the_pure_functions():
             reserve = float(rng.uniform(0, 80))
             exp_cap, exp_price = float(rng.uniform(0, 50)), float(rng.uniform(-20, 400))
             market = MeritOrder(price, disp, rule=rule, price_cap=1000.0, price_floor=0.0, export_price=exp_price)
-            acc, pr, export, unserved, short = market.clear(load, qty, reserve_mw=reserve, export_mw_max=exp_cap,
-                                                            tariff_price=500.0)
+            acc, pr, export, unserved, short = market.clear(load, qty, reserve_mw=reserve, export_mw_max=exp_cap)
             held, short_ref = hold_reserve(qty, price, disp, reserve, load_mw=load)
             ref = clear(rule, load, held, price, price_cap=1000.0, price_floor=0.0, export_mw_max=exp_cap,
                         export_price=exp_price, tariff_price=500.0)
-            assert np.allclose(acc, ref.accepted_mw) and np.isclose(pr, ref.price_cny_per_mwh)
+            assert np.allclose(acc, ref.accepted_mw) and np.isclose(pr, ref.wholesale_price_cny_per_mwh)
             assert np.isclose(export, ref.export_mw) and np.isclose(unserved, ref.unserved_mw)
             assert np.isclose(short, short_ref)
 
 
-def test_tou_tariff_prices_every_mwh_at_the_tariff():
+def test_tou_tariff_pays_sellers_the_cleared_price_and_consumers_the_tariff():
+    # offers 100 MW @ 200, 100 MW @ 300, 100 MW @ 500; load 150 MW: the 300 offer is marginal.
+    # Sellers are paid 300 (wholesale), consumers pay the 720 tariff; the supplier's margin is
+    # (720 − 300) × 150 MWh = 63,000 CNY in a 1-h step (a transfer, not a resource cost).
     res = _clear("tou_tariff", 150.0, tariff_price=720.0)
     assert res.accepted_mw.tolist() == [100.0, 50.0, 0.0]
-    assert res.price_cny_per_mwh == 720.0 and set(res.paid_cny_per_mwh.tolist()) == {720.0}
+    assert res.wholesale_price_cny_per_mwh == 300.0 and set(res.paid_cny_per_mwh.tolist()) == {300.0}
+    assert res.retail_price_cny_per_mwh == 720.0
+    margin = (res.retail_price_cny_per_mwh - res.wholesale_price_cny_per_mwh) * 150.0
+    assert margin == 63_000.0
+
+
+def test_market_rules_pass_the_wholesale_price_to_consumers():
+    assert _clear("pay_as_clear", 150.0, tariff_price=720.0).retail_price_cny_per_mwh == 300.0
+    bid = _clear("pay_as_bid", 150.0, tariff_price=720.0)
+    assert bid.retail_price_cny_per_mwh == bid.wholesale_price_cny_per_mwh == pytest.approx((100 * 200 + 50 * 300) / 150)
+    assert retail_price("tou_tariff", np.array([300.0, 0.0]), np.array([720.0, 260.0])).tolist() == [720.0, 260.0]
+    assert retail_price("pay_as_clear", np.array([300.0, 0.0]), np.array([720.0, 260.0])).tolist() == [300.0, 0.0]
+
+
+def test_merit_order_variants_follow_a_price_profile():
+    from agents.markets.clearing import MeritOrder
+
+    # one import line priced 250 at night and 450 by day, a 300 CNY/MWh coal unit: the order flips
+    prices = np.array([[250.0, 300.0], [450.0, 300.0]])
+    market = MeritOrder(prices, np.array([False, True]), rule="pay_as_clear", price_cap=1000.0, price_floor=0.0)
+    night = market.clear(150.0, np.array([100.0, 100.0]), variant=0)
+    day = market.clear(150.0, np.array([100.0, 100.0]), variant=1)
+    assert night[0].tolist() == [100.0, 50.0] and night[1] == 300.0
+    assert day[0].tolist() == [50.0, 100.0] and day[1] == 450.0
+    assert market.paid_bid[1].tolist() == [450.0, 300.0]
 
 
 def test_unknown_rule_is_an_error():
@@ -168,7 +201,7 @@ def test_unknown_rule_is_an_error():
 def test_merit_order_with_no_load_accepts_nothing():
     acc, export, unserved, marginal = merit_order(0.0, Q, P)
     assert acc.sum() == 0.0 and export == 0.0 and unserved == 0.0 and np.isnan(marginal)
-    assert _clear("pay_as_clear", 0.0).price_cny_per_mwh == 200.0
+    assert _clear("pay_as_clear", 0.0).wholesale_price_cny_per_mwh == 200.0
 
 
 def test_tou_multiplier_shanghai_and_inner_mongolia():

@@ -5,7 +5,7 @@ import numpy as np
 from agents.markets.availability import forced_outage_availability
 from agents.markets.contracts import heat_purchase_payment_cny
 from agents.markets.flexibility import net_load_request_mw, tou_request_mw
-from agents.markets.heat import heat_merit_order
+from agents.markets.heat import heat_merit_order, must_take_split, price_with_must_take
 
 
 def test_heat_merit_order_fills_each_utility_cheapest_first():
@@ -64,3 +64,24 @@ def test_net_load_request_shaves_peaks_and_fills_valleys():
     middle = req[24:48, 0]
     assert middle[:12].min() > 0 and middle[12:].max() < 0  # charge in the valley, discharge at the peak
     assert np.all(np.abs(req) <= 30.0)
+
+
+def test_chp_must_take_serves_load_then_exports_then_is_surplus():
+    assert must_take_split(100.0, 60.0, 50.0) == (60.0, 0.0, 0.0)
+    assert must_take_split(40.0, 60.0, 50.0) == (40.0, 20.0, 0.0)
+    assert must_take_split(40.0, 100.0, 50.0) == (40.0, 50.0, 10.0)
+    assert must_take_split(-5.0, 10.0, 0.0) == (0.0, 0.0, 10.0)
+
+
+def test_must_take_chp_sets_the_price_only_when_it_is_marginal():
+    kw = {"unserved_mw": 0.0, "price_floor_cny_per_mwh": 0.0, "price_cap_cny_per_mwh": 1500.0}
+    # others serve 50 MW of the load at 386: CHP (60 MW at 426) is infra-marginal, the price stays
+    assert price_with_must_take("pay_as_clear", 386.0, 50.0, np.array([60.0]), np.array([426.0]), **kw) == 386.0
+    # CHP alone serves the load: it is the marginal supplier and sets its marginal cost (highest accepted block)
+    assert price_with_must_take("pay_as_clear", 0.0, 0.0, np.array([30.0, 0.0]), np.array([426.0, 900.0]),
+                                **kw) == 426.0
+    # pay-as-bid: volume-weighted over all accepted offers, CHP at its own price
+    assert price_with_must_take("pay_as_bid", 300.0, 50.0, np.array([50.0]), np.array([500.0]), **kw) == 400.0
+    assert price_with_must_take("tou_tariff", 650.0, 0.0, np.array([30.0]), np.array([426.0]), **kw) == 650.0
+    assert price_with_must_take("pay_as_clear", 1500.0, 0.0, np.array([30.0]), np.array([426.0]),
+                                **{**kw, "unserved_mw": 5.0}) == 1500.0

@@ -27,6 +27,11 @@ SCENARIOS = {
     "quarter_hour": variant(**{"horizon.dt_h": 0.25, "horizon.steps": 96}),
 }
 SCENARIOS["with_storage"] = variant()
+# heat-led CHP whose must-take power exceeds what the small grid and export line can take (CHP surplus)
+SCENARIOS["chp_surplus"] = variant(**{"actors.0.other_load_mean_mw": 10.0, "markets.exports.capacity_mw": 5.0})
+SCENARIOS["chp_surplus"]["actors"][2]["units"].insert(0, {
+    "kind": "chp", "capacity_mw": 100.0, "efficiency_pu": 0.4, "electrical_efficiency_pu": 0.5,
+    "fuel_price_cny_per_mwh": 100.0, "fuel_co2_t_per_mwh": 0.2})
 SCENARIOS["with_storage"]["actors"].append(_storage_actor(strategy="net_load", soc_initial_pu=0.1))
 
 
@@ -92,13 +97,14 @@ def test_co2_equals_energy_times_factor(run):
     _, m = run
     dt = m.dt_h
     plants = (m.plants.power * m.plants.co2[None, :]).sum(1) * dt
-    imports = m.r["import_mw"] * m.import_co2 * dt
+    imports = m.accepted_mw[:, m._blocks["import"]] @ m.imports.co2_t_per_mwh * dt  # each line its own factor
     backup = (m.dcs.backup_mw * m.dcs.backup_co2_t_per_mwh[None, :]).sum(1) * dt
     units = m.scenario.actors_of("heat_utility")[0].units
     fuel_co2_per_heat = np.array([u.fuel_co2_t_per_mwh / u.efficiency_pu for u in units])
     heat = (m.heat.unit_heat * fuel_co2_per_heat[None, :]).sum(1) * dt
     assert heat.sum() > 0
-    assert np.allclose(m.heat.co2_t.sum(1), heat)
+    # CHP fuel CO2 is split between heat (the utility's co2_t) and the power it sold (the grid's)
+    assert np.allclose(m.heat.co2_t.sum(1) + m.heat.chp_co2_power_t.sum(1), heat)
     assert np.allclose(m.r["co2_t"], plants + imports + backup + heat, rtol=1e-12, atol=1e-9)
     assert np.isclose(m.kpis()["region"]["co2_t"], float((plants + imports + backup + heat).sum()))
 
@@ -108,13 +114,19 @@ def test_scenario_specific_behaviour(run):
     r = m.r
     if name == "scarce":
         assert r["backup_mw"].sum() > 0
-        assert np.all(r["price_cny_per_mwh"][r["unserved_mw"] + r["backup_mw"] > 0] == 1500.0)
+        assert np.all(r["wholesale_price_cny_per_mwh"][r["unserved_mw"] + r["backup_mw"] > 0] == 1500.0)
     if name == "surplus":
         assert r["curtailment_mw"].sum() > 1.0
-        assert np.all(r["price_cny_per_mwh"][r["curtailment_mw"] > 1e-6] <= 1e-9)
+        assert np.all(r["wholesale_price_cny_per_mwh"][r["curtailment_mw"] > 1e-6] <= 1e-9)
     if name == "tou_tariff":
-        assert np.array_equal(r["price_cny_per_mwh"], r["tariff_price_cny_per_mwh"])
+        # consumers pay the tariff, sellers the cleared merit-order price
+        assert np.array_equal(r["retail_price_cny_per_mwh"], m.tariff_price)
+        assert not np.array_equal(r["wholesale_price_cny_per_mwh"], r["retail_price_cny_per_mwh"])
     if name == "with_storage":
         assert r["storage_charge_mw"].sum() > 0 and r["storage_discharge_mw"].sum() > 0
+    if name == "chp_surplus":
+        assert r["chp_surplus_mw"].sum() > 1.0
+        assert np.allclose(r["curtailment_mw"], (m.renewables.available_mw - m.accepted_mw[:, m._blocks["res"]]).sum(1)
+                           + (m.dcs.pv_available_mw - m.accepted_mw[:, m._blocks["dcpv"]]).sum(1))
     if name == "quarter_hour":
         assert m.dt_h == 0.25 and m.total_steps == 96

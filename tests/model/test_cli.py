@@ -70,11 +70,20 @@ def test_series_parquet_written_in_chunks_equals_the_table(tmp_path, monkeypatch
 
     from agents import RegionModel, load_scenario, write_results
 
-    monkeypatch.setattr("agents.recording.PARQUET_CHUNK_STEPS", 7)
+    monkeypatch.setattr("agents.recording.PARQUET_ROW_GROUP_BYTES", 1)
+    monkeypatch.setattr("agents.recording.PARQUET_MIN_ROW_GROUP_STEPS", 7)
     model = RegionModel(load_scenario(TINY))
     model.run()
     paths = write_results(model, tmp_path)
     written = pq.read_table(paths["series"])
     table = model.series_table()
     assert written.num_rows == 48 and written.column_names == table.column_names
+    assert pq.ParquetFile(paths["series"]).metadata.num_row_groups == 7  # ⌈48 / 7⌉ groups of 7 steps
     assert all(np.array_equal(written.column(c).to_numpy(), table.column(c).to_numpy()) for c in table.column_names)
+
+
+def test_parquet_row_groups_are_sized_by_bytes():
+    from agents.recording import PARQUET_ROW_GROUP_BYTES, parquet_chunk_steps
+
+    assert parquet_chunk_steps(1600) == PARQUET_ROW_GROUP_BYTES // (8 * 1600)  # a Shanghai year: 2 groups
+    assert parquet_chunk_steps(10**9) == 24  # never fewer steps than a day

@@ -50,7 +50,7 @@ def test_a_utility_owned_heat_pump_is_the_utilitys_and_the_dc_hands_over_source_
     a, b = dc_own["dc_hohhot"], ut_own["dc_hohhot"]
     m = by_owner["heat_utility"]
     hp_mwh = float(m.dcs.hp_power_mw[:, 0].sum() * m.dt_h)
-    price = m.r["price_cny_per_mwh"]
+    price = m.r["retail_price_cny_per_mwh"]  # both the DC and the utility pay the retail price here
     hp_cost = float(m.dcs.hp_power_mw[:, 0] @ price * m.dt_h)
     # DC side: no heat-pump electricity in its boundary, meter, cost or CO2
     assert b["heat_pump_owner"] == "heat_utility" and b["heat_pump_electricity_mwh"] == 0.0

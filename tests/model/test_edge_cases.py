@@ -39,7 +39,7 @@ def test_reduced_regions_run_and_balance(actors, markets):
     assert k["region"]["steps"] == 48
     if "dc_hohhot" in actors and markets:
         assert k["region"]["unserved_mwh"] > 0 and m.r["backup_mw"].sum() > 0
-        assert np.all(m.r["price_cny_per_mwh"][m.r["unserved_mw"] + m.r["backup_mw"] > 0]
+        assert np.all(m.r["wholesale_price_cny_per_mwh"][m.r["unserved_mw"] + m.r["backup_mw"] > 0]
                       == m.scenario.markets.price_cap_cny_per_mwh)
 
 

@@ -11,7 +11,8 @@ from .helpers import variant
 
 REGION_KEYS = {"pue", "dc_it_energy_mwh", "dc_facility_energy_mwh", "dc_water_m3", "dc_heat_recovered_mwh",
                "heat_demand_mwh", "heat_from_dc_share", "electricity_demand_mwh", "peak_load_mw", "renewable_share",
-               "curtailment_mwh", "co2_t", "mean_price_cny_per_mwh", "system_cost_cny"}
+               "curtailment_mwh", "co2_t", "mean_wholesale_price_cny_per_mwh", "mean_retail_price_cny_per_mwh",
+               "system_cost_cny", "carbon_cost_cny", "retailer_margin_cny"}
 DC_KEYS = {"pue", "ref", "erf", "ere", "cue", "wue", "cost_cny", "revenue_cny"}
 
 
@@ -86,7 +87,7 @@ def test_describe_and_agent_state_follow_the_contract(tiny_run):
     assert d["total_steps"] == 48 and d["dt_h"] == 1.0
     assert [a["id"] for a in d["agents"]] == ["grid", "dc_hohhot", "heat_city", "coal_1", "wind_1"]
     assert all({"id", "type", "name", "lat", "lon"} <= set(a) for a in d["agents"])
-    assert {"load_mw", "price_cny_per_mwh", "heat_recovered_mw", "renewable_mw", "import_mw",
+    assert {"load_mw", "wholesale_price_cny_per_mwh", "retail_price_cny_per_mwh", "heat_recovered_mw", "renewable_mw", "import_mw",
             "carbon_intensity_kgco2_per_kwh", "dc_it_mw", "dc_facility_mw", "heat_demand_mw"} <= set(
         d["region_quantities"])
     state = tiny_run.agent_state(10)

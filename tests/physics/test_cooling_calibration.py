@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 
-from agents.physics.cooling import pue_full_load, pue_part_load
+from agents.physics.cooling import pue_full_load, pue_part_load, wue_l_per_kwh
 from agents.physics.it_load import it_power_mw, utilisation_profile
 from agents.weather import SITES, local_time_fields, weather_series
 
 TEMPERATE_COLD = ("tianjin", "hohhot", "golmud", "espoo")
+DOMAIN_SITES = ("shanghai", *TEMPERATE_COLD)  # the sites DOMAIN.md's bands speak of
 BANDS = {
     "chiller_tower": (1.29, 1.39),
     "indirect_evaporative": (1.12, 1.16),
@@ -24,7 +25,7 @@ def _year(site):
 def annual_pue(site, tech, load_pu=REFERENCE_LOAD_PU):
     w = _year(site)
     it = np.broadcast_to(load_pu, w.temp_c.shape)
-    facility = it * pue_part_load(pue_full_load(w.temp_c, tech), it)
+    facility = it * pue_part_load(pue_full_load(w.temp_c, tech, w.wet_bulb_c), it)
     return float(facility.sum() / it.sum())
 
 
@@ -45,7 +46,7 @@ def test_shanghai_sits_at_the_top_of_each_band(tech):
         assert shanghai >= hi - 0.03
 
 
-@pytest.mark.parametrize("site", sorted(SITES))
+@pytest.mark.parametrize("site", sorted(SITES))  # all sites, the national hub sites too
 def test_direct_to_chip_uses_at_least_15_percent_less_facility_energy_than_chillers(site):
     assert annual_pue(site, "direct_to_chip") <= 0.85 * annual_pue(site, "chiller_tower")
 
@@ -56,5 +57,30 @@ def test_hohhot_liquid_cooled_campus_annual_pue_with_its_utilisation(workload):
     cal = local_time_fields(w.times_utc, SITES["hohhot"].tz)
     u = utilisation_profile(workload, cal["hour_of_day"], cal["day_of_week"])
     it = it_power_mw(17.0, u)  # ~14–20 MW IT (DOMAIN.md case)
-    facility = it * pue_part_load(pue_full_load(w.temp_c, "liquid_air_hybrid"), it / 17.0)
+    facility = it * pue_part_load(pue_full_load(w.temp_c, "liquid_air_hybrid", w.wet_bulb_c), it / 17.0)
     assert 1.10 <= facility.sum() / it.sum() <= 1.22
+
+
+def test_towers_and_evaporative_coolers_follow_the_wet_bulb_so_dry_sites_gain():
+    """Same dry-bulb year, different humidity: an evaporative technology's PUE and WUE move with the wet bulb,
+    a dry cooler's do not (Tianjin's year with its own humidity against near-saturated air)."""
+    w = _year("tianjin")
+    humid_wet_bulb = w.temp_c - 0.5  # near saturation
+    for tech in ("chiller_tower", "indirect_evaporative"):
+        dry_air = pue_full_load(w.temp_c, tech, w.wet_bulb_c).mean()
+        humid_air = pue_full_load(w.temp_c, tech, humid_wet_bulb).mean()
+        assert dry_air < humid_air - 0.01, tech
+        assert wue_l_per_kwh(w.temp_c, tech, w.wet_bulb_c).mean() < wue_l_per_kwh(w.temp_c, tech, humid_wet_bulb).mean()
+    np.testing.assert_array_equal(pue_full_load(w.temp_c, "direct_to_chip", w.wet_bulb_c),
+                                  pue_full_load(w.temp_c, "direct_to_chip", humid_wet_bulb))
+
+
+def test_annual_tower_wue_is_about_1_8_in_a_temperate_humid_climate_and_lower_where_dry():
+    def annual_wue(site, tech):
+        w = _year(site)
+        return float(wue_l_per_kwh(w.temp_c, tech, w.wet_bulb_c).mean())
+
+    assert 1.5 <= annual_wue("shanghai", "chiller_tower") <= 2.1
+    assert 1.4 <= annual_wue("tianjin", "chiller_tower") <= 2.0
+    assert annual_wue("golmud", "chiller_tower") < annual_wue("shanghai", "chiller_tower")
+    assert annual_wue("shanghai", "direct_to_chip") <= 0.2

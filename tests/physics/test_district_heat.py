@@ -2,11 +2,14 @@ import numpy as np
 import pytest
 
 from agents.physics.district_heat import (
+    DHW_DAILY_PROFILE_PU,
     annual_specific_demand_kwh_per_m2,
+    dhw_demand_mw,
     heating_degree_days,
     heating_degree_hours,
     in_heating_season,
     network_loss_mw,
+    network_mean_temp_c,
     space_heat_demand_mw,
 )
 from agents.weather import SITES, local_time_fields, weather_series
@@ -56,3 +59,29 @@ def test_scalar_and_array_inputs_agree():
     t = np.array([-20.0, -5.0, 10.0, 25.0])
     arr = space_heat_demand_mw(t, 2e5, 50.0, -15.0)
     assert [float(space_heat_demand_mw(x, 2e5, 50.0, -15.0)) for x in t] == pytest.approx(list(arr))
+
+
+def test_hot_water_demand_delivers_the_annual_figure_with_two_daily_peaks():
+    # 1 million m² × 8.76 kWh/(m²·a) = 8,760 MWh a year = 1 MW on average
+    hours = np.arange(8760) % 24 + 0.0
+    q = dhw_demand_mw(hours, 1e6, 8.76)
+    assert q.mean() == pytest.approx(1.0)
+    assert q.sum() * 1.0 == pytest.approx(8760.0)
+    assert DHW_DAILY_PROFILE_PU.mean() == pytest.approx(1.0)
+    day = q[:24]
+    assert day[3] < 0.2 and day[7] > 1.3 and day[20] > 1.5  # night minimum, morning and evening peaks
+    assert np.array_equal(dhw_demand_mw(hours[:24], 1e6, 8.76, operating=False), np.zeros(24))
+    quarter = dhw_demand_mw(np.arange(96) * 0.25, 1e6, 8.76)  # sub-hourly steps use the hour's value
+    assert quarter.sum() * 0.25 == pytest.approx(day.sum())
+
+
+def test_network_losses_have_a_fixed_part_when_demand_is_zero():
+    # UA 0.5 MW/K, 85/45 °C network (mean 65 °C) in 7 °C ground: 0.5 × 58 = 29 MW with no delivered heat
+    mean_c = network_mean_temp_c(85.0, 45.0)
+    assert mean_c == 65.0
+    loss = network_loss_mw(np.array([0.0, 100.0]), 0.0, 0.5, mean_c, 7.0)
+    assert loss.tolist() == [29.0, 29.0]
+    assert network_loss_mw(0.0, 0.0, 0.5, mean_c, 7.0, operating=False) == 0.0
+    assert network_loss_mw(100.0, 0.1, 0.5, 55.0, 7.0) == pytest.approx(10.0 + 24.0)
+    with pytest.raises(ValueError):
+        network_loss_mw(1.0, 0.1, -1.0)

@@ -10,6 +10,8 @@ from agents.weather import SITES, local_time_fields, weather_from_arrays, weathe
 
 HDD_TARGETS = {"shanghai": 1520, "tianjin": 2710, "hohhot": 4350, "golmud": 4770, "espoo": 4350}
 YIELD_TARGETS = {"shanghai": 1050, "tianjin": 1280, "hohhot": 1440, "golmud": 1770, "espoo": 890}
+DOMAIN_SITES = sorted(HDD_TARGETS)  # sites with a DOMAIN.md target; the national hub sites have none
+HUB_SITES = ("zhangjiakou", "shaoguan", "chengdu", "guiyang", "qingyang", "zhongwei")
 
 
 def year(site, seed=1, dt_h=1.0):
@@ -23,14 +25,14 @@ def site_yield(site, w, dt_h=1.0):
     return specific_yield_kwh_per_kwp(p, dt_h)
 
 
-@pytest.mark.parametrize("site", sorted(SITES))
+@pytest.mark.parametrize("site", DOMAIN_SITES)
 @pytest.mark.parametrize("seed", [1, 2])
 def test_heating_degree_days_within_10_percent_of_domain(site, seed):
     hdd = heating_degree_days(year(site, seed).temp_c, 1.0)
     assert abs(hdd / HDD_TARGETS[site] - 1.0) <= 0.10
 
 
-@pytest.mark.parametrize("site", sorted(SITES))
+@pytest.mark.parametrize("site", DOMAIN_SITES)
 @pytest.mark.parametrize("seed", [1, 2])
 def test_pv_specific_yield_within_10_percent_of_domain(site, seed):
     y = site_yield(site, year(site, seed))
@@ -79,7 +81,7 @@ def test_series_are_physical():
 
 
 def test_shanghai_is_the_hottest_and_espoo_the_darkest_site():
-    means = {s: year(s).temp_c.mean() for s in SITES}
+    means = {s: year(s).temp_c.mean() for s in DOMAIN_SITES}
     assert max(means, key=means.get) == "shanghai"
     ghi = {s: year(s).ghi_w_m2.sum() for s in SITES}
     assert min(ghi, key=ghi.get) == "espoo" and max(ghi, key=ghi.get) == "golmud"
@@ -140,13 +142,54 @@ def test_invalid_horizon_or_seed_is_rejected(steps, dt_h, seed):
 def test_monthly_means_reproduce_the_site_normals(site):
     s = SITES[site]
     temps, winds = [], []
-    for seed in range(8):
+    for seed in range(16):  # monthly wind means of 16 years: sampling error ≈ 2.5 %
         w = year(site, seed)
         month = local_time_fields(w.times_utc, s.tz)["month"]
         temps.append([w.temp_c[month == m].mean() for m in range(1, 13)])
         winds.append([w.wind_speed_m_s[month == m].mean() for m in range(1, 13)])
     np.testing.assert_allclose(np.mean(temps, axis=0), s.temp_normals_c, atol=1.0)
     np.testing.assert_allclose(np.mean(winds, axis=0), s.wind_mean_10m_m_s, rtol=0.10)
+
+
+@pytest.mark.parametrize("site", sorted(SITES))
+def test_monthly_humidity_reproduces_the_normals_and_wet_bulb_stays_below_dry_bulb(site):
+    s = SITES[site]
+    w = year(site, 3)
+    month = local_time_fields(w.times_utc, s.tz)["month"]
+    rh = np.array([w.rh_pu[month == m].mean() for m in range(1, 13)])
+    np.testing.assert_allclose(rh, s.rh_normals_pu, atol=0.06)
+    assert np.all(w.wet_bulb_c <= w.temp_c + 1e-9) and np.all((w.rh_pu >= 0.0) & (w.rh_pu <= 1.0))
+    assert not w.wet_bulb_c.flags.writeable
+
+
+def test_humid_shanghai_has_a_wet_bulb_close_to_the_dry_bulb_and_dry_golmud_far_below():
+    shanghai, golmud = year("shanghai"), year("golmud")
+    assert (shanghai.temp_c - shanghai.wet_bulb_c).mean() < 3.5
+    assert (golmud.temp_c - golmud.wet_bulb_c).mean() > 5.0
+    # relative humidity peaks at night (dew point nearly constant over a day, temperature cycles)
+    hour = local_time_fields(shanghai.times_utc, "Asia/Shanghai")["hour_of_day"]
+    assert shanghai.rh_pu[hour == 5].mean() > shanghai.rh_pu[hour == 15].mean() + 0.1
+
+
+def test_every_national_hub_node_has_its_own_site():
+    """NDRC et al. (2022) "East Data, West Computing": eight hub nodes; Inner Mongolia (Horinger) is the
+    hohhot site, the Yangtze River Delta (Qingpu/Wujiang/Jiashan demonstration zone) the shanghai site."""
+    for key in (*HUB_SITES, "hohhot", "shanghai"):
+        s = SITES[key]
+        assert s.sources.startswith(("CMA", "FMI")) and len(s.rh_normals_pu) == 12
+    assert len({(SITES[k].lat, SITES[k].lon) for k in SITES}) == len(SITES)
+
+
+def test_custom_series_with_humidity_gets_a_wet_bulb_and_without_it_the_dry_bulb():
+    w = year("tianjin")
+    with_rh = weather_from_arrays(w.times_utc[:24], w.temp_c[:24], w.ghi_w_m2[:24], w.wind_speed_m_s[:24],
+                                  lat=39.4, lon=117.0, rh_pu=w.rh_pu[:24], altitude_m=5.0)
+    np.testing.assert_allclose(with_rh.wet_bulb_c, w.wet_bulb_c[:24], atol=1e-9)
+    without = weather_from_arrays(w.times_utc[:24], w.temp_c[:24], w.ghi_w_m2[:24], w.wind_speed_m_s[:24],
+                                  lat=39.4, lon=117.0)
+    np.testing.assert_array_equal(without.wet_bulb_c, without.temp_c)
+    with pytest.raises(ValueError, match="rh_pu"):
+        weather_from_arrays(w.times_utc[:2], [1, 2], [0, 0], [1, 1], lat=39, lon=117, rh_pu=[0.5, 1.5])
 
 
 def test_the_mean_preserving_matrix_is_the_exact_inverse_without_lapack():

@@ -97,7 +97,8 @@ def district_heat_co2_g_per_kwh(run: YearRun, utility_id: str) -> float:
     """CO2 intensity of the heat a utility supplies [gCO2/kWh_th] over the run.
 
     ``(fuel CO2 of its units + (its electricity use + data-center heat-pump electricity) × grid intensity)
-    / (heat produced + heat bought from data centers)``; CHP fuel CO2 is charged entirely to heat.
+    / (heat produced + heat bought from data centers)``; ``co2_t`` holds the heat share of CHP fuel CO2 (the
+    utility's allocation method), the power share goes to the grid.
     """
     grid_t_per_mwh = run.col("region.carbon_intensity_kgco2_per_kwh")
     electricity_mw = run.col(f"{utility_id}.power_mw") + run.col(f"{utility_id}.chp_generation_mw")

@@ -110,7 +110,7 @@ def _tianjin_heat_economics():
     hr = actor(fixture_doc("tianjin_wuqing"), "tj-gaocun-dc1")["heat_recovery"]
     capex_cny = hr["capex_cny_per_mw"] * hr["heat_pump_capacity_mw"]
     run = year_run("tianjin_wuqing")
-    price = run.col("region.price_cny_per_mwh")
+    price = run.col("region.retail_price_cny_per_mwh")  # consumers pay retail (docs/model.md)
     hp_electricity_cny = float((run.col("tj-gaocun-dc1.heat_pump_power_mw") * price).sum() * run.dt_h)
     top_up_cny = float(run.col("tj-qingshu-heat.production_cost_cny").sum()
                        + (run.col("tj-qingshu-heat.power_mw") * price).sum() * run.dt_h)
@@ -190,7 +190,7 @@ def test_tianjin_recovered_heat_is_at_least_30_percent_cheaper_than_air_source_h
     """DOMAIN.md reports 30–40 % below air-source heat pumps; the twin's figure is in docs/model.md."""
     _, dc_cost_per_m2, _ = _tianjin_heat_economics()
     run = year_run_variant("tianjin_wuqing", "tianjin_air_source")
-    price = run.col("region.price_cny_per_mwh")
+    price = run.col("region.retail_price_cny_per_mwh")  # consumers pay retail (docs/model.md)
     ashp_cny = float(run.col("tj-qingshu-heat.production_cost_cny").sum()
                      + (run.col("tj-qingshu-heat.power_mw") * price).sum() * run.dt_h)
     assert run.kpis["region"]["heat_unserved_mwh"] == pytest.approx(0.0, abs=1e-6)

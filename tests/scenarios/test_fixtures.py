@@ -70,7 +70,11 @@ def test_shanghai_has_about_200_agents_and_at_least_150_data_centers():
     assert 180 <= len(kinds) <= 230
     assert kinds.count("data_center") >= 150
     assert kinds.count("power_plant") >= 10 and kinds.count("renewable_plant") >= 10
-    assert doc["markets"]["imports"]["capacity_mw"] > 0
+    lines = {line["id"]: line for line in doc["markets"]["imports"]}
+    assert sum(line["capacity_mw"] for line in lines.values()) > 0
+    uhvdc = lines["sh-uhvdc-xiangjiaba"]  # hydro over ±800 kV UHVDC, on its delivery schedule (fixtures/README.md)
+    assert uhvdc["capacity_mw"] == 6400.0 and uhvdc["renewable_share_pu"] == 1.0 and uhvdc["scheduled"]
+    assert 0.0 < lines["sh-ac-east-china"]["renewable_share_pu"] < 0.5
     t = doc["region"]["tariff"]
     assert (t["peak_ratio"], t["valley_ratio"]) == (1.8, 0.4)
 
@@ -120,7 +124,7 @@ def test_qaidam_microgrid_matches_the_public_description():
     assert (bess["power_capacity_mw"], bess["energy_capacity_mwh"]) == (75.0, 300.0)
     dc = next(a for a in doc["actors"] if a["type"] == "data_center")
     assert 900 <= dc["racks"] <= 1100
-    assert doc["markets"]["imports"]["capacity_mw"] <= 30.0  # weak grid tie
+    assert sum(line["capacity_mw"] for line in doc["markets"]["imports"]) <= 30.0  # weak grid tie
     assert doc["region"]["weather_site"] == "golmud" and doc["region"]["grid_co2_t_per_mwh"] == 0.1567
 
 

@@ -44,7 +44,10 @@
       { q: "renewable_mw", name: T.renewable, color: "#2e8b57" },
       { q: "import_mw", name: T.import, color: "#b8860b" },
     ],
-    price: [{ q: "price_cny_per_mwh", name: T.price, color: "#8b3a3a", step: true }],
+    price: [
+      { q: "wholesale_price_cny_per_mwh", name: T.price_wholesale, color: "#8b3a3a", step: true },
+      { q: "retail_price_cny_per_mwh", name: T.price_retail, color: "#4f6d8f", step: true },
+    ],
     heat: [
       { q: "heat_recovered_mw", name: T.heat_recovered, color: "#c0504d", area: true },
       { q: "heat_demand_mw", name: T.heat_demand, color: "#7f7f7f" },
