@@ -30,6 +30,8 @@ SUFFIXES: dict[str, Quantity] = {
     "_mwh_per_eflop": Quantity("MWh/EFLOP", "energy_intensity"),
     "_mwh": Quantity("MWh", "energy"),
     "_mw_per_c": Quantity("MW/°C", "sensitivity"),
+    "_mw_per_k": Quantity("MW/K", "heat_transfer"),
+    "_kwh_per_m2_yr": Quantity("kWh/(m²·a)", "energy_intensity"),
     "_mw": Quantity("MW", "power"),
     "_mva": Quantity("MVA", "apparent_power"),
     "_kw": Quantity("kW", "power"),
@@ -125,7 +127,9 @@ def kpi_names(kpis: Mapping) -> set[str]:
 
     def take(block: Mapping) -> None:
         for key, value in block.items():
-            if value is None or isinstance(value, (bool, int, float)):
+            if isinstance(value, Mapping):
+                take(value)  # nested KPIs (per import line …): their leaf names
+            elif value is None or isinstance(value, (bool, int, float)):
                 names.add(key)
 
     take(kpis.get("region") or {})

@@ -240,12 +240,13 @@ def compare_payload(runs: list[Run]) -> dict:
         row["deltas"] = [
             (v - base) if _is_number(v) and _is_number(base) else None for v in row["values"]
         ]
-    names = {row["kpi"] for row in table["rows"]}
+    leaf = {row["kpi"]: row["kpi"].rsplit(".", 1)[-1] for row in table["rows"]}  # nested KPIs: a.b.energy_mwh
+    known = units.units_for(sorted(set(leaf.values())))
     return {
         "runs": [{"id": str(r.id), "label": exports.run_label(r), "scenario_name": r.scenario_name,
                   "seed": r.seed} for r in runs],
         **table,
-        "units": units.units_for(sorted(names)),
+        "units": {kpi: known[name] for kpi, name in leaf.items() if name in known},
     }
 
 

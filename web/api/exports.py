@@ -16,16 +16,21 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 
 def kpi_rows(kpis: dict) -> Iterator[dict]:
     """One row per KPI: region first, then each agent and contract in the run's order; units from the table."""
-    def rows(scope: str, ident: str, block: dict) -> Iterator[dict]:
-        kind = str(block.get("type", "")) if scope != "region" else ""
+    def rows(scope: str, ident: str, block: dict, prefix: str = "") -> Iterator[dict]:
+        kind = str(block.get("type", "")) if scope != "region" and not prefix else ""
         for key, value in block.items():
-            if key == "type" or isinstance(value, (dict, list)):
+            if key == "type" and not prefix:
+                continue
+            if isinstance(value, dict):  # nested KPIs, e.g. per import line: imports.<line>.energy_mwh
+                yield from rows(scope, ident, value, f"{prefix}{key}.")
+                continue
+            if isinstance(value, list):
                 continue
             try:
                 unit = units.unit_of(key).unit
             except KeyError:
                 unit = ""
-            yield {"scope": scope, "id": ident, "type": kind, "kpi": key, "unit": unit, "value": value}
+            yield {"scope": scope, "id": ident, "type": kind, "kpi": prefix + key, "unit": unit, "value": value}
 
     yield from rows("region", "", kpis.get("region") or {})
     for scope, group in (("agent", "agents"), ("contract", "contracts")):
