@@ -556,6 +556,7 @@ function main() {
     if (!form.querySelector(".validation .field-error")) showTab($("tab-form"));
   }
   loadVersions();
+  form.dataset.ready = "true"; // the builder has chosen its first view (tests wait for this)
 }
 
 main();
