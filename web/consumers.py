@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from urllib.parse import parse_qs
 
@@ -10,8 +9,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
+from .jsonlimits import loads_bounded
 from .selectors import run_get_for_user, run_snapshot
-from .streaming import dumps, frame_store, group_name, snapshot_messages
+from .streaming import dumps, frame_store, group_name, snapshot_messages, wire_texts
 
 logger = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
             await self.send_snapshot()
             return
         if seq == self.seq + 1:
-            await self.send(text_data=event["text"])  # encoded once by the publisher
+            await self.send_text(event["text"], f"frame-{seq}")  # encoded once by the publisher
             self.seq = seq
 
     async def send_snapshot(self):
@@ -198,9 +198,14 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
             return False
         self.seq = last_seq
         for frame in frames:
-            await self.send_json(frame)
+            await self.send_text(dumps(frame), f"frame-{frame['seq']}")
             self.seq = frame["seq"]
         return True
+
+    async def send_text(self, text: str, message_id: str) -> None:
+        """One message, as ``chunk`` messages when it exceeds the transport's limit (daphne: 1 MiB)."""
+        for part in wire_texts(text, message_id=message_id):
+            await self.send(text_data=part)
 
     @classmethod
     async def encode_json(cls, content):
@@ -209,7 +214,7 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
     @classmethod
     async def decode_json(cls, text_data):
         try:
-            return json.loads(text_data)
+            return loads_bounded(text_data)  # 1,000 nested [ would raise RecursionError in json.loads
         except ValueError:
             return None
 

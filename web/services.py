@@ -516,19 +516,22 @@ def run_control(run: Run, action: str, speed: float | None = None) -> Run:
     """
     rows = Run.objects.filter(pk=run.pk)
     if action == "speed":
-        rows.update(speed_steps_per_s=_valid_speed(speed))
+        if not rows.filter(status__in=Run.ACTIVE).update(speed_steps_per_s=_valid_speed(speed)):
+            raise RunStateError(f"cannot change the speed of a {_status(run)} run")
     elif action == "pause":
         if rows.filter(status=Run.Status.QUEUED).update(status=Run.Status.PAUSED):
             run.refresh_from_db()
             _publish_status(run, run.step)  # no worker holds it: tell the viewers here
-        elif not rows.filter(status=Run.Status.RUNNING).update(control=Run.Control.PAUSE):
-            raise RunStateError(f"cannot pause a {_status(run)} run")
+        elif not rows.filter(status=Run.Status.RUNNING).exclude(control=Run.Control.CANCEL).update(
+            control=Run.Control.PAUSE
+        ):  # a cancel already requested wins over a later pause
+            raise RunStateError(f"cannot pause a {_status(run)} run" + _cancelling(rows))
     elif action == "resume":
         if rows.filter(status=Run.Status.PAUSED).update(status=Run.Status.QUEUED, control=Run.Control.NONE,
                                                         heartbeat_at=timezone.now()):
             transaction.on_commit(lambda: _enqueue(run.pk))
         elif not rows.filter(status=Run.Status.RUNNING, control=Run.Control.PAUSE).update(control=Run.Control.NONE):
-            raise RunStateError(f"cannot resume a {_status(run)} run")
+            raise RunStateError(f"cannot resume a {_status(run)} run" + _cancelling(rows))
     elif action == "cancel":
         now = timezone.now()
         if rows.filter(status__in=[Run.Status.QUEUED, Run.Status.PAUSED]).update(
@@ -542,6 +545,11 @@ def run_control(run: Run, action: str, speed: float | None = None) -> Run:
         raise ValidationError({"action": [f"unknown action {action!r} (pause, resume, cancel, speed)"]})
     run.refresh_from_db()
     return run
+
+
+def _cancelling(rows) -> str:
+    return " (a cancel is pending)" if rows.filter(status=Run.Status.RUNNING, control=Run.Control.CANCEL).exists() \
+        else ""
 
 
 def _status(run: Run) -> str:

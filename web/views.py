@@ -1,5 +1,6 @@
 """Pages: login, scenarios (pick, edit), runs (list, live run page). Thin: services and selectors do the work."""
 import json
+import math
 from pathlib import Path
 
 from django.conf import settings
@@ -10,20 +11,18 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.decorators import method_decorator
 from django.utils.translation import get_language, ngettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
-from django_ratelimit.decorators import ratelimit
 
 from agents import ScenarioValidationError, units
 from web import builder_schema, scenario_services, selectors, services
 from web.api import builder_views as builder_api
 from web.api import exports
 from web.forms import RunStartForm, ScenarioForm
+from web.jsonlimits import MAX_DB_INT
 from web.models import Run, Scenario
 
-LOGIN_RATE = "10/m"
 STARTER_FIXTURE = "_tiny.json"
 RUN_LIST_LIMIT = 200
 ACTOR_TYPE_LABELS = {  # plural-aware with the count: "1 data center", "3 data centers"
@@ -39,11 +38,12 @@ ACTOR_TYPE_LABELS = {  # plural-aware with the count: "1 data center", "3 data c
 
 def scenario_summary(data: dict) -> dict:
     """Region name, agent count, horizon and default seed of a scenario document (for the list)."""
-    region = data.get("region") or {}
-    horizon = data.get("horizon") or {}
-    steps = horizon.get("steps") or 0
-    dt_h = horizon.get("dt_h") or 1.0
-    actors = data.get("actors") or []
+    region = data.get("region") if isinstance(data.get("region"), dict) else {}
+    horizon = data.get("horizon") if isinstance(data.get("horizon"), dict) else {}
+    # Stored documents are normalised (web/scenario_services.py); rows saved raw before that still render.
+    steps = _number(horizon.get("steps"), 0)
+    dt_h = _number(horizon.get("dt_h"), 1.0)
+    actors = data.get("actors") if isinstance(data.get("actors"), list) else []
     by_type: dict[str, int] = {}
     for actor in actors:
         kind = actor.get("type", "") if isinstance(actor, dict) else ""
@@ -52,12 +52,21 @@ def scenario_summary(data: dict) -> dict:
         "region": region.get("name", ""),
         "agents": len(actors),
         "agent_types": [_actor_count(kind, n) for kind, n in sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0]))],
-        "steps": steps,
+        "steps": int(steps),
         "dt_h": dt_h,
         "horizon_h": steps * dt_h,
         "start": horizon.get("start", ""),
         "seed": data.get("seed", 1),
     }
+
+
+def _number(value, default: float) -> float:
+    """A finite number from a document value (numbers and numeric strings), else ``default``."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return default
+    return number if math.isfinite(number) and number >= 0 else default
 
 
 def _actor_count(kind: str, n: int) -> str:
@@ -89,6 +98,15 @@ def run_page_strings() -> dict:
         "connecting": _("Connecting…"),
         "live": _("Live"),
         "reconnecting": _("Connection lost, reconnecting…"),
+        # %(reason)s is one of close_reasons; web/static/web/run.js fills in the placeholders.
+        "retrying": _("%(reason)s Retrying in %(seconds)s s (attempt %(attempt)s)."),
+        "close_reasons": {
+            "server_error": _("The server could not send the run."),
+            "too_large": _("A message was too large for the connection."),
+            "restarting": _("The server is restarting."),
+            "dropped": _("The connection dropped."),
+            "other": _("The connection closed (code %(code)s)."),
+        },
         "resyncing": _("Missed an update, reloading the run…"),
         "closed": _("Stream closed"),
         "not_allowed": _("Not signed in or not your run: reload the page"),
@@ -147,6 +165,10 @@ def run_page_strings() -> dict:
             "voltage_dip_dc_load_transferred_mw": _("Data-center load transferred to backup in a voltage-dip event"),
             "voltage_dip_zenith_hz": _("Frequency peak of a voltage-dip event"),
             "voltage_dip_rocof_hz_per_s": _("RoCoF of a voltage-dip event"),
+            "steps": _("Simulated steps"),
+            "dc_energy_mwh": _("Data-center energy incl. own heat pumps (PUE boundary)"),
+            "chp_surplus_mwh": _("CHP power the grid could not take (surplus, not curtailment)"),
+            "third_party_heat_pump_electricity_mwh": _("Electricity of third-party heat pumps at data centers"),
         },
         "actor_types": {
             "data_center": _("data center"), "heat_utility": _("heat utility"), "grid_operator": _("grid operator"),
@@ -165,20 +187,11 @@ def run_page_strings() -> dict:
     }
 
 
-@method_decorator(ratelimit(key="ip", rate=LOGIN_RATE, method="POST", block=False), name="post")
 class LoginView(auth_views.LoginView):
-    """Django's login with our template; more than 10 POSTs a minute from one address get HTTP 429."""
+    """Django's login with our template; throttled per account+address and per address (web/throttle.py)."""
 
     template_name = "web/login.html"
     redirect_authenticated_user = True
-
-    def post(self, request, *args, **kwargs):
-        if getattr(request, "limited", False):
-            form = self.get_form()
-            form.errors.clear()
-            context = self.get_context_data(form=form, rate_limited=True)
-            return self.render_to_response(context, status=429)
-        return super().post(request, *args, **kwargs)
 
 
 @login_required
@@ -195,6 +208,8 @@ def scenario_list(request: HttpRequest) -> HttpResponse:
 
 def _scenario_for_user(user, scenario_id: int) -> Scenario:
     """A scenario the user may read: their own or a demo one (404 otherwise)."""
+    if not 1 <= scenario_id <= MAX_DB_INT:  # larger ids overflow the database integer (not a 500)
+        raise Http404("no such scenario")
     scenario = selectors.scenario_list_for_user(user).filter(pk=scenario_id).first()
     if scenario is None:
         raise Http404("no such scenario")

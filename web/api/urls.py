@@ -1,6 +1,6 @@
 """REST API URLs under /api/, with the OpenAPI schema and offline Swagger UI docs (ReDoc is left out: its page loads web fonts from Google)."""
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import builder_views, views
 
@@ -37,5 +37,6 @@ urlpatterns = [
     path("compare/kpis.xlsx", builder_views.CompareXlsxView.as_view(), name="api-compare-xlsx"),
     path("token/", views.TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script (Content-Security-Policy).
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
