@@ -18,6 +18,7 @@ from zoneinfo import available_timezones
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError, field_validator
 
+from agents.budget import budget_errors
 from agents.physics.cooling import COOLING_TECHNOLOGIES
 from agents.physics.heat_pump import carnot_cop
 from agents.physics.it_load import ACCELERATOR_POWER_W
@@ -838,7 +839,7 @@ def validate_scenario(data: dict) -> Scenario:
         seen = {e["loc"] for e in errors}
         errors += [e for e in _raw_reference_errors(doc) if e["loc"] not in seen]
         raise ScenarioValidationError(errors) from None
-    errors = _cross_field_errors(scenario)
+    errors = _cross_field_errors(scenario) or budget_errors(scenario)  # memory budget: agents/budget.py
     if errors:
         raise ScenarioValidationError(errors)
     return scenario

@@ -166,6 +166,19 @@ TWIN_TASK_SLICE_S = env_int("TWIN_TASK_SLICE_S", 60, minimum=1)
 TWIN_FRAME_INTERVAL_MS = env_int("TWIN_FRAME_INTERVAL_MS", 200, minimum=200)
 TWIN_FRAME_BUFFER = env_int("TWIN_FRAME_BUFFER", 500, minimum=10)  # ≥ 100 s of replay at 5 Hz
 TWIN_MAX_BODY_BYTES = 2 * 1024 * 1024
+
+# Budgets and quotas (docs/operations.md) ------------------------------------------------------------
+# Memory budget of one run, estimated from its shape at validation (agents/budget.py reads the same variable).
+TWIN_RUN_BUDGET_BYTES = env_int("TWIN_RUN_BUDGET_BYTES", 3_000_000_000, minimum=10_000_000)
+# Hard limit of a Celery worker child's resident memory (watchdog; 0 = none): the run fails with the reason and
+# the child exits. Default: the run budget plus 1 GB for the worker process itself.
+TWIN_WORKER_MEMORY_LIMIT_BYTES = env_int("TWIN_WORKER_MEMORY_LIMIT_BYTES", TWIN_RUN_BUDGET_BYTES + 1_000_000_000,
+                                         minimum=0)
+TWIN_QUOTA_RUNNING_RUNS = env_int("TWIN_QUOTA_RUNNING_RUNS", 2, minimum=1)  # a user's runs executing at once
+TWIN_QUOTA_WAITING_RUNS = env_int("TWIN_QUOTA_WAITING_RUNS", 10, minimum=1)  # queued + paused runs per user
+TWIN_QUOTA_RESULT_BYTES = env_int("TWIN_QUOTA_RESULT_BYTES", 2_000_000_000, minimum=0)  # stored results per user
+TWIN_QUOTA_WEBSOCKETS = env_int("TWIN_QUOTA_WEBSOCKETS", 20, minimum=1)  # open live viewers per user
+TWIN_RESULT_RETENTION_DAYS = env_int("TWIN_RESULT_RETENTION_DAYS", 30, minimum=0)  # 0 = keep finished runs forever
 DATA_UPLOAD_MAX_MEMORY_SIZE = TWIN_MAX_BODY_BYTES
 
 # Celery: JSON only, late acks, one message at a time, soft < hard < visibility timeout.

@@ -22,6 +22,7 @@ from web.api import exports
 from web.forms import RunStartForm, ScenarioForm
 from web.jsonlimits import MAX_DB_INT
 from web.models import Run, Scenario
+from web.quotas import QuotaExceeded
 
 STARTER_FIXTURE = "_tiny.json"
 RUN_LIST_LIMIT = 200
@@ -195,7 +196,7 @@ class LoginView(auth_views.LoginView):
 
 
 @login_required
-def scenario_list(request: HttpRequest) -> HttpResponse:
+def scenario_list(request: HttpRequest, status: int = 200) -> HttpResponse:
     """Pick a scenario: demo scenarios first, each with a start-run form."""
     scenarios = sorted(selectors.scenario_list_for_user(request.user), key=lambda s: (not s.is_demo, s.name, s.id))
     rows = []
@@ -203,7 +204,7 @@ def scenario_list(request: HttpRequest) -> HttpResponse:
         summary = scenario_summary(s.data)
         form = RunStartForm(initial={"scenario_id": s.id, "seed": summary["seed"]}, auto_id=f"id_s{s.id}_%s")
         rows.append({"scenario": s, "summary": summary, "form": form})
-    return render(request, "web/scenario_list.html", {"rows": rows, "nav": "scenarios"})
+    return render(request, "web/scenario_list.html", {"rows": rows, "nav": "scenarios"}, status=status)
 
 
 def _scenario_for_user(user, scenario_id: int) -> Scenario:
@@ -241,6 +242,9 @@ def run_start(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("scenario-list")
+    except QuotaExceeded as exc:  # 429 with the quota named, on the page the user started from
+        messages.error(request, exc.message)
+        return scenario_list(request, status=429)
     return redirect("run-detail", run_id=run.id)
 
 

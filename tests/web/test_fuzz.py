@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from agents import RegionModel, validate_scenario
 from web import services
-from web.models import Scenario
+from web.models import Run, Scenario
 
 pytestmark = pytest.mark.django_db
 
@@ -172,6 +172,7 @@ def test_scenario_writes_never_fail_and_store_normalised_documents(api, owner, d
 @given(document=mutated_documents(), seed=st.one_of(SCALARS, st.integers()), speed=st.one_of(SCALARS, NUMBERS))
 def test_inline_runs_never_fail(api, document, seed, speed, monkeypatch):
     monkeypatch.setattr(services, "_enqueue", lambda run_id: None)
+    Run.objects.all().delete()  # examples share the database: stay under the per-user run quota
     body = {"name": "fuzz", "scenario": document, "seed": seed, "speed_steps_per_s": speed}
     assert_field_errors(_count(api.post("/api/runs/", body, format="json")))
 
@@ -198,6 +199,7 @@ CONTROL_BODIES = st.one_of(
 @given(bodies=st.lists(CONTROL_BODIES, min_size=1, max_size=6), claim=st.booleans())
 def test_run_controls_never_fail_and_cancel_wins(api, owner, bodies, claim, monkeypatch):
     monkeypatch.setattr(services, "_enqueue", lambda run_id: None)
+    Run.objects.filter(owner=owner).delete()  # examples share the database: stay under the per-user run quota
     run = services.run_create(owner, DOCUMENTS["_tiny.json"], seed=1, name="ctl")
     if claim:
         assert services.run_claim(run.pk, "fuzz-worker")
