@@ -295,7 +295,7 @@ async def test_viewers_in_one_process_share_one_group_membership(owner, tiny_dat
 
 
 async def test_a_snapshot_too_large_for_one_message_arrives_in_parts(owner, tiny_data, monkeypatch):
-    monkeypatch.setattr(streaming, "WS_MESSAGE_LIMIT_BYTES", 6000)
+    monkeypatch.setattr(streaming, "WS_MESSAGE_LIMIT_BYTES", 16000)
     run = await sync_to_async(create_unqueued)(owner, tiny_data)
     assert await sync_to_async(services.run_execute)(run.pk, "w1") == "succeeded"
     comm = await open_socket(owner, run.pk)
@@ -307,7 +307,7 @@ async def test_a_snapshot_too_large_for_one_message_arrives_in_parts(owner, tiny
     for _ in range(head["parts"]):
         texts.append(await comm.receive_from(timeout=5))
         view.apply(json.loads(texts[-1]))
-    assert view.parts == head["parts"] and all(len(t) <= 6000 for t in texts)
+    assert view.parts == head["parts"] and all(len(t) <= 16000 for t in texts)
     stored = await sync_to_async(Run.objects.get)(pk=run.pk)
     assert view.region == stored.region_series
     await comm.disconnect()
