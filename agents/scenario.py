@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapt
 from agents.physics.cooling import COOLING_TECHNOLOGIES
 from agents.physics.heat_pump import carnot_cop
 from agents.physics.it_load import ACCELERATOR_POWER_W
+from agents.strategies import NetLoadBatteryStrategySpec, NoStrategySpec, TouBatteryStrategySpec
 
 SCHEMA_VERSION = 1
 
@@ -112,6 +113,10 @@ class _Actor(_Strict):
     name: str = Field(min_length=1, max_length=120, description="Display name")
     lat: float = Field(ge=-90, le=90, description="Latitude [deg]")
     lon: float = Field(ge=-180, le=180, description="Longitude [deg]")
+    strategy: NoStrategySpec = Field(
+        default_factory=NoStrategySpec,
+        description="What this actor decides on published signals and how (agents.strategies, docs/strategies.md); "
+                    "kind none = the built-in behaviour")
 
 
 class HeatRecovery(_Strict):
@@ -444,9 +449,17 @@ class PowerPlant(_Actor):
         return value
 
 
+StorageStrategy = Annotated[NoStrategySpec | TouBatteryStrategySpec | NetLoadBatteryStrategySpec,
+                            Field(discriminator="kind")]
+
+
 class Storage(_Actor):
     type: Literal["storage"] = Field("storage", description="Discriminator: the kind of this entry")
     battery: Battery = Field(description="Battery parameters")
+    strategy: StorageStrategy = Field(
+        default_factory=NoStrategySpec,
+        description="How the battery decides (agents.strategies, docs/strategies.md): none = its battery.strategy "
+                    "rule; tou / net_load = that rule (overrides battery.strategy)")
     owner_id: ActorId | None = Field(
         None, description="Data center that owns this battery (renewable energy it stores from that DC's own plants "
                           "counts towards the DC's renewable energy factor); None = owned by a third party")

@@ -22,6 +22,7 @@ class StorageFleet(Fleet):
 
     kind = "storage"
     agent_class = Storage
+    decision_series = ("battery_mw", "soc_mwh")
 
     def __init__(self, model, specs, dc_specs):
         super().__init__(model, specs)
@@ -51,7 +52,11 @@ class StorageFleet(Fleet):
         self.eta_d = self._bat("eta_discharge")
         self.soc_mwh = self._bat("soc_initial_pu") * self.e_max
         self.soc_initial_mwh = self.soc_mwh.copy()
-        strategy = np.array([b.strategy for b in self.batteries], dtype=str)
+        # each unit's rule: a storage actor's strategy kind (agents.strategies), else its battery.strategy;
+        # DC batteries follow their battery.strategy
+        strategy = np.array([s.strategy.kind if s.strategy.kind != "none" else s.battery.strategy
+                             for s in self.specs] + [b.strategy for b in self.batteries[self.n:]], dtype=str)
+        self.rule_groups = {k: np.flatnonzero(strategy == k) for k in sorted(set(strategy.tolist()))}
         request = flexibility.tou_request_mw(price_multiplier, self.p_max)
         net_units = np.flatnonzero(strategy == "net_load")
         if net_units.size:
@@ -69,22 +74,36 @@ class StorageFleet(Fleet):
 
     # ---- phases -------------------------------------------------------------------------------------------
 
-    def bid(self, t: int):
-        """Feasible grid-side power per unit this step (+ charge / − discharge) and the SOC it would lead to."""
-        return battery_step(self.soc_mwh, self.request_mw[t], self.dt_h, self.e_max, self.p_max, self.eta_c,
-                            self.eta_d)
+    def bid(self, t: int, book, signals) -> None:
+        """Feasible grid-side power per unit this step (+ charge / − discharge) from the request and the SOC,
+        added to the book's demand. Batteries cannot push the load below zero: when their discharge exceeds
+        the demand left (after data centers' event backup) plus their charge, every discharge is scaled down
+        pro rata and the request re-applied from the current SOC."""
+        battery, soc_next = battery_step(self.soc_mwh, self.request_mw[t], self.dt_h, self.e_max, self.p_max,
+                                         self.eta_c, self.eta_d)
+        charge = float(np.maximum(battery, 0.0).sum())
+        discharge = float(np.maximum(-battery, 0.0).sum())
+        net_load = book.demand_mw
+        if discharge > net_load + charge:
+            battery, soc_next = battery_step(
+                self.soc_mwh, np.where(battery < 0.0, battery * (net_load + charge) / discharge, battery), self.dt_h,
+                self.e_max, self.p_max, self.eta_c, self.eta_d)
+            charge = float(np.maximum(battery, 0.0).sum())
+            discharge = float(np.maximum(-battery, 0.0).sum())
+        self.step_mw, self._soc_next = battery, soc_next
+        self.step_charge_mw, self.step_discharge_mw = charge, discharge
+        book.demand_mw = net_load + charge - discharge
 
-    def rebid(self, power_mw: np.ndarray):
-        """Re-apply a reduced request (e.g. discharge scaled down) from the current SOC."""
-        return battery_step(self.soc_mwh, power_mw, self.dt_h, self.e_max, self.p_max, self.eta_c, self.eta_d)
+    def dispatch(self, t: int, book) -> None:
+        """Commit the step's power and state of charge (batteries are price takers: their bid is their dispatch)."""
+        self.soc_mwh = self._soc_next
+        self.power[t] = self.step_mw
+        self.soc[t] = self._soc_next
+        self.decided_step = t
 
-    def dispatch(self, t: int, power_mw: np.ndarray, soc_next_mwh: np.ndarray) -> None:
-        """Commit the step's power and state of charge."""
-        self.soc_mwh = soc_next_mwh
-        self.power[t] = power_mw
-        self.soc[t] = soc_next_mwh
-
-    def settle(self, start: int, stop: int, price: np.ndarray) -> None:
+    def settle(self, start: int, stop: int, prices) -> None:
+        """Stand-alone units buy and sell at the wholesale price [CNY]."""
+        price = prices.wholesale
         p = self.power[start:stop, : self.n]
         self.cost_cny[start:stop] = np.maximum(p, 0.0) * price[:, None] * self.dt_h
         self.revenue_cny[start:stop] = np.maximum(-p, 0.0) * price[:, None] * self.dt_h
