@@ -10,8 +10,8 @@ Contingencies (sign: generation − load):
 
 The system is the interconnection of the grid operator (``Interconnection``: H, S, load, droop, governor
 share and lag, primary reserve, load damping; S and load follow the region's load shape when asked). Without
-one the region is an island of its own plants (H of the grid operator on the rating of the plants
-generating, governors on all of them, reserve = the market's reserve requirement, D = 1). Each contingency is
+one the region is an island of its own plants (H of the grid operator on the rating of the plants online —
+committed and available, ``PowerPlantFleet.online``, also at zero output — governors on all of them, reserve = the market's reserve requirement, D = 1). Each contingency is
 integrated with agents.physics.frequency.simulate_contingency over the steps of a chunk at once.
 """
 
@@ -35,6 +35,13 @@ def design_trip_onsets(dc_specs, study) -> np.ndarray:
                            np.array([r.dip_window_s for r in rt]), np.array([r.transfer_delay_s for r in rt]))
 
 
+def online_mva(online, cap_mw) -> np.ndarray:
+    """Rating of the synchronised units [MVA] per step: ``Σ_i online_i · S_i`` (``online`` [steps, units] bool,
+    ``cap_mw`` [units], rating taken as MW at unity power factor). A committed unit spins at zero output too, so
+    its inertia counts; an uncommitted or failed unit has none."""
+    return np.where(np.asarray(online, dtype=bool), np.asarray(cap_mw, dtype=float)[None, :], 0.0).sum(axis=1)
+
+
 class FrequencyStudy:
     """Per-step system parameters and the contingency runs of one model."""
 
@@ -53,7 +60,8 @@ class FrequencyStudy:
         self.trip_groups = [(float(t), np.flatnonzero(onset == t)) for t in np.unique(onset[np.isfinite(onset)])]
 
     def system(self, sl: slice, online_mva: np.ndarray) -> dict:
-        """Keyword arguments of simulate_contingency for steps ``sl`` (``online_mva``: local plants generating)."""
+        """Keyword arguments of simulate_contingency for steps ``sl`` (``online_mva``: rating of the local plants
+        online, i.e. synchronised — committed and available — whatever their output)."""
         ic, st = self.ic, self.study
         common = {"duration_s": st.duration_s, "substep_s": st.substep_s}
         if ic is None:
@@ -76,13 +84,14 @@ class FrequencyStudy:
             return np.zeros((draw.shape[0], 1))
         return np.stack([draw[:, cols].sum(axis=1) for _, cols in self.trip_groups], axis=1)
 
-    def run(self, sl: slice, plant_power_mw: np.ndarray, plant_cap_mw: np.ndarray, import_mw: np.ndarray,
-            dc_dp_mw: np.ndarray) -> dict[str, np.ndarray]:
-        """Region series of the three contingencies for steps ``sl`` (see SERIES); ``dc_dp_mw`` from
+    def run(self, sl: slice, plant_power_mw: np.ndarray, plant_cap_mw: np.ndarray, plant_online: np.ndarray,
+            import_mw: np.ndarray, dc_dp_mw: np.ndarray) -> dict[str, np.ndarray]:
+        """Region series of the three contingencies for steps ``sl`` (see SERIES); ``plant_online`` [steps,
+        plants] (bool) the units synchronised in each step (their rating is the island's inertia base and
+        governor capacity); the largest infeed is the largest unit's output; ``dc_dp_mw`` from
         :meth:`trip_imbalance`."""
         n = sl.stop - sl.start
-        online = np.where(plant_power_mw > 0.0, plant_cap_mw[None, :], 0.0).sum(axis=1) if plant_cap_mw.size \
-            else np.zeros(n)
+        online = online_mva(plant_online, plant_cap_mw) if plant_cap_mw.size else np.zeros(n)
         sys = self.system(sl, online)
         f0 = self.f0
         hvdc = np.minimum(np.maximum(import_mw, 0.0), self.ic.largest_hvdc_infeed_mw) if self.ic is not None \

@@ -27,7 +27,7 @@ from agents.actors.renewable_plant import RenewablePlantFleet
 from agents.actors.storage import StorageFleet
 from agents.events import EventSchedule
 from agents.frequency_study import SERIES as FREQUENCY_SERIES
-from agents.frequency_study import FrequencyStudy
+from agents.frequency_study import FrequencyStudy, online_mva
 from agents.markets import commitment
 from agents.markets import contracts as contract_settlement
 from agents.markets import imports as import_lines
@@ -139,10 +139,15 @@ class RegionModel(mesa.Model):
         contract_hr = np.array([self.dcs.hr_position[dc_pos[c.seller_id]] for c in heat_contracts], dtype=int)
         # a buyer that owns the DC's heat pump also pays its electricity: 1/COP per MWh of heat delivered
         buyer_el = np.where(self.dcs.hp_owner[contract_hr] == "heat_utility", 1.0 / self.dcs.hp_cop[contract_hr], 0.0)
+        wholesale_fc = self._wholesale_price_forecast()
+        # the utilities' electricity is valued at the price they pay (docs/model.md, Markets): the wholesale
+        # forecast for market participants, else the retail price of that forecast (the published TOU tariff)
+        buy_fc = wholesale_fc if "heat_utility" in m.wholesale_buyers \
+            else retail_price(m.clearing_rule, wholesale_fc, self.tariff_price)
         self.heat.build(ctx, m.carbon_price_cny_per_t, [(hu_pos[c.buyer_id], c.price_cny_per_mwh)
                                                         for c in heat_contracts],
-                        self.dcs.heat_offer_mw[:, contract_hr], self._wholesale_price_forecast(),
-                        contract_el_per_heat=buyer_el)
+                        self.dcs.heat_offer_mw[:, contract_hr], wholesale_fc,
+                        contract_el_per_heat=buyer_el, buy_price_forecast_cny_per_mwh=buy_fc)
         delivered = np.zeros((self.total_steps, self.dcs.hr_members.size))
         delivered[:, contract_hr] = self.heat.dc_heat_mw  # one contract per seller (validated)
         self.dcs.set_heat_delivery(delivered)
@@ -492,12 +497,12 @@ class RegionModel(mesa.Model):
         power = self.plants.power[sl]
         dc_dp = np.concatenate([self.frequency.trip_imbalance(self.dcs.grid_power_mw(a, min(stop, a + 512)))
                                 for a in range(start, stop, 512)])  # bounded temporaries for large fleets
-        out = self.frequency.run(sl, power, self.plants.cap, self.r["import_mw"][sl], dc_dp)
+        out = self.frequency.run(sl, power, self.plants.cap, self.plants.online[sl], self.r["import_mw"][sl], dc_dp)
         for name, values in out.items():
             self.r[name][sl] = values
         for e in self.events.events:
             if start <= e.step < stop:
-                online = float(np.where(self.plants.power[e.step] > 0.0, self.plants.cap, 0.0).sum())
+                online = float(online_mva(self.plants.online[e.step:e.step + 1], self.plants.cap)[0])
                 self.event_results[e.index] = self.frequency.event_excursion(e, online)
         self._freq_settled = stop
 

@@ -145,6 +145,10 @@ def run_page_strings() -> dict:
             "voltage_dip_dc_load_transferred_mw": _("Data-center load transferred to backup in a voltage-dip event"),
             "voltage_dip_zenith_hz": _("Frequency peak of a voltage-dip event"),
             "voltage_dip_rocof_hz_per_s": _("RoCoF of a voltage-dip event"),
+            "steps": _("Simulated steps"),
+            "dc_energy_mwh": _("Data-center energy incl. own heat pumps (PUE boundary)"),
+            "chp_surplus_mwh": _("CHP power the grid could not take (surplus, not curtailment)"),
+            "third_party_heat_pump_electricity_mwh": _("Electricity of third-party heat pumps at data centers"),
         },
         "actor_types": {
             "data_center": _("data center"), "heat_utility": _("heat utility"), "grid_operator": _("grid operator"),

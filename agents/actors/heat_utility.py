@@ -2,8 +2,11 @@
 
 Heat is scheduled for the whole horizon at build time: demand (space heating in the season, domestic hot water
 while the network runs) and network losses depend only on weather and parameters, and each utility ranks its
-units by marginal cost with a day-ahead *wholesale* price forecast (agents.markets.forecast) as the value of
-electricity — heat pumps and electric boilers pay it, CHP earns it. The electricity this needs enters the power
+units by marginal cost with day-ahead price forecasts as the value of electricity: CHP power earns the
+*wholesale* price forecast (agents.markets.forecast); heat pumps and electric boilers pay the forecast of the
+price the utility pays — the retail price of that forecast (the published TOU tariff under ``tou_tariff``, the
+wholesale forecast passed through otherwise), or the wholesale forecast when heat utilities buy on the market
+(``markets.wholesale_buyers``). The electricity this needs enters the power
 market as fixed load; CHP power is a must-take offer per CHP unit at its marginal cost (fuel + carbon cost
 allocated to power, agents.physics.chp). Money and the CO2 split are settled from the accepted CHP power.
 """
@@ -70,11 +73,14 @@ class HeatUtilityFleet(Fleet):
         return demand, dhw, loss
 
     def build(self, ctx: BuildContext, carbon_price_cny_per_t: float, contracts: list, dc_offer_mw: np.ndarray,
-              price_forecast_cny_per_mwh: np.ndarray, contract_el_per_heat: np.ndarray | None = None) -> None:
+              price_forecast_cny_per_mwh: np.ndarray, contract_el_per_heat: np.ndarray | None = None,
+              buy_price_forecast_cny_per_mwh: np.ndarray | None = None) -> None:
         """``contracts``: (buyer utility index, price) per heat_purchase; ``dc_offer_mw`` [steps, contracts];
-        ``price_forecast_cny_per_mwh`` [steps] day-ahead wholesale price forecast (agents.markets.forecast);
-        ``contract_el_per_heat`` [contracts] electricity the buyer pays per MWh of DC heat (1/COP when it owns
-        the data center's heat pump, else 0), valued at the forecast in the merit order."""
+        ``price_forecast_cny_per_mwh`` [steps] day-ahead wholesale price forecast (agents.markets.forecast), the
+        value of CHP power sold; ``buy_price_forecast_cny_per_mwh`` [steps] forecast of the price the utilities
+        pay for electricity (default: the wholesale forecast); ``contract_el_per_heat`` [contracts] electricity
+        the buyer pays per MWh of DC heat (1/COP when it owns the data center's heat pump, else 0), valued at the
+        buy-price forecast in the merit order."""
         T, rec, n = ctx.steps, ctx.recorder, self.n
         self.dt_h = ctx.dt_h
         self.carbon_price = carbon_price_cny_per_t
@@ -112,9 +118,12 @@ class HeatUtilityFleet(Fleet):
         eboiler = kind == "electric_boiler"
         el_per_heat[:, eboiler] = 1.0 / eff[eboiler]
 
-        # merit order for the horizon: contracts first (ties), then own units; electricity valued at the forecast
-        price = np.asarray(price_forecast_cny_per_mwh, dtype=float)[:, None]
-        unit_cost = fuel_per_heat * fuel_cost + price * (el_per_heat - chp_el_per_heat)
+        # merit order for the horizon: contracts first (ties), then own units; electricity bought valued at the
+        # forecast of the price the utility pays, CHP power sold at the wholesale forecast
+        sell = np.asarray(price_forecast_cny_per_mwh, dtype=float)[:, None]
+        price = sell if buy_price_forecast_cny_per_mwh is None \
+            else np.asarray(buy_price_forecast_cny_per_mwh, dtype=float)[:, None]
+        unit_cost = fuel_per_heat * fuel_cost + price * el_per_heat - sell * chp_el_per_heat
         self.contract_owner = np.array([c[0] for c in contracts], dtype=int)
         self.contract_price = np.array([c[1] for c in contracts], dtype=float)
         caps = np.hstack([dc_offer_mw, np.broadcast_to(np.array([u.capacity_mw for _, u in units], dtype=float),

@@ -1,8 +1,8 @@
 """Heat-led CHP in the power market and heat beyond space heating, on variants of the tiny fixture.
 
 First law per CHP unit, CHP power's CO2 in the grid's intensity, must-take CHP priced at its marginal cost,
-curtailment that is renewable energy only (CHP surplus reported apart), heat dispatch against the wholesale
-price forecast (not the retail tariff).
+curtailment that is renewable energy only (CHP surplus reported apart), heat dispatch against price forecasts
+(CHP power at the wholesale forecast, bought electricity at the forecast of the price the utility pays).
 """
 
 import numpy as np
@@ -120,7 +120,7 @@ def test_heat_dispatch_follows_the_wholesale_forecast_not_the_tariff():
         return float(m.heat.unit_heat[:, 0].sum() * m.dt_h)
 
     base = eboiler_mwh(_eboiler_doc())
-    # a retail tariff ten times dearer does not change what the heat utility expects to pay at wholesale
+    # under pay_as_clear the utility pays the wholesale price: a tariff ten times dearer is not its price
     assert eboiler_mwh(_eboiler_doc(**{"region.tariff.flat_price_cny_per_mwh": 4000.0})) == base
     # cheap wholesale power (coal and imports at 50 CNY/MWh) makes the electric boiler cheaper than gas
     cheap = _eboiler_doc(**{"actors.3.marginal_cost_cny_per_mwh": 50.0, "actors.3.co2_t_per_mwh": 0.0,
@@ -152,3 +152,26 @@ def test_a_utility_that_owns_the_data_centers_heat_pump_counts_its_electricity_i
         return float(m.heat.dc_heat_mw.sum() * m.dt_h)
 
     assert dc_heat_mwh("heat_utility") < 0.5 * dc_heat_mwh("data_center")
+
+
+def test_a_utility_values_the_electricity_it_buys_at_the_price_it_pays():
+    """Audit of issue 11: under a TOU tariff a heat utility that pays the retail tariff ran its electric boiler
+    against the cheap wholesale forecast. It now values bought electricity at the forecast of the price it
+    pays — the tariff, unless heat utilities buy on the wholesale market (markets.wholesale_buyers)."""
+    cheap = {"actors.3.marginal_cost_cny_per_mwh": 50.0, "actors.3.co2_t_per_mwh": 0.0,
+             "markets.imports.price_cny_per_mwh": 50.0, "markets.clearing_rule": "tou_tariff",
+             "region.tariff.flat_price_cny_per_mwh": 650.0}
+
+    def built(**more):
+        m = RegionModel(validate_scenario(_eboiler_doc(**cheap, **more)))  # heat is scheduled at build
+        return m, float(m.heat.unit_heat[:, 0].sum() * m.dt_h)
+
+    retail_buyer, retail_mwh = built()
+    assert retail_buyer.scenario.markets.wholesale_buyers == []  # the default: heat utilities pay retail
+    market_buyer, market_mwh = built(**{"markets.wholesale_buyers": ["heat_utility"]})
+    # the tariff (≥ 0.4 × 650 CNY/MWh in the valley) / 0.99 is dearer than gas (200 / 0.92 + carbon) in every hour
+    assert retail_mwh == 0.0
+    # at ≈ 50 CNY/MWh wholesale the boiler beats gas: a market buyer runs it
+    assert market_mwh > 0.0
+    # the gas boiler covers what the electric boiler does not: the same heat is served either way
+    np.testing.assert_allclose(retail_buyer.heat.unit_heat.sum(axis=1), market_buyer.heat.unit_heat.sum(axis=1))

@@ -141,3 +141,26 @@ def test_documents_without_an_interconnection_stay_valid_as_an_island():
     m = _run(doc, 24)
     assert m.frequency.ic is None
     assert np.all(m.r["rocof_largest_infeed_hz_per_s"][:24] < 0.0)  # local plants alone: the island of main
+
+
+def test_an_island_counts_the_inertia_of_committed_units_at_zero_output_and_none_of_units_off():
+    """Audit of issue 11: the island's inertia base was the rating of the plants with output > 0; a unit that is
+    committed (synchronised, spinning) but dispatched at zero still gives inertia and primary response, and a
+    unit the commitment switched off gives none (PowerPlantFleet.online)."""
+    from tests.model.helpers import variant
+
+    cheap_imports = {"actors.3.min_load_pu": 0.0, "actors.3.forced_outage_rate_pu": 0.0,
+                     "markets.imports.price_cny_per_mwh": 10.0, "markets.imports.capacity_mw": 300.0}
+    m = _run(variant(**cheap_imports))
+    online, power = m.plants.online[:, 0], m.plants.power[:, 0]
+    assert m.scenario.actors[0].interconnection is None  # the tiny region is an island of its own plants
+    assert online.all() and np.all(power == 0.0)  # committed for reserve, every hour beaten by the imports
+    r = m.r
+    h = m.scenario.actors[0].inertia_constant_s
+    np.testing.assert_allclose(r["rocof_dc_trip_hz_per_s"], r["dc_trip_mw"] * 50.0 / (2.0 * h * 120.0), rtol=1e-9)
+    assert np.all(r["zenith_dc_trip_hz"] > 50.0)
+    # without a reserve requirement the operator leaves the unit off from the second day: no machine, no excursion
+    off = _run(variant(**cheap_imports, **{"markets.reserve_requirement_pu": 0.0}))
+    day2 = slice(24, 48)
+    assert not off.plants.online[day2, 0].any()
+    assert np.all(off.r["rocof_dc_trip_hz_per_s"][day2] == 0.0) and np.all(off.r["zenith_dc_trip_hz"][day2] == 50.0)

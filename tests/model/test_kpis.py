@@ -147,3 +147,16 @@ def test_every_actor_is_a_mesa_agent_with_its_own_state(tiny_run):
     assert state["facility_power_mw"] >= state["it_power_mw"] > 0 and 1.0 < state["pue"] < 1.3
     coal = tiny_run.agents_by_type[PowerPlant][0]
     assert coal.state(5)["generation_mw"] == tiny_run.plants.power[5, 0]
+
+
+def test_every_kpi_key_is_documented_in_docs_model_md(tiny_run):
+    """docs/model.md "KPIs" names every key model.kpis() returns (region, per agent, per import line)."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "model.md").read_text(encoding="utf-8")
+    section = text[text.index("## KPIs"):text.index("## Assumptions and limits")]
+    k = tiny_run.kpis()
+    keys = set(k["region"]) | {key for row in k["agents"].values() for key in row}
+    keys |= {key for line in k["region"]["imports"].values() for key in line}
+    missing = sorted(key for key in keys if f"`{key}`" not in section)
+    assert not missing, f"KPI keys not documented in docs/model.md: {missing}"

@@ -48,6 +48,14 @@ def test_demo_fixtures_have_distinct_clear_names_and_descriptions():
         assert "fixtures/README.md" in d["description"]
 
 
+@pytest.mark.parametrize("name", (*DEMO_FIXTURES, "loss_of_load_event"))
+def test_scenario_description_names_its_assumptions(name):
+    """Issue 11 defect 11: the UI shows the scenario's description; figures without a public source are marked
+    there as assumptions [A], as in fixtures/README.md."""
+    d = fixture_doc(name)["description"]
+    assert "[A]" in d, name
+
+
 @pytest.mark.parametrize("name", DEMO_FIXTURES)
 def test_demo_fixture_is_one_hourly_year_from_2025(name):
     doc = fixture_doc(name)
@@ -124,6 +132,8 @@ def test_qaidam_microgrid_matches_the_public_description():
     assert (bess["power_capacity_mw"], bess["energy_capacity_mwh"]) == (75.0, 300.0)
     dc = next(a for a in doc["actors"] if a["type"] == "data_center")
     assert 900 <= dc["racks"] <= 1100
+    assert 20.0 <= dc["rack_density_kw"] <= 40.0  # high-power AI racks (DOMAIN.md 20–40 kW)
+    assert dc["it_capacity_mw"] == pytest.approx(dc["racks"] * dc["rack_density_kw"] / 1000.0)
     assert sum(line["capacity_mw"] for line in doc["markets"]["imports"]) <= 30.0  # weak grid tie
     assert doc["region"]["weather_site"] == "golmud" and doc["region"]["grid_co2_t_per_mwh"] == 0.1567
 

@@ -29,6 +29,8 @@ def test_shanghai_generators_earn_the_wholesale_price_and_consumers_pay_the_tari
     assert k["region"]["mean_retail_price_cny_per_mwh"] == pytest.approx(650.0)  # the TOU tariff's flat level
     assert k["region"]["mean_wholesale_price_cny_per_mwh"] < 0.75 * k["region"]["mean_retail_price_cny_per_mwh"]
     assert np.mean(wholesale != retail) > 0.99
+    region = k["region"]  # the table's row: load-weighted wholesale below load-weighted retail under TOU
+    assert region["load_weighted_wholesale_price_cny_per_mwh"] < region["load_weighted_retail_price_cny_per_mwh"]
     coal = k["agents"]["sh-coal-wgq3-7"]
     margin = coal["revenue_cny"] - coal["cost_cny"]
     # main: 3.0 bn CNY/yr (the consumer tariff); now the cleared price minus fuel and O&M: ~1 bn for ~8.4 TWh
