@@ -21,7 +21,7 @@ class GridOperator(Actor):
 class GridOperatorFleet(Fleet):
     kind = "grid_operator"
     agent_class = GridOperator
-    decision_series = ("wholesale_price_cny_per_mwh",)
+    decision_series = ("wholesale_price_cny_per_mwh", "cleared_mw", "export_mw")
 
     def build(self, ctx: BuildContext) -> None:
         s = self.specs[0]
@@ -43,6 +43,7 @@ class GridOperatorFleet(Fleet):
         imp = self.imports
         self.import_block = book.add("import", price=imp.variant_offer_price, size=imp.n,
                                      co2_t_per_mwh=imp.co2_t_per_mwh, priority=IMPORT)
+        self.decisions["cleared_mw"] = (lambda a, z: book.accepted_mw[a:z].sum(axis=1)[:, None], np.arange(self.n))
 
     def open_market(self, markets, book) -> None:
         """Fix the market rules and the offer prices of the opened book (sorted once per price variant)."""
@@ -57,6 +58,7 @@ class GridOperatorFleet(Fleet):
         self._dcs, self._heat, self._storage = dcs, heat, storage
         self.export_mw = export_mw
         self.decisions["wholesale_price_cny_per_mwh"] = (lambda a, z: price_mw[a:z, None], np.arange(self.n))
+        self.decisions["export_mw"] = (lambda a, z: export_mw[a:z, None], np.arange(self.n))
 
     def bid(self, t: int, book, signals) -> None:
         """Open the step's demand (the region's fixed load, also the reserve base) and offer the import lines."""
