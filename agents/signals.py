@@ -1,7 +1,7 @@
 """What the grid operator publishes, and when: the only market information a fleet's ``observe`` sees.
 
-Day-ahead (published at the first step of each day, for that day's steps; days are ``24 / dt_h`` steps from
-the horizon start): the merit-order forecast of the wholesale price [CNY/MWh]
+Day-ahead (published at the first step of each day for the NEXT day's steps — the first day's forecast with
+it, at step 0; days are ``24 / dt_h`` steps from the horizon start): the merit-order forecast of the wholesale price [CNY/MWh]
 (agents.markets.forecast.merit_order_price_forecast), the average and the marginal carbon intensity
 [kgCO2/kWh] and the renewable share [-] of that forecast stack (``merit_order_mix_forecast``). They are
 computed for the horizon at build from information a forecaster has before the day: offer prices (static),
@@ -15,8 +15,9 @@ emissions [kgCO2/kWh] = CO2 factor of the marginal offer (the accepted offer las
 agents.markets.offer_book.OfferBook.marginal_offers), computed from the recorded clearing when first read.
 
 ``Signals`` holds the arrays; ``day_ahead(name)`` and ``real_time(name)`` return views that end where
-publication has reached (the current day's end, resp. the step before the current one), so a fleet cannot
-index the future.
+publication has reached (the next day's end, resp. the step before the current one), so a fleet cannot
+index the future. Demand-response calls the operator makes are published as ``dr_calls`` (a list of
+``(program id, start step, end step, notified step)``, agents.markets.demand_response).
 """
 
 from __future__ import annotations
@@ -82,13 +83,24 @@ class Signals:
         self._real_time = {name: given[name] if name in given else np.zeros(self.steps) for name in REAL_TIME}
         self._fill = fill
         self._filled = {name: 0 for name in REAL_TIME if name not in given and fill is not None}
+        self.dr_calls: list[tuple[str, int, int, int]] = []
         self.t = 0
-        self.day_ahead_stop = min(self.steps, self.steps_per_day)
+        self.day_ahead_stop = min(self.steps, 2 * self.steps_per_day)
 
     def advance(self, t: int) -> None:
-        """Step ``t`` begins: the day-ahead forecast of its day is published (at the day's first step)."""
+        """Step ``t`` begins: at a day's first step the forecast of the next day is published."""
         self.t = int(t)
-        self.day_ahead_stop = min(self.steps, (self.t // self.steps_per_day + 1) * self.steps_per_day)
+        self.day_ahead_stop = min(self.steps, (self.t // self.steps_per_day + 2) * self.steps_per_day)
+
+    @property
+    def new_day(self) -> bool:
+        """True at the first step of a day (when the next day's forecast is published)."""
+        return self.t % self.steps_per_day == 0
+
+    def day_window(self, days_ahead: int = 0) -> tuple[int, int]:
+        """Step range [start, stop) of the current day (``days_ahead`` = 0) or the next (1)."""
+        start = (self.t // self.steps_per_day + days_ahead) * self.steps_per_day
+        return min(start, self.steps), min(start + self.steps_per_day, self.steps)
 
     def publish(self, t: int, **values: float) -> None:
         """Real-time values of step ``t`` after its clearing (visible from step t + 1 on)."""
@@ -101,10 +113,10 @@ class Signals:
         view.flags.writeable = False
         return view
 
-    def day_ahead_window(self, name: str) -> np.ndarray:
-        """The current day's day-ahead forecast [steps of the day] (read-only view)."""
-        start = (self.t // self.steps_per_day) * self.steps_per_day
-        return self.day_ahead(name)[start:]
+    def day_ahead_window(self, name: str, days_ahead: int = 0) -> np.ndarray:
+        """The day-ahead forecast of the current day (0) or the next (1) [steps of that day] (read-only view)."""
+        start, stop = self.day_window(days_ahead)
+        return self.day_ahead(name)[start:stop]
 
     def real_time(self, name: str) -> np.ndarray:
         """Real-time values of the steps before the current one [t] (read-only view)."""

@@ -6,7 +6,7 @@ import pytest
 from agents import RegionModel, ScenarioValidationError, validate_scenario
 from agents.accounting import region_accounts
 
-from .helpers import tiny_doc
+from .helpers import tiny_doc, variant
 
 
 def _with_storage(**strategy) -> dict:
@@ -62,20 +62,21 @@ def test_region_accounts_is_a_pure_function_of_the_recorded_arrays():
     assert np.allclose(series["carbon_cost_cny"], m.scenario.markets.carbon_price_cny_per_t * series["co2_t"])
 
 
-def test_signals_views_end_where_publication_has_reached(tiny_scenario):
-    m = RegionModel(tiny_scenario)
-    m.run(steps=30)  # 24 steps a day: day 1's forecast was published at step 24
+def test_signals_views_end_where_publication_has_reached():
+    m = RegionModel(validate_scenario(variant(**{"horizon.steps": 96})))
+    m.run(steps=30)  # 24 steps a day: at step 24 the forecast of day 2 (steps 48–71) was published
     s = m.signals
-    assert s.t == 29
-    assert s.day_ahead("price_cny_per_mwh").shape == (48,)
+    assert s.t == 29 and not s.new_day
+    assert s.day_ahead("price_cny_per_mwh").shape == (72,)
     assert s.day_ahead_window("price_cny_per_mwh").shape == (24,)
+    assert np.array_equal(s.day_ahead_window("price_cny_per_mwh", 1), s.day_ahead("price_cny_per_mwh")[48:72])
     assert s.real_time("price_cny_per_mwh").shape == (29,)
     assert np.array_equal(s.real_time("price_cny_per_mwh"), m.r["wholesale_price_cny_per_mwh"][:29])
     with pytest.raises(ValueError):
         s.real_time("price_cny_per_mwh")[0] = 1.0  # read-only
-    m2 = RegionModel(tiny_scenario)
+    m2 = RegionModel(validate_scenario(variant(**{"horizon.steps": 96})))
     m2.run(steps=5)
-    assert m2.signals.day_ahead("price_cny_per_mwh").shape == (24,)
+    assert m2.signals.day_ahead("price_cny_per_mwh").shape == (48,)  # day 0 and day 1 at step 0
     # the forecast is the operator's merit-order forecast; the marginal emissions the marginal offer's factor
     assert np.all(np.isfinite(s.day_ahead("carbon_intensity_kgco2_per_kwh")))
     mco2 = s.real_time("marginal_co2_kgco2_per_kwh")
@@ -102,11 +103,12 @@ def _observations(m, steps):
     return seen
 
 
-def test_changing_the_future_leaves_observations_and_decisions_unchanged(tiny_scenario):
+def test_changing_the_future_leaves_observations_and_decisions_unchanged():
+    tiny_scenario = validate_scenario(variant(**{"horizon.steps": 72}))
     a = RegionModel(tiny_scenario)
     b = RegionModel(tiny_scenario)
-    for name in b.signals._day_ahead:  # the forecast of day 1 (steps 24 …) is garbled: not yet published
-        b.signals._day_ahead[name][24:] = np.nan
+    for name in b.signals._day_ahead:  # the forecast of day 2 (steps 48 …) is garbled: not published by step 23
+        b.signals._day_ahead[name][48:] = np.nan
     seen_a, seen_b = _observations(a, 24), _observations(b, 24)
     assert _same(seen_a, seen_b)
     assert np.array_equal(a.accepted_mw[:24], b.accepted_mw[:24])
