@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 
 import mesa
@@ -25,6 +26,7 @@ from agents.actors.heat_utility import HeatUtilityFleet
 from agents.actors.power_plant import PowerPlantFleet
 from agents.actors.renewable_plant import RenewablePlantFleet
 from agents.actors.storage import StorageFleet
+from agents.dr_desk import DemandResponseDesk
 from agents.events import EventSchedule
 from agents.frequency_study import SERIES as FREQUENCY_SERIES
 from agents.frequency_study import FrequencyStudy, online_mva
@@ -105,6 +107,7 @@ class RegionModel(mesa.Model):
                                           tariff.valley_ratio)
         self.tariff_price = tariff.flat_price_cny_per_mwh * multiplier
         self.local_hour = local["hour_of_day"]
+        self.day_of_week = local["day_of_week"]
         self.local_month = local["month"]
         return ctx, multiplier
 
@@ -250,6 +253,9 @@ class RegionModel(mesa.Model):
                 out["carbon_intensity_kgco2_per_kwh"][rows] = avg
                 out["marginal_co2_kgco2_per_kwh"][rows] = marginal
                 out["renewable_share_pu"][rows] = share
+        total = capacity.sum(axis=1)
+        out["reserve_margin_pu"][:] = np.divide(total - demand, demand, out=np.full(self.total_steps, np.inf),
+                                                where=demand > 0)
         book, variant = self.book, imp.variant
         return Signals(self.total_steps, max(1, round(24.0 / self.dt_h)), out,
                        real_time={"price_cny_per_mwh": self.r["wholesale_price_cny_per_mwh"]},
@@ -294,6 +300,12 @@ class RegionModel(mesa.Model):
         self.grid.connect(self.dcs, self.heat, self.storage, self.r["export_mw"],
                           self.r["wholesale_price_cny_per_mwh"])
         self.signals = self._publish_forecasts()
+        h = self.scenario.horizon
+        self.dr = DemandResponseDesk(self.scenario.demand_response, self.dcs, steps=self.total_steps, dt_h=self.dt_h,
+                                     horizon_start=datetime.fromisoformat(h.start).replace(tzinfo=None),
+                                     local_month=self.local_month, day_of_week=self.day_of_week)
+        self.grid.attach_dr(self.dr)
+        self.dcs.attach_dr(self.dr)
 
     # ------------------------------------------------------------------------------------------- build helpers
 
@@ -427,6 +439,8 @@ class RegionModel(mesa.Model):
         Pure function of the recorded decisions, so the numbers do not depend on when it runs.
         """
         self._settle_money()
+        if self.dr.active:
+            self.dr.settle(self._settled, self.dcs.grid_power_mw)
         if frequency or self.step_index - self._freq_settled >= FREQUENCY_CHUNK_STEPS:
             self._settle_frequency()
 

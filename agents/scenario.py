@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError, field_validator
 
+from agents.markets.aggregator import AggregatorSpec
+from agents.markets.demand_response import DemandResponseEventSpec, DemandResponseProgramSpec
 from agents.physics.cooling import COOLING_TECHNOLOGIES
 from agents.physics.heat_pump import carnot_cop
 from agents.physics.it_load import ACCELERATOR_POWER_W
@@ -607,6 +609,18 @@ class HeatPurchase(_Strict):
 Contract = Annotated[HeatPurchase, Field(discriminator="type")]
 
 
+class DemandResponse(_Strict):
+    """Demand-response programs the grid operator runs, the aggregators enrolled in them and explicit event
+    calls (agents.markets.demand_response, agents.markets.aggregator; wired by agents.dr_desk)."""
+
+    programs: list[DemandResponseProgramSpec] = Field(default_factory=list, max_length=20,
+                                                      description="Programs (trigger, baseline, payments)")
+    aggregators: list[AggregatorSpec] = Field(default_factory=list, max_length=100,
+                                              description="Aggregators (virtual power plants) and their members")
+    events: list[DemandResponseEventSpec] = Field(default_factory=list, max_length=1000,
+                                                  description="Events the grid operator calls explicitly")
+
+
 class Scenario(_Strict):
     """A complete scenario document."""
 
@@ -619,6 +633,8 @@ class Scenario(_Strict):
     markets: Markets = Field(default_factory=Markets, description="Market rules")
     contracts: list[Contract] = Field(default_factory=list, description="Bilateral contracts")
     events: list[Event] = Field(default_factory=list, description="Grid events of the horizon (voltage dips)")
+    demand_response: DemandResponse = Field(default_factory=DemandResponse,
+                                            description="Demand-response programs, aggregators and event calls")
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Random seed")
 
     @classmethod
@@ -684,6 +700,41 @@ def migrate(data: dict) -> dict:
 # ---------------------------------------------------------------------------------------------------- cross-field
 
 
+def _demand_response_errors(s: Scenario, kinds: dict[str, str]) -> list[dict[str, str]]:
+    """Programs are unique; aggregators name a program and enrol data centers of the scenario; events name a
+    program and fall on the horizon's steps."""
+    errors: list[dict[str, str]] = []
+    section = s.demand_response
+    programs = [p.id for p in section.programs]
+    if len(set(programs)) != len(programs):
+        errors.append({"loc": "demand_response.programs", "msg": "program ids must be unique"})
+    for k, a in enumerate(section.aggregators):
+        if a.program_id not in programs:
+            errors.append({"loc": f"demand_response.aggregators.{k}.program_id",
+                           "msg": f"{a.program_id!r} is not a program of demand_response.programs"})
+        for j, mid in enumerate(a.member_ids):
+            if kinds.get(mid) != "data_center":
+                errors.append({"loc": f"demand_response.aggregators.{k}.member_ids.{j}",
+                               "msg": f"{mid!r} is not a data_center of this scenario"})
+    start = datetime.fromisoformat(s.horizon.start).replace(tzinfo=None)
+    for k, e in enumerate(section.events):
+        if e.program_id not in programs:
+            errors.append({"loc": f"demand_response.events.{k}.program_id",
+                           "msg": f"{e.program_id!r} is not a program of demand_response.programs"})
+        from agents.markets.demand_response import event_window_steps
+
+        try:
+            a, _ = event_window_steps(e.model_copy(update={"start": e.start.replace(tzinfo=None),
+                                                          "end": e.end.replace(tzinfo=None)}),
+                                      start, s.horizon.dt_h)
+        except ValueError as exc:
+            errors.append({"loc": f"demand_response.events.{k}.start", "msg": str(exc)})
+            continue
+        if a >= s.horizon.steps:
+            errors.append({"loc": f"demand_response.events.{k}.start", "msg": "the event starts after the horizon"})
+    return errors
+
+
 def _cross_field_errors(s: Scenario) -> list[dict[str, str]]:
     errors: list[dict[str, str]] = []
     ids: dict[str, int] = {}
@@ -695,6 +746,7 @@ def _cross_field_errors(s: Scenario) -> list[dict[str, str]]:
     grid_ops = [i for i, a in enumerate(s.actors) if a.type == "grid_operator"]
     if len(grid_ops) != 1:
         errors.append({"loc": "actors", "msg": f"exactly one grid_operator is required, found {len(grid_ops)}"})
+    errors += _demand_response_errors(s, kinds)
     contract_ids: set[str] = set()
     sellers: dict[str, int] = {}
     for j, c in enumerate(s.contracts):

@@ -3,7 +3,8 @@
 Day-ahead (published at the first step of each day for the NEXT day's steps — the first day's forecast with
 it, at step 0; days are ``24 / dt_h`` steps from the horizon start): the merit-order forecast of the wholesale price [CNY/MWh]
 (agents.markets.forecast.merit_order_price_forecast), the average and the marginal carbon intensity
-[kgCO2/kWh] and the renewable share [-] of that forecast stack (``merit_order_mix_forecast``). They are
+[kgCO2/kWh] and the renewable share [-] of that forecast stack (``merit_order_mix_forecast``), and the
+reserve margin [-] = (Σ expected capacity − demand) / demand. They are
 computed for the horizon at build from information a forecaster has before the day: offer prices (static),
 expected capacities (plants: nameplate × (1 − forced-outage rate); renewables and DC PV from the weather
 series, i.e. a perfect day-ahead weather forecast; import lines from their published profiles) and the
@@ -25,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 DAY_AHEAD = ("price_cny_per_mwh", "carbon_intensity_kgco2_per_kwh", "marginal_co2_kgco2_per_kwh",
-             "renewable_share_pu")
+             "renewable_share_pu", "reserve_margin_pu")
 REAL_TIME = ("price_cny_per_mwh", "marginal_co2_kgco2_per_kwh")
 _TOL_MW = 1e-9
 

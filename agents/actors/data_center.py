@@ -203,6 +203,15 @@ class DataCenterFleet(Fleet):
         """One block ``dcpv``: the on-site PV of each DC that has it, at zero price (curtailable)."""
         self.pv_block = book.add("dcpv", price=np.zeros(self.pv_members.size), priority=ON_SITE)
 
+    def attach_dr(self, desk) -> None:
+        """Demand-response calls (agents.dr_desk): enrolled DCs observe the reduction they are asked for
+        (decision state ``dr_called_mw``). HOOK: a DC strategy that delivers it (deferral, backup) reads
+        ``desk.called_for(t, members)`` in its bid; with strategy none the load is unchanged."""
+        self.dr = desk
+        if desk.active:
+            self.decisions["dr_called_mw"] = (lambda a, z: desk.called_mw[a:z], np.arange(self.n))
+            self.decision_series = (*type(self).decision_series, "dr_called_mw")
+
     def attach_events(self, events) -> None:
         """Backup power forced by voltage-dip events (agents.events.EventSchedule)."""
         self.events = events

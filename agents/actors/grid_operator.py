@@ -38,6 +38,17 @@ class GridOperatorFleet(Fleet):
         self.imports = imports
         self.fixed_load_mw = fixed_load_mw
 
+    def attach_dr(self, desk) -> None:
+        """The demand-response desk (agents.dr_desk): the operator calls events from its published forecast."""
+        self.dr = desk
+
+    def observe(self, t: int, signals) -> None:
+        """Publish-side observe: with demand-response programs, call the events (agents.dr_desk)."""
+        self.observed_step = t
+        self._signals = signals
+        if self.dr.active:
+            self.dr.observe(t, signals)
+
     def register(self, book) -> None:
         """One block ``import``: each line's availability at its offer price (one vector per price variant)."""
         imp = self.imports
