@@ -60,12 +60,15 @@ REGISTRY: dict[str, dict[str, StrategyKind]] = {
         "none": StrategyKind("grid_operator", "none", NoStrategySpec,
                              "all offers and bids of the step (it is the market operator)",
                              "clearing: accepted offers, wholesale price, export, reserve held; publishes the "
-                             "day-ahead forecasts and the real-time price and marginal emissions",
+                             "day-ahead forecasts and the real-time price and marginal emissions; calls "
+                             "demand-response events from its next-day forecast (agents.dr_desk)",
                              "agents.actors.grid_operator.GridOperatorFleet.clear"),
     },
     "data_center": {
-        "none": _none("data_center", "nothing: IT load from its workload profile; backup generators start on "
-                                     "voltage-dip events and for load the grid cannot serve"),
+        "none": StrategyKind("data_center", "none", NoStrategySpec,
+                             "the reduction its aggregator asks for (dr_called_mw), if enrolled — not acted on",
+                             "nothing: IT load from its workload profile; backup generators start on voltage-dip "
+                             "events and for load the grid cannot serve", "built in (docs/model.md)"),
     },
     "power_plant": {
         "none": _none("power_plant", "day-ahead commitment from the operator's persistence forecast of net "
