@@ -223,7 +223,15 @@ class RegionModel(mesa.Model):
         """Accepted quantity per step and offer [steps, offers] (the offer book's record)."""
         return self.book.accepted_mw
 
-    def _publish_forecasts(self) -> Signals:
+    def _signals(self) -> Signals:
+        """What the grid operator publishes (agents.signals): the day-ahead forecasts (computed when first read)
+        and the real-time price (the recorded one) and marginal emissions (from the recorded clearing)."""
+        book, variant = self.book, self.imports.variant
+        return Signals(self.total_steps, max(1, round(24.0 / self.dt_h)), self._day_ahead_forecasts,
+                       real_time={"price_cny_per_mwh": self.r["wholesale_price_cny_per_mwh"]},
+                       fill=lambda name, a, z: book.marginal_co2_kgco2_per_kwh(a, z, variant[a:z]))
+
+    def _day_ahead_forecasts(self) -> dict[str, np.ndarray]:
         """The grid operator's day-ahead forecasts (agents.signals): the merit-order stack of plants (expected
         capacity), renewables, DC PV and import lines against the forecast demand (non-DC load + DC facility
         power) — wholesale price, average and marginal carbon intensity, renewable share."""
@@ -256,10 +264,7 @@ class RegionModel(mesa.Model):
         total = capacity.sum(axis=1)
         out["reserve_margin_pu"][:] = np.divide(total - demand, demand, out=np.full(self.total_steps, np.inf),
                                                 where=demand > 0)
-        book, variant = self.book, imp.variant
-        return Signals(self.total_steps, max(1, round(24.0 / self.dt_h)), out,
-                       real_time={"price_cny_per_mwh": self.r["wholesale_price_cny_per_mwh"]},
-                       fill=lambda name, a, z: book.marginal_co2_kgco2_per_kwh(a, z, variant[a:z]))
+        return out
 
     def _commit_plants(self) -> None:
         """Day-ahead unit commitment (agents.markets.commitment) from persistence forecasts: each day's net load
@@ -299,7 +304,7 @@ class RegionModel(mesa.Model):
                                                + self.dcs.pv_available_mw.sum(axis=1))
         self.grid.connect(self.dcs, self.heat, self.storage, self.r["export_mw"],
                           self.r["wholesale_price_cny_per_mwh"])
-        self.signals = self._publish_forecasts()
+        self.signals = self._signals()
         h = self.scenario.horizon
         self.dr = DemandResponseDesk(self.scenario.demand_response, self.dcs, steps=self.total_steps, dt_h=self.dt_h,
                                      horizon_start=datetime.fromisoformat(h.start).replace(tzinfo=None),

@@ -68,18 +68,18 @@ class Signals:
     """Published signals of one run (module docstring). ``advance(t)`` opens step ``t``; ``publish(t, …)``
     writes its real-time values after clearing."""
 
-    def __init__(self, steps: int, steps_per_day: int, day_ahead: dict[str, np.ndarray],
+    def __init__(self, steps: int, steps_per_day: int, day_ahead,
                  real_time: dict[str, np.ndarray] | None = None, fill=None):
-        """``day_ahead``: the forecasts [steps] (DAY_AHEAD names); ``real_time``: arrays [steps] the run writes
+        """``day_ahead``: the forecasts [steps] (DAY_AHEAD names), or a function returning them, called when a
+        forecast is first read (they depend only on build-time information, so computing them late changes
+        nothing; a run no strategy reads them in does not pay for them); ``real_time``: arrays [steps] the run writes
         step by step (default: zeros written by ``publish``), e.g. the recorded wholesale price; ``fill``:
         ``fill(name, start, stop)`` → values of steps [start, stop) for real-time names not given as arrays,
         computed when first read from what was recorded (so the step loop does no work nobody reads)."""
         self.steps = int(steps)
         self.steps_per_day = max(1, int(steps_per_day))
-        missing = set(DAY_AHEAD) - set(day_ahead)
-        if missing:
-            raise ValueError(f"day-ahead signals missing: {sorted(missing)}")
-        self._day_ahead = {name: np.asarray(day_ahead[name], dtype=float) for name in DAY_AHEAD}
+        self._day_ahead_source = day_ahead
+        self._day_ahead_arrays = None
         given = real_time or {}
         self._real_time = {name: given[name] if name in given else np.zeros(self.steps) for name in REAL_TIME}
         self._fill = fill
@@ -87,6 +87,16 @@ class Signals:
         self.dr_calls: list[tuple[str, int, int, int]] = []
         self.t = 0
         self.day_ahead_stop = min(self.steps, 2 * self.steps_per_day)
+
+    @property
+    def _day_ahead(self) -> dict[str, np.ndarray]:
+        if self._day_ahead_arrays is None:
+            src = self._day_ahead_source() if callable(self._day_ahead_source) else self._day_ahead_source
+            missing = set(DAY_AHEAD) - set(src)
+            if missing:
+                raise ValueError(f"day-ahead signals missing: {sorted(missing)}")
+            self._day_ahead_arrays = {name: np.asarray(src[name], dtype=float) for name in DAY_AHEAD}
+        return self._day_ahead_arrays
 
     def advance(self, t: int) -> None:
         """Step ``t`` begins: at a day's first step the forecast of the next day is published."""
