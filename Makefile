@@ -21,14 +21,8 @@ migrate: setup ## apply database migrations
 demo: migrate ## create/refresh the demo user and demo scenarios
 	@$(PY) manage.py load_demo --password '$(DEMO_PASSWORD)'
 
-run: demo ## serve http://127.0.0.1:8000 in embedded mode (SQLite, in-process workers); Ctrl-C stops it
-	@echo
-	@echo "  Twin running at  http://$(HOST):$(PORT)/"
-	@echo "  Demo login:      demo / $(DEMO_PASSWORD)"
-	@echo "  API docs:        http://$(HOST):$(PORT)/api/docs/"
-	@echo "  Stop with Ctrl-C."
-	@echo
-	@TWIN_MODE=embedded exec .venv/bin/daphne -b $(HOST) -p $(PORT) twin.asgi:application
+run: demo ## serve http://127.0.0.1:8000 in embedded mode (SQLite, in-process workers); HOST=0.0.0.0 serves your LAN; Ctrl-C stops it
+	@HOST=$(HOST) PORT=$(PORT) DEMO_PASSWORD='$(DEMO_PASSWORD)' exec scripts/run_embedded.sh
 
 run-distributed: setup ## redis-server + Celery worker(s) + beat + daphne (TWIN_MODE=distributed); Ctrl-C stops all
 	@HOST=$(HOST) PORT=$(PORT) DEMO_PASSWORD='$(DEMO_PASSWORD)' exec scripts/run_distributed.sh

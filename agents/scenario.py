@@ -8,14 +8,17 @@ bilateral contracts and a seed. Every numeric field carries its unit in its name
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError, field_validator
 
+from agents.budget import budget_errors
 from agents.markets.aggregator import AggregatorSpec
 from agents.markets.demand_response import DemandResponseEventSpec, DemandResponseProgramSpec
 from agents.physics.cooling import COOLING_TECHNOLOGIES
@@ -24,6 +27,14 @@ from agents.physics.it_load import ACCELERATOR_POWER_W
 from agents.strategies import NetLoadBatteryStrategySpec, NoStrategySpec, TouBatteryStrategySpec
 
 SCHEMA_VERSION = 1
+START_YEARS = (1900, 2200)  # horizon.start: calendar years the clock (pandas datetime64[ns]) can carry
+_CALENDAR_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")  # ISO 8601 calendar date (not week or ordinal dates)
+
+
+@lru_cache(maxsize=1)
+def _time_zones() -> frozenset[str]:
+    """IANA zone keys of the installed tz database (so 'Asia', a directory, or a path is not a zone)."""
+    return frozenset(available_timezones())
 
 ActorId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$",
                                  description="Unique id of the actor (letters, digits, _ . -)")]
@@ -73,7 +84,7 @@ class Region(_Strict):
     name: str = Field(min_length=1, max_length=120, description="Region name")
     lat: float = Field(ge=-90, le=90, description="Latitude of the region centre [deg]")
     lon: float = Field(ge=-180, le=180, description="Longitude of the region centre [deg]")
-    tz: str = Field("Asia/Shanghai", description="IANA time zone of local clock time")
+    tz: str = Field("Asia/Shanghai", min_length=1, max_length=64, description="IANA time zone of local clock time")
     weather_site: str = Field(min_length=1, max_length=64,
                               description="Key of the weather site (agents.weather), e.g. 'shanghai'")
     grid_co2_t_per_mwh: float = Field(ge=0, le=1.5,
@@ -85,15 +96,14 @@ class Region(_Strict):
     @field_validator("tz")
     @classmethod
     def _known_tz(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+        if value not in _time_zones():
+            raise ValueError(f"unknown time zone {value!r}; expected an IANA zone such as 'Asia/Shanghai'")
         return value
 
 
 class Horizon(_Strict):
-    start: str = Field(description="Start of the first step, ISO 8601 local time of the region, e.g. 2025-01-01T00:00")
+    start: str = Field(max_length=40, description="Start of the first step, ISO 8601 local time of the region, "
+                                                 "e.g. 2025-01-01T00:00 (calendar date, years 1900–2200)")
     steps: int = Field(ge=1, le=35136 * 2, description="Number of steps")
     dt_h: Literal[1.0, 0.25] = Field(1.0, description="Step length [h]: 1 or 0.25")
 
@@ -101,9 +111,13 @@ class Horizon(_Strict):
     @classmethod
     def _iso(cls, value: str) -> str:
         try:
-            datetime.fromisoformat(value)
+            if not _CALENDAR_DATE.match(value):
+                raise ValueError("not a calendar date")
+            start = datetime.fromisoformat(value)
         except ValueError as exc:
             raise ValueError("start must be an ISO 8601 date-time, e.g. 2025-01-01T00:00") from exc
+        if not START_YEARS[0] <= start.year <= START_YEARS[1]:
+            raise ValueError(f"start must lie in the years {START_YEARS[0]}–{START_YEARS[1]}")
         return value
 
 
@@ -247,6 +261,15 @@ class HeatNetwork(_Strict):
                     "for hot water and has its losses); None = the network is off outside the season")
     season_start_md: str = Field("10-15", pattern=r"^\d{2}-\d{2}$", description="Heating season start, MM-DD")
     season_end_md: str = Field("04-15", pattern=r"^\d{2}-\d{2}$", description="Heating season end, MM-DD")
+
+    @field_validator("season_start_md", "season_end_md")
+    @classmethod
+    def _calendar_day(cls, value: str) -> str:
+        try:
+            date(2024, int(value[:2]), int(value[3:]))  # a leap year: 02-29 is a day of the season
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a day of the year (MM-DD)") from exc
+        return value
 
 
 class HeatUnit(_Strict):
@@ -881,7 +904,7 @@ def validate_scenario(data: dict) -> Scenario:
         seen = {e["loc"] for e in errors}
         errors += [e for e in _raw_reference_errors(doc) if e["loc"] not in seen]
         raise ScenarioValidationError(errors) from None
-    errors = _cross_field_errors(scenario)
+    errors = _cross_field_errors(scenario) or budget_errors(scenario)  # memory budget: agents/budget.py
     if errors:
         raise ScenarioValidationError(errors)
     return scenario

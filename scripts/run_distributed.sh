@@ -11,6 +11,8 @@
 #   ALLOWED_HOSTS  comma separated (default 127.0.0.1,localhost)
 #   WORKERS        number of Celery worker processes (default 2), WORKER_CONCURRENCY per worker (default 1)
 #   HOST, PORT     daphne bind address (default 127.0.0.1:8000)
+#   TWIN_RUN_BUDGET_BYTES, TWIN_WORKER_MEMORY_LIMIT_BYTES, TWIN_QUOTA_* , TWIN_RESULT_RETENTION_DAYS
+#                  budgets and per-user quotas of a shared server (docs/operations.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -2,7 +2,7 @@
 # Idempotent machine + project setup for `make setup` (and every target that depends on it).
 #
 # 1. As root, install the Debian packages the tests and `make run-distributed` need when any is missing
-#    (redis-server, chromium, msgfmt from gettext, docker-compose, a CJK font): one `apt-get update`, then a non-interactive install.
+#    (redis-server, postgresql, chromium, msgfmt from gettext, docker-compose, a CJK font): one `apt-get update`, then a non-interactive install.
 # 2. Create .venv (python3 -m venv) and install the pinned requirements.txt, only when its hash changed.
 # 3. `npm ci && npm run vendor` (ECharts and friends into web/static/vendor), only when package-lock changed.
 # 4. Compile translations (locale/**/*.po -> .mo) when a .po is newer than its .mo.
@@ -19,6 +19,9 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-liberation)
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+# A real PostgreSQL for the distributed integration tests (initdb into a temp dir; Debian keeps the server
+# binaries in /usr/lib/postgresql/<version>/bin, off PATH).
+command -v initdb >/dev/null 2>&1 || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 # Debian's docker-compose validates docker-compose.yml without an engine (tests/test_deploy_compose.py).
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 # A CJK font so headless Chromium renders the Chinese UI (screenshots, browser tests) instead of boxes.

@@ -1,5 +1,8 @@
 """Typed readers of environment variables that reject bad values with a clear message."""
 import os
+import secrets
+import time
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -53,3 +56,30 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={value!r} must be one of {', '.join(choices)}")
     return value
+
+
+def persistent_secret_key(path: Path) -> str:
+    """A secret key generated once and kept in ``path`` (mode 0600), so sessions survive restarts.
+
+    Created atomically (``O_EXCL``): two processes starting at once read the same key. A file readable by
+    others is refused, as is one too short to be a key.
+    """
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_urlsafe(64))
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise ImproperlyConfigured(f"{path} is readable by others (mode {mode:o}); chmod 600 {path}")
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < 50:
+        if not key:  # another process created the file and is still writing it
+            time.sleep(0.2)
+            key = path.read_text(encoding="ascii").strip()
+        if len(key) < 50:
+            raise ImproperlyConfigured(f"{path} does not hold a secret key (delete it to generate one)")
+    return key

@@ -6,22 +6,31 @@ buffer; runs executed by Celery workers on the ``simulations`` queue.
 """
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 
-from .env import env_bool, env_choice, env_int, env_list, env_str
+from .env import env_bool, env_choice, env_int, env_list, env_str, persistent_secret_key
+from .netinfo import embedded_allowed_hosts
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("TWIN_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 TWIN_MODE = env_choice("TWIN_MODE", "embedded", ("embedded", "distributed"))
-DEBUG = env_bool("DEBUG", TWIN_MODE == "embedded")
-_DEV_KEY = "dev-insecure-key-only-for-local-embedded-mode-0123456789abcdefghijklmnop"
-SECRET_KEY = env_str("SECRET_KEY", _DEV_KEY if DEBUG else None)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+# DEBUG is off unless asked for (DEBUG=1): no traceback pages, in embedded mode too (a classroom's laptop).
+DEBUG = env_bool("DEBUG", False)
+# Embedded mode without SECRET_KEY: one generated on first start and kept in var/secret_key (0600).
+SECRET_KEY = env_str("SECRET_KEY", persistent_secret_key(VAR_DIR / "secret_key") if TWIN_MODE == "embedded" else None)
+# Embedded default: loopback plus this machine's names and LAN addresses (HOST=0.0.0.0 make run).
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", embedded_allowed_hosts() if TWIN_MODE == "embedded" else ["127.0.0.1", "localhost", "testserver"]
+)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Served over HTTPS (behind a TLS proxy)? Then secure cookies, HSTS and the redirect. Embedded mode serves plain
+# HTTP on loopback or a classroom LAN; distributed production (DEBUG off) expects TLS.
+TWIN_HTTPS = env_bool("TWIN_HTTPS", TWIN_MODE == "distributed" and not DEBUG)
 
 INSTALLED_APPS = [
     "daphne",
@@ -36,11 +45,14 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "axes",
+    "csp",
     "web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "web.middleware.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -50,6 +62,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "web.throttle.LoginAddressThrottleMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout flagged by the backend into a 429
 ]
 
 ROOT_URLCONF = "twin.urls"
@@ -86,6 +100,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"twin-test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Login throttling per account+address (django-axes) and per address (web/throttle.py, docs/security.md).
+AUTHENTICATION_BACKENDS = ["web.throttle.ThrottledLoginBackend", "django.contrib.auth.backends.ModelBackend"]
+TWIN_LOGIN_FAILURE_LIMIT = env_int("TWIN_LOGIN_FAILURE_LIMIT", 10, minimum=1)
+TWIN_LOGIN_COOLOFF_MIN = env_int("TWIN_LOGIN_COOLOFF_MIN", 15, minimum=1)
+TWIN_LOGIN_RATE_PER_ADDRESS = env_str("TWIN_LOGIN_RATE_PER_ADDRESS", "100/10m")
+AXES_FAILURE_LIMIT = TWIN_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=TWIN_LOGIN_COOLOFF_MIN)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "web.throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "web.throttle.client_address"
+AXES_IPWARE_PROXY_COUNT = None
+AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_DISABLE_ACCESS_LOG = True
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -105,6 +135,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # filled by collectstatic in distributed mode; WhiteNoise expects it
 STATICFILES_DIRS = []
+# Embedded mode serves the app's static files straight from their directories (no collectstatic), DEBUG or not.
+WHITENOISE_USE_FINDERS = DEBUG or TWIN_MODE == "embedded"
 RESULTS_DIR = VAR_DIR / "results"
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -134,6 +166,19 @@ TWIN_TASK_SLICE_S = env_int("TWIN_TASK_SLICE_S", 60, minimum=1)
 TWIN_FRAME_INTERVAL_MS = env_int("TWIN_FRAME_INTERVAL_MS", 200, minimum=200)
 TWIN_FRAME_BUFFER = env_int("TWIN_FRAME_BUFFER", 500, minimum=10)  # ≥ 100 s of replay at 5 Hz
 TWIN_MAX_BODY_BYTES = 2 * 1024 * 1024
+
+# Budgets and quotas (docs/operations.md) ------------------------------------------------------------
+# Memory budget of one run, estimated from its shape at validation (agents/budget.py reads the same variable).
+TWIN_RUN_BUDGET_BYTES = env_int("TWIN_RUN_BUDGET_BYTES", 3_000_000_000, minimum=10_000_000)
+# Hard limit of a Celery worker child's resident memory (watchdog; 0 = none): the run fails with the reason and
+# the child exits. Default: the run budget plus 1 GB for the worker process itself.
+TWIN_WORKER_MEMORY_LIMIT_BYTES = env_int("TWIN_WORKER_MEMORY_LIMIT_BYTES", TWIN_RUN_BUDGET_BYTES + 1_000_000_000,
+                                         minimum=0)
+TWIN_QUOTA_RUNNING_RUNS = env_int("TWIN_QUOTA_RUNNING_RUNS", 2, minimum=1)  # a user's runs executing at once
+TWIN_QUOTA_WAITING_RUNS = env_int("TWIN_QUOTA_WAITING_RUNS", 10, minimum=1)  # queued + paused runs per user
+TWIN_QUOTA_RESULT_BYTES = env_int("TWIN_QUOTA_RESULT_BYTES", 2_000_000_000, minimum=0)  # stored results per user
+TWIN_QUOTA_WEBSOCKETS = env_int("TWIN_QUOTA_WEBSOCKETS", 20, minimum=1)  # open live viewers per user
+TWIN_RESULT_RETENTION_DAYS = env_int("TWIN_RESULT_RETENTION_DAYS", 30, minimum=0)  # 0 = keep finished runs forever
 DATA_UPLOAD_MAX_MEMORY_SIZE = TWIN_MAX_BODY_BYTES
 
 # Celery: JSON only, late acks, one message at a time, soft < hard < visibility timeout.
@@ -168,7 +213,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # JSON nested deeper than web.jsonlimits.MAX_JSON_DEPTH is a 400, not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "web.jsonlimits.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # ?limit= is capped at web.api.pagination.MAX_LIMIT (200); bad limit/offset values are a 400.
+    "DEFAULT_PAGINATION_CLASS": "web.api.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "web.api.exceptions.api_exception_handler",
 }
@@ -181,15 +233,32 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
-# Security: production values whenever DEBUG is off.
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
-SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
+# Security: production values whenever the site is served over HTTPS (TWIN_HTTPS, default: distributed, DEBUG off).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", TWIN_HTTPS)
+SESSION_COOKIE_SECURE = TWIN_HTTPS
+CSRF_COOKIE_SECURE = TWIN_HTTPS
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0) if TWIN_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = TWIN_HTTPS
+SECURE_HSTS_PRELOAD = TWIN_HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp, docs/security.md): scripts only from our own static files (no inline
+# script, no eval); inline *styles* stay allowed — ECharts writes its tooltips as HTML with style attributes and
+# the Swagger UI page carries a <style> block — which cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],  # includes ws(s):// to this host (the run stream)
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,
@@ -197,5 +266,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Mesa logs every model.step at INFO: far too chatty (and slow) for workers.
-    "loggers": {"MESA": {"level": "WARNING"}},
+    "loggers": {"MESA": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from urllib.parse import parse_qs
 
@@ -10,8 +9,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.http import Http404
 
+from .jsonlimits import loads_bounded
+from .quotas import CLOSE_QUOTA, WS_REFRESH_S, viewer_open, viewers
 from .selectors import run_get_for_user, run_snapshot
-from .streaming import dumps, frame_store, group_name, snapshot_messages
+from .streaming import dumps, frame_store, group_name, snapshot_messages, wire_texts
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +121,8 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
     hub = None
     drain = None
     needs_describe = False
+    counted_user = None  # user id whose open-viewer count includes this connection (TWIN_QUOTA_WEBSOCKETS)
+    refresher = None
 
     async def connect(self):
         user = self.scope.get("user")
@@ -133,6 +136,19 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        try:
+            refused = await database_sync_to_async(viewer_open)(user.pk, self.channel_name)
+        except Exception:  # the shared count is unavailable (Redis restarting): serve the viewer uncounted
+            logger.warning("viewer quota not checked for %s", self.channel_name, exc_info=True)
+            refused = False
+        if refused:  # per-user quota of open live views: say which, then close (4429)
+            await self.accept()
+            await self.send_json({"type": "error", "quota": refused.quota, "message": refused.message})
+            await self.close(code=CLOSE_QUOTA)
+            return
+        if refused is None:
+            self.counted_user = user.pk
+            self.refresher = asyncio.create_task(self._refresh_viewer())
         self.lock = asyncio.Lock()
         self.inbox: asyncio.Queue = asyncio.Queue(maxsize=INBOX_FRAMES)
         async with self.lock:  # frames arriving meanwhile wait in the inbox
@@ -144,10 +160,27 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
                 await self.send_snapshot()
 
     async def disconnect(self, code):
+        if self.refresher is not None:
+            self.refresher.cancel()
+        if self.counted_user is not None:
+            try:
+                await database_sync_to_async(viewers().remove)(self.counted_user, self.channel_name)
+            except Exception:  # Redis away: the entry expires on its own
+                logger.warning("could not uncount viewer %s", self.channel_name, exc_info=True)
+            self.counted_user = None
         if self.drain is not None:
             self.drain.cancel()
         if self.hub is not None:
             await self.hub.leave(self)
+
+    async def _refresh_viewer(self):
+        """Keep this viewer's entry in the shared count alive (entries of a dead process expire)."""
+        while True:
+            await asyncio.sleep(WS_REFRESH_S)
+            try:
+                await database_sync_to_async(viewers().refresh)(self.counted_user, self.channel_name)
+            except Exception:  # Redis away: try again next period
+                logger.warning("could not refresh viewer %s", self.channel_name, exc_info=True)
 
     def deliver(self, event: dict) -> None:
         """Called by the hub for every group message; a full inbox drops it (seen later as a gap)."""
@@ -181,7 +214,7 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
             await self.send_snapshot()
             return
         if seq == self.seq + 1:
-            await self.send(text_data=event["text"])  # encoded once by the publisher
+            await self.send_text(event["text"], f"frame-{seq}")  # encoded once by the publisher
             self.seq = seq
 
     async def send_snapshot(self):
@@ -198,9 +231,14 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
             return False
         self.seq = last_seq
         for frame in frames:
-            await self.send_json(frame)
+            await self.send_text(dumps(frame), f"frame-{frame['seq']}")
             self.seq = frame["seq"]
         return True
+
+    async def send_text(self, text: str, message_id: str) -> None:
+        """One message, as ``chunk`` messages when it exceeds the transport's limit (daphne: 1 MiB)."""
+        for part in wire_texts(text, message_id=message_id):
+            await self.send(text_data=part)
 
     @classmethod
     async def encode_json(cls, content):
@@ -209,7 +247,7 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
     @classmethod
     async def decode_json(cls, text_data):
         try:
-            return json.loads(text_data)
+            return loads_bounded(text_data)  # 1,000 nested [ would raise RecursionError in json.loads
         except ValueError:
             return None
 

@@ -9,6 +9,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.conf import settings
@@ -21,6 +22,7 @@ _pool: ThreadPoolExecutor | None = None
 _reaper: threading.Thread | None = None
 _reaper_stop = threading.Event()
 _shutdown = threading.Event()
+_pending = 0
 
 
 def worker_name(kind: str = "embedded") -> str:
@@ -29,13 +31,25 @@ def worker_name(kind: str = "embedded") -> str:
 
 
 def enqueue_run(run_id) -> Future | None:
-    """Dispatch a run: Celery queue ``simulations`` (distributed) or the in-process pool (embedded)."""
+    """Send a dispatch token for a run: Celery queue ``simulations`` (distributed) or the in-process pool (embedded).
+
+    The token is not bound to ``run_id``: the worker that takes it claims the fairest queued run at that moment
+    (``services.run_claim_next``: the user with the fewest running runs first), so queues are fair across users.
+    """
     if settings.TWIN_MODE == "distributed":
         from .tasks import run_execute_task
 
         run_execute_task.apply_async(args=[str(run_id)], queue="simulations")
         return None
+    global _pending
+    with _lock:
+        _pending += 1
     return embedded_pool().submit(_execute_embedded, str(run_id))
+
+
+def embedded_pending() -> int:
+    """Dispatch tokens submitted to the embedded pool and not yet finished (tests wait for 0 between cases)."""
+    return _pending
 
 
 def embedded_pool() -> ThreadPoolExecutor:
@@ -62,16 +76,19 @@ def shutdown_requested() -> bool:
 
 
 def _execute_embedded(run_id: str) -> str:
+    global _pending
     from . import services
 
     close_old_connections()
     try:
-        return services.run_execute(run_id, worker_name())
+        return services.run_execute_next(worker_name())
     except Exception:  # the pool thread keeps serving other runs
         logger.exception("embedded execution of run %s crashed", run_id)
         return "crashed"
     finally:
         connections.close_all()
+        with _lock:
+            _pending -= 1
 
 
 def start_embedded() -> bool:
@@ -111,8 +128,54 @@ def _reap_forever() -> None:
                 first = False
             services.run_reap_stale()
             services.run_reenqueue_waiting()
+            services.run_prune_results()
         except Exception:  # e.g. database not migrated yet; try again next period
             logger.warning("embedded reaper pass failed", exc_info=True)
         finally:
             connections.close_all()
         _reaper_stop.wait(period_s)
+
+
+# ---------------------------------------------------------------------------------------------------- memory limit
+
+_watchdog: threading.Thread | None = None
+
+
+def rss_bytes() -> int:
+    """Resident memory of this process [bytes] (Linux /proc; 0 where unavailable)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def start_memory_watchdog(limit_bytes: int, kind: str = "celery", period_s: float = 0.1) -> bool:
+    """Hard memory limit of a worker process: a thread samples its resident memory every ``period_s``.
+
+    Over ``limit_bytes`` (``TWIN_WORKER_MEMORY_LIMIT_BYTES``) it fails the runs this process holds with the
+    reason (``services.run_fail_over_memory``: not re-queued, attempts not reset) and ends the process at once
+    (exit 75), before the kernel's OOM killer takes the machine's other processes. Celery's master starts a fresh
+    pool child; the task message it re-delivers finds the run failed and claims the next fair one instead.
+    """
+    global _watchdog
+    if limit_bytes <= 0 or (_watchdog is not None and _watchdog.is_alive()):
+        return False
+    prefix = f"{kind}@{socket.gethostname()}:{os.getpid()}:"
+
+    def watch() -> None:
+        from . import services
+
+        while True:
+            rss = rss_bytes()
+            if rss > limit_bytes:
+                try:
+                    services.run_fail_over_memory(prefix, rss_bytes=rss, limit_bytes=limit_bytes)
+                finally:
+                    logger.error("worker %s* over its memory limit (%d > %d bytes): exiting", prefix, rss, limit_bytes)
+                    os._exit(75)
+            time.sleep(period_s)
+
+    _watchdog = threading.Thread(target=watch, name="twin-memory-watchdog", daemon=True)
+    _watchdog.start()
+    return True

@@ -70,9 +70,12 @@ class Run(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     compute_s = models.FloatField(default=0.0, help_text="Seconds spent stepping the model")
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="Last time a worker claimed it (fair order)")
+    result_bytes = models.BigIntegerField(default=0, help_text="Bytes stored for its results (files, series, checkpoint)")
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "status"], name="run_owner_status")]
 
     def __str__(self) -> str:
         return f"{self.scenario_name} #{self.seed} ({self.status})"

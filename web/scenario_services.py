@@ -1,7 +1,10 @@
-"""Write side of scenarios: every write validates the document with ``agents.validate_scenario``.
+"""Write side of scenarios: every write validates the document with ``agents.validate_scenario`` and stores the
+validated, normalised document (``model_dump(mode="json")``: coerced types, defaults filled in), never the raw
+one — so ``"steps": "48"`` is stored as ``48`` and every reader sees the shapes the schema promises.
 
 Raises ``agents.ScenarioValidationError`` (``.errors`` with ``loc``/``msg``) for an invalid document.
 """
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from agents import validate_scenario
@@ -9,6 +12,8 @@ from agents import validate_scenario
 from .models import Scenario
 
 _EDITABLE_FIELDS = ("name", "description", "data")
+NAME_MAX_CHARS = 200
+DESCRIPTION_MAX_CHARS = 5000  # as the document's own ``description`` (agents.scenario.Scenario)
 
 
 def scenario_validate(data: dict):
@@ -17,8 +22,19 @@ def scenario_validate(data: dict):
 
 
 @transaction.atomic
+def scenario_normalised(data: dict) -> dict:
+    """The validated document as stored: ``agents.Scenario.model_dump(mode="json")``."""
+    return scenario_validate(data).model_dump(mode="json")
+
+
+def _check_description(description: str) -> None:
+    if len(description) > DESCRIPTION_MAX_CHARS:
+        raise ValidationError({"description": [f"at most {DESCRIPTION_MAX_CHARS} characters"]})
+
+
 def scenario_create(owner, *, name: str, data: dict, description: str = "", is_demo: bool = False) -> Scenario:
-    scenario_validate(data)
+    data = scenario_normalised(data)
+    _check_description(description)
     scenario = Scenario(owner=owner, name=name, description=description, data=data, is_demo=is_demo)
     scenario.full_clean()
     scenario.save()
@@ -32,7 +48,9 @@ def scenario_update(scenario: Scenario, **fields) -> Scenario:
     if unknown:
         raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
     if "data" in fields:
-        scenario_validate(fields["data"])
+        fields["data"] = scenario_normalised(fields["data"])
+    if "description" in fields:
+        _check_description(fields["description"])
     for key, value in fields.items():
         setattr(scenario, key, value)
     scenario.full_clean()

@@ -6,9 +6,11 @@ a stale heartbeat notices on its next database sync and stops.
 """
 from __future__ import annotations
 
+import json
 import logging
 import math
 import secrets
+import shutil
 import subprocess
 import threading
 import time
@@ -21,12 +23,13 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, Count, F, Max, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from redis.exceptions import RedisError
 
 from .models import Run
+from .quotas import QuotaExceeded, quota_check_run_create  # noqa: F401 - QuotaExceeded re-exported
 from .selectors import run_public
 from .streaming import MAX_STEPS_PER_FRAME, compact_table, frame_store, make_frame, publish
 
@@ -77,7 +80,8 @@ def run_create(owner, scenario_data: dict, seed: int | None = None, name: str | 
     """
     from agents import package_versions
 
-    parsed = scenario_validate(scenario_data)
+    parsed = scenario_validate(scenario_data)  # includes the run budget (agents/budget.py)
+    quota_check_run_create(owner)  # 429 when the user's waiting runs or stored results are used up
     if seed is not None and not (isinstance(seed, int) and 0 <= seed <= 2**32 - 1):
         raise ValidationError({"seed": ["seed must be an integer in 0 … 4294967295"]})
     speed = _valid_speed(speed)
@@ -137,9 +141,36 @@ def run_claim(run_id, worker: str) -> bool:
         status=Run.Status.RUNNING,
         worker=worker,
         heartbeat_at=now,
+        claimed_at=now,
         started_at=Coalesce(F("started_at"), Value(now)),
     )
     return rows == 1
+
+
+def run_claim_next(worker: str) -> str | None:
+    """Fair dispatch: claim the next queued run of the user with the fewest running runs (then the one whose
+    last claim is oldest: round-robin), oldest run of that user first. Users at TWIN_QUOTA_RUNNING_RUNS wait.
+
+    A task message is a token for "one slot": whichever run is fairest when a worker is free gets it, so one
+    user's 300 queued messages do not keep another user's run behind them. Returns the claimed id or None.
+    """
+    queued = Run.objects.filter(status=Run.Status.QUEUED)
+    owners = list(queued.values_list("owner_id", flat=True).distinct())
+    if not owners:
+        return None
+    running = dict(Run.objects.filter(status=Run.Status.RUNNING, owner_id__in=owners).values("owner_id")
+                   .annotate(n=Count("id")).values_list("owner_id", "n"))
+    last = dict(Run.objects.filter(owner_id__in=owners, claimed_at__isnull=False).values("owner_id")
+                .annotate(t=Max("claimed_at")).values_list("owner_id", "t"))
+    epoch = timezone.now() - timedelta(days=36500)
+    limit = settings.TWIN_QUOTA_RUNNING_RUNS
+    order = sorted((o for o in owners if running.get(o, 0) < limit),
+                   key=lambda o: (running.get(o, 0), last.get(o) or epoch, o))
+    for owner_id in order:
+        for run_id in queued.filter(owner_id=owner_id).order_by("created_at", "id").values_list("id", flat=True)[:3]:
+            if run_claim(run_id, worker):
+                return str(run_id)
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------- execute
@@ -339,9 +370,21 @@ def run_execute(run_id, worker: str, *, slice_s: float | None = None) -> str:
     (slice ended: checkpointed and re-enqueued), ``queued`` (embedded process shutting down: checkpointed,
     enqueued again at the next start) or ``lost`` (another worker reclaimed it).
     """
-    slice_s = settings.TWIN_TASK_SLICE_S if slice_s is None else slice_s
     if not run_claim(run_id, worker):
         return "not-claimed"
+    return _execute_claimed(run_id, worker, slice_s)
+
+
+def run_execute_next(worker: str, *, slice_s: float | None = None) -> str:
+    """Claim the fairest queued run (``run_claim_next``) and execute it; ``not-claimed`` when none may start."""
+    run_id = run_claim_next(worker)
+    if run_id is None:
+        return "not-claimed"
+    return _execute_claimed(run_id, worker, slice_s)
+
+
+def _execute_claimed(run_id, worker: str, slice_s: float | None) -> str:
+    slice_s = settings.TWIN_TASK_SLICE_S if slice_s is None else slice_s
     run = Run.objects.get(pk=run_id)
     model = None
     try:
@@ -371,6 +414,12 @@ def run_execute(run_id, worker: str, *, slice_s: float | None = None) -> str:
         return "lost"
     except SoftTimeLimitExceeded:
         return _give_back(run_id, worker)
+    except MemoryError:
+        model = None  # free what it can before writing the reason
+        logger.error("run %s ran out of memory on %s", run_id, worker)
+        run_fail(run_id, "The run ran out of memory and was stopped; it is not retried. Shorten the horizon or "
+                 "use fewer actors.", worker=worker)
+        return "failed"
     except Exception as exc:
         logger.exception("run %s failed on %s", run_id, worker)
         run_fail(run_id, f"{type(exc).__name__}: {exc}", worker=worker, model=model)
@@ -414,6 +463,7 @@ def _stop(execution: _Execution, status: str) -> str:
     execution.flush(force_status=True)
     if status == Run.Status.CANCELLED:
         _release(run.pk)
+    _dispatch_waiting()
     return str(status)
 
 
@@ -429,6 +479,9 @@ def run_finish(run_id, model, *, worker: str | None = None, compute_s: float = 0
     out_dir.mkdir(parents=True, exist_ok=True)
     kpis = model.kpis()  # once: the results file and the run record share it
     paths = write_results(model, out_dir, kpis=kpis)
+    region_series = compact_table(model.region_frame(0, model.step_index))
+    agent_state = compact_table(model.agent_state(model.step_index - 1)) if model.step_index else None
+    result_bytes = _dir_bytes(out_dir) + len(json.dumps(region_series)) + len(json.dumps(agent_state))
     rows = Run.objects.filter(pk=run_id)
     if worker is not None:
         rows = rows.filter(worker=worker, status=Run.Status.RUNNING)
@@ -437,8 +490,9 @@ def run_finish(run_id, model, *, worker: str | None = None, compute_s: float = 0
         step=model.step_index,
         total_steps=model.total_steps,
         kpis=_json_safe(kpis),
-        region_series=compact_table(model.region_frame(0, model.step_index)),
-        agent_state=compact_table(model.agent_state(model.step_index - 1)) if model.step_index else None,
+        region_series=region_series,
+        agent_state=agent_state,
+        result_bytes=result_bytes,
         series_path=str(paths["series"]),
         finished_at=timezone.now(),
         heartbeat_at=timezone.now(),
@@ -452,7 +506,22 @@ def run_finish(run_id, model, *, worker: str | None = None, compute_s: float = 0
     if updated:
         _publish_status(run, model.step_index)
         _release(run_id)
+        _dispatch_waiting()
     return run
+
+
+def _dir_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
+
+
+def _dispatch_waiting() -> None:
+    """A slot freed (a run finished, failed, paused or was cancelled): send one dispatch token if runs wait.
+
+    Tokens of users held back by TWIN_QUOTA_RUNNING_RUNS were dropped as ``not-claimed``; this hands the slot on.
+    """
+    if Run.objects.filter(status=Run.Status.QUEUED).exists():
+        first = Run.objects.filter(status=Run.Status.QUEUED).order_by("created_at").values_list("id", flat=True)[0]
+        _enqueue(first)
 
 
 def run_fail(run_id, message: str, *, worker: str | None = None, model=None) -> Run | None:
@@ -475,7 +544,22 @@ def run_fail(run_id, message: str, *, worker: str | None = None, model=None) -> 
     run = Run.objects.get(pk=run_id)
     _publish_status(run, run.step)
     _release(run_id)
+    _dispatch_waiting()
     return run
+
+
+def run_fail_over_memory(worker_prefix: str, *, rss_bytes: int, limit_bytes: int) -> list[str]:
+    """Fail the running runs of one worker process (``Run.worker`` starting with ``worker_prefix``) that went over
+    its hard memory limit: status failed with the reason, so the reaper never re-queues them into the same death."""
+    reason = (f"The run was stopped: its worker went over the hard memory limit TWIN_WORKER_MEMORY_LIMIT_BYTES "
+              f"({rss_bytes / 1e6:.0f} MB resident > {limit_bytes / 1e6:.0f} MB). It is not retried; shorten the "
+              "horizon or use fewer actors.")
+    failed = []
+    for run_id in Run.objects.filter(status=Run.Status.RUNNING, worker__startswith=worker_prefix).values_list(
+            "id", flat=True):
+        if run_fail(run_id, reason) is not None:
+            failed.append(str(run_id))
+    return failed
 
 
 def _publish_status(run: Run, step: int) -> None:
@@ -516,19 +600,22 @@ def run_control(run: Run, action: str, speed: float | None = None) -> Run:
     """
     rows = Run.objects.filter(pk=run.pk)
     if action == "speed":
-        rows.update(speed_steps_per_s=_valid_speed(speed))
+        if not rows.filter(status__in=Run.ACTIVE).update(speed_steps_per_s=_valid_speed(speed)):
+            raise RunStateError(f"cannot change the speed of a {_status(run)} run")
     elif action == "pause":
         if rows.filter(status=Run.Status.QUEUED).update(status=Run.Status.PAUSED):
             run.refresh_from_db()
             _publish_status(run, run.step)  # no worker holds it: tell the viewers here
-        elif not rows.filter(status=Run.Status.RUNNING).update(control=Run.Control.PAUSE):
-            raise RunStateError(f"cannot pause a {_status(run)} run")
+        elif not rows.filter(status=Run.Status.RUNNING).exclude(control=Run.Control.CANCEL).update(
+            control=Run.Control.PAUSE
+        ):  # a cancel already requested wins over a later pause
+            raise RunStateError(f"cannot pause a {_status(run)} run" + _cancelling(rows))
     elif action == "resume":
         if rows.filter(status=Run.Status.PAUSED).update(status=Run.Status.QUEUED, control=Run.Control.NONE,
                                                         heartbeat_at=timezone.now()):
             transaction.on_commit(lambda: _enqueue(run.pk))
         elif not rows.filter(status=Run.Status.RUNNING, control=Run.Control.PAUSE).update(control=Run.Control.NONE):
-            raise RunStateError(f"cannot resume a {_status(run)} run")
+            raise RunStateError(f"cannot resume a {_status(run)} run" + _cancelling(rows))
     elif action == "cancel":
         now = timezone.now()
         if rows.filter(status__in=[Run.Status.QUEUED, Run.Status.PAUSED]).update(
@@ -542,6 +629,11 @@ def run_control(run: Run, action: str, speed: float | None = None) -> Run:
         raise ValidationError({"action": [f"unknown action {action!r} (pause, resume, cancel, speed)"]})
     run.refresh_from_db()
     return run
+
+
+def _cancelling(rows) -> str:
+    return " (a cancel is pending)" if rows.filter(status=Run.Status.RUNNING, control=Run.Control.CANCEL).exists() \
+        else ""
 
 
 def _status(run: Run) -> str:
@@ -571,12 +663,15 @@ def run_reap_stale() -> dict[str, list[str]]:
                 _enqueue(run_id)
         else:
             silent_s = settings.TWIN_STALE_AFTER_S if heartbeat_at is None else int((now - heartbeat_at).total_seconds())
-            reason = (f"The worker stopped responding (no heartbeat for {silent_s} s) "
-                      f"and the run was given up after {attempts + 1} attempts.")
-            if same.update(status=Run.Status.FAILED, error=reason, finished_at=now, worker=""):
+            reason = (f"The worker stopped responding (no heartbeat for {silent_s} s: killed, out of memory or "
+                      f"crashed) and the run was given up after {attempts + 1} attempts (TWIN_MAX_ATTEMPTS = "
+                      f"{settings.TWIN_MAX_ATTEMPTS}) rather than re-queued into the same death.")
+            if same.update(status=Run.Status.FAILED, error=reason, finished_at=now, worker="", checkpoint=None):
                 failed.append(str(run_id))
                 run = Run.objects.get(pk=run_id)
                 _publish_status(run, run.step)
+    if failed:
+        _dispatch_waiting()
     return {"requeued": requeued, "failed": failed}
 
 
@@ -609,3 +704,26 @@ def run_requeue_orphans() -> list[str]:
     for run_id in ids:
         _enqueue(run_id)
     return ids
+
+
+# ---------------------------------------------------------------------------------------------------- retention
+
+
+def run_prune_results(*, now=None, retention_days: int | None = None) -> list[str]:
+    """Delete finished runs (their row and ``RESULTS_DIR/<id>/``) that finished more than the retention ago.
+
+    ``TWIN_RESULT_RETENTION_DAYS`` (0 = keep forever). Only succeeded, failed and cancelled runs are pruned: a
+    queued, running or paused run is never touched. Each deletion is conditional on the run still being finished.
+    """
+    days = settings.TWIN_RESULT_RETENTION_DAYS if retention_days is None else retention_days
+    if not days:
+        return []
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    old = Run.objects.filter(status__in=Run.FINISHED, finished_at__lt=cutoff)
+    pruned = []
+    for run_id in old.values_list("id", flat=True)[:500]:
+        deleted, _ = Run.objects.filter(pk=run_id, status__in=Run.FINISHED, finished_at__lt=cutoff).delete()
+        if deleted:
+            shutil.rmtree(Path(settings.RESULTS_DIR) / str(run_id), ignore_errors=True)
+            pruned.append(str(run_id))
+    return pruned

@@ -316,34 +316,84 @@ class ThreadSafeInMemoryChannelLayer(InMemoryChannelLayer):
 
 
 SIGNIFICANT_DIGITS = 6
-# daphne (autobahn) refuses WebSocket messages above 1 MiB by default: larger snapshots go out in parts.
+# daphne (autobahn) refuses to SEND WebSocket messages above 1 MiB by default (PayloadExceededError → close 1011):
+# every text a consumer sends goes through ``wire_texts``, so no message on the wire is larger.
 WS_MESSAGE_LIMIT_BYTES = 1024 * 1024
-MAX_STEPS_PER_FRAME = 2000  # a very fast model flushes early so a frame stays well under that limit
+MAX_STEPS_PER_FRAME = 2000  # a very fast model flushes early so a frame's region stays well under that limit
+_CHUNK_OVERHEAD_BYTES = 200  # {"type":"chunk","id":...,"index":...,"count":...,"text":""} around a piece
+
+
+def chunk_messages(text: str, limit_bytes: int, message_id: str) -> list[str]:
+    """``text`` (a JSON message) as ``chunk`` messages of at most ``limit_bytes`` each (docs/streaming.md).
+
+    The client concatenates the ``text`` of chunks ``0 … count-1`` and parses the result as one message. Texts
+    from ``dumps`` are ASCII, so characters are bytes; a piece grows by one byte per ``"`` or ``\\`` it holds
+    when embedded as a JSON string, which is subtracted before the piece is cut.
+    """
+    room = limit_bytes - _CHUNK_OVERHEAD_BYTES - len(message_id)
+    if room < 16:
+        raise ValueError(f"limit_bytes={limit_bytes} leaves no room for a chunk")
+    if not text.isascii():  # (texts from ``dumps`` always are) so that a character is one byte on the wire
+        text = dumps(json.loads(text))
+    pieces, start = [], 0
+    while start < len(text):
+        stop = min(start + room, len(text))
+        while True:  # an ASCII character takes 1 or 2 bytes in a JSON string: half of room always fits
+            piece = text[start:stop]
+            excess = len(piece) + piece.count('"') + piece.count("\\") - room
+            if excess <= 0:
+                break
+            stop = max(stop - (excess + 1) // 2, start + 1)
+        pieces.append(piece)
+        start = stop
+    out = [dumps({"type": "chunk", "id": message_id, "index": i, "count": len(pieces), "text": piece})
+           for i, piece in enumerate(pieces)]
+    assert all(len(t) <= limit_bytes for t in out)
+    return out
+
+
+def wire_texts(text: str, limit_bytes: int | None = None, message_id: str = "") -> list[str]:
+    """One message as the texts to send: itself when it fits, else its ``chunk`` messages."""
+    limit_bytes = WS_MESSAGE_LIMIT_BYTES if limit_bytes is None else limit_bytes
+    if len(text) <= limit_bytes:
+        return [text]
+    return chunk_messages(text, limit_bytes, message_id or "m")
 
 
 def snapshot_messages(snapshot: dict, limit_bytes: int | None = None) -> list[str]:
-    """The snapshot as WebSocket texts of at most ``limit_bytes`` each (docs/streaming.md, ``snapshot_part``).
+    """The snapshot as WebSocket texts of at most ``limit_bytes`` each (docs/streaming.md).
 
-    Small snapshots are one message. A large one (a year of many quantities) is a ``snapshot`` carrying the
-    first steps and ``"parts": n``, followed by ``n`` ``snapshot_part`` messages with the next step ranges.
+    Small snapshots are one message. A large one whose size is in its region series (a year of many
+    quantities) is a ``snapshot`` carrying the first steps and ``"parts": n``, followed by ``n``
+    ``snapshot_part`` messages with the next step ranges. Whatever is still too large — a description or agent
+    state of many thousand agents, which step ranges cannot split — goes out as ``chunk`` messages.
     """
     limit_bytes = WS_MESSAGE_LIMIT_BYTES if limit_bytes is None else limit_bytes
     text = dumps(snapshot)
+    if len(text) <= limit_bytes:
+        return [text]
     region = snapshot.get("region") or {}
     steps = max((len(v) for v in region.values()), default=0)
-    parts = 1
-    while len(text) > limit_bytes and parts < max(steps, 1):
-        parts = min(max(parts * 2, math.ceil(len(text) / (0.8 * limit_bytes))), steps)
-        size = math.ceil(steps / parts)
-        ranges = [(a, min(a + size, steps)) for a in range(0, steps, size)]
-        texts = [dumps({**snapshot, "region": {q: v[: ranges[0][1]] for q, v in region.items()},
-                        "parts": len(ranges) - 1})]
-        texts += [dumps({"type": "snapshot_part", "seq": snapshot["seq"], "run_id": snapshot["run"]["id"],
-                         "step_from": a, "step_to": b, "region": {q: v[a:b] for q, v in region.items()}})
-                  for a, b in ranges[1:]]
-        if max(len(t) for t in texts) <= limit_bytes:
-            return texts
-    return [text]
+    texts = [text]
+    rest = len(dumps({**snapshot, "region": {q: [] for q in region}, "parts": 0}))
+    if steps > 1 and rest < limit_bytes:  # step ranges may bring every part under the limit
+        parts = 1
+        while parts < steps:
+            parts = min(max(parts * 2, math.ceil(len(text) / (0.8 * limit_bytes))), steps)
+            size = math.ceil(steps / parts)
+            ranges = [(a, min(a + size, steps)) for a in range(0, steps, size)]
+            split = [dumps({**snapshot, "region": {q: v[: ranges[0][1]] for q, v in region.items()},
+                            "parts": len(ranges) - 1})]
+            split += [dumps({"type": "snapshot_part", "seq": snapshot["seq"], "run_id": snapshot["run"]["id"],
+                             "step_from": a, "step_to": b, "region": {q: v[a:b] for q, v in region.items()}})
+                      for a, b in ranges[1:]]
+            if max(len(t) for t in split) <= limit_bytes:
+                texts = split
+                break
+    out = []
+    for index, part in enumerate(texts):
+        out += wire_texts(part, limit_bytes, f"snapshot-{snapshot.get('seq', 0)}-{index}")
+    return out
 
 
 def compact_values(values) -> list:

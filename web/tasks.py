@@ -7,13 +7,16 @@ from .executor import worker_name
 
 @shared_task(name="web.tasks.run_execute_task", acks_late=True)
 def run_execute_task(run_id: str) -> str:
-    """Execute one wall-time slice of a run (re-enqueues itself until the run ends)."""
-    return services.run_execute(run_id, worker_name("celery"))
+    """A dispatch token: execute one wall-time slice of the fairest queued run (``run_id`` is the run whose
+    enqueue sent it; another user's run may be fairer). The run re-enqueues a token until it ends."""
+    return services.run_execute_next(worker_name("celery"))
 
 
 @shared_task(name="web.tasks.run_reap_stale_task")
 def run_reap_stale_task() -> dict:
-    """Re-queue or fail runs whose worker stopped sending heartbeats; re-send long-waiting queued runs."""
+    """Re-queue or fail runs whose worker stopped sending heartbeats; re-send long-waiting queued runs;
+    prune finished runs older than TWIN_RESULT_RETENTION_DAYS."""
     result = services.run_reap_stale()
     result["reenqueued"] = services.run_reenqueue_waiting()
+    result["pruned"] = services.run_prune_results()
     return result

@@ -1,5 +1,6 @@
 """Pages: login, scenarios (pick, edit), runs (list, live run page). Thin: services and selectors do the work."""
 import json
+import math
 from pathlib import Path
 
 from django.conf import settings
@@ -10,18 +11,17 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
-from django_ratelimit.decorators import ratelimit
 
 from agents import ScenarioValidationError
 from web import scenario_services, selectors, services
 from web.forms import RunStartForm, ScenarioForm
+from web.jsonlimits import MAX_DB_INT
 from web.models import Scenario
+from web.quotas import QuotaExceeded
 
-LOGIN_RATE = "10/m"
 STARTER_FIXTURE = "_tiny.json"
 RUN_LIST_LIMIT = 200
 ACTOR_TYPE_LABELS = {  # plural-aware with the count: "1 data center", "3 data centers"
@@ -37,11 +37,12 @@ ACTOR_TYPE_LABELS = {  # plural-aware with the count: "1 data center", "3 data c
 
 def scenario_summary(data: dict) -> dict:
     """Region name, agent count, horizon and default seed of a scenario document (for the list)."""
-    region = data.get("region") or {}
-    horizon = data.get("horizon") or {}
-    steps = horizon.get("steps") or 0
-    dt_h = horizon.get("dt_h") or 1.0
-    actors = data.get("actors") or []
+    region = data.get("region") if isinstance(data.get("region"), dict) else {}
+    horizon = data.get("horizon") if isinstance(data.get("horizon"), dict) else {}
+    # Stored documents are normalised (web/scenario_services.py); rows saved raw before that still render.
+    steps = _number(horizon.get("steps"), 0)
+    dt_h = _number(horizon.get("dt_h"), 1.0)
+    actors = data.get("actors") if isinstance(data.get("actors"), list) else []
     by_type: dict[str, int] = {}
     for actor in actors:
         kind = actor.get("type", "") if isinstance(actor, dict) else ""
@@ -50,12 +51,21 @@ def scenario_summary(data: dict) -> dict:
         "region": region.get("name", ""),
         "agents": len(actors),
         "agent_types": [_actor_count(kind, n) for kind, n in sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0]))],
-        "steps": steps,
+        "steps": int(steps),
         "dt_h": dt_h,
         "horizon_h": steps * dt_h,
         "start": horizon.get("start", ""),
         "seed": data.get("seed", 1),
     }
+
+
+def _number(value, default: float) -> float:
+    """A finite number from a document value (numbers and numeric strings), else ``default``."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return default
+    return number if math.isfinite(number) and number >= 0 else default
 
 
 def _actor_count(kind: str, n: int) -> str:
@@ -87,6 +97,15 @@ def run_page_strings() -> dict:
         "connecting": _("Connecting…"),
         "live": _("Live"),
         "reconnecting": _("Connection lost, reconnecting…"),
+        # %(reason)s is one of close_reasons; web/static/web/run.js fills in the placeholders.
+        "retrying": _("%(reason)s Retrying in %(seconds)s s (attempt %(attempt)s)."),
+        "close_reasons": {
+            "server_error": _("The server could not send the run."),
+            "too_large": _("A message was too large for the connection."),
+            "restarting": _("The server is restarting."),
+            "dropped": _("The connection dropped."),
+            "other": _("The connection closed (code %(code)s)."),
+        },
         "resyncing": _("Missed an update, reloading the run…"),
         "closed": _("Stream closed"),
         "not_allowed": _("Not signed in or not your run: reload the page"),
@@ -167,24 +186,15 @@ def run_page_strings() -> dict:
     }
 
 
-@method_decorator(ratelimit(key="ip", rate=LOGIN_RATE, method="POST", block=False), name="post")
 class LoginView(auth_views.LoginView):
-    """Django's login with our template; more than 10 POSTs a minute from one address get HTTP 429."""
+    """Django's login with our template; throttled per account+address and per address (web/throttle.py)."""
 
     template_name = "web/login.html"
     redirect_authenticated_user = True
 
-    def post(self, request, *args, **kwargs):
-        if getattr(request, "limited", False):
-            form = self.get_form()
-            form.errors.clear()
-            context = self.get_context_data(form=form, rate_limited=True)
-            return self.render_to_response(context, status=429)
-        return super().post(request, *args, **kwargs)
-
 
 @login_required
-def scenario_list(request: HttpRequest) -> HttpResponse:
+def scenario_list(request: HttpRequest, status: int = 200) -> HttpResponse:
     """Pick a scenario: demo scenarios first, each with a start-run form."""
     scenarios = sorted(selectors.scenario_list_for_user(request.user), key=lambda s: (not s.is_demo, s.name, s.id))
     rows = []
@@ -192,11 +202,13 @@ def scenario_list(request: HttpRequest) -> HttpResponse:
         summary = scenario_summary(s.data)
         form = RunStartForm(initial={"scenario_id": s.id, "seed": summary["seed"]}, auto_id=f"id_s{s.id}_%s")
         rows.append({"scenario": s, "summary": summary, "form": form})
-    return render(request, "web/scenario_list.html", {"rows": rows, "nav": "scenarios"})
+    return render(request, "web/scenario_list.html", {"rows": rows, "nav": "scenarios"}, status=status)
 
 
 def _scenario_for_user(user, scenario_id: int) -> Scenario:
     """A scenario the user may read: their own or a demo one (404 otherwise)."""
+    if not 1 <= scenario_id <= MAX_DB_INT:  # larger ids overflow the database integer (not a 500)
+        raise Http404("no such scenario")
     scenario = selectors.scenario_list_for_user(user).filter(pk=scenario_id).first()
     if scenario is None:
         raise Http404("no such scenario")
@@ -228,6 +240,9 @@ def run_start(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("scenario-list")
+    except QuotaExceeded as exc:  # 429 with the quota named, on the page the user started from
+        messages.error(request, exc.message)
+        return scenario_list(request, status=429)
     return redirect("run-detail", run_id=run.id)
 
 

@@ -1,20 +1,26 @@
-"""Harness for the distributed path: a real redis-server, real Celery worker processes, a shared SQLite file.
+"""Harness for the distributed path: a real redis-server, a real PostgreSQL server, real Celery worker processes.
 
 The test process never runs a simulation itself: runs are created and reaped by ``manage.py shell``
 subprocesses with the distributed environment (so ``run_create`` enqueues on the real broker), executed by
-Celery worker subprocesses, and observed by reading the shared SQLite database directly.
+Celery worker subprocesses, and observed by reading the shared PostgreSQL database directly (as
+docker-compose.yml deploys it; SQLite stays the embedded default).
+
+PostgreSQL: Debian's ``postgresql`` package (installed by ``make setup``); one server per test session,
+``initdb`` into a temporary directory, listening on a free loopback port, one fresh database per test.
 """
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
 
+import psycopg
 import pytest
+from pgserver import PostgresServer
+from psycopg.rows import dict_row
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))
@@ -23,13 +29,22 @@ FINISHED = ("succeeded", "failed", "cancelled")
 _INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
 
 
-class Stack:
-    """A distributed twin on one redis-server: environment, database, worker processes and helpers."""
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One real PostgreSQL server for the integration session (each test gets its own database)."""
+    server = PostgresServer().start()
+    yield server
+    server.stop()
 
-    def __init__(self, tmp_path: Path, redis_server):
+
+class Stack:
+    """A distributed twin on one redis-server and one PostgreSQL database: environment, workers and helpers."""
+
+    def __init__(self, tmp_path: Path, redis_server, postgres_server: PostgresServer):
         self.tmp_path = tmp_path
         self.redis = redis_server
-        self.db_path = tmp_path / "twin.sqlite3"
+        self.database = postgres_server.create_database()
+        self.database_url = postgres_server.url(self.database)
         self.var_dir = tmp_path / "var"
         self.var_dir.mkdir()
         self.workers: list[subprocess.Popen] = []
@@ -43,7 +58,7 @@ class Stack:
                 "TWIN_MODE": "distributed",
                 "DEBUG": "1",
                 "REDIS_URL": redis_server.url,
-                "DATABASE_URL": f"sqlite:///{self.db_path}",
+                "DATABASE_URL": self.database_url,
                 "TWIN_VAR_DIR": str(self.var_dir),
                 "TWIN_CHECKPOINT_EVERY_STEPS": "5",
                 "TWIN_HEARTBEAT_S": "1",
@@ -70,13 +85,14 @@ class Stack:
     def migrate(self) -> None:
         self.manage("migrate", "--noinput", "--skip-checks", "-v", "0")
 
-    def create_run(self, scenario_path: Path, seed: int, speed_steps_per_s: float = 0.0) -> str:
-        """Create a run owned by a test user through ``services.run_create`` (enqueued on commit)."""
+    def create_run(self, scenario_path: Path, seed: int, speed_steps_per_s: float = 0.0,
+                   username: str = "integration") -> str:
+        """Create a run owned by ``username`` through ``services.run_create`` (enqueued on commit)."""
         code = f"""
 import json
 from django.contrib.auth import get_user_model
 from web import services
-user, _ = get_user_model().objects.get_or_create(username="integration")
+user, _ = get_user_model().objects.get_or_create(username={username!r})
 data = json.loads(open({str(scenario_path)!r}, encoding="utf-8").read())
 run = services.run_create(user, data, {seed}, "integration {scenario_path.stem}", speed={float(speed_steps_per_s)!r})
 print(json.dumps(str(run.pk)))
@@ -88,12 +104,21 @@ print(json.dumps(str(run.pk)))
         return self.python("import json\nfrom web import services\nprint(json.dumps(services.run_reap_stale()))")
 
     # --- Observing the shared database --------------------------------------------------------
+    def connect(self):
+        return psycopg.connect(self.database_url.replace("postgres://", "postgresql://"), autocommit=True,
+                               row_factory=dict_row)
+
     def run_row(self, run_id: str) -> dict:
-        with sqlite3.connect(self.db_path, timeout=30) as conn:
-            conn.row_factory = sqlite3.Row
-            row = conn.execute("SELECT * FROM web_run WHERE id = ?", (uuid.UUID(run_id).hex,)).fetchone()
+        """The run's row; JSON columns as JSON text and the checkpoint as bytes (as the tests compare them)."""
+        with self.connect() as conn:
+            row = conn.execute("SELECT * FROM web_run WHERE id = %s", (uuid.UUID(run_id),)).fetchone()
         assert row is not None, f"run {run_id} not found"
-        return dict(row)
+        return {k: json.dumps(v) if isinstance(v, dict | list) else bytes(v) if isinstance(v, memoryview) else v
+                for k, v in row.items()}
+
+    def rows(self, sql: str, params=()) -> list[dict]:
+        with self.connect() as conn:
+            return conn.execute(sql, params).fetchall()
 
     def wait_for(self, run_id: str, predicate, timeout_s: float, what: str) -> dict:
         deadline = time.monotonic() + timeout_s
@@ -187,11 +212,11 @@ print(json.dumps(str(run.pk)))
 
 
 @pytest.fixture
-def stack(tmp_path, redis_server):
-    """A migrated shared database and a redis-server; start workers with ``stack.start_worker()``."""
+def stack(tmp_path, redis_server, postgres_server):
+    """A migrated PostgreSQL database and a redis-server; start workers with ``stack.start_worker()``."""
     if not TINY_SCENARIO.exists():
         pytest.fail(f"missing test scenario {TINY_SCENARIO}")
-    twin = Stack(tmp_path, redis_server)
+    twin = Stack(tmp_path, redis_server, postgres_server)
     twin.migrate()
     yield twin
     twin.close()

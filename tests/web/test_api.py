@@ -360,5 +360,5 @@ def test_scenario_services_validate_every_write(owner, tiny_data):
         scenario_services.scenario_create(owner, name="T", data=broken(tiny_data))
     with pytest.raises(TypeError):
         scenario_services.scenario_update(scenario, owner=None)
-    assert Scenario.objects.get(pk=scenario.pk).data == tiny_data
+    assert Scenario.objects.get(pk=scenario.pk).data == scenario_services.scenario_normalised(tiny_data)
     assert list(Scenario.objects.values_list("name", flat=True)) == ["S"]

@@ -5,8 +5,9 @@ from rest_framework import serializers
 
 from agents import ScenarioValidationError
 
+from ..jsonlimits import MAX_DB_INT
 from ..models import Run, Scenario
-from ..scenario_services import scenario_validate
+from ..scenario_services import DESCRIPTION_MAX_CHARS, NAME_MAX_CHARS, scenario_validate
 
 MAX_SEED = 2**32 - 1  # the range web.services.run_create accepts
 
@@ -27,6 +28,11 @@ def validate_document(data):
 
 class ScenarioSerializer(serializers.ModelSerializer):
     data = serializers.JSONField(help_text="Scenario document, validated with the JSON Schema at /api/scenarios/schema/")
+    name = serializers.CharField(max_length=NAME_MAX_CHARS)
+    description = serializers.CharField(
+        max_length=DESCRIPTION_MAX_CHARS, required=False, allow_blank=True, default="",
+        help_text=f"Free text, at most {DESCRIPTION_MAX_CHARS} characters",
+    )
 
     class Meta:
         model = Scenario
@@ -109,7 +115,7 @@ class RunSerializer(serializers.ModelSerializer):
 class RunCreateSerializer(serializers.Serializer):
     """Either ``scenario_id`` (one of your scenarios) or an inline ``scenario`` document with a ``name``."""
 
-    scenario_id = serializers.IntegerField(required=False, min_value=1)
+    scenario_id = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DB_INT)
     scenario = serializers.JSONField(required=False, help_text="Inline scenario document")
     name = serializers.CharField(required=False, max_length=200, help_text="Run name for an inline scenario")
     seed = serializers.IntegerField(required=False, min_value=0, max_value=MAX_SEED, allow_null=True)

@@ -1,6 +1,6 @@
 """REST API URLs under /api/, with the OpenAPI schema and offline Swagger UI docs (ReDoc is left out: its page loads web fonts from Google)."""
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import views
 
@@ -19,5 +19,6 @@ urlpatterns = [
     path("runs/<uuid:run_id>/series.parquet", views.RunSeriesParquetView.as_view(), name="api-run-series-parquet"),
     path("token/", views.TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script (Content-Security-Policy).
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -2,7 +2,8 @@
 
 Idempotent: running it again updates the password and every demo scenario whose fixture changed, and
 removes demo scenarios whose fixture file is gone. Files whose name starts with ``_`` (test fixtures such
-as ``_tiny.json``) are skipped. Every document is validated with ``agents.validate_scenario`` first.
+as ``_tiny.json``) are skipped. Every document is validated with ``agents.validate_scenario`` first and stored
+normalised (``model_dump(mode="json")``), as every other scenario write stores it (web/scenario_services.py).
 """
 import json
 import os
@@ -15,6 +16,7 @@ from django.db import transaction
 
 from agents import ScenarioValidationError, validate_scenario
 from web.models import Scenario
+from web.scenario_services import DESCRIPTION_MAX_CHARS
 
 DEFAULT_USERNAME = "demo"
 DEFAULT_PASSWORD = "demo-twin"
@@ -59,12 +61,12 @@ class Command(BaseCommand):
         for path in demo_fixture_paths(directory):
             try:
                 raw = json.loads(path.read_text(encoding="utf-8"))
-                validate_scenario(raw)  # the fixture document itself is stored; migrated again at run time
+                normalised = validate_scenario(raw).model_dump(mode="json")
             except ScenarioValidationError as exc:
                 raise CommandError(f"{path} is not a valid scenario:\n{exc}") from exc
             except (OSError, ValueError) as exc:  # JSON errors are ValueError
                 raise CommandError(f"{path}: {exc}") from exc
-            documents.append((path, demo_scenario_name(path, raw), raw))
+            documents.append((path, demo_scenario_name(path, raw), normalised))
 
         with transaction.atomic():
             user, created_user = get_user_model().objects.get_or_create(username=username)
@@ -75,6 +77,7 @@ class Command(BaseCommand):
             keep = []
             for path, name, data in documents:
                 description = str(data.get("description") or f"Demo scenario from fixtures/scenarios/{path.name}")
+                description = description[:DESCRIPTION_MAX_CHARS]
                 existing = Scenario.objects.filter(owner=user, name=name).first()
                 if existing is None:
                     existing = Scenario.objects.create(

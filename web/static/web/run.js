@@ -26,7 +26,8 @@
     resyncing: false,
     kpisLoaded: false,
     socket: null,
-    backoffMs: 500,
+    failures: 0, // connections in a row that closed before a whole snapshot arrived (back-off: wire.js)
+    retryTimer: null,
     dirty: false,
     snapshots: 0, // counters, read by the browser tests
     reconnects: 0,
@@ -284,6 +285,8 @@
     state.haveSnapshot = true;
     state.resyncing = false;
     state.snapshots += 1;
+    state.partsLeft = msg.parts || 0;
+    if (!state.partsLeft) state.failures = 0; // the stream works: the next drop retries quickly again
     initCharts();
     syncSpeedSelect();
     scheduleDraw();
@@ -319,6 +322,8 @@
       for (let i = 0; i < values.length; i++) arr[msg.step_from + i] = values[i];
     }
     state.filled = Math.max(state.filled, msg.step_to);
+    state.partsLeft = Math.max(0, (state.partsLeft || 0) - 1);
+    if (!state.partsLeft) state.failures = 0;
     scheduleDraw();
   }
 
@@ -336,24 +341,35 @@
     }
   }
 
+  function retryText(code) {
+    const reasons = T.close_reasons || {};
+    const reason = (reasons[window.TwinWire.closeReasonKey(code)] || reasons.other || "").replace("%(code)s", code);
+    const delayS = Math.round(window.TwinWire.backoffMs(state.failures) / 1000);
+    return T.retrying.replace("%(reason)s", reason).replace("%(seconds)s", delayS)
+      .replace("%(attempt)s", state.failures + 1);
+  }
+
   function connect() {
+    state.retryTimer = null;
     const proto = window.location.protocol === "https:" ? "wss://" : "ws://";
     // Resume after the last applied frame; while a resync is pending, ask for a fresh snapshot instead.
     const query = state.haveSnapshot && !state.resyncing && state.lastSeq >= 0 ? "?last_seq=" + state.lastSeq : "";
     const socket = new WebSocket(proto + window.location.host + config.ws_path + query);
+    const wire = window.TwinWire.createReassembler(); // joins `chunk` messages (docs/streaming.md)
     state.socket = socket;
-    setConn(T.connecting, "");
+    if (!state.failures) setConn(T.connecting, "");
     socket.addEventListener("open", () => {
-      state.backoffMs = 500;
-      setConn(T.live, "ok");
+      if (!state.failures) setConn(T.live, "ok");
     });
     socket.addEventListener("message", (ev) => {
       let msg;
       try {
-        msg = JSON.parse(ev.data);
+        msg = wire.feed(ev.data);
       } catch (err) {
         return;
       }
+      if (!msg) return; // more chunks to come
+      if (msg.type === "snapshot" || msg.type === "frame") setConn(T.live, "ok");
       if (msg.type === "snapshot") applySnapshot(msg);
       else if (msg.type === "snapshot_part") applySnapshotPart(msg);
       else if (msg.type === "frame") applyFrame(msg);
@@ -368,14 +384,16 @@
         setConn(T.not_allowed, "warn"); // logged out or not the owner: reconnecting cannot help
         return;
       }
-      if (TERMINAL.includes(state.run.status) && state.haveSnapshot) {
+      if (TERMINAL.includes(state.run.status) && state.haveSnapshot && !state.partsLeft) {
         setConn(T.closed, "");
         return;
       }
-      setConn(T.reconnecting, "warn");
+      // Back off exponentially (1 s … 30 s) while connections keep failing, and say why.
+      const delay = window.TwinWire.backoffMs(state.failures);
+      setConn(retryText(ev.code), "warn");
+      state.failures += 1;
       state.reconnects += 1;
-      window.setTimeout(connect, state.backoffMs);
-      state.backoffMs = Math.min(10000, state.backoffMs * 2);
+      state.retryTimer = window.setTimeout(connect, delay);
     });
   }
 
