@@ -99,6 +99,15 @@ class DemandResponseDesk:
             for s, e in zip(windows.start_step, windows.end_step, strict=True):
                 self._call(pid, start + int(s), start + int(e), t, None, signals)
 
+    def replay(self, signals, until: int) -> None:
+        """Re-make the calls of steps [0, until) after a checkpoint restore: they depend only on the published
+        forecasts and the scenario's events, so replaying the operator's observe gives the same calls."""
+        if not self.active:
+            return
+        for t in sorted({n for n, *_ in self._explicit if n < until} | set(range(0, until, self.spd))):
+            signals.advance(t)
+            self.observe(t, signals)
+
     def _call(self, program_id: str, start: int, end: int, t: int, called_mw, signals) -> None:
         idx = [k for k, a in enumerate(self.aggregators) if a.program_id == program_id]
         if not idx or end <= start:
