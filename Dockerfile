@@ -3,6 +3,7 @@
 FROM node:20-slim AS assets
 WORKDIR /src
 COPY package.json package-lock.json ./
+COPY scripts/vendor.mjs scripts/
 RUN npm ci --no-audit --no-fund && npm run vendor
 
 # Stage 2: the Python application.

@@ -15,4 +15,5 @@ urlpatterns = [
     path("runs/", views.run_list, name="run-list"),
     path("runs/start/", views.run_start, name="run-start"),
     path("runs/<uuid:run_id>/", views.run_detail, name="run-detail"),
+    path("runs/<uuid:run_id>/screen/", views.run_screen, name="run-screen"),
 ]

@@ -16,7 +16,7 @@ from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agents import ScenarioValidationError
-from web import scenario_services, selectors, services
+from web import geo, scenario_services, selectors, services, twin
 from web.forms import RunStartForm, ScenarioForm
 from web.jsonlimits import MAX_DB_INT
 from web.models import Scenario
@@ -330,13 +330,18 @@ def run_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/run_list.html", context)
 
 
-@login_required
-def run_detail(request: HttpRequest, run_id) -> HttpResponse:
-    """The live run page: progress, charts fed by the run's WebSocket, controls, KPIs and downloads."""
+def _run_twin_context(request: HttpRequest, run_id, *, big: bool) -> dict:
+    """Context of the live twin of a run (run page and big screen): config for run.js and the summary."""
     run = selectors.run_get_for_user(request.user, run_id)
     names = {"control": "control", "rerun": "rerun", "snapshot": "snapshot", "kpis": "kpis",
-             "csv": "series-csv", "parquet": "series-parquet"}
+             "csv": "series-csv", "parquet": "series-parquet", "outline": "outline"}
     api = {key: reverse(f"api-run-{name}", kwargs={"run_id": run.id}) for key, name in names.items()}
+    api["agent_state"] = reverse("api-run-agent-state", kwargs={"run_id": run.id})
+    api["outlines"] = reverse("api-outline-list")
+    api["agent_series"] = reverse("api-run-agent-series", kwargs={"run_id": run.id, "agent_id": "__agent__"})
+    snapshot = run.scenario_snapshot or {}
+    capacities, params = twin.agents_info(snapshot)
+    outline = geo.outline_for_run(request.user, snapshot)
     config = {
         "run_id": str(run.id),
         "ws_path": f"/ws/runs/{run.id}/",
@@ -347,15 +352,34 @@ def run_detail(request: HttpRequest, run_id) -> HttpResponse:
         "total_steps": run.total_steps,
         "speed_steps_per_s": run.speed_steps_per_s,
         "duration_s": run.duration_s,
-        "i18n": run_page_strings(),
+        "big": big,
+        # The query names the picked outline, so a newly uploaded one is not served from the browser's cache.
+        "geo": {"url": f"{api['outline']}?v={outline['kind']}-{outline['name']}",
+                "name": f"twin-{outline['kind']}-{outline['name']}"},
+        "region_centre": {"lat": (snapshot.get("region") or {}).get("lat"), "lon": (snapshot.get("region") or {}).get("lon")},
+        "capacities": capacities,
+        "agent_params": params,
+        "i18n": {**run_page_strings(), **twin.twin_strings()},
     }
-    context = {
+    return {
         "run": run,
-        "summary": scenario_summary(run.scenario_snapshot or {}),
+        "summary": scenario_summary(snapshot),
         "config": config,
         "api": api,
+        "outline": outline,
         "nav": "runs",
         "speed_choices": RunStartForm.base_fields["speed_steps_per_s"].choices,
+        "timeline_speeds": [(1, "1×"), (6, "6×"), (24, "24×"), (168, "168×")],
     }
-    return render(request, "web/run_detail.html", context)
 
+
+@login_required
+def run_detail(request: HttpRequest, run_id) -> HttpResponse:
+    """The live twin of a run: map, panels, timeline, controls, agents, KPIs and downloads."""
+    return render(request, "web/run_detail.html", _run_twin_context(request, run_id, big=False))
+
+
+@login_required
+def run_screen(request: HttpRequest, run_id) -> HttpResponse:
+    """The twin of a run on a big screen (dark, laid out for 1920×1080, no controls)."""
+    return render(request, "web/run_screen.html", _run_twin_context(request, run_id, big=True))

@@ -1,5 +1,9 @@
 """Who decides what, on which signal: the registry of strategies per actor type.
 
+The package's modules are the decision modules of the agents (issue 12): pure, vectorised functions a fleet
+calls once per decision window with published signals (day-ahead forecasts) and its members' own state (see
+docs/strategies.md). This module says which of them a fleet runs, for which strategy kind.
+
 Every actor carries a ``strategy`` (scenario field; ``{"kind": "none"}`` by default, which keeps the model's
 built-in behaviour). ``REGISTRY[actor type][kind]`` says what a strategy of that kind observes, what it decides,
 the function that decides and its parameter spec; docs/strategies.md has the same table (a test compares

@@ -1,10 +1,7 @@
-// node --test tests/js/ — DOM-free wire rules of the run page (web/static/web/wire.js).
+// node --test tests/js/ — DOM-free wire rules of the run page (web/static/web/stream.js).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
-
-const require = createRequire(import.meta.url);
-const { createReassembler, backoffMs, closeReasonKey } = require("../../web/static/web/wire.js");
+import { createReassembler, backoffMs, closeReasonKey } from "../../web/static/web/stream.js";
 
 function chunks(message, size, id = "m-1") {
   const text = JSON.stringify(message);

@@ -2,7 +2,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from . import twin_views, views
 
 urlpatterns = [
     path("scenarios/", views.ScenarioListCreateView.as_view(), name="api-scenario-list"),
@@ -17,6 +17,12 @@ urlpatterns = [
     path("runs/<uuid:run_id>/kpis/", views.RunKpisView.as_view(), name="api-run-kpis"),
     path("runs/<uuid:run_id>/series.csv", views.RunSeriesCsvView.as_view(), name="api-run-series-csv"),
     path("runs/<uuid:run_id>/series.parquet", views.RunSeriesParquetView.as_view(), name="api-run-series-parquet"),
+    path("runs/<uuid:run_id>/outline.geojson", twin_views.RunOutlineView.as_view(), name="api-run-outline"),
+    path("runs/<uuid:run_id>/agents/state/", twin_views.RunAgentStateView.as_view(), name="api-run-agent-state"),
+    path("runs/<uuid:run_id>/agents/<str:agent_id>/series/", twin_views.RunAgentSeriesView.as_view(),
+         name="api-run-agent-series"),
+    path("outlines/", twin_views.OutlineListCreateView.as_view(), name="api-outline-list"),
+    path("outlines/<slug:name>/", twin_views.OutlineDetailView.as_view(), name="api-outline-detail"),
     path("token/", views.TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (Content-Security-Policy).
