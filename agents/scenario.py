@@ -25,6 +25,7 @@ from agents.physics.cooling import COOLING_TECHNOLOGIES
 from agents.physics.heat_pump import carnot_cop
 from agents.physics.it_load import ACCELERATOR_POWER_W
 from agents.strategies import NetLoadBatteryStrategySpec, NoStrategySpec, TouBatteryStrategySpec
+from agents.strategies.storage_schedule import StorageStrategySpec
 
 SCHEMA_VERSION = 1
 START_YEARS = (1900, 2200)  # horizon.start: calendar years the clock (pandas datetime64[ns]) can carry
@@ -474,8 +475,8 @@ class PowerPlant(_Actor):
         return value
 
 
-StorageStrategy = Annotated[NoStrategySpec | TouBatteryStrategySpec | NetLoadBatteryStrategySpec,
-                            Field(discriminator="kind")]
+StorageStrategy = Annotated[NoStrategySpec | TouBatteryStrategySpec | NetLoadBatteryStrategySpec
+                            | StorageStrategySpec, Field(discriminator="kind")]
 
 
 class Storage(_Actor):
@@ -484,7 +485,9 @@ class Storage(_Actor):
     strategy: StorageStrategy = Field(
         default_factory=NoStrategySpec,
         description="How the battery decides (agents.strategies, docs/strategies.md): none = its battery.strategy "
-                    "rule; tou / net_load = that rule (overrides battery.strategy)")
+                    "rule; tou / net_load = that rule (overrides battery.strategy); arbitrage / peak_shaving / "
+                    "tou_rule / net_load_rule = a schedule planned each day from the published price forecast "
+                    "(agents.strategies.storage_schedule)")
     owner_id: ActorId | None = Field(
         None, description="Data center that owns this battery (renewable energy it stores from that DC's own plants "
                           "counts towards the DC's renewable energy factor); None = owned by a third party")

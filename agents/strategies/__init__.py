@@ -42,6 +42,12 @@ class NetLoadBatteryStrategySpec(_Spec):
     kind: Literal["net_load"] = Field("net_load", description="Strategy kind: net_load = shave peaks of net load")
 
 
+def _storage_spec():
+    from agents.strategies.storage_schedule import StorageStrategySpec
+
+    return StorageStrategySpec
+
+
 @dataclass(frozen=True)
 class StrategyKind:
     """One row of the registry."""
@@ -97,6 +103,17 @@ REGISTRY: dict[str, dict[str, StrategyKind]] = {
                                  "the net load the unit sees (region or own site), per day",
                                  "charge / discharge request per step (SOC and power limits applied each step)",
                                  "agents.markets.flexibility.net_load_request_mw"),
+        **{kind: StrategyKind("storage", kind, _storage_spec(),
+                              "the day-ahead price forecast of the day (published the day before), its SOC at the "
+                              "day's first step" + (", the forecast net load it sees" if "net" in kind or "peak" in kind
+                                                    else ""),
+                              "the day's charge / discharge schedule [MW per step] (" + what + "), applied each "
+                              "step within SOC and power limits",
+                              "agents.strategies.storage_schedule.schedule_storage_window")
+           for kind, what in (("arbitrage", "LP: maximise revenue at the forecast price, HiGHS"),
+                              ("peak_shaving", "LP: arbitrage + weight × the day's peak of net load, HiGHS"),
+                              ("tou_rule", "rule: charge below / discharge above the day's mean forecast price"),
+                              ("net_load_rule", "rule: flatten the forecast net load"))},
     },
 }
 

@@ -165,3 +165,44 @@ def test_strategy_fields_are_validated_per_actor_type():
     doc["actors"][1]["strategy"] = {"kind": "none", "threshold": 1}
     with pytest.raises(ScenarioValidationError):
         validate_scenario(doc)
+
+
+def _arbitrage_doc(steps: int = 72) -> dict:
+    doc = _with_storage(kind="arbitrage")
+    doc["horizon"]["steps"] = steps
+    doc["actors"][3]["capacity_mw"] = 90.0  # imports become marginal in the evening: the forecast price varies
+    return doc
+
+
+def test_storage_bids_its_own_schedule_from_the_published_forecast():
+    m = RegionModel(validate_scenario(_arbitrage_doc()))
+    m.run()
+    st = m.storage
+    assert st.scheduled and st.scheduled[0][1].tolist() == [0]
+    assert np.abs(st.power[:, 0]).max() > 1.0  # it trades
+    assert (st.planned_revenue_cny[:, 0] >= -1e-6).all()  # arbitrage earns ≥ 0 against the published prices
+    tou_doc = _arbitrage_doc()
+    tou_doc["actors"][-1].pop("strategy")
+    tou = RegionModel(validate_scenario(tou_doc))
+    tou.run()
+    assert not np.array_equal(st.power[:, 0], tou.storage.power[:, 0])
+    # no future: garbling the forecast of day 2 (published at step 24) leaves days 0 and 1 unchanged
+    g = RegionModel(validate_scenario(_arbitrage_doc()))
+    g.signals._day_ahead["price_cny_per_mwh"][48:] += 40.0 * np.arange(24) % 200.0  # a price spread
+    g.run()
+    assert np.array_equal(g.storage.power[:48], st.power[:48])
+    assert not np.array_equal(g.storage.power[48:, 0], st.power[48:, 0])
+
+
+def test_storage_schedule_survives_a_checkpoint_inside_a_day():
+    from agents import checkpoint_dumps, checkpoint_loads
+
+    scenario = validate_scenario(_arbitrage_doc())
+    whole = RegionModel(scenario)
+    whole.run()
+    part = RegionModel(scenario)
+    part.run(steps=31)
+    resumed = checkpoint_loads(scenario, checkpoint_dumps(part))
+    resumed.run()
+    assert np.array_equal(resumed.storage.power, whole.storage.power)
+    assert resumed.kpis() == whole.kpis()

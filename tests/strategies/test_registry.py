@@ -29,9 +29,10 @@ def test_every_actor_type_has_the_none_strategy_and_described_specs():
         assert strategy_kinds(actor_type)[0] == "none"
         for kind, row in REGISTRY[actor_type].items():
             assert row.kind == kind and row.actor_type == actor_type and row.observes and row.decides
-            assert row.spec.model_fields["kind"].default == kind
+            assert kind in row.spec.model_fields["kind"].annotation.__args__
             assert all(f.description for f in row.spec.model_fields.values())
-    assert strategy_kinds("storage") == ("none", "tou", "net_load")
+    assert strategy_kinds("storage") == ("none", "tou", "net_load", "arbitrage", "peak_shaving", "tou_rule",
+                                         "net_load_rule")
 
 
 def test_members_are_grouped_by_strategy_kind_in_a_fixed_order():
