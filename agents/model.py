@@ -18,6 +18,7 @@ import pandas as pd
 
 from agents import kpis as kpi_module
 from agents import signals as signals_module
+from agents import units
 from agents.accounting import Settlement, region_accounts
 from agents.actors.base import BuildContext
 from agents.actors.data_center import DataCenterFleet
@@ -550,6 +551,8 @@ class RegionModel(mesa.Model):
                           for c in self.scenario.contracts],
             "region_quantities": list(REGION_QUANTITIES),
             "agent_quantities": ["power_mw", "heat_mw", *agent_q],
+            "units": units.units_for([*REGION_QUANTITIES, "power_mw", "heat_mw", *agent_q,
+                                      *sorted(units.kpi_names(self.kpis()))]),
         }
 
     def region_frame(self, start: int, stop: int) -> dict[str, list[float]]:

@@ -92,7 +92,7 @@ def test_host_0000_serves_the_lan_with_debug_off_and_prints_the_students_url(tmp
             assert status == 404 and "Traceback" not in body and "DEBUG = True" not in body
             status, _ = fetch(f"http://127.0.0.1:{port}/login/", host="evil.example")
             assert status == 400  # not an allowed host
-            status, body = fetch(f"{url}static/web/run.js")  # static files without collectstatic
+            status, body = fetch(f"{url}static/web/stream.js")  # static files without collectstatic
             assert status == 200 and "WebSocket" in body
         finally:
             os.killpg(process.pid, signal.SIGINT)

@@ -94,3 +94,23 @@ class Run(models.Model):
 
             end = timezone.now()
         return (end - self.started_at).total_seconds()
+
+
+class ScenarioVersion(models.Model):
+    """One saved state of a scenario: every save adds a version (numbered 1, 2, … per scenario), never edits one."""
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    data = models.JSONField(help_text="The scenario document as saved")
+    note = models.CharField(max_length=200, blank=True, default="", help_text="What changed, e.g. restored from v2")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["scenario", "-number"]
+        constraints = [models.UniqueConstraint(fields=["scenario", "number"], name="unique_version_number_per_scenario")]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.number}"

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import Run, Scenario
+from .models import Run, Scenario, ScenarioVersion
 from .streaming import frame_store, merge_chunks
 
 
@@ -84,3 +84,98 @@ def run_snapshot(run: Run) -> dict:
         "region": region,
         "agents": agents,
     }
+
+
+# Scenario versions and comparisons -------------------------------------------------------------
+
+DIFF_LIMIT = 500  # changes listed at most; the rest are counted
+
+
+def scenario_get_for_user(user, scenario_id) -> Scenario:
+    """A scenario the user may read (their own or a demo); ``Http404`` otherwise."""
+    if user is None or not user.is_authenticated:
+        raise Http404("scenario not found")
+    scenario = scenario_list_for_user(user).filter(pk=scenario_id).first()
+    if scenario is None:
+        raise Http404("scenario not found")
+    return scenario
+
+
+def scenario_versions(scenario: Scenario) -> QuerySet[ScenarioVersion]:
+    """The versions of a scenario, newest first, without their documents."""
+    return scenario.versions.order_by("-number").defer("data")
+
+
+def scenario_version_get(scenario: Scenario, number) -> ScenarioVersion:
+    try:
+        return scenario.versions.get(number=int(number))
+    except (ScenarioVersion.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such version") from None
+
+
+def document_diff(old, new, path: str = "") -> list[dict]:
+    """Changes from ``old`` to ``new`` as ``{"path", "op", "old", "new"}`` (op: added, removed, changed).
+
+    Paths are dotted like validation ``loc``s (``actors.2.it_capacity_mw``); list items by index, except lists of
+    objects with ``id``s, which are matched by id so inserting an actor does not mark every later one changed.
+    """
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for key in list(old) + [k for k in new if k not in old]:
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in new:
+                out.append({"path": sub, "op": "removed", "old": old[key], "new": None})
+            elif key not in old:
+                out.append({"path": sub, "op": "added", "old": None, "new": new[key]})
+            else:
+                out.extend(document_diff(old[key], new[key], sub))
+        return out
+    if isinstance(old, list) and isinstance(new, list):
+        if _all_have_ids(old) and _all_have_ids(new):
+            old_by, new_by = {x["id"]: x for x in old}, {x["id"]: x for x in new}
+            new_index = {x["id"]: i for i, x in enumerate(new)}
+            out = []
+            for i, item in enumerate(old):
+                if item["id"] not in new_by:
+                    out.append({"path": f"{path}.{i}", "op": "removed", "old": item, "new": None})
+                else:
+                    out.extend(document_diff(item, new_by[item["id"]], f"{path}.{new_index[item['id']]}"))
+            out.extend({"path": f"{path}.{new_index[k]}", "op": "added", "old": None, "new": x}
+                       for k, x in new_by.items() if k not in old_by)
+            return out
+        out = []
+        for i in range(max(len(old), len(new))):
+            sub = f"{path}.{i}"
+            if i >= len(new):
+                out.append({"path": sub, "op": "removed", "old": old[i], "new": None})
+            elif i >= len(old):
+                out.append({"path": sub, "op": "added", "old": None, "new": new[i]})
+            else:
+                out.extend(document_diff(old[i], new[i], sub))
+        return out
+    if old == new and type(old) is type(new):
+        return []
+    return [{"path": path, "op": "changed", "old": old, "new": new}]
+
+
+def _all_have_ids(items: list) -> bool:
+    ids = [x.get("id") for x in items if isinstance(x, dict)]
+    return len(ids) == len(items) and all(isinstance(i, str) for i in ids) and len(set(ids)) == len(ids)
+
+
+def scenario_version_diff(scenario: Scenario, old_number, new_number) -> dict:
+    """The changes between two versions of a scenario (the first DIFF_LIMIT of them)."""
+    old = scenario_version_get(scenario, old_number)
+    new = scenario_version_get(scenario, new_number)
+    changes = document_diff(old.data, new.data)
+    if old.name != new.name:
+        changes.insert(0, {"path": "(name)", "op": "changed", "old": old.name, "new": new.name})
+    if old.description != new.description:
+        changes.insert(0, {"path": "(description)", "op": "changed", "old": old.description,
+                           "new": new.description})
+    return {"from": old.number, "to": new.number, "count": len(changes), "changes": changes[:DIFF_LIMIT]}
+
+
+def runs_for_compare(user, run_ids) -> list[Run]:
+    """The user's runs with these ids, in the order given (unknown or others' ids → ``Http404``)."""
+    return [run_get_for_user(user, run_id) for run_id in run_ids]

@@ -14,6 +14,8 @@ urlpatterns = [
     path("scenarios/<int:scenario_id>/edit/", views.scenario_edit, name="scenario-edit"),
     path("runs/", views.run_list, name="run-list"),
     path("runs/start/", views.run_start, name="run-start"),
+    path("runs/compare/", views.run_compare, name="run-compare"),
+    path("runs/<uuid:run_id>/report/", views.run_report, name="run-report"),
     path("runs/<uuid:run_id>/", views.run_detail, name="run-detail"),
     path("runs/<uuid:run_id>/screen/", views.run_screen, name="run-screen"),
 ]

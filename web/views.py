@@ -11,15 +11,17 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language, ngettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from agents import ScenarioValidationError
-from web import geo, scenario_services, selectors, services, twin
+from agents import ScenarioValidationError, units
+from web import builder_schema, geo, scenario_services, selectors, services, twin
+from web.api import builder_views as builder_api
+from web.api import exports
 from web.forms import RunStartForm, ScenarioForm
 from web.jsonlimits import MAX_DB_INT
-from web.models import Scenario
+from web.models import Run, Scenario
 from web.quotas import QuotaExceeded
 
 STARTER_FIXTURE = "_tiny.json"
@@ -286,6 +288,8 @@ def scenario_edit(request: HttpRequest, scenario_id: int | None = None) -> HttpR
         "field_errors": field_errors,
         "valid": valid,
         "nav": "scenarios",
+        "builder": builder_config(request, scenario, owned),
+        "demos": Scenario.objects.filter(is_demo=True).order_by("name").only("id", "name"),
     }
     return render(request, "web/scenario_edit.html", context)
 
@@ -334,7 +338,8 @@ def _run_twin_context(request: HttpRequest, run_id, *, big: bool) -> dict:
     """Context of the live twin of a run (run page and big screen): config for run.js and the summary."""
     run = selectors.run_get_for_user(request.user, run_id)
     names = {"control": "control", "rerun": "rerun", "snapshot": "snapshot", "kpis": "kpis",
-             "csv": "series-csv", "parquet": "series-parquet", "outline": "outline"}
+             "csv": "series-csv", "parquet": "series-parquet", "outline": "outline", "kpis_csv": "kpis-csv",
+             "kpis_xlsx": "kpis-xlsx"}
     api = {key: reverse(f"api-run-{name}", kwargs={"run_id": run.id}) for key, name in names.items()}
     api["agent_state"] = reverse("api-run-agent-state", kwargs={"run_id": run.id})
     api["outlines"] = reverse("api-outline-list")
@@ -383,3 +388,194 @@ def run_detail(request: HttpRequest, run_id) -> HttpResponse:
 def run_screen(request: HttpRequest, run_id) -> HttpResponse:
     """The twin of a run on a big screen (dark, laid out for 1920×1080, no controls)."""
     return render(request, "web/run_screen.html", _run_twin_context(request, run_id, big=True))
+
+
+# Scenario builder ------------------------------------------------------------------------------
+
+
+def builder_strings() -> dict:
+    """Texts of the builder's script (json-editor's own buttons included), translated on the server."""
+    return {
+        "valid": _("The document is valid."),
+        "invalid": _("Errors in the document: see the marked fields."),
+        "checking": _("Checking…"),
+        "not_json": _("Not valid JSON"),
+        "request_failed": _("The request failed"),
+        "place_hint": _("Pick an actor, then click the map to place it."),
+        "placed": _("Placed %(name)s at %(lat)s, %(lon)s."),
+        "no_location": _("Actors with a location appear here."),
+        "restore": _("Restore"),
+        "restored": _("Version %(n)s restored as a new version."),
+        "diff": _("Changes"),
+        "no_changes": _("No changes."),
+        "version": _("Version"),
+        "current": _("current"),
+        "cloned": _("Cloned as “%(name)s”."),
+        "imported": _("Imported as “%(name)s”."),
+        "added": _("added"), "removed": _("removed"), "changed": _("changed"),
+        "lat": _("Latitude"), "lon": _("Longitude"),
+        "region": _("Region centre"),
+        "jsoneditor": {  # keys of @json-editor/json-editor's language table
+            "button_add_row_title": _("Add %(what)s") % {"what": "{{0}}"},
+            "button_delete_row_title": _("Delete %(what)s") % {"what": "{{0}}"},
+            "button_delete_row_title_short": _("Delete"),
+            "button_delete_all_title": _("Delete all"),
+            "button_collapse": _("Collapse"),
+            "button_expand": _("Expand"),
+            "button_move_down_title": _("Move down"),
+            "button_move_up_title": _("Move up"),
+            "button_copy_row_title_short": _("Copy"),
+            "button_object_properties": _("Properties"),
+            "button_properties": _("Properties"),
+            "button_save": _("Save"),
+            "button_cancel": _("Cancel"),
+            "choose_one": _("Choose one"),
+            "delete": _("Delete"),
+            "add": _("Add"),
+            "confirm": _("Are you sure?"),
+        },
+    }
+
+
+def _entry_templates(demos) -> dict:
+    """A ready-made entry of each kind (actors, contracts, events) from the demo scenarios and the starter."""
+    documents = [json.loads(_starter_document())] + [s.data for s in demos]
+    out: dict[str, dict] = {}
+    for doc in documents:
+        for field in ("actors", "contracts", "events"):
+            for entry in doc.get(field) or []:
+                if isinstance(entry, dict) and entry.get("type"):
+                    out.setdefault(field, {}).setdefault(entry["type"], entry)
+    return out
+
+
+def empty_region_document() -> dict:
+    """The starter's region, horizon and markets with its grid operator only (a region to build up)."""
+    doc = json.loads(_starter_document())
+    doc["name"] = "new region"
+    doc["description"] = ""
+    doc["actors"] = [a for a in doc.get("actors", []) if a.get("type") == "grid_operator"][:1]
+    doc["contracts"], doc["events"] = [], []
+    return doc
+
+
+def builder_config(request: HttpRequest, scenario: Scenario | None, owned: bool) -> dict:
+    """Everything the builder's script needs, rendered with json_script (no inline script: CSP)."""
+    lang = get_language() or "en"
+    schema = builder_schema.builder_schema(lang)
+    demos = list(Scenario.objects.filter(is_demo=True).order_by("name"))
+    api = {
+        "validate": reverse("api-scenario-check"),
+        "scenarios": reverse("api-scenario-list"),
+        "import": reverse("api-scenario-import"),
+        "edit_template": reverse("scenario-edit", kwargs={"scenario_id": 0}),
+        "detail_template": reverse("api-scenario-detail", kwargs={"scenario_id": 0}),
+    }
+    if scenario is not None:
+        sid = {"scenario_id": scenario.id}
+        api.update({
+            "versions": reverse("api-scenario-versions", kwargs=sid),
+            "diff": reverse("api-scenario-diff", kwargs=sid),
+            "restore_template": reverse("api-scenario-version-restore", kwargs={**sid, "number": 0}),
+            "clone": reverse("api-scenario-clone", kwargs=sid),
+            "export": reverse("api-scenario-export", kwargs=sid),
+        })
+    return {
+        "lang": lang,
+        "schema": schema,
+        "kinds": builder_schema.entry_kinds(schema),
+        "templates": _entry_templates(demos),
+        "empty": empty_region_document(),
+        "scenario": {"id": scenario.id if scenario else None, "owned": owned},
+        "api": api,
+        "i18n": builder_strings(),
+    }
+
+
+# Compare and report ----------------------------------------------------------------------------
+
+
+def _kpi_strings() -> dict:
+    strings = run_page_strings()
+    return {key: strings[key] for key in ("kpi_labels", "actor_types", "kpi", "value", "no_data")}
+
+
+@login_required
+def run_compare(request: HttpRequest) -> HttpResponse:
+    """Compare 2–4 of the user's succeeded runs: KPI table with deltas, overlaid series, exports."""
+    finished = list(selectors.runs_for_user(request.user).filter(status=Run.Status.SUCCEEDED)[:RUN_LIST_LIMIT])
+    wanted = [i for value in request.GET.getlist("runs") for i in value.split(",") if i]
+    chosen = [r for r in (next((f for f in finished if str(f.id) == i), None) for i in wanted) if r][:4]
+    config = {
+        "runs": [str(r.id) for r in chosen],
+        "api": {"compare": reverse("api-compare"), "compare_csv": reverse("api-compare-csv"),
+                "compare_xlsx": reverse("api-compare-xlsx"),
+                "snapshot_template": reverse("api-run-snapshot", kwargs={"run_id": _ZERO_UUID})},
+        "i18n": {**_kpi_strings(), **compare_strings()},
+    }
+    context = {"finished": finished, "chosen": {str(r.id) for r in chosen}, "config": config, "nav": "runs",
+               "enough": len(chosen) >= builder_api.COMPARE_MIN}
+    return render(request, "web/run_compare.html", context)
+
+
+def compare_strings() -> dict:
+    return {
+        "delta": _("Δ to the first run"),
+        "unit": _("Unit"),
+        "series": _("Series"),
+        "download_png": _("Download PNG"),
+        "region": _("Region"),
+        "scope_agent": _("Agent"),
+        "scope_contract": _("Contract"),
+        "quantity": _("Quantity"),
+    }
+
+
+@login_required
+def run_report(request: HttpRequest, run_id) -> HttpResponse:
+    """A printable report of a run: scenario summary, actors, charts of the main series, every KPI with units."""
+    run = selectors.run_get_for_user(request.user, run_id)
+    rows = list(exports.kpi_rows(run.kpis or {}))
+    labels = run_page_strings()["kpi_labels"]
+    for row in rows:
+        row["label"] = labels.get(row["kpi"], row["kpi"])
+        row["shown"], row["unit_shown"] = report_value(row["kpi"], row["value"])
+    config = {
+        "run_id": str(run.id),
+        "api": {"snapshot": reverse("api-run-snapshot", kwargs={"run_id": run.id})},
+        "i18n": {**_kpi_strings(), **compare_strings()},
+    }
+    context = {
+        "run": run,
+        "summary": scenario_summary(run.scenario_snapshot or {}),
+        "actors": (run.scenario_snapshot or {}).get("actors", []),
+        "contracts": (run.scenario_snapshot or {}).get("contracts", []),
+        "region_rows": [r for r in rows if r["scope"] == "region"],
+        "agent_rows": [r for r in rows if r["scope"] != "region"],
+        "config": config,
+        "nav": "runs",
+    }
+    return render(request, "web/run_report.html", context)
+
+
+_ZERO_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+def report_value(name: str, value) -> tuple[str, str]:
+    """A KPI for reading: shares as percent, numbers rounded by size, with the unit from the units table."""
+    try:
+        quantity = units.unit_of(name)
+    except KeyError:
+        quantity = units.Quantity("", "")
+    if value is None:
+        return "—", quantity.unit
+    if isinstance(value, bool):
+        return (_("yes") if value else _("no")), ""
+    if not isinstance(value, (int, float)):
+        return str(value), ""
+    unit = quantity.unit
+    if quantity.kind == "share":
+        value, unit = value * 100, "%"
+    size = abs(value)
+    text = f"{value:,.0f}" if size >= 1000 else f"{value:,.2f}" if size >= 1 else f"{value:.3g}"
+    return text, unit

@@ -36,6 +36,8 @@ def test_every_page_renders_without_errors_and_fits(page_factory, ui, tmp_path, 
         ui.screenshot(page, name, tmp_path)
     page.goto("/scenarios/")
     page.locator("article.scenario", has_text=ui.scenario_name).get_by_role("link").first.click()
+    page.wait_for_selector("#scenario-form[data-ready=true]")
+    page.click("#tab-json")  # the builder opens on its form; the JSON view is one tab away
     page.wait_for_selector("#id_document")
     assert_fits_width(page)
     ui.screenshot(page, "scenario-edit", tmp_path)
@@ -83,6 +85,8 @@ def test_scenario_editor_shows_field_errors_with_the_api_text(page_factory, ui, 
     ui.login(page)
     page.goto("/scenarios/")
     page.locator("article.scenario", has_text=ui.scenario_name).get_by_role("link").first.click()
+    page.wait_for_selector("#scenario-form[data-ready=true]")
+    page.click("#tab-json")  # the builder opens on its form; the JSON view is one tab away
     page.wait_for_selector("#id_document")
     document = json.loads(page.input_value("#id_document"))
     document["horizon"]["steps"] = 0

@@ -2,13 +2,26 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import twin_views, views
+from . import builder_views, twin_views, views
 
 urlpatterns = [
     path("scenarios/", views.ScenarioListCreateView.as_view(), name="api-scenario-list"),
     path("scenarios/validate/", views.ScenarioValidateView.as_view(), name="api-scenario-validate"),
     path("scenarios/schema/", views.ScenarioSchemaView.as_view(), name="api-scenario-schema"),
     path("scenarios/<int:scenario_id>/", views.ScenarioDetailView.as_view(), name="api-scenario-detail"),
+    # Scenario builder: versions, diff, restore, clone, import/export (web/api/builder_views.py)
+    path("scenarios/check/", builder_views.ScenarioCheckView.as_view(), name="api-scenario-check"),
+    path("scenarios/import/", builder_views.ScenarioImportView.as_view(), name="api-scenario-import"),
+    path("scenarios/<int:scenario_id>/versions/", builder_views.ScenarioVersionListView.as_view(),
+         name="api-scenario-versions"),
+    path("scenarios/<int:scenario_id>/versions/<int:number>/", builder_views.ScenarioVersionDetailView.as_view(),
+         name="api-scenario-version"),
+    path("scenarios/<int:scenario_id>/versions/<int:number>/restore/",
+         builder_views.ScenarioVersionRestoreView.as_view(), name="api-scenario-version-restore"),
+    path("scenarios/<int:scenario_id>/diff/", builder_views.ScenarioDiffView.as_view(), name="api-scenario-diff"),
+    path("scenarios/<int:scenario_id>/clone/", builder_views.ScenarioCloneView.as_view(), name="api-scenario-clone"),
+    path("scenarios/<int:scenario_id>/export/", builder_views.ScenarioExportView.as_view(),
+         name="api-scenario-export"),
     path("runs/", views.RunListCreateView.as_view(), name="api-run-list"),
     path("runs/<uuid:run_id>/", views.RunDetailView.as_view(), name="api-run-detail"),
     path("runs/<uuid:run_id>/control/", views.RunControlView.as_view(), name="api-run-control"),
@@ -23,6 +36,11 @@ urlpatterns = [
          name="api-run-agent-series"),
     path("outlines/", twin_views.OutlineListCreateView.as_view(), name="api-outline-list"),
     path("outlines/<slug:name>/", twin_views.OutlineDetailView.as_view(), name="api-outline-detail"),
+    path("runs/<uuid:run_id>/kpis.csv", builder_views.RunKpisCsvView.as_view(), name="api-run-kpis-csv"),
+    path("runs/<uuid:run_id>/kpis.xlsx", builder_views.RunKpisXlsxView.as_view(), name="api-run-kpis-xlsx"),
+    path("compare/", builder_views.CompareView.as_view(), name="api-compare"),
+    path("compare/kpis.csv", builder_views.CompareCsvView.as_view(), name="api-compare-csv"),
+    path("compare/kpis.xlsx", builder_views.CompareXlsxView.as_view(), name="api-compare-xlsx"),
     path("token/", views.TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (Content-Security-Policy).

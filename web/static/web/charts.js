@@ -161,7 +161,7 @@ export function kpiCards(region, step, dtH) {
     { key: "renewable_share_pu", value: at.renewable_share_pu === null || at.renewable_share_pu === undefined ? null : at.renewable_share_pu * 100, unit: "%" },
     { key: "heat_from_dc_mw", value: at.heat_from_dc_mw, unit: "MW" },
     { key: "energy_to_date_mwh", value: step >= 0 ? energy : null, unit: "MWh" },
-    { key: "co2_to_date_t", value: step >= 0 ? co2 : null, unit: "t" },
+    { key: "co2_to_date_t", value: step >= 0 ? co2 : null, unit: "tCO₂" },
     { key: "renewable_to_date_share", value: step >= 0 && energy > 0 ? (100 * ren) / energy : null, unit: "%" },
     { key: "heat_from_dc_to_date_share", value: step >= 0 && heatAll > 0 ? (100 * heatDc) / heatAll : null, unit: "%" },
   ];

@@ -458,22 +458,17 @@ if (outlineForm) {
 // ---------------------------------------------------------------- results (KPI tables of a finished run)
 let kpisLoaded = false;
 
-const UNIT_SUFFIXES = [
-  ["_cny_per_mwh", "CNY/MWh"], ["_hz_per_s", "Hz/s"], ["_hz", "Hz"], ["_kgco2_per_kwh", "kgCO₂/kWh"], ["_l_per_kwh", "L/kWh"], ["_mwh", "MWh"],
-  ["_mw", "MW"], ["_kw", "kW"], ["_m3", "m³"], ["_tco2", "tCO₂"], ["_t", "t"], ["_cny", "CNY"], ["_degc", "°C"],
-  ["_share", "%"], ["_h", "h"],
-];
-
-function kpiUnit(key) {
-  if (/(^|_)share(_|$)/.test(key)) return "%";
-  for (const [suffix, u] of UNIT_SUFFIXES) if (key.endsWith(suffix)) return u;
-  return "";
+// Units come from the core's units table, sent with describe() (describe.units: name → {unit, kind});
+// the page never guesses a unit from a name.
+function quantityOf(key) {
+  return ((stream.describe && stream.describe.units) || {})[key] || { unit: "", kind: "" };
 }
 
 function kpiRow(key, value) {
   const labels = T.kpi_labels || {};
-  const unit = kpiUnit(key);
-  const shown = unit === "%" && typeof value === "number" ? value * 100 : value;
+  const quantity = quantityOf(key);
+  const unit = quantity.kind === "share" ? "%" : quantity.unit;
+  const shown = quantity.kind === "share" && typeof value === "number" ? value * 100 : value;
   const tr = document.createElement("tr");
   const th = document.createElement("th");
   th.textContent = labels[key] || key;
