@@ -1,9 +1,9 @@
 """Checkpoints: the dynamic state of a RegionModel in an ``.npz`` (allow_pickle=False) with a JSON header.
 
-Stored: step index, model RNG bit-generator state, battery state of charge, the market's accepted offers
-and the dynamic recorder arrays up to the step. Everything else is rebuilt from the
-scenario (precompute is deterministic), so ``checkpoint_loads(scenario, checkpoint_dumps(model))`` continues
-bit-identically to an uninterrupted run.
+Stored: step index, model RNG bit-generator state, battery state of charge, the offer book's accepted
+offers and the dynamic recorder arrays up to the step (the published real-time signals are read from
+them). Everything else is rebuilt from the scenario (precompute is deterministic), so
+``checkpoint_loads(scenario, checkpoint_dumps(model))`` continues bit-identically to an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -63,5 +63,10 @@ def checkpoint_loads(scenario, blob: bytes):
     model._settled = model.step_index
     model._pool = [float(x) for x in header["storage_pool"]]
     model.rng.bit_generator.state = header["rng_state"]
+    model.dr.replay(model.signals, model.step_index)  # demand-response calls made before the checkpoint
+    model.storage.replay(model.signals, model.step_index)  # the current day's storage schedules
+    model.signals.advance(max(model.step_index - 1, 0))  # as after the last completed step
+    if model.dr.active:
+        model.dr.settle(model._settled, model.dcs.grid_power_mw)
     model.running = model.step_index < model.total_steps
     return model

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 
 import mesa
@@ -16,7 +17,9 @@ import numpy as np
 import pandas as pd
 
 from agents import kpis as kpi_module
+from agents import signals as signals_module
 from agents import units
+from agents.accounting import Settlement, region_accounts
 from agents.actors.base import BuildContext
 from agents.actors.data_center import DataCenterFleet
 from agents.actors.grid_operator import GridOperatorFleet
@@ -24,25 +27,25 @@ from agents.actors.heat_utility import HeatUtilityFleet
 from agents.actors.power_plant import PowerPlantFleet
 from agents.actors.renewable_plant import RenewablePlantFleet
 from agents.actors.storage import StorageFleet
+from agents.dr_desk import DemandResponseDesk
 from agents.events import EventSchedule
 from agents.frequency_study import SERIES as FREQUENCY_SERIES
 from agents.frequency_study import FrequencyStudy, online_mva
 from agents.markets import commitment
 from agents.markets import contracts as contract_settlement
 from agents.markets import imports as import_lines
-from agents.markets.attribution import import_mix, supply_mix_with_storage
 from agents.markets.clearing import retail_price, tou_price_multiplier
 from agents.markets.forecast import merit_order_price_forecast
-from agents.markets.heat import must_take_split, price_with_must_take
+from agents.markets.offer_book import OfferBook
 from agents.recording import Recorder
 from agents.scenario import Scenario
+from agents.signals import Signals
 from agents.weather import local_time_fields, weather_series
 
 NS_PER_HOUR = 3_600_000_000_000
 # Mesa logs one INFO line per step ("calling model.step …"); under a host that logs INFO (Django, Celery)
 # that floods the log and costs time on long runs, so the core keeps that one logger at WARNING.
 logging.getLogger("MESA.mesa.model").setLevel(logging.WARNING)
-UNSERVED_TOL_MW = 1e-9  # below this a clearing shortfall is rounding, not unserved load
 SETTLE_EVERY_STEPS = 96  # settlement runs vectorised over this many steps (and whenever results are read)
 PV_GRID_DEG = 0.5  # PV of sites closer than this share one pvlib run (same weather, negligible geometry change)
 FREQUENCY_CHUNK_STEPS = 2920  # the frequency study runs over this many steps at once (and whenever results are read)
@@ -105,6 +108,7 @@ class RegionModel(mesa.Model):
                                           tariff.valley_ratio)
         self.tariff_price = tariff.flat_price_cny_per_mwh * multiplier
         self.local_hour = local["hour_of_day"]
+        self.day_of_week = local["day_of_week"]
         self.local_month = local["month"]
         return ctx, multiplier
 
@@ -120,6 +124,13 @@ class RegionModel(mesa.Model):
         self.storage = StorageFleet(self, of("storage"), of("data_center"))
         self.fleets = {f.kind: f for f in (self.grid, self.dcs, self.plants, self.renewables, self.heat,
                                            self.storage)}
+        # phase order (docs/model.md "Step phases"): observe, bid and register run in phase_order (the operator
+        # opens the step's demand, data centers move event load off it before batteries see it); dispatch in
+        # dispatch_order (backup for unserved load reads the batteries' power of the step); settle in
+        # settle_order, the operator last (RegionModel._settle_money)
+        self.phase_order = (self.grid, self.dcs, self.storage, self.plants, self.renewables, self.heat)
+        self.dispatch_order = (self.plants, self.storage, self.dcs, self.renewables, self.heat, self.grid)
+        self.settle_order = (self.plants, self.renewables, self.storage, self.heat)
         self.grid.build(ctx)
         self.dcs.build(ctx)
         self.plants.build(ctx, m.carbon_price_cny_per_t)
@@ -180,44 +191,81 @@ class RegionModel(mesa.Model):
         return out
 
     def _open_market(self) -> None:
-        """Offer layout of the power market (static prices, quantities filled each step) and the fixed loads."""
+        """The offer book (agents.markets.offer_book): every fleet registers its blocks, the book is laid out
+        (ties between equal prices: must-take CHP, plant minimum loads, renewables, DC PV, plant headroom,
+        imports) and the grid operator fixes the market rules; the fixed loads; the published signals."""
         m = self.scenario.markets
-        n_p, n_r, n_pv = self.plants.n, self.renewables.n, self.dcs.pv_members.size
-        floor = m.price_floor_cny_per_mwh
-        # import lines (agents.markets.imports, built with the actors): hourly availability, price profile, mix;
-        # prices take a few distinct vectors over the horizon ("variants"), each sorted once by the merit order
-        n_i = self.imports.n
-        # CHP: one must-take block per unit at its marginal cost (taken ahead of the merit order in step())
-        static = np.concatenate([self.heat.chp_offer_price, np.full(n_p, floor), self.renewables.mc, np.zeros(n_pv),
-                                 self.plants.offer_price])
-        offer_price = np.hstack([np.broadcast_to(static, (self.imports.variant_offer_price.shape[0], static.size)),
-                                 self.imports.variant_offer_price])
-        bounds = np.cumsum([0, self.heat.chp_units.size, n_p, n_r, n_pv, n_p, n_i])
-        self._blocks = {name: slice(int(bounds[i]), int(bounds[i + 1]))
-                        for i, name in enumerate(("chp", "must", "res", "dcpv", "flex", "import"))}
-        b = self._blocks
-        dispatchable = np.zeros(offer_price.shape[1], dtype=bool)
-        dispatchable[b["flex"]] = True
-        self.grid.open_market(m, offer_price, dispatchable)
-        self._offers = np.zeros(offer_price.shape[1])
         # consumers pay the retail price; data centers the wholesale price if they buy on the market
         self.price_quantity = {kind: "wholesale_price_cny_per_mwh" if kind in m.wholesale_buyers
                                else "retail_price_cny_per_mwh" for kind in ("data_center", "heat_utility")}
         self.dc_price_quantity = self.price_quantity["data_center"]
         self.gross_load_mw = (self.grid.other_load[:, 0] + self.dcs.facility_mw.sum(axis=1) + self.dcs.hp_total_mw
                               + self.heat.electric_load_mw)
-        self.accepted_mw = np.zeros((self.total_steps, offer_price.shape[1]))  # per step and offer: market decisions
+        self.grid.attach(self.imports, self.gross_load_mw)
+        self.book = OfferBook(self.total_steps, price_floor_cny_per_mwh=m.price_floor_cny_per_mwh)
+        for fleet in self.phase_order:
+            fleet.register(self.book)
+        self.book.open()
+        self._blocks = self.book.slices
+        self.grid.open_market(m, self.book)
         self.dcs.connect(self.storage.dc_index, lambda a, z: self.storage.power[a:z, self.storage.n:],
-                         lambda a, z: self.accepted_mw[a:z, self._blocks["dcpv"]])
-        self._dc_battery_unit = np.full(self.dcs.n, -1)
-        self._dc_battery_unit[self.storage.dc_index] = self.storage.n + np.arange(self.storage.dc_index.size)
+                         lambda a, z: self.book.accepted_between(self.dcs.pv_block, a, z))
         self._settled = 0
         self._freq_settled = 0
         self.events = EventSchedule(self.scenario, self.dcs, self.total_steps, self.dt_h)
+        self.dcs.attach_events(self.events)
         self.frequency = FrequencyStudy(self.grid.specs[0], m.reserve_requirement_pu, self.gross_load_mw,
                                         self.dcs.specs)
         self.event_results: dict[int, dict[str, float]] = {}
         self._pool = [0.0, 0.0]  # renewable fraction and carbon content [t/MWh] of the energy stored in batteries
+
+    @property
+    def accepted_mw(self) -> np.ndarray:
+        """Accepted quantity per step and offer [steps, offers] (the offer book's record)."""
+        return self.book.accepted_mw
+
+    def _signals(self) -> Signals:
+        """What the grid operator publishes (agents.signals): the day-ahead forecasts (computed when first read)
+        and the real-time price (the recorded one) and marginal emissions (from the recorded clearing)."""
+        book, variant = self.book, self.imports.variant
+        return Signals(self.total_steps, max(1, round(24.0 / self.dt_h)), self._day_ahead_forecasts,
+                       real_time={"price_cny_per_mwh": self.r["wholesale_price_cny_per_mwh"]},
+                       fill=lambda name, a, z: book.marginal_co2_kgco2_per_kwh(a, z, variant[a:z]))
+
+    def _day_ahead_forecasts(self) -> dict[str, np.ndarray]:
+        """The grid operator's day-ahead forecasts (agents.signals): the merit-order stack of plants (expected
+        capacity), renewables, DC PV and import lines against the forecast demand (non-DC load + DC facility
+        power) — wholesale price, average and marginal carbon intensity, renewable share."""
+        m, imp = self.scenario.markets, self.imports
+        outage_rate = np.array([p.forced_outage_rate_pu for p in self.plants.specs], dtype=float)
+        plants_mw = self.plants.cap * (1.0 - outage_rate)
+        capacity = np.hstack([np.broadcast_to(plants_mw, (self.total_steps, self.plants.n)),
+                              self.renewables.available_mw, self.dcs.pv_available_mw, imp.available_mw])
+        static = np.concatenate([self.plants.offer_price, self.renewables.mc, np.zeros(self.dcs.pv_members.size)])
+        co2 = np.concatenate([self.plants.co2, np.zeros(self.renewables.n + self.dcs.pv_members.size),
+                              imp.co2_t_per_mwh])
+        renewable = np.concatenate([np.zeros(self.plants.n, dtype=bool),
+                                    np.ones(self.renewables.n + self.dcs.pv_members.size, dtype=bool),
+                                    np.zeros(imp.n, dtype=bool)])
+        demand = self.grid.other_load[:, 0] + self.dcs.facility_mw.sum(axis=1)
+        out = {name: np.empty(self.total_steps) for name in signals_module.DAY_AHEAD}
+        for v, line_prices in enumerate(imp.variant_offer_price):
+            rows = np.flatnonzero(imp.variant == v)
+            if rows.size:
+                price = np.concatenate([static, line_prices])
+                out["price_cny_per_mwh"][rows] = merit_order_price_forecast(
+                    demand[rows], capacity[rows], price,
+                    price_floor_cny_per_mwh=m.price_floor_cny_per_mwh, price_cap_cny_per_mwh=m.price_cap_cny_per_mwh,
+                    export_capacity_mw=m.exports.capacity_mw, export_price_cny_per_mwh=m.exports.price_cny_per_mwh)
+                avg, marginal, share = signals_module.merit_order_mix_forecast(demand[rows], capacity[rows], price,
+                                                                               co2, renewable)
+                out["carbon_intensity_kgco2_per_kwh"][rows] = avg
+                out["marginal_co2_kgco2_per_kwh"][rows] = marginal
+                out["renewable_share_pu"][rows] = share
+        total = capacity.sum(axis=1)
+        out["reserve_margin_pu"][:] = np.divide(total - demand, demand, out=np.full(self.total_steps, np.inf),
+                                                where=demand > 0)
+        return out
 
     def _commit_plants(self) -> None:
         """Day-ahead unit commitment (agents.markets.commitment) from persistence forecasts: each day's net load
@@ -255,6 +303,15 @@ class RegionModel(mesa.Model):
         self.r["heat_unserved_mw"][:] = self.heat.unserved.sum(axis=1)
         self.r["renewable_available_mw"][:] = (self.renewables.available_mw.sum(axis=1)
                                                + self.dcs.pv_available_mw.sum(axis=1))
+        self.grid.connect(self.dcs, self.heat, self.storage, self.r["export_mw"],
+                          self.r["wholesale_price_cny_per_mwh"])
+        self.signals = self._signals()
+        h = self.scenario.horizon
+        self.dr = DemandResponseDesk(self.scenario.demand_response, self.dcs, steps=self.total_steps, dt_h=self.dt_h,
+                                     horizon_start=datetime.fromisoformat(h.start).replace(tzinfo=None),
+                                     local_month=self.local_month, day_of_week=self.day_of_week)
+        self.grid.attach_dr(self.dr)
+        self.dcs.attach_dr(self.dr)
 
     # ------------------------------------------------------------------------------------------- build helpers
 
@@ -337,107 +394,49 @@ class RegionModel(mesa.Model):
     # ------------------------------------------------------------------------------------------- stepping
 
     def step(self) -> None:
-        """One step: exogenous inputs → bids/offers → clearing → dispatch → heat dispatch → settlement → record."""
+        """One step: observe → bid → clear → dispatch → record (→ settle every SETTLE_EVERY_STEPS steps).
+
+        Each phase runs over the fleets in the order of ``phase_order`` (dispatch: ``dispatch_order``), see
+        docs/model.md "Step phases": the grid operator publishes the day-ahead forecasts at the day's first
+        step (``signals.advance``); every fleet observes the published signals; the fleets bid into the offer
+        book (the operator opens the step's demand with the region's fixed load and offers the import lines;
+        data centers offer PV and move event load to backup; batteries add their power to the demand, scaled
+        down so that discharge never pushes it below zero; plants, renewables and must-take CHP offer); the
+        grid operator clears the book; the fleets dispatch what was accepted (plants, batteries, then data
+        centers' backup for load the grid could not serve); the step's results are recorded and the
+        real-time price and marginal emissions published.
+        """
         if self.step_index >= self.total_steps:
             self.running = False
             return
         t = self.step_index
-        b = self._blocks
-        r = self.r
-
-        # 1. exogenous inputs (precomputed for the horizon): non-DC load, DC load incl. heat pumps, heat-sector
-        #    electricity, import availability and prices
-        gross_load = float(self.gross_load_mw[t])
-        event_backup = float(self.events.total_mw[t])  # DC load a voltage-dip event moved to backup generators
-        net_load = gross_load - event_backup
-
-        # 2. actors bid and offer: batteries (strategy + SOC limits), plants (min load, ramps, outages);
-        #    renewables, DC PV, CHP and imports offer their precomputed availability
-        battery, soc_next = self.storage.bid(t)
-        charge = float(np.maximum(battery, 0.0).sum())
-        discharge = float(np.maximum(-battery, 0.0).sum())
-        if discharge > net_load + charge:  # batteries cannot push the load below zero
-            battery, soc_next = self.storage.rebid(
-                np.where(battery < 0.0, battery * (net_load + charge) / discharge, battery))
-            charge = float(np.maximum(battery, 0.0).sum())
-            discharge = float(np.maximum(-battery, 0.0).sum())
-        must, flex = self.plants.offer(t)
-        offers = self._offers
-        offers[b["res"]] = self.renewables.available_mw[t]
-        offers[b["dcpv"]] = self.dcs.pv_available_mw[t]
-        offers[b["must"]] = must
-        offers[b["flex"]] = flex
-        offers[b["import"]] = self.imports.available_mw[t]
-
-        # 3. the grid operator clears the market (reserve held back from dispatchable capacity) → wholesale price;
-        #    heat-led CHP power is must-take: it serves the load first, then exports, and sets the price when it
-        #    is marginal (agents.markets.heat)
-        chp = self.heat.chp_offer_mw[t]
-        chp_total = float(chp.sum())
-        market_load = net_load + charge - discharge
-        chp_to_load = must_take_split(market_load, chp_total, 0.0)[0]
-        accepted, price, export, unserved, reserve_short = self.grid.clear(
-            market_load - chp_to_load, offers, gross_load, int(self.imports.variant[t]))
-        if chp_total > 0.0:
-            m = self.scenario.markets
-            other = float(accepted.sum())
-            _, chp_export, _ = must_take_split(market_load, chp_total, m.exports.capacity_mw - export)
-            accepted[b["chp"]] = chp * ((chp_to_load + chp_export) / chp_total)
-            export += chp_export
-            # the wholesale price is a merit-order price under every rule (tou_tariff only sets the retail one)
-            rule = "pay_as_bid" if m.clearing_rule == "pay_as_bid" else "pay_as_clear"
-            price = price_with_must_take(rule, price, other, accepted[b["chp"]], self.heat.chp_offer_price,
-                                         unserved_mw=unserved, price_floor_cny_per_mwh=m.price_floor_cny_per_mwh,
-                                         price_cap_cny_per_mwh=m.price_cap_cny_per_mwh)
-
-        # 4. actors dispatch: plants (ramp state), batteries (SOC); DC backup covers what the grid could not
-        self.plants.dispatch(t, accepted[b["must"]] + accepted[b["flex"]])
-        self.storage.dispatch(t, battery, soc_next)
-        backup = event_backup
-        if event_backup > 0.0:
-            self.dcs.backup_mw[t] = self.events.backup_mw[t]
-        if unserved <= UNSERVED_TOL_MW:
-            unserved = 0.0
-        elif self.dcs.backup_members.size:
-            extra = self._dispatch_backup(t, unserved, battery)
-            unserved -= extra
-            backup += extra
-
-        # 5. heat utilities dispatch: scheduled for the horizon at build (merit order against the day-ahead
-        #    wholesale price forecast); their electricity entered gross_load and their CHP power the clearing above
-
-        # 6. settlement of markets and contracts: vectorised over the steps since the last settlement
-        self.accepted_mw[t] = accepted
-        r["wholesale_price_cny_per_mwh"][t] = price
-        r["export_mw"][t] = export
-        r["unserved_mw"][t] = unserved
-        r["backup_mw"][t] = backup
-        r["reserve_shortfall_mw"][t] = reserve_short
-        r["storage_charge_mw"][t] = charge
-        r["storage_discharge_mw"][t] = discharge
+        book, signals = self.book, self.signals
+        signals.advance(t)
+        for fleet in self.phase_order:
+            fleet.observe(t, signals)
+        for fleet in self.phase_order:
+            fleet.bid(t, book, signals)
+        self.grid.clear(t, book)
+        for fleet in self.dispatch_order:
+            fleet.dispatch(t, book)
+        self._record(t)
         self.step_index += 1
         self.running = self.step_index < self.total_steps
         if self.step_index % SETTLE_EVERY_STEPS == 0 or not self.running:
             self.settle(frequency=not self.running)
 
-        # 7. record: decisions above went into preallocated arrays; settle() fills the derived series
-
-    def _dispatch_backup(self, t: int, unserved: float, battery: np.ndarray) -> float:
-        """Start DC backup generators pro rata to cover unserved load (on top of what a voltage-dip event put on
-        them); returns the extra backup output [MW]."""
-        dcs = self.dcs
-        members = dcs.backup_members
-        load = dcs.behind_meter_mw(t, t + 1, members)[0]
-        unit = self._dc_battery_unit[members]
-        load[unit >= 0] += battery[unit[unit >= 0]]
-        forced = self.events.backup_mw[t]
-        room = np.minimum(dcs.backup_cap_mw - forced, np.maximum(load - forced, 0.0))
-        total = float(room.sum())
-        if total <= 0.0:
-            return 0.0
-        out = room * (min(unserved, total) / total)
-        dcs.backup_mw[t] = forced + out
-        return float(out.sum())
+    def _record(self, t: int) -> None:
+        """The step's region results into the preallocated series (the real-time signals read them: the
+        wholesale price directly, the marginal emissions from the recorded clearing when first read)."""
+        book, r = self.book, self.r
+        price = book.price_cny_per_mwh
+        r["wholesale_price_cny_per_mwh"][t] = price
+        r["export_mw"][t] = book.export_mw
+        r["unserved_mw"][t] = book.unserved_mw
+        r["backup_mw"][t] = self.dcs.step_backup_mw
+        r["reserve_shortfall_mw"][t] = book.reserve_shortfall_mw
+        r["storage_charge_mw"][t] = self.storage.step_charge_mw
+        r["storage_discharge_mw"][t] = self.storage.step_discharge_mw
 
     def settle(self, frequency: bool = True) -> None:
         """Settle every stepped but unsettled step at once (money, emissions, derived region series), and run the
@@ -446,85 +445,64 @@ class RegionModel(mesa.Model):
         Pure function of the recorded decisions, so the numbers do not depend on when it runs.
         """
         self._settle_money()
+        if self.dr.active:
+            self.dr.settle(self._settled, self.dcs.grid_power_mw)
         if frequency or self.step_index - self._freq_settled >= FREQUENCY_CHUNK_STEPS:
             self._settle_frequency()
+
+    def _settlement(self, start: int, stop: int) -> Settlement:
+        """Prices of steps [start, stop): wholesale (recorded), retail (the rule), what each offer is paid
+        (uniform price, or its own bid under pay-as-bid; scheduled import lines their own price)."""
+        m, r, book = self.scenario.markets, self.r, self.book
+        sl = slice(start, stop)
+        acc = book.accepted_mw[sl]
+        price = r["wholesale_price_cny_per_mwh"][sl]
+        retail = retail_price(m.clearing_rule, price, self.tariff_price[sl])
+        r["retail_price_cny_per_mwh"][sl] = retail
+        paid = (self.grid.market.paid_bid[self.imports.variant[sl]] if m.clearing_rule == "pay_as_bid"
+                else np.repeat(price[:, None], acc.shape[1], axis=1))
+        imp_cols = self._blocks["import"]
+        paid[:, imp_cols] = self.imports.paid_cny_per_mwh(paid[:, imp_cols], sl)  # scheduled lines: own price
+        return Settlement(start, stop, book, price, retail, paid, acc * paid,
+                          {kind: r[q][sl] for kind, q in self.price_quantity.items()})
 
     def _settle_money(self) -> None:
         start, stop = self._settled, self.step_index
         if stop <= start:
             return
         m = self.scenario.markets
-        dt = self.dt_h
-        b = self._blocks
-        r = self.r
         sl = slice(start, stop)
-        acc = self.accepted_mw[sl]
-        price = r["wholesale_price_cny_per_mwh"][sl]
-        retail = retail_price(m.clearing_rule, price, self.tariff_price[sl])
-        r["retail_price_cny_per_mwh"][sl] = retail
-        paid = (self.grid.market.paid_bid[self.imports.variant[sl]] if m.clearing_rule == "pay_as_bid"
-                else np.repeat(price[:, None], acc.shape[1], axis=1))
-        imp = self.imports
-        paid[:, b["import"]] = imp.paid_cny_per_mwh(paid[:, b["import"]], sl)  # scheduled lines: own price
-        income = acc * paid
-        self.plants.settle(start, stop, income[:, b["must"]] + income[:, b["flex"]])
-        self.renewables.settle(start, stop, acc[:, b["res"]], paid[:, b["res"]])
-        self.storage.settle(start, stop, price)
-        heat_price = r[self.price_quantity["heat_utility"]][sl]
-        self.heat.settle(start, stop, heat_price, acc[:, b["chp"]], income[:, b["chp"]])
+        prices = self._settlement(start, stop)
+        for fleet in self.settle_order:
+            fleet.settle(start, stop, prices)
         self.contracts.settle(start, stop)
-        acc_imp = acc[:, b["import"]]
-        imported = acc_imp.sum(axis=1)
-        import_cost = (income[:, b["import"]].sum(axis=1)) * dt
-        import_renewable, import_co2 = import_mix(acc_imp, imp.renewable_share_pu, imp.co2_t_per_mwh, dt)
-        export = r["export_mw"][sl]
-        dc_grid = self.dcs.grid_power_mw(start, stop).sum(axis=1)
-        stand_alone = self.storage.power[sl, : self.storage.n]
-        self.grid.settle(start, stop, retail=retail, wholesale=price, dc_price=r[self.dc_price_quantity][sl],
-                         dc_grid_mw=dc_grid, heat_price=heat_price, heat_electricity_mw=self.heat.electric_load_mw[sl],
-                         storage_charge_mw=np.maximum(stand_alone, 0.0).sum(axis=1),
-                         storage_discharge_mw=np.maximum(-stand_alone, 0.0).sum(axis=1), export_mw=export,
-                         supply_income_cny_per_h=(income[:, b["must"]].sum(axis=1) + income[:, b["flex"]].sum(axis=1)
-                                                  + income[:, b["res"]].sum(axis=1) + income[:, b["chp"]].sum(axis=1)),
-                         chp_sold_mw=np.zeros(stop - start), import_cost_cny=import_cost)  # CHP paid like any offer
-        r["retailer_margin_cny"][sl] = self.grid.revenue_cny[sl, 0] - self.grid.cost_cny[sl, 0]
+        self.grid.settle(start, stop, prices)  # last: the operator is every fleet's counterparty
 
-        backup = self.dcs.backup_mw[sl]
-        backup_mw = backup.sum(axis=1)
-        generation = acc.sum(axis=1) - imported + backup_mw
-        curtail = ((self.renewables.available_mw[sl] - acc[:, b["res"]]).sum(axis=1)  # renewable energy only
-                   + (self.dcs.pv_available_mw[sl] - acc[:, b["dcpv"]]).sum(axis=1))
-        el_co2 = (self.plants.co2_t[sl].sum(axis=1) + import_co2
-                  + (backup * self.dcs.backup_co2_t_per_mwh).sum(axis=1) * dt
-                  + self.heat.chp_co2_power_t[sl].sum(axis=1))  # CHP fuel CO2 allocated to the power sold
-        st = self.storage
-        p = st.power[sl]
-        charged = (np.maximum(p, 0.0) * st.eta_c).sum(axis=1) * dt
-        discharged = (np.maximum(-p, 0.0) / st.eta_d).sum(axis=1) * dt
-        pool_before = np.concatenate([[st.soc_initial_mwh.sum() if start == 0 else st.soc[start - 1].sum()],
-                                      st.soc[start:stop - 1].sum(axis=1)])
-        renewable = acc[:, b["res"]].sum(axis=1) + acc[:, b["dcpv"]].sum(axis=1)
-        share, intensity, *self._pool = supply_mix_with_storage(
-            renewable, generation, imported, el_co2, r["storage_discharge_mw"][sl], charged, discharged,
-            pool_before, dt, *self._pool, import_renewable_mw=import_renewable)
-        r["import_mw"][sl] = imported
-        r["import_renewable_mw"][sl] = import_renewable
-        r["generation_mw"][sl] = generation
-        r["renewable_mw"][sl] = renewable
-        r["curtailment_mw"][sl] = curtail
-        r["chp_surplus_mw"][sl] = self.heat.chp_total_mw[sl] - acc[:, b["chp"]].sum(axis=1)
-        r["carbon_intensity_kgco2_per_kwh"][sl] = intensity
-        r["renewable_share_pu"][sl] = share
-        r["co2_t"][sl] = el_co2 + self.heat.co2_t[sl].sum(axis=1)
-        # resource costs only (docs/model.md, Markets): carbon payments, retail and contract payments are transfers
-        cp = m.carbon_price_cny_per_t
-        r["system_cost_cny"][sl] = (self.plants.cost_cny[sl].sum(axis=1) - cp * self.plants.co2_t[sl].sum(axis=1)
-                                    + self.heat.production_cost_cny[sl].sum(axis=1)
-                                    - cp * self.heat.co2_t[sl].sum(axis=1) + import_cost
-                                    - export * m.exports.price_cny_per_mwh * dt
-                                    + (backup * self.dcs.backup_fuel_cny_per_mwh).sum(axis=1) * dt
-                                    + r["unserved_mw"][sl] * m.value_of_lost_load_cny_per_mwh * dt)
-        r["carbon_cost_cny"][sl] = cp * r["co2_t"][sl]
+        st, dcs, heat, imp = self.storage, self.dcs, self.heat, self.imports
+        acc = prices.accepted
+        series, self._pool = region_accounts(
+            dt_h=self.dt_h, carbon_price_cny_per_t=m.carbon_price_cny_per_t,
+            export_price_cny_per_mwh=m.exports.price_cny_per_mwh,
+            value_of_lost_load_cny_per_mwh=m.value_of_lost_load_cny_per_mwh,
+            accepted_total_mw=self.book.accepted_mw[sl].sum(axis=1), renewable_accepted_mw=acc("res"),
+            dc_pv_accepted_mw=acc("dcpv"), chp_accepted_mw=acc("chp"), import_accepted_mw=acc("import"),
+            import_income_cny_per_h=prices.income("import"), import_renewable_share_pu=imp.renewable_share_pu,
+            import_co2_t_per_mwh=imp.co2_t_per_mwh, export_mw=self.r["export_mw"][sl],
+            unserved_mw=self.r["unserved_mw"][sl], storage_discharge_mw=self.r["storage_discharge_mw"][sl],
+            renewable_available_mw=self.renewables.available_mw[sl], dc_pv_available_mw=dcs.pv_available_mw[sl],
+            backup_mw=dcs.backup_mw[sl], backup_co2_t_per_mwh=dcs.backup_co2_t_per_mwh,
+            backup_fuel_cny_per_mwh=dcs.backup_fuel_cny_per_mwh, plant_co2_t=self.plants.co2_t[sl],
+            plant_cost_cny=self.plants.cost_cny[sl], chp_power_co2_t=heat.chp_co2_power_t[sl],
+            heat_co2_t=heat.co2_t[sl], heat_production_cost_cny=heat.production_cost_cny[sl],
+            chp_total_mw=heat.chp_total_mw[sl], storage_power_mw=st.power[sl], eta_charge=st.eta_c,
+            eta_discharge=st.eta_d,
+            storage_soc_before_mwh=np.concatenate([[st.soc_initial_mwh.sum() if start == 0
+                                                    else st.soc[start - 1].sum()],
+                                                   st.soc[start:stop - 1].sum(axis=1)]),
+            pool_renewable_pu=self._pool[0], pool_co2_t_per_mwh=self._pool[1],
+            grid_revenue_cny=self.grid.revenue_cny[sl, 0], grid_cost_cny=self.grid.cost_cny[sl, 0])
+        for name, values in series.items():
+            self.r[name][sl] = values
         self._settled = stop
 
     def _settle_frequency(self) -> None:

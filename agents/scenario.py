@@ -19,9 +19,13 @@ from zoneinfo import available_timezones
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError, field_validator
 
 from agents.budget import budget_errors
+from agents.markets.aggregator import AggregatorSpec
+from agents.markets.demand_response import DemandResponseEventSpec, DemandResponseProgramSpec
 from agents.physics.cooling import COOLING_TECHNOLOGIES
 from agents.physics.heat_pump import carnot_cop
 from agents.physics.it_load import ACCELERATOR_POWER_W
+from agents.strategies import NetLoadBatteryStrategySpec, NoStrategySpec, TouBatteryStrategySpec
+from agents.strategies.storage_schedule import StorageStrategySpec
 
 SCHEMA_VERSION = 1
 START_YEARS = (1900, 2200)  # horizon.start: calendar years the clock (pandas datetime64[ns]) can carry
@@ -126,6 +130,10 @@ class _Actor(_Strict):
     name: str = Field(min_length=1, max_length=120, description="Display name")
     lat: float = Field(ge=-90, le=90, description="Latitude [deg]")
     lon: float = Field(ge=-180, le=180, description="Longitude [deg]")
+    strategy: NoStrategySpec = Field(
+        default_factory=NoStrategySpec,
+        description="What this actor decides on published signals and how (agents.strategies, docs/strategies.md); "
+                    "kind none = the built-in behaviour")
 
 
 class HeatRecovery(_Strict):
@@ -467,9 +475,19 @@ class PowerPlant(_Actor):
         return value
 
 
+StorageStrategy = Annotated[NoStrategySpec | TouBatteryStrategySpec | NetLoadBatteryStrategySpec
+                            | StorageStrategySpec, Field(discriminator="kind")]
+
+
 class Storage(_Actor):
     type: Literal["storage"] = Field("storage", description="Discriminator: the kind of this entry")
     battery: Battery = Field(description="Battery parameters")
+    strategy: StorageStrategy = Field(
+        default_factory=NoStrategySpec,
+        description="How the battery decides (agents.strategies, docs/strategies.md): none = its battery.strategy "
+                    "rule; tou / net_load = that rule (overrides battery.strategy); arbitrage / peak_shaving / "
+                    "tou_rule / net_load_rule = a schedule planned each day from the published price forecast "
+                    "(agents.strategies.storage_schedule)")
     owner_id: ActorId | None = Field(
         None, description="Data center that owns this battery (renewable energy it stores from that DC's own plants "
                           "counts towards the DC's renewable energy factor); None = owned by a third party")
@@ -617,6 +635,18 @@ class HeatPurchase(_Strict):
 Contract = Annotated[HeatPurchase, Field(discriminator="type")]
 
 
+class DemandResponse(_Strict):
+    """Demand-response programs the grid operator runs, the aggregators enrolled in them and explicit event
+    calls (agents.markets.demand_response, agents.markets.aggregator; wired by agents.dr_desk)."""
+
+    programs: list[DemandResponseProgramSpec] = Field(default_factory=list, max_length=20,
+                                                      description="Programs (trigger, baseline, payments)")
+    aggregators: list[AggregatorSpec] = Field(default_factory=list, max_length=100,
+                                              description="Aggregators (virtual power plants) and their members")
+    events: list[DemandResponseEventSpec] = Field(default_factory=list, max_length=1000,
+                                                  description="Events the grid operator calls explicitly")
+
+
 class Scenario(_Strict):
     """A complete scenario document."""
 
@@ -629,6 +659,8 @@ class Scenario(_Strict):
     markets: Markets = Field(default_factory=Markets, description="Market rules")
     contracts: list[Contract] = Field(default_factory=list, description="Bilateral contracts")
     events: list[Event] = Field(default_factory=list, description="Grid events of the horizon (voltage dips)")
+    demand_response: DemandResponse = Field(default_factory=DemandResponse,
+                                            description="Demand-response programs, aggregators and event calls")
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Random seed")
 
     @classmethod
@@ -694,6 +726,41 @@ def migrate(data: dict) -> dict:
 # ---------------------------------------------------------------------------------------------------- cross-field
 
 
+def _demand_response_errors(s: Scenario, kinds: dict[str, str]) -> list[dict[str, str]]:
+    """Programs are unique; aggregators name a program and enrol data centers of the scenario; events name a
+    program and fall on the horizon's steps."""
+    errors: list[dict[str, str]] = []
+    section = s.demand_response
+    programs = [p.id for p in section.programs]
+    if len(set(programs)) != len(programs):
+        errors.append({"loc": "demand_response.programs", "msg": "program ids must be unique"})
+    for k, a in enumerate(section.aggregators):
+        if a.program_id not in programs:
+            errors.append({"loc": f"demand_response.aggregators.{k}.program_id",
+                           "msg": f"{a.program_id!r} is not a program of demand_response.programs"})
+        for j, mid in enumerate(a.member_ids):
+            if kinds.get(mid) != "data_center":
+                errors.append({"loc": f"demand_response.aggregators.{k}.member_ids.{j}",
+                               "msg": f"{mid!r} is not a data_center of this scenario"})
+    start = datetime.fromisoformat(s.horizon.start).replace(tzinfo=None)
+    for k, e in enumerate(section.events):
+        if e.program_id not in programs:
+            errors.append({"loc": f"demand_response.events.{k}.program_id",
+                           "msg": f"{e.program_id!r} is not a program of demand_response.programs"})
+        from agents.markets.demand_response import event_window_steps
+
+        try:
+            a, _ = event_window_steps(e.model_copy(update={"start": e.start.replace(tzinfo=None),
+                                                          "end": e.end.replace(tzinfo=None)}),
+                                      start, s.horizon.dt_h)
+        except ValueError as exc:
+            errors.append({"loc": f"demand_response.events.{k}.start", "msg": str(exc)})
+            continue
+        if a >= s.horizon.steps:
+            errors.append({"loc": f"demand_response.events.{k}.start", "msg": "the event starts after the horizon"})
+    return errors
+
+
 def _cross_field_errors(s: Scenario) -> list[dict[str, str]]:
     errors: list[dict[str, str]] = []
     ids: dict[str, int] = {}
@@ -705,6 +772,7 @@ def _cross_field_errors(s: Scenario) -> list[dict[str, str]]:
     grid_ops = [i for i, a in enumerate(s.actors) if a.type == "grid_operator"]
     if len(grid_ops) != 1:
         errors.append({"loc": "actors", "msg": f"exactly one grid_operator is required, found {len(grid_ops)}"})
+    errors += _demand_response_errors(s, kinds)
     contract_ids: set[str] = set()
     sellers: dict[str, int] = {}
     for j, c in enumerate(s.contracts):

@@ -88,6 +88,11 @@ NAMES: dict[str, Quantity] = {
     "renewable_share": Quantity("", "share"),
     "dc_share_of_electricity_demand": Quantity("", "share"),
     "transfer_after_dips": Quantity("", "count"),
+    # demand-response programs and storage strategies (agents.markets.demand_response, agents.strategies)
+    "capacity_payment_cny_per_kw_month": Quantity("CNY/(kW·month)", "price"),
+    "max_events_per_month": Quantity("", "count"),
+    "penalty_cny_per_mwh_short": Quantity("CNY/MWh", "price"),
+    "cycle_limit_per_window": Quantity("", "count"),
 }
 
 # Prefixes of yes/no KPIs ("meets_80pct_renewable_hourly").

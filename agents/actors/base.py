@@ -55,12 +55,39 @@ class Actor(mesa.Agent):
         """Recorded values of this actor at a completed step (0-based)."""
         return self.fleet.agent_values(self.index, step)
 
+    @property
+    def strategy(self) -> Any:
+        """This actor's strategy spec (``kind`` "none" when the scenario gives none)."""
+        return self.fleet.strategies[self.index]
+
+    @property
+    def last_observation(self) -> dict[str, float]:
+        """What the fleet observed for this actor at its last ``observe`` (published signals only)."""
+        return self.fleet.observation_of(self.index)
+
+    @property
+    def last_decision(self) -> dict[str, float]:
+        """This actor's decisions of the last completed step (its fleet's decision arrays at its column)."""
+        return self.fleet.decision_of(self.index)
+
 
 class Fleet:
-    """All agents of one type; subclasses add phase methods working on arrays of all of them."""
+    """All agents of one type; subclasses add phase methods working on arrays of all of them.
+
+    Phases (``RegionModel.step`` runs each over the fleets in a fixed order, docs/model.md "Step phases"; all
+    no-ops here): ``register(book)`` once at build — offer blocks in the offer book
+    (agents.markets.offer_book); each step ``observe(t, signals)`` — published signals only
+    (agents.signals); ``bid(t, book, signals)`` — quantities into the book; the grid operator clears;
+    ``dispatch(t, book)`` — read back what was accepted, advance the state; and, vectorised over many steps,
+    ``settle(start, stop, prices)`` — money and emissions (``prices``: agents.accounting.Settlement).
+
+    Members that share a strategy are decided together: ``strategy_groups`` maps each strategy kind to the
+    member indices using it (grouped once at build, agents.strategies).
+    """
 
     kind = "actor"
     agent_class: type[Actor] = Actor
+    decision_series: tuple[str, ...] = ()  # names in ``series`` that hold this fleet's step decisions
 
     def __init__(self, model: mesa.Model, specs: list[Any]):
         self.specs = list(specs)
@@ -68,6 +95,56 @@ class Fleet:
         self.ids = [s.id for s in self.specs]
         self.agents = [self.agent_class(model, s, self, i) for i, s in enumerate(self.specs)]
         self.series: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # name -> (array [T, m], agent index [m])
+        from agents.strategies import group_by_strategy, strategy_of
+
+        self.strategies = [strategy_of(s) for s in self.specs]
+        self.strategy_groups = group_by_strategy(self.strategies)
+        self.decisions: dict[str, tuple] = {}  # decision arrays that are not recorded series: name -> like series
+        self.observed_step = -1  # step of the last observe
+        self.decided_step = -1  # step of the last dispatch
+        self._signals = None
+
+    # ---- phases (no-ops by default) ---------------------------------------------------------------------------
+
+    def register(self, book) -> None:
+        """Register this fleet's offer blocks (build time)."""
+
+    def observe(self, t: int, signals) -> None:
+        """Read the published signals (agents.signals.Signals views end at what is published by step t)."""
+        self.observed_step = t
+        self._signals = signals
+
+    def bid(self, t: int, book, signals) -> None:
+        """Write this step's offers/bids into the book."""
+
+    def dispatch(self, t: int, book) -> None:
+        """Read back what the clearing accepted and advance this fleet's state."""
+        self.decided_step = t
+
+    def settle(self, start: int, stop: int, prices) -> None:
+        """Money and emissions of steps [start, stop) (vectorised)."""
+
+    # ---- decision state read through the Mesa agents ----------------------------------------------------------
+
+    def observation_of(self, index: int) -> dict[str, float]:
+        """Signals as published at this fleet's last observe (the same for every member)."""
+        if self._signals is None or self.observed_step < 0:
+            return {}
+        return {"step": float(self.observed_step), **self._signals.latest()}
+
+    def decision_of(self, index: int) -> dict[str, float]:
+        """The member's values of ``decision_series`` at the last dispatched step."""
+        t = self.decided_step
+        if t < 0:
+            return {}
+        out = {"step": float(t)}
+        for name in self.decision_series:
+            arr, members = self.decisions[name] if name in self.decisions else self.series[name]
+            pos = np.flatnonzero(members == index)
+            if pos.size:
+                row = arr(t, t + 1)[0] if callable(arr) else arr[t]
+                out[name] = float(row[pos[0]])
+        return out
 
     def _param(self, name: str, default: float = 0.0) -> np.ndarray:
         return np.array([getattr(s, name) if getattr(s, name) is not None else default for s in self.specs],

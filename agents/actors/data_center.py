@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.actors.base import Actor, BuildContext, Fleet
+from agents.markets.offer_book import ON_SITE
 from agents.physics import cooling, heat_pump, it_load
 
 
@@ -21,6 +22,7 @@ class DataCenterFleet(Fleet):
 
     kind = "data_center"
     agent_class = DataCenter
+    decision_series = ("grid_power_mw", "backup_mw")
 
     def build(self, ctx: BuildContext) -> None:
         T, n, rec = ctx.steps, self.n, ctx.recorder
@@ -157,6 +159,8 @@ class DataCenterFleet(Fleet):
         """Sources of the grid draw: ``battery_mw(start, stop)`` [steps, battery_members] on-site battery power,
         ``pv_used_mw(start, stop)`` [steps, PV members] the PV output the market accepted."""
         self._battery_members = np.asarray(battery_members, dtype=int)
+        self._battery_pos = np.full(self.n, -1)  # DC → column of its battery in battery_mw (−1: none)
+        self._battery_pos[self._battery_members] = np.arange(self._battery_members.size)
         self._battery_mw = battery_mw
         self._pv_used_mw = pv_used_mw
         self.derive(self._rec, "pv_mw", pv_used_mw, members=self.pv_members)
@@ -194,6 +198,60 @@ class DataCenterFleet(Fleet):
         return out
 
     # ---- phases -------------------------------------------------------------------------------------------
+
+    def register(self, book) -> None:
+        """One block ``dcpv``: the on-site PV of each DC that has it, at zero price (curtailable)."""
+        self.pv_block = book.add("dcpv", price=np.zeros(self.pv_members.size), priority=ON_SITE)
+
+    def attach_dr(self, desk) -> None:
+        """Demand-response calls (agents.dr_desk): enrolled DCs observe the reduction they are asked for
+        (decision state ``dr_called_mw``). HOOK: a DC strategy that delivers it (deferral, backup) reads
+        ``desk.called_for(t, members)`` in its bid; with strategy none the load is unchanged."""
+        self.dr = desk
+        if desk.active:
+            self.decisions["dr_called_mw"] = (lambda a, z: desk.called_mw[a:z], np.arange(self.n))
+            self.decision_series = (*type(self).decision_series, "dr_called_mw")
+
+    def attach_events(self, events) -> None:
+        """Backup power forced by voltage-dip events (agents.events.EventSchedule)."""
+        self.events = events
+
+    def bid(self, t: int, book, signals) -> None:
+        """Offer on-site PV; a voltage-dip event moves load to the backup generators, off the grid's demand."""
+        self.step_event_backup_mw = float(self.events.total_mw[t])
+        book.demand_mw = book.demand_mw - self.step_event_backup_mw
+        book.offer(self.pv_block, self.pv_available_mw[t])
+
+    def dispatch(self, t: int, book) -> None:
+        """Backup generators: the event's forced output, then — when the clearing left load unserved — start
+        pro rata to cover it (``book.unserved_mw`` is reduced by what they cover). Runs after the batteries'
+        dispatch (their power this step is part of the site load the generators can carry)."""
+        backup = self.step_event_backup_mw
+        if backup > 0.0:
+            self.backup_mw[t] = self.events.backup_mw[t]
+        if book.unserved_mw > 0.0 and self.backup_members.size:
+            extra = self._backup_for_unserved(t, book.unserved_mw)
+            book.unserved_mw -= extra
+            backup += extra
+        self.step_backup_mw = backup
+        self.decided_step = t
+
+    def _backup_for_unserved(self, t: int, unserved: float) -> float:
+        """Start backup generators pro rata to cover unserved load (on top of what a voltage-dip event put on
+        them); returns the extra backup output [MW]."""
+        members = self.backup_members
+        load = self.behind_meter_mw(t, t + 1, members)[0]
+        pos = self._battery_pos[members]
+        if (pos >= 0).any():
+            load[pos >= 0] += self._battery_mw(t, t + 1)[0][pos[pos >= 0]]
+        forced = self.events.backup_mw[t]
+        room = np.minimum(self.backup_cap_mw - forced, np.maximum(load - forced, 0.0))
+        total = float(room.sum())
+        if total <= 0.0:
+            return 0.0
+        out = room * (min(unserved, total) / total)
+        self.backup_mw[t] = forced + out
+        return float(out.sum())
 
     def power_mw(self, step: int) -> np.ndarray:
         return np.array(self.grid_power_mw(step, step + 1)[0])

@@ -17,6 +17,7 @@ import numpy as np
 
 from agents.actors.base import Actor, BuildContext, Fleet
 from agents.markets.heat import heat_merit_order
+from agents.markets.offer_book import MUST_TAKE
 from agents.physics import chp, district_heat, heat_pump
 
 _FUEL_KINDS = ("gas_boiler", "coal_boiler", "chp")
@@ -45,6 +46,7 @@ class HeatUtilityFleet(Fleet):
 
     kind = "heat_utility"
     agent_class = HeatUtility
+    decision_series = ("heat_produced_mw", "heat_from_dc_mw")
 
     def _network_loads(self, ctx: BuildContext) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Demand at the buildings (space heat + hot water), hot water alone and network losses [steps, utilities]."""
@@ -146,6 +148,9 @@ class HeatUtilityFleet(Fleet):
         self.chp_power_share = power_share[self.chp_units]
         self.chp_offer_price = chp.power_cost_per_mwh_el(fuel_cost[self.chp_units], self.chp_power_share,
                                                          eta_el[self.chp_units])
+        # fuel CO2 allocated to each MWh of CHP power [tCO2/MWh_el] (the marginal-emissions signal)
+        self.chp_co2_t_per_mwh_el = (fuel_co2[self.chp_units] * self.chp_power_share
+                                     / np.where(eta_el[self.chp_units] > 0, eta_el[self.chp_units], 1.0))
         self.el_in_mw = per_utility(unit_heat * el_per_heat, owner)
         production_cost = per_utility(unit_fuel * fuel_price, owner) * self.dt_h \
             + per_utility(self._unit_co2_t, owner) * carbon_price_cny_per_t
@@ -182,15 +187,30 @@ class HeatUtilityFleet(Fleet):
 
     # ---- phases -------------------------------------------------------------------------------------------
 
-    def settle(self, start: int, stop: int, price: np.ndarray, chp_sold_mw: np.ndarray,
-               chp_income_cny_per_h: np.ndarray) -> None:
-        """Money and CO2 for steps [start, stop): electricity bought at ``price`` [CNY/MWh] (retail, or wholesale
-        for market participants: markets.wholesale_buyers); ``chp_sold_mw``
-        [steps, CHP units] is the CHP power the market accepted, ``chp_income_cny_per_h`` what it was paid
-        (the wholesale price, or its own offer under pay-as-bid).
+    def register(self, book) -> None:
+        """One must-take block ``chp``: each CHP unit's heat-led power at its marginal cost per MWh_el, taken
+        ahead of the merit order (agents.markets.heat)."""
+        self.chp_block = book.add("chp", price=self.chp_offer_price, must_take=True,
+                                  co2_t_per_mwh=self.chp_co2_t_per_mwh_el, priority=MUST_TAKE)
+
+    def bid(self, t: int, book, signals) -> None:
+        book.offer(self.chp_block, self.chp_offer_mw[t])
+
+    def dispatch(self, t: int, book) -> None:
+        """Heat is dispatched for the horizon at build (merit order against the day-ahead price forecast); the
+        step's decision is that schedule's row."""
+        self.decided_step = t
+
+    def settle(self, start: int, stop: int, prices) -> None:
+        """Money and CO2 for steps [start, stop): electricity bought at the price heat utilities pay
+        (``prices.price_for("heat_utility")``: retail, or wholesale for market participants,
+        markets.wholesale_buyers); the CHP power the market accepted and what it was paid (the wholesale
+        price, or its own offer under pay-as-bid).
 
         CO2: each CHP unit's fuel CO2 × its power share × (sold / produced) goes to the power it sold (the
         grid's carbon intensity); the rest, and all boiler CO2, stays with heat."""
+        price = prices.price_for(self.kind)
+        chp_sold_mw, chp_income_cny_per_h = prices.accepted(self.chp_block), prices.income(self.chp_block)
         sl = slice(start, stop)
         p = price[:, None]
         offered = self.chp_offer_mw[sl]

@@ -9,6 +9,7 @@ from agents.actors.base import Actor, BuildContext, Fleet
 from agents.markets import commitment
 from agents.markets.availability import forced_outage_availability
 from agents.markets.clearing import offer_price_with_carbon
+from agents.markets.offer_book import DISPATCHABLE, MUST_RUN
 from agents.physics.district_heat import in_heating_season
 
 
@@ -19,6 +20,7 @@ class PowerPlant(Actor):
 class PowerPlantFleet(Fleet):
     kind = "power_plant"
     agent_class = PowerPlant
+    decision_series = ("generation_mw",)
 
     def build(self, ctx: BuildContext, carbon_price_cny_per_t: float) -> None:
         self.dt_h = ctx.dt_h
@@ -83,6 +85,19 @@ class PowerPlantFleet(Fleet):
             other_price_cny_per_mwh=other_price_cny_per_mwh, must_run_steps=seasonal)
         self.commit(committed)
 
+    def register(self, book) -> None:
+        """Two blocks per plant: its minimum load (``must``, at the price floor, never withheld) and its flexible
+        headroom (``flex``, at marginal cost + carbon, reserve is held back from it)."""
+        self.must_block = book.add("must", price=np.full(self.n, book.price_floor_cny_per_mwh), co2_t_per_mwh=self.co2,
+                                   priority=MUST_RUN)
+        self.flex_block = book.add("flex", price=self.offer_price, dispatchable=True, co2_t_per_mwh=self.co2,
+                                   priority=DISPATCHABLE)
+
+    def bid(self, t: int, book, signals) -> None:
+        must, flex = self.offer(t)
+        book.offer(self.must_block, must)
+        book.offer(self.flex_block, flex)
+
     def offer(self, t: int):
         """Must-run (minimum-load) and flexible quantities this step, within ramp limits [MW]; nothing when off."""
         avail = self.available_mw[t] * self.online[t]
@@ -95,13 +110,15 @@ class PowerPlantFleet(Fleet):
         lo = np.minimum(np.maximum(self.min_pu * avail, lo_ramp), hi)
         return lo, hi - lo
 
-    def dispatch(self, t: int, power_mw: np.ndarray) -> None:
+    def dispatch(self, t: int, book) -> None:
         """Commit the accepted output (its ramp state for the next step)."""
-        self.power[t] = power_mw
+        self.power[t] = book.accepted(self.must_block) + book.accepted(self.flex_block)
+        self.decided_step = t
 
-    def settle(self, start: int, stop: int, income_cny_per_h: np.ndarray) -> None:
-        """Money and CO2 for steps [start, stop); ``income_cny_per_h`` [steps, plants] = Σ accepted × paid.
+    def settle(self, start: int, stop: int, prices) -> None:
+        """Money and CO2 for steps [start, stop); income [steps, plants] = Σ accepted × paid over both blocks.
         Cost = fuel/variable cost + carbon + start-up costs of the starts in these steps."""
+        income_cny_per_h = prices.income(self.must_block) + prices.income(self.flex_block)
         sl = slice(start, stop)
         power = self.power[sl]
         co2 = power * self.co2 * self.dt_h

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.actors.base import Actor, BuildContext, Fleet
+from agents.markets.offer_book import RENEWABLE
 
 
 class RenewablePlant(Actor):
@@ -14,6 +15,7 @@ class RenewablePlant(Actor):
 class RenewablePlantFleet(Fleet):
     kind = "renewable_plant"
     agent_class = RenewablePlant
+    decision_series = ("accepted_mw",)
 
     def build(self, ctx: BuildContext, wind_pu) -> None:
         """``wind_pu(spec)`` → [steps] wind output per unit of nameplate of that farm (its own correlated series,
@@ -36,8 +38,17 @@ class RenewablePlantFleet(Fleet):
         """Index of the data center owning each plant (``owner_id``), −1 where none does [plants]."""
         return np.array([dc_position[s.owner_id] if s.owner_id is not None else -1 for s in self.specs], dtype=int)
 
-    def settle(self, start: int, stop: int, accepted_mw: np.ndarray, paid: np.ndarray) -> None:
+    def register(self, book) -> None:
+        """One block ``res``: each plant's available output at its marginal cost (curtailable, never withheld)."""
+        self.block = book.add("res", price=self.mc, priority=RENEWABLE)
+        self.decisions["accepted_mw"] = (lambda a, z: book.accepted_between(self.block, a, z), np.arange(self.n))
+
+    def bid(self, t: int, book, signals) -> None:
+        book.offer(self.block, self.available_mw[t])
+
+    def settle(self, start: int, stop: int, prices) -> None:
         """Output, curtailment and revenue for steps [start, stop) from the accepted offers [steps, plants]."""
+        accepted_mw, paid = prices.accepted(self.block), prices.paid(self.block)
         sl = slice(start, stop)
         self.power[sl] = accepted_mw
         self.curtailed[sl] = self.available_mw[sl] - accepted_mw

@@ -1,2 +1,150 @@
-"""Decision modules of the agents (issue 12): pure, vectorised functions a fleet calls once per decision window
-with published signals (day-ahead forecasts) and its members' own state. See docs/strategies.md."""
+"""Who decides what, on which signal: the registry of strategies per actor type.
+
+The package's modules are the decision modules of the agents (issue 12): pure, vectorised functions a fleet
+calls once per decision window with published signals (day-ahead forecasts) and its members' own state (see
+docs/strategies.md). This module says which of them a fleet runs, for which strategy kind.
+
+Every actor carries a ``strategy`` (scenario field; ``{"kind": "none"}`` by default, which keeps the model's
+built-in behaviour). ``REGISTRY[actor type][kind]`` says what a strategy of that kind observes, what it decides,
+the function that decides and its parameter spec; docs/strategies.md has the same table (a test compares
+them). A fleet groups its members by strategy kind once at build (``group_by_strategy``) and decides for each
+group at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NoStrategySpec(_Spec):
+    """The actor follows the model's built-in behaviour (docs/model.md) and decides nothing on signals."""
+
+    kind: Literal["none"] = Field("none", description="Strategy kind: none = the built-in behaviour")
+
+
+class TouBatteryStrategySpec(_Spec):
+    """Battery rule: charge at full power in valley hours, discharge in peak hours (the region's TOU tariff)."""
+
+    kind: Literal["tou"] = Field("tou", description="Strategy kind: tou = charge in valley, discharge in peak hours")
+
+
+class NetLoadBatteryStrategySpec(_Spec):
+    """Battery rule: shave the peaks and fill the valleys of the net load the unit sees, day by day."""
+
+    kind: Literal["net_load"] = Field("net_load", description="Strategy kind: net_load = shave peaks of net load")
+
+
+def _storage_spec():
+    from agents.strategies.storage_schedule import StorageStrategySpec
+
+    return StorageStrategySpec
+
+
+@dataclass(frozen=True)
+class StrategyKind:
+    """One row of the registry."""
+
+    actor_type: str
+    kind: str
+    spec: type[BaseModel]
+    observes: str
+    decides: str
+    decided_by: str  # dotted path of the function that decides
+
+
+def _none(actor_type: str, decides: str) -> StrategyKind:
+    return StrategyKind(actor_type, "none", NoStrategySpec, "nothing (no published signal)", decides,
+                        "built in (docs/model.md)")
+
+
+REGISTRY: dict[str, dict[str, StrategyKind]] = {
+    "grid_operator": {
+        "none": StrategyKind("grid_operator", "none", NoStrategySpec,
+                             "all offers and bids of the step (it is the market operator)",
+                             "clearing: accepted offers, wholesale price, export, reserve held; publishes the "
+                             "day-ahead forecasts and the real-time price and marginal emissions; calls "
+                             "demand-response events from its next-day forecast (agents.dr_desk)",
+                             "agents.actors.grid_operator.GridOperatorFleet.clear"),
+    },
+    "data_center": {
+        "none": StrategyKind("data_center", "none", NoStrategySpec,
+                             "the reduction its aggregator asks for (dr_called_mw), if enrolled — not acted on",
+                             "nothing: IT load from its workload profile; backup generators start on voltage-dip "
+                             "events and for load the grid cannot serve", "built in (docs/model.md)"),
+    },
+    "power_plant": {
+        "none": _none("power_plant", "day-ahead commitment from the operator's persistence forecast of net "
+                                     "load; offers min load + ramp-limited headroom at marginal cost + carbon"),
+    },
+    "renewable_plant": {
+        "none": _none("renewable_plant", "offers its weather-driven output at its marginal cost"),
+    },
+    "heat_utility": {
+        "none": StrategyKind("heat_utility", "none", NoStrategySpec,
+                             "the operator's day-ahead wholesale price forecast (merit order)",
+                             "heat merit order for the horizon (units and DC heat contracts); CHP power offered "
+                             "must-take", "agents.markets.heat.heat_merit_order"),
+    },
+    "storage": {
+        "none": StrategyKind("storage", "none", NoStrategySpec, "as its battery.strategy rule (tou or net_load)",
+                             "as its battery.strategy rule", "agents.markets.flexibility"),
+        "tou": StrategyKind("storage", "tou", TouBatteryStrategySpec, "the region's TOU tariff windows (published)",
+                            "charge / discharge request per step (SOC and power limits applied each step)",
+                            "agents.markets.flexibility.tou_request_mw"),
+        "net_load": StrategyKind("storage", "net_load", NetLoadBatteryStrategySpec,
+                                 "the net load the unit sees (region or own site), per day",
+                                 "charge / discharge request per step (SOC and power limits applied each step)",
+                                 "agents.markets.flexibility.net_load_request_mw"),
+        **{kind: StrategyKind("storage", kind, _storage_spec(),
+                              "the day-ahead price forecast of the day (published the day before), its SOC at the "
+                              "day's first step" + (", the forecast net load it sees" if "net" in kind or "peak" in kind
+                                                    else ""),
+                              "the day's charge / discharge schedule [MW per step] (" + what + "), applied each "
+                              "step within SOC and power limits",
+                              "agents.strategies.storage_schedule.schedule_storage_window")
+           for kind, what in (("arbitrage", "LP: maximise revenue at the forecast price, HiGHS"),
+                              ("peak_shaving", "LP: arbitrage + weight × the day's peak of net load, HiGHS"),
+                              ("tou_rule", "rule: charge below / discharge above the day's mean forecast price"),
+                              ("net_load_rule", "rule: flatten the forecast net load"))},
+    },
+}
+
+NONE = NoStrategySpec()
+
+
+def strategy_kinds(actor_type: str) -> tuple[str, ...]:
+    """Strategy kinds registered for an actor type."""
+    return tuple(REGISTRY[actor_type])
+
+
+def strategy_of(spec: Any) -> BaseModel:
+    """The strategy spec of an actor spec (``none`` where it has none)."""
+    return getattr(spec, "strategy", None) or NONE
+
+
+def group_by_strategy(strategies: list[BaseModel]) -> dict[str, np.ndarray]:
+    """Member indices per strategy kind {kind: int array}, kinds sorted (deterministic order)."""
+    kinds = np.array([s.kind for s in strategies], dtype=str)
+    return {k: np.flatnonzero(kinds == k) for k in sorted(set(kinds.tolist()))}
+
+
+def registry_table() -> list[dict[str, str]]:
+    """Rows of the registry for docs/strategies.md: actor type, kind, observes, decides, decided by."""
+    return [{"actor": r.actor_type, "kind": r.kind, "observes": r.observes, "decides": r.decides,
+             "decided_by": r.decided_by} for kinds in REGISTRY.values() for r in kinds.values()]
+
+
+def registry_markdown() -> str:
+    """The registry as the markdown table docs/strategies.md holds (between its REGISTRY markers)."""
+    lines = ["| actor | strategy kind | observes | decides | decided by |", "|---|---|---|---|---|"]
+    lines += [f"| {r['actor']} | `{r['kind']}` | {r['observes']} | {r['decides']} | `{r['decided_by']}` |"
+              for r in registry_table()]
+    return "\n".join(lines)

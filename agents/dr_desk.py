@@ -1,0 +1,175 @@
+"""The grid operator's demand-response desk: calls events from its published forecast, aggregators allocate
+them to their members, the response is measured against the program's baseline and settled.
+
+Wiring of the pure modules agents.markets.demand_response (triggers, measurement, payment),
+agents.markets.aggregator (enrolment, allocation, ledger) and agents.markets.baselines into the phase loop:
+
+- **call** (grid operator's observe, at the first step of each day): each price- or scarcity-triggered
+  program runs ``trigger_events`` on the NEXT day's day-ahead forecast (published that step,
+  agents.signals; the month's count of events carried from day to day); explicit events of the scenario
+  are called at their notice (``start − notice_h``); a triggered window overlapping an explicit event or an
+  event already called under the program is dropped (not counted). Calls are published in ``signals.dr_calls``.
+- **allocate**: an event's reduction (its ``called_mw``, else the program's aggregators' commitments) is
+  split between the aggregators pro rata to commitment, and by each aggregator between its members
+  (``allocate_reduction`` over their commitments: pro rata or merit order). ``called_mw`` [steps, members]
+  is what each enrolled data center is asked to shed; data centers observe it (``called_for``).
+- **respond**: HOOK — a data center's strategy decides how it delivers (deferring work, backup
+  generators); with strategy ``none`` it does not change its load, so the measured response is what its
+  load happens to do against the baseline.
+- **settle** (when the settled steps pass the end of an event + 3 h, the PJM 3 + 2 after-window): the
+  members' metered grid draw is compared with the baseline (``baseline`` of the program's method, eligible
+  days = workdays that were not event days), ``measure_response``, and the ledger of ``settle_event``.
+
+Commitments given as ``total_commitment_mw`` are split pro rata to the members' IT capacity (their available
+flexibility is not known ahead; assumption [A], as the Shanghai recipe).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.markets import aggregator as agg
+from agents.markets import baselines
+from agents.markets import demand_response as dr
+
+AFTER_WINDOW_H = 3.0  # settled steps needed after an event before it is measured (PJM 3 + 2: 1 h gap + 2 h)
+
+
+class DemandResponseDesk:
+    """Programs, aggregators and events of a scenario on the model's clock (module docstring)."""
+
+    def __init__(self, section, dcs, *, steps: int, dt_h: float, horizon_start, local_month: np.ndarray,
+                 day_of_week: np.ndarray):
+        self.programs = {p.id: p for p in section.programs}
+        self.aggregators = list(section.aggregators)
+        self.steps, self.dt_h = int(steps), float(dt_h)
+        self.spd = max(1, round(24.0 / self.dt_h))
+        self.local_month = np.asarray(local_month, dtype=int)
+        self.day_of_week_by_day = np.asarray(day_of_week, dtype=int)[::self.spd]
+        pos = {d: i for i, d in enumerate(dcs.ids)}
+        self.members = [np.array([pos[m] for m in a.member_ids], dtype=int) for a in self.aggregators]
+        cap = dcs._param("it_capacity_mw")
+        self.commitment_mw = [agg.member_commitments_mw(a, cap[m]) for a, m in zip(self.aggregators, self.members,
+                                                                                  strict=True)]
+        self.enrolled = np.unique(np.concatenate(self.members)) if self.members else np.zeros(0, dtype=int)
+        self.called_mw = np.zeros((self.steps, dcs.n)) if self.aggregators else np.zeros((0, dcs.n))
+        self.calls: list[dict] = []  # one per event: program, start, end, notified, called per aggregator
+        self._explicit = []
+        for e in section.events:
+            e = e.model_copy(update={"start": e.start.replace(tzinfo=None), "end": e.end.replace(tzinfo=None)})
+            start, end = dr.event_window_steps(e, horizon_start, self.dt_h)
+            notified = max(0, start - int(np.ceil(e.notice_h / self.dt_h - 1e-9)))
+            self._explicit.append((notified, e.program_id, start, min(end, self.steps), e.called_mw))
+        self._counts = {pid: {} for pid in self.programs}
+        self._in_event = {pid: np.zeros(self.steps, dtype=bool) for pid in self.programs}
+        for _, pid, start, end, _ in self._explicit:  # the operator's own planned calls hold their steps
+            self._in_event[pid][start:end] = True
+        self._settled_calls = 0
+        self.ledger: list[agg.LineItem] = []
+        self.results: list[dict] = []
+        self.active = bool(self.programs)
+
+    # ---- the grid operator's observe ----------------------------------------------------------------------
+
+    def observe(self, t: int, signals) -> None:
+        """Call the events of explicit notices due at ``t`` and, at a day's first step, the triggered ones."""
+        for notified, pid, start, end, called in self._explicit:
+            if notified == t:
+                self._call(pid, start, end, t, called, signals)
+        if not signals.new_day:
+            return
+        start, stop = signals.day_window(1)
+        if stop <= start:
+            return
+        for pid, program in self.programs.items():
+            if program.id not in {a.program_id for a in self.aggregators}:
+                continue
+            if program.trigger == "price":
+                kw = {"forecast_price_cny_per_mwh": signals.day_ahead_window("price_cny_per_mwh", 1)}
+            else:
+                kw = {"forecast_reserve_margin_pu": signals.day_ahead_window("reserve_margin_pu", 1)}
+            months = self.local_month[start:stop]
+            windows = dr.trigger_events(program, dt_h=self.dt_h, issued_step=t - start, month_of_step=months,
+                                        prior_events_by_month=self._counts[pid], **kw)
+            busy = self._in_event[pid][start:stop]  # explicit or earlier calls hold these steps
+            keep = np.array([not busy[s:e].any() for s, e in zip(windows.start_step, windows.end_step, strict=True)],
+                            dtype=bool)
+            windows = dr.EventWindows(windows.start_step[keep], windows.end_step[keep], windows.notified_step[keep])
+            self._counts[pid] = dr.count_events_by_month(windows, months, self._counts[pid])
+            for s, e in zip(windows.start_step, windows.end_step, strict=True):
+                self._call(pid, start + int(s), start + int(e), t, None, signals)
+
+    def replay(self, signals, until: int) -> None:
+        """Re-make the calls of steps [0, until) after a checkpoint restore: they depend only on the published
+        forecasts and the scenario's events, so replaying the operator's observe gives the same calls."""
+        if not self.active:
+            return
+        for t in sorted({n for n, *_ in self._explicit if n < until} | set(range(0, until, self.spd))):
+            signals.advance(t)
+            self.observe(t, signals)
+
+    def _call(self, program_id: str, start: int, end: int, t: int, called_mw, signals) -> None:
+        idx = [k for k, a in enumerate(self.aggregators) if a.program_id == program_id]
+        if not idx or end <= start:
+            return
+        totals = np.array([self.commitment_mw[k].sum() for k in idx])
+        share = totals * (1.0 if called_mw is None else min(called_mw / totals.sum(), 1.0)) if totals.sum() > 0 \
+            else totals
+        for k, called in zip(idx, share, strict=True):
+            a = self.aggregators[k]
+            x = agg.allocate_reduction(float(called), self.commitment_mw[k], method=a.allocation,
+                                       offer_price_cny_per_mwh=a.offer_price_cny_per_mwh)
+            self.called_mw[start:end, self.members[k]] += x[None, :]
+        self._in_event[program_id][start:end] = True
+        self.calls.append({"program_id": program_id, "start_step": start, "end_step": end, "notified_step": t,
+                           "aggregators": [self.aggregators[k].id for k in idx]})
+        signals.dr_calls.append((program_id, start, end, t))
+
+    def called_for(self, t: int, members: np.ndarray) -> np.ndarray:
+        """Reduction the members are asked to shed at step ``t`` [MW] (0 outside events)."""
+        return self.called_mw[t, members]
+
+    # ---- settlement -----------------------------------------------------------------------------------------
+
+    def settle(self, settled: int, grid_power_mw) -> None:
+        """Measure and settle every called event whose end + AFTER_WINDOW_H is settled; ``grid_power_mw(a, z)``
+        → the data centers' metered grid draw [steps, DCs]."""
+        after = int(np.ceil(AFTER_WINDOW_H / self.dt_h - 1e-9))
+        while self._settled_calls < len(self.calls):
+            call = self.calls[self._settled_calls]
+            if min(call["end_step"] + after, self.steps) > settled:
+                return
+            self._settle_call(call, grid_power_mw)
+            self._settled_calls += 1
+
+    def _settle_call(self, call: dict, grid_power_mw) -> None:
+        program = self.programs[call["program_id"]]
+        start, end = call["start_step"], call["end_step"]
+        stop = min(end + int(np.ceil(AFTER_WINDOW_H / self.dt_h - 1e-9)), self.steps)
+        days = self.day_of_week_by_day.size
+        event_days = np.zeros(days, dtype=bool)
+        for c in self.calls:
+            if c["start_step"] < start:
+                event_days[c["start_step"] // self.spd] = True
+        eligible = baselines.eligible_days(self.day_of_week_by_day, excluded=event_days)
+        load = grid_power_mw(0, stop)
+        for k, a in enumerate(self.aggregators):
+            if a.id not in call["aggregators"]:
+                continue
+            m = self.members[k]
+            try:
+                base = baselines.baseline(program.baseline_method, load[:, m], eligible, event_start_step=start,
+                                          event_end_step=end, dt_h=self.dt_h,
+                                          adjustment_cap_pu=program.adjustment_cap_pu)
+            except ValueError as exc:  # e.g. not enough history before the event for the method
+                self.results.append({**call, "aggregator_id": a.id, "measured": False, "reason": str(exc)})
+                continue
+            resp = dr.measure_response(base.baseline_mw, load[start:end, m], self.dt_h)
+            ledger = agg.settle_event(program, a, response_mwh=resp.response_mwh, commitment_mw=self.commitment_mw[k],
+                                      duration_h=(end - start) * self.dt_h)
+            self.ledger.extend(ledger)
+            self.results.append({**call, "aggregator_id": a.id, "measured": True,
+                                 "response_mwh": float(resp.response_mwh.sum()),
+                                 "called_mwh": float(self.called_mw[start:end, m].sum() * self.dt_h),
+                                 "peak_reduction_mw": dr.peak_reduction_mw(base.baseline_mw, load[start:end, m]),
+                                 "net_cny": agg.net_by_party(ledger)})
