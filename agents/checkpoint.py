@@ -63,7 +63,10 @@ def checkpoint_loads(scenario, blob: bytes):
     model._settled = model.step_index
     model._pool = [float(x) for x in header["storage_pool"]]
     model.rng.bit_generator.state = header["rng_state"]
-    model.dr.replay(model.signals, model.step_index)  # demand-response calls made before the checkpoint
+    if model.dcs.strategy_groups:  # DR calls and DC workload plans before the checkpoint, in the run's order
+        model.dcs.replay(model.signals, model.step_index, model.dr)
+    else:
+        model.dr.replay(model.signals, model.step_index)  # demand-response calls made before the checkpoint
     model.storage.replay(model.signals, model.step_index)  # the current day's storage schedules
     model.signals.advance(max(model.step_index - 1, 0))  # as after the last completed step
     if model.dr.active:

@@ -312,6 +312,18 @@ class RegionModel(mesa.Model):
                                      local_month=self.local_month, day_of_week=self.day_of_week)
         self.grid.attach_dr(self.dr)
         self.dcs.attach_dr(self.dr)
+        self.dcs.attach_region(self._dc_day_changed)
+
+    def _dc_day_changed(self, start: int, stop: int) -> None:
+        """A data-center workload plan changed IT and facility power of steps [start, stop): the region's fixed
+        load (the operator's demand) and the DC series of those steps follow (same sums as at build)."""
+        sl = slice(start, stop)
+        fac = self.dcs.facility_mw[sl].sum(axis=1)
+        self.gross_load_mw[sl] = (self.grid.other_load[sl, 0] + fac + self.dcs.hp_total_mw[sl]
+                                  + self.heat.electric_load_mw[sl])
+        self.r["load_mw"][sl] = self.gross_load_mw[sl]
+        self.r["dc_it_mw"][sl] = self.dcs.it_mw[sl].sum(axis=1)
+        self.r["dc_facility_mw"][sl] = fac
 
     # ------------------------------------------------------------------------------------------- build helpers
 

@@ -26,6 +26,7 @@ from agents.physics.heat_pump import carnot_cop
 from agents.physics.it_load import ACCELERATOR_POWER_W
 from agents.strategies import NetLoadBatteryStrategySpec, NoStrategySpec, TouBatteryStrategySpec
 from agents.strategies.storage_schedule import StorageStrategySpec
+from agents.strategies.workload_flex import DataCenterStrategySpec
 
 SCHEMA_VERSION = 1
 START_YEARS = (1900, 2200)  # horizon.start: calendar years the clock (pandas datetime64[ns]) can carry
@@ -193,6 +194,12 @@ class RideThrough(_Strict):
 
 class DataCenter(_Actor):
     type: Literal["data_center"] = Field("data_center", description="Discriminator: the kind of this entry")
+    strategy: DataCenterStrategySpec = Field(
+        default_factory=DataCenterStrategySpec,
+        description="How the data center schedules its workload (agents.strategies.workload_flex, docs/strategies.md): "
+                    "none = work runs on arrival; price_following / carbon_aware / renewable_following = deferrable "
+                    "work moved within its deadline to the day's cheapest / cleanest / greenest forecast hours; "
+                    "dr_committed = IT cut by the reduction its aggregator calls for")
     it_capacity_mw: float = Field(gt=0, le=5000, description="IT (server) power at full utilisation [MW]")
     racks: int | None = Field(None, ge=1, le=1_000_000, description="Number of racks")
     rack_density_kw: float | None = Field(None, gt=0, le=300, description="Design IT power per rack [kW]")

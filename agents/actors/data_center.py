@@ -7,6 +7,8 @@ import numpy as np
 from agents.actors.base import Actor, BuildContext, Fleet
 from agents.markets.offer_book import ON_SITE
 from agents.physics import cooling, heat_pump, it_load
+from agents.strategies import group_by_strategy
+from agents.strategies.workload_flex import plan_window
 
 
 class DataCenter(Actor):
@@ -97,6 +99,9 @@ class DataCenterFleet(Fleet):
                                          members=self.hr_members)
         self.hr_position = np.full(n, -1)
         self.hr_position[self.hr_members] = np.arange(self.hr_members.size)
+        self._hr_share = share
+        self._hr_cap_mw = cap_hp
+        self._build_strategies(ctx, cap, idle, f_fixed)
 
         # backup generators (used only when the grid cannot serve the load)
         self.backup_members = np.flatnonzero(self._param("backup_generator_mw") > 0)
@@ -105,6 +110,126 @@ class DataCenterFleet(Fleet):
         self.backup_co2_t_per_mwh = self._param("backup_co2_t_per_mwh")[self.backup_members]
         self.backup_mw = self.record(rec, "backup_mw", members=self.backup_members)
         self._rec = rec
+
+    # ---- workload strategies (agents.strategies.workload_flex) ----------------------------------------------
+
+    def _build_strategies(self, ctx: BuildContext, cap: np.ndarray, idle: np.ndarray, f_fixed: np.ndarray) -> None:
+        """Group the members by workload strategy (identical specs decide together, vectorised). Members with a
+        strategy other than none keep their unshifted IT power (``it_base_mw`` [steps, flexible members]), which
+        each day's plan shifts; with no such member nothing here costs anything."""
+        self.steps_per_day = max(1, round(24.0 / self.dt_h))
+        self._cap, self._idle, self._f_fixed = cap, idle, f_fixed
+        strategies = [s.strategy for s in self.specs]
+        self.strategy_groups: list[dict] = []
+        by_kind = group_by_strategy(strategies)
+        for kind, members in by_kind.items():
+            if kind == "none":
+                continue
+            keys: dict[str, list[int]] = {}
+            for i in members.tolist():
+                keys.setdefault(strategies[i].model_dump_json(), []).append(i)
+            for key in sorted(keys):
+                idx = np.array(keys[key], dtype=int)
+                self.strategy_groups.append({"spec": strategies[idx[0]], "members": idx, "state": None})
+        self.flex_members = (np.sort(np.concatenate([g["members"] for g in self.strategy_groups]))
+                             if self.strategy_groups else np.zeros(0, dtype=int))
+        flex_pos = np.full(self.n, -1)
+        flex_pos[self.flex_members] = np.arange(self.flex_members.size)
+        for g in self.strategy_groups:
+            g["cols"] = flex_pos[g["members"]]
+        self.it_base_mw = np.array(self.it_mw[:, self.flex_members])  # unshifted IT power (the workload profile)
+        if self.flex_members.size:
+            rec = ctx.recorder
+            self.it_shift_mw = self.record(rec, "it_shift_mw", static=np.zeros((ctx.steps, self.flex_members.size)),
+                                           members=self.flex_members)
+            self.dr_delivered_mw = self.record(rec, "dr_delivered_mw",
+                                               static=np.zeros((ctx.steps, self.flex_members.size)),
+                                               members=self.flex_members)
+            self.deferred_backlog_mwh = np.zeros((ctx.steps // self.steps_per_day + 1, self.flex_members.size))
+            self.forced_mwh = np.zeros(self.flex_members.size)
+        self._region_changed = None
+
+    def attach_region(self, changed) -> None:
+        """``changed(start, stop)`` is called after a day's plan changed the DCs' IT and facility power of steps
+        [start, stop) (the model refreshes the region's fixed load and series of those steps)."""
+        self._region_changed = changed
+
+    def observe(self, t: int, signals) -> None:
+        """At a day's first step, each group of members sharing a workload strategy plans the day (module
+        agents.strategies.workload_flex ``plan_window``) from the day's published day-ahead forecasts, the DR
+        reductions called for the day so far and the deferred work carried in; nothing else is seen."""
+        if self.strategy_groups and signals.new_day:
+            self._plan_day(signals)
+
+    def _plan_day(self, signals) -> None:
+        a, z = signals.day_window(0)
+        if z <= a:
+            return
+        fc = {"price_cny_per_mwh": signals.day_ahead_window("price_cny_per_mwh", 0),
+              "carbon_avg_kgco2_per_kwh": signals.day_ahead_window("carbon_intensity_kgco2_per_kwh", 0),
+              "carbon_marginal_kgco2_per_kwh": signals.day_ahead_window("marginal_co2_kgco2_per_kwh", 0),
+              "renewable_share_pu": signals.day_ahead_window("renewable_share_pu", 0)}
+        dr = getattr(self, "dr", None)
+        final = z >= self.it_mw.shape[0]
+        day = a // self.steps_per_day
+        for g in self.strategy_groups:
+            spec, members, cols = g["spec"], g["members"], g["cols"]
+            base = self.it_base_mw[a:z, cols]
+            called = None
+            if spec.kind == "dr_committed" and dr is not None and dr.active and dr.called_mw.size:
+                called = dr.called_mw[a:z, members]
+            plan = plan_window(spec, base, self._cap[members], self._idle[members], self.dt_h, g["state"], **fc,
+                               dr_called_mw=called, final=final)
+            g["state"] = plan.state
+            self.it_mw[a:z, members] = plan.it_mw
+            self.it_shift_mw[a:z, cols] = plan.it_mw - base
+            self.dr_delivered_mw[a:z, cols] = plan.dr_delivered_mw
+            self.deferred_backlog_mwh[day, cols] = plan.state.total_mwh
+            self.forced_mwh[cols] += plan.forced_mw.sum(axis=0) * self.dt_h
+        self._refresh(a, z, self.flex_members)
+        if self._region_changed is not None:
+            self._region_changed(a, z)
+
+    def _refresh(self, a: int, z: int, members: np.ndarray) -> None:
+        """Facility power, heat offer and the cooling the heat pump saves for steps [a, z) of ``members`` after
+        their IT power changed — the equations of ``build`` / ``set_heat_delivery`` on those columns only."""
+        it = self.it_mw[a:z, members]
+        cap = self._cap[members]
+        fac = np.empty_like(it)
+        techs, sites = self.techs[members], self.site_index[members]
+        for tech in sorted(set(techs.tolist())):
+            for j in sorted(set(sites[techs == tech].tolist())):
+                k = np.flatnonzero((techs == tech) & (sites == j))
+                pue_full = cooling.pue_full_load(self.temp_c[a:z, j], tech, self.wet_bulb_c[a:z, j])[:, None]
+                fac[:, k] = it[:, k] * cooling.pue_part_load(pue_full, it[:, k] / cap[k], self._f_fixed[members[k]])
+        pos = self.hr_position[members]
+        has = np.flatnonzero(pos >= 0)
+        if has.size:
+            p = pos[has]
+            src_max = it[:, has] * self._hr_share[p]
+            deliverable = heat_pump.heat_pump_output(src_max, self.hp_cop[p][None, :])[0]
+            self.heat_offer_mw[a:z, p] = np.minimum(deliverable, self._hr_cap_mw[p][None, :])
+            if hasattr(self, "cooling_saved_mw"):  # heat delivery was decided at build: its source heat stays
+                f = fac[:, has]
+                saved = f * cooling.overhead_split(f / it[:, has])["cooling"] * np.minimum(
+                    self.heat_recovered_mw[a:z, p] / it[:, has], 1.0)
+                fac[:, has] = f - saved
+                self.cooling_saved_mw[a:z, p] = saved
+        self.facility_mw[a:z, members] = fac
+
+    def replay(self, signals, until: int, dr=None) -> None:
+        """After a checkpoint restore: re-make the demand-response calls (``dr``) and the day plans of steps
+        [0, until) in the order of the run (operator's observe, then the DCs' at each day's first step) — they
+        depend only on published forecasts, the scenario and the carried deferral state, so they come out
+        the same."""
+        spd = self.steps_per_day
+        notices = {n for n, *_ in dr._explicit if n < until} if dr is not None and dr.active else set()
+        for t in sorted(notices | set(range(0, until, spd))):
+            signals.advance(t)
+            if dr is not None and dr.active:
+                dr.observe(t, signals)
+            if self.strategy_groups and t % spd == 0:
+                self._plan_day(signals)
 
     def set_heat_delivery(self, delivered_mw: np.ndarray) -> None:
         """Heat the utilities take from each recovering DC [steps, recovering DCs] → heat-pump source and power."""

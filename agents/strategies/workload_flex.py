@@ -169,14 +169,16 @@ class WindowPlan:
 
 def plan_window(spec: DataCenterStrategySpec, it_mw, it_capacity_mw, idle_power_pu, dt_h, state=None, *,
                 price_cny_per_mwh=None, carbon_avg_kgco2_per_kwh=None, carbon_marginal_kgco2_per_kwh=None,
-                renewable_share_pu=None, dr_event=None, final=False) -> WindowPlan:
+                renewable_share_pu=None, dr_event=None, dr_called_mw=None, final=False) -> WindowPlan:
     """Plan one decision window for all members sharing ``spec``, from published forecasts only.
 
     Parameters: ``it_mw`` [steps, members] unshifted IT power (the workload profile, before shifting);
     ``it_capacity_mw``, ``idle_power_pu`` [members]; ``dt_h`` [h]; ``state`` carried ``DeferralState`` (None at
     the start); the window's forecasts (price [CNY/MWh], average / marginal carbon intensity [kgCO2/kWh],
     renewable share [-], each [steps] or [steps, members]); ``dr_event`` [steps] or [steps, members] bool, the
-    DR event steps (dr_committed); ``final`` the horizon's last window.
+    DR event steps (dr_committed); ``dr_called_mw`` [steps, members] the reduction the aggregator asks for in
+    each step (dr_committed; replaces ``dr_committed_mw`` as ``R`` and, where ``dr_event`` is None, marks the
+    event steps by ``R > 0``); ``final`` the horizon's last window.
 
     Rules: deferrable work beyond ``max_deferral_pu · P_cap`` per step runs on arrival; the capacity for the rest
     is ``u = P_flex + min(headroom · P_cap, P_cap − P_it)`` (never above IT capacity), and ``u = max(P_flex − R,
@@ -209,9 +211,14 @@ def plan_window(spec: DataCenterStrategySpec, it_mw, it_capacity_mw, idle_power_
                              carbon_price_cny_per_t=spec.carbon_price_cny_per_t)
     carry_cost = None
     event = np.zeros((w, m), dtype=bool)
+    committed = spec.dr_committed_mw
+    if dr_called_mw is not None:
+        committed = np.broadcast_to(np.asarray(dr_called_mw, dtype=float).reshape(w, -1), (w, m))
+        if dr_event is None:
+            dr_event = committed > 0.0
     if spec.kind == "dr_committed" and dr_event is not None and np.any(dr_event):
         event = np.broadcast_to(np.asarray(dr_event, dtype=bool).reshape(w, -1), (w, m))
-        capacity = np.where(event, np.maximum(flexible - spec.dr_committed_mw, 0.0), capacity)
+        capacity = np.where(event, np.maximum(flexible - committed, 0.0), capacity)
         signal = np.where(event, -1.0, 0.0)  # event steps first, then the others as soon as possible
     elif signal is not None:
         mean = signal.mean(axis=0)
@@ -235,7 +242,7 @@ def plan_window(spec: DataCenterStrategySpec, it_mw, it_capacity_mw, idle_power_
     migrate_out = np.zeros((w, m))
     if spec.kind == "dr_committed":
         cut = it - planned  # reduction from deferring (negative where deferred work is caught up)
-        need = np.where(event, np.maximum(spec.dr_committed_mw - np.maximum(cut, 0.0), 0.0), 0.0)
+        need = np.where(event, np.maximum(committed - np.maximum(cut, 0.0), 0.0), 0.0)
         migrate_out = np.minimum(need, split.migratable_mw)
     delivered = np.where(event, it - planned + migrate_out, 0.0)
     return WindowPlan(it_mw=planned, deferrable_done_mw=sched.done_mw, migratable_mw=split.migratable_mw,
