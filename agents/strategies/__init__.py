@@ -42,6 +42,12 @@ class NetLoadBatteryStrategySpec(_Spec):
     kind: Literal["net_load"] = Field("net_load", description="Strategy kind: net_load = shave peaks of net load")
 
 
+def _dc_spec():
+    from agents.strategies.workload_flex import DataCenterStrategySpec
+
+    return DataCenterStrategySpec
+
+
 def _storage_spec():
     from agents.strategies.storage_schedule import StorageStrategySpec
 
@@ -79,6 +85,21 @@ REGISTRY: dict[str, dict[str, StrategyKind]] = {
                              "the reduction its aggregator asks for (dr_called_mw), if enrolled — not acted on",
                              "nothing: IT load from its workload profile; backup generators start on voltage-dip "
                              "events and for load the grid cannot serve", "built in (docs/model.md)"),
+        **{kind: StrategyKind("data_center", kind, _dc_spec(),
+                              "at each day's first step: " + seen + ", its deferred work carried in (own state)",
+                              "the day's IT power per step: deferrable work placed within its deadline " + what
+                              + "; facility power, heat offer and grid draw follow",
+                              "agents.strategies.workload_flex.plan_window")
+           for kind, seen, what in (
+               ("price_following", "the day-ahead price forecast of the day (+ carbon price × average intensity)",
+                "in the cheapest forecast hours"),
+               ("carbon_aware", "the day-ahead average or marginal carbon-intensity forecast of the day "
+                                "(carbon_signal)", "in the lowest-carbon forecast hours"),
+               ("renewable_following", "the day-ahead renewable-share forecast of the day",
+                "in the hours of highest forecast renewable share"),
+               ("dr_committed", "the reductions its aggregator called for the day's steps (dr_called_mw)",
+                "outside DR event steps: the event's IT cut = the called MW (deferrable work first, deferred to "
+                "after the event)"))},
     },
     "power_plant": {
         "none": _none("power_plant", "day-ahead commitment from the operator's persistence forecast of net "
