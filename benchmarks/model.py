@@ -1,11 +1,12 @@
 """Model speed and memory: the Shanghai hourly year and a generated ~3,000-agent national twin.
 
-Usage: ``python benchmarks/model.py [shanghai|national ...]`` (default: both). Each case runs in a fresh
+Usage: ``python benchmarks/model.py [shanghai|shanghai_flex|national ...]`` (default: both). Each case runs in a fresh
 subprocess so its peak RSS (``resource.getrusage``) is its own. One-time imports of pvlib, scipy.signal and
 windpowerlib (≈ 2–3 s cold) are timed and printed apart from build + run, which the target applies to. Prints build and run wall time, agent-steps
 per second and peak RSS, and exits 1 when a target is missed: issue "A model a planner can audit" (with unit
 commitment, CHP, import lines and the frequency study on): Shanghai year ≤ 1.5 s, national year ≤ 10 s on one
-core; memory ≤ 1.5 GB (issue 4).
+core; memory ≤ 1.5 GB (issue 4). ``shanghai_flex`` (issue 12): the Shanghai year with flexible workloads, storage
+bids and a DR event (``shanghai_flex_doc``) ≤ 2 s.
 
 National twin recipe (``fixtures.generate.national``): 2,400 data centers over ten national hub regions,
 40 coal/gas units and 20 wind/PV plants per region, one grid operator: 3,001 agents in one model.
@@ -26,6 +27,7 @@ if str(ROOT) not in sys.path:
 
 TARGETS = {  # case: (wall-time limit [s], peak-RSS limit [MB] or None)
     "shanghai": (1.5, None),
+    "shanghai_flex": (2.0, None),
     "national": (10.0, 1536.0),
 }
 
@@ -35,9 +37,30 @@ def _scenario_doc(case: str) -> dict:
 
     if case == "shanghai":
         return json.loads((generate.SCENARIO_DIR / "shanghai.json").read_text(encoding="utf-8"))
+    if case == "shanghai_flex":
+        return shanghai_flex_doc()
     if case == "national":
         return {"schema_version": 1, **generate.national()}
     raise SystemExit(f"unknown case {case!r}; expected one of {sorted(TARGETS)}")
+
+
+def shanghai_flex_doc() -> dict:
+    """The Shanghai year with every flexibility feature on: the data centers' workload strategies of the
+    summer-peak fixture (Lingang DR-committed, a third of the others carbon-aware, a third price-following),
+    its demand-response program, aggregator and July heat-wave event, and the stand-alone storage bidding an
+    arbitrage schedule from the published price forecast."""
+    from fixtures import generate
+
+    year = json.loads((generate.SCENARIO_DIR / "shanghai.json").read_text(encoding="utf-8"))
+    peak = json.loads((generate.SCENARIO_DIR / "shanghai_summer_peak.json").read_text(encoding="utf-8"))
+    year["demand_response"] = peak["demand_response"]
+    strategies = {a["id"]: a["strategy"] for a in peak["actors"] if a["type"] == "data_center" and "strategy" in a}
+    for a in year["actors"]:
+        if a["type"] == "data_center" and a["id"] in strategies:
+            a["strategy"] = strategies[a["id"]]
+        if a["type"] == "storage" and not a.get("owner_id"):
+            a["strategy"] = {"kind": "arbitrage"}
+    return year
 
 
 def measure(case: str) -> dict:

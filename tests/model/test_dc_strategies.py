@@ -123,7 +123,7 @@ def test_price_following_lowers_the_data_centers_energy_cost():
     assert cost_follow < cost_none * (1.0 - PRICE_SAVING_PU)
 
 
-PRICE_SAVING_PU = 0.002
+PRICE_SAVING_PU = 0.03  # measured: 71.17 M CNY → 66.34 M CNY (−6.8 %) for the week
 
 
 def _event_figures(m: RegionModel):
