@@ -26,7 +26,7 @@ def test_fixture_files_match_their_generator():
     from fixtures import generate
 
     texts = generate.build_all()
-    assert set(texts) == set(DEMO_FIXTURES) | {"loss_of_load_event"}
+    assert set(texts) == set(DEMO_FIXTURES) | {"loss_of_load_event", "shanghai_summer_peak"}
     for stem, text in texts.items():
         on_disk = (ROOT / "fixtures" / "scenarios" / f"{stem}.json").read_text(encoding="utf-8")
         assert on_disk == text, f"{stem}.json is stale: run python fixtures/generate.py"
@@ -48,7 +48,7 @@ def test_demo_fixtures_have_distinct_clear_names_and_descriptions():
         assert "fixtures/README.md" in d["description"]
 
 
-@pytest.mark.parametrize("name", (*DEMO_FIXTURES, "loss_of_load_event"))
+@pytest.mark.parametrize("name", (*DEMO_FIXTURES, "loss_of_load_event", "shanghai_summer_peak"))
 def test_scenario_description_names_its_assumptions(name):
     """Issue 11 defect 11: the UI shows the scenario's description; figures without a public source are marked
     there as assumptions [A], as in fixtures/README.md."""
@@ -217,3 +217,21 @@ def test_national_benchmark_recipe_validates_with_about_3000_agents():
     kinds = [a.type for a in scenario.actors]
     assert 2900 <= len(kinds) <= 3100
     assert kinds.count("data_center") >= 2000 and kinds.count("grid_operator") == 1
+
+
+def test_shanghai_summer_peak_calls_the_heat_wave_events_and_the_lingang_centers_respond():
+    """The whole fixture (June–July): the price-triggered and the explicit July event are called and settled;
+    the enrolled Lingang data centers (dr_committed) cut IT by the called 23 MW in every event step."""
+    import numpy as np
+
+    model = run_doc(fixture_doc("shanghai_summer_peak"))
+    assert [(c["start_step"], c["end_step"]) for c in model.dr.calls] == [(1264, 1267), (1285, 1289)]
+    assert [r["measured"] for r in model.dr.results] == [True, True]
+    dcs, members = model.dcs, model.dr.members[0]
+    cols = np.searchsorted(dcs.flex_members, members)
+    for c in model.dr.calls:
+        s, e = c["start_step"], c["end_step"]
+        cut = -dcs.it_shift_mw[s:e][:, cols].sum(axis=1)
+        assert np.all(cut > 0.85 * 23.0) and np.all(cut <= 23.0 + 1e-9)
+    np.testing.assert_allclose(np.asarray(dcs.it_mw[:, dcs.flex_members]).sum(axis=0), dcs.it_base_mw.sum(axis=0),
+                               rtol=1e-9)
