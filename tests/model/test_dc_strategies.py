@@ -161,13 +161,15 @@ def test_dr_penalty_applies_when_the_response_falls_short():
 @pytest.mark.parametrize("kind", ["price", "carbon", "carbon_marginal", "renewable"])
 def test_no_strategy_sees_the_future(kind):
     """Garble every day-ahead forecast after day 3 (including day 4's, already published at day 3's start) and
-    the real-time prices: the plans of days 0–3 are unchanged."""
+    the realised future (the region's load after day 3, hence its prices): the plans of days 0–3 are unchanged."""
     day_end = 4 * 24
     a = RegionModel(validate_scenario(week_doc(kind)))
     b = RegionModel(validate_scenario(week_doc(kind)))
     rng = np.random.default_rng(5)
-    for name, arr in b.signals._day_ahead.items():
+    for arr in b.signals._day_ahead.values():
         arr[day_end:] = arr[day_end:] * rng.uniform(0.2, 3.0, arr.size - day_end)
+    b.grid.other_load[day_end:] *= 1.2
+    b.gross_load_mw[day_end:] *= 1.2
     a.run(steps=day_end)
     b.run(steps=day_end)
     np.testing.assert_array_equal(np.asarray(a.dcs.it_mw[:day_end]), np.asarray(b.dcs.it_mw[:day_end]))
