@@ -158,6 +158,7 @@ class DataCenterFleet(Fleet):
         """At a day's first step, each group of members sharing a workload strategy plans the day (module
         agents.strategies.workload_flex ``plan_window``) from the day's published day-ahead forecasts, the DR
         reductions called for the day so far and the deferred work carried in; nothing else is seen."""
+        super().observe(t, signals)
         if self.strategy_groups and signals.new_day:
             self._plan_day(signals)
 
