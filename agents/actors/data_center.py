@@ -147,6 +147,7 @@ class DataCenterFleet(Fleet):
                                                members=self.flex_members)
             self.deferred_backlog_mwh = np.zeros((ctx.steps // self.steps_per_day + 1, self.flex_members.size))
             self.forced_mwh = np.zeros(self.flex_members.size)
+            self.decision_series = (*type(self).decision_series, "it_power_mw", "it_shift_mw")  # the day's plan
         self._region_changed = None
 
     def attach_region(self, changed) -> None:
@@ -336,7 +337,7 @@ class DataCenterFleet(Fleet):
         self.dr = desk
         if desk.active:
             self.decisions["dr_called_mw"] = (lambda a, z: desk.called_mw[a:z], np.arange(self.n))
-            self.decision_series = (*type(self).decision_series, "dr_called_mw")
+            self.decision_series = (*self.decision_series, "dr_called_mw")
 
     def attach_events(self, events) -> None:
         """Backup power forced by voltage-dip events (agents.events.EventSchedule)."""

@@ -216,3 +216,15 @@ def test_strategy_none_is_bit_identical_to_no_strategy_field():
     named.run()
     assert named.kpis() == plain.kpis()
     assert _same_tables(named.series_table(), plain.series_table())
+
+
+def test_the_mesa_agent_of_a_deciding_data_center_shows_its_plan():
+    m = RegionModel(validate_scenario(week_doc("carbon")))
+    m.run(steps=3)
+    agent = m.agents.select(lambda a: a.actor_id == m.dcs.ids[0])[0]
+    early = dict(agent.last_decision)
+    m.run(steps=10)
+    late = agent.last_decision
+    assert early["step"] == 2 and late["step"] == 12
+    assert late["it_shift_mw"] == m.dcs.it_shift_mw[12, 0] and late["it_power_mw"] == m.dcs.it_mw[12, 0]
+    assert early["it_shift_mw"] != late["it_shift_mw"]
