@@ -20,7 +20,6 @@ from agents import kpis as kpi_module
 from agents import signals as signals_module
 from agents import units
 from agents.accounting import Settlement, region_accounts
-from agents.decisions import DecisionBook
 from agents.actors.base import BuildContext
 from agents.actors.data_center import DataCenterFleet
 from agents.actors.grid_operator import GridOperatorFleet
@@ -28,6 +27,7 @@ from agents.actors.heat_utility import HeatUtilityFleet
 from agents.actors.power_plant import PowerPlantFleet
 from agents.actors.renewable_plant import RenewablePlantFleet
 from agents.actors.storage import StorageFleet
+from agents.decisions import DecisionBook
 from agents.dr_desk import DemandResponseDesk
 from agents.events import EventSchedule
 from agents.frequency_study import SERIES as FREQUENCY_SERIES
