@@ -143,3 +143,25 @@ def test_a_decision_inside_a_day_survives_a_checkpoint_later_that_day():
     resumed.run()
     assert np.array_equal(resumed.storage.power, whole.storage.power)
     assert resumed.kpis() == whole.kpis()
+
+
+def test_dr_event_points_follow_the_grid_operators_calls():
+    doc = _doc({"events": ["dr_event"]}, steps=96)
+    doc["demand_response"] = {
+        "programs": [{"id": "p", "trigger": "price", "price_threshold_cny_per_mwh": 0.0, "notice_h": 24.0,
+                      "max_duration_h": 3.0, "baseline_method": "same_day_3_plus_2"}],
+        "aggregators": [{"id": "vpp", "program_id": "p", "member_ids": ["dc_hohhot"], "commitment_mw": [2.0]}]}
+    scenario = validate_scenario(doc)
+    whole = RegionModel(scenario)
+    whole.run()
+    expected = sorted({c["notified_step"] + 1 for c in whole.dr.calls if c["notified_step"] + 1 < 96})
+    assert expected, "a zero threshold calls events"
+    m = RegionModel(scenario)
+    assert m.next_decision_point() is None  # not known before the operator calls
+    stops = []
+    while m.running:
+        m.run(stop_at_decisions=True)
+        if m.running:
+            stops.append(m.step_index)
+    assert stops == expected
+    assert m.kpis() == whole.kpis()  # stopping changes nothing
