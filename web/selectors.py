@@ -184,8 +184,7 @@ def runs_for_compare(user, run_ids) -> list[Run]:
 def run_decisions(run: Run) -> dict:
     """The run's decisions so far and, when it waits at a decision point, what may be decided there: the actors
     that take decisions at run time, their current strategy (after the decisions so far) and its parameters."""
-    from agents import validate_scenario
-    from agents.decisions import decision_parameters, runtime_actors, validate_decisions
+    from agents import decision_parameters, runtime_actors, validate_decisions, validate_scenario
 
     out = {"waiting": run.status == Run.Status.WAITING, "step": run.step, "decisions": list(run.decisions or []),
            "actors": []}

@@ -373,8 +373,8 @@ def run_submit_decisions(run: Run, user, decisions) -> Run:
     Raises ``PermissionDenied`` for anyone but the owner and ``RunStateError`` unless the run is waiting."""
     from django.core.exceptions import PermissionDenied
 
-    from agents import ScenarioValidationError
-    from agents.decisions import public, validate_decisions
+    from agents import ScenarioValidationError, validate_decisions
+    from agents import decision_public as public
 
     if run.owner_id != getattr(user, "pk", None):
         raise PermissionDenied("only the run's owner decides")
