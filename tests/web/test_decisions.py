@@ -109,3 +109,18 @@ def test_decisions_survive_a_worker_killed_after_the_decision_point(owner, doc, 
     run.refresh_from_db()
     kpis, series = _cli_kpis(tmp_path, doc, run.decisions)
     assert run.kpis == kpis and Path(run.series_path).read_bytes() == series
+
+
+def test_a_django_validation_error_in_a_view_is_a_400_with_field_paths_not_a_500(owner, tiny_data):
+    """Defect: the API's exception handler called ``rest_framework.exceptions.as_serializer_error`` (it lives in
+    ``rest_framework.serializers``), so any Django ValidationError reaching it — here a stored scenario that no
+    longer validates, started by id — became an AttributeError and a 500."""
+    from web.models import Scenario
+
+    api = APIClient()
+    api.force_login(owner)
+    broken = dict(tiny_data, horizon={**tiny_data["horizon"], "steps": 0})
+    scenario = Scenario.objects.create(owner=owner, name="stale", data=broken)
+    response = api.post("/api/runs/", {"scenario_id": scenario.pk}, format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert any(e["loc"].startswith("horizon.steps") for e in response.json()["errors"])
