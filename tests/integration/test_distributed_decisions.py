@@ -3,14 +3,14 @@ the worker is SIGKILLed after the decision, a new worker resumes it from the che
 bit-identical to an in-process run given the same decisions up front (the CLI's replay)."""
 import json
 import time
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
 from agents import RegionModel, validate_scenario
 
-from .test_distributed_runs import TINY_SCENARIO
-
+TINY_SCENARIO = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios" / "_tiny.json"
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 DECISION = {"actor_id": "bess", "parameter": "degradation_cost_cny_per_mwh", "value": 5000.0}
 
