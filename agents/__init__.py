@@ -7,6 +7,8 @@
 """
 
 from agents.checkpoint import checkpoint_dumps, checkpoint_loads
+from agents.decisions import decision_parameters, runtime_actors, validate_decisions
+from agents.decisions import public as decision_public
 from agents.model import RegionModel
 from agents.recording import package_versions, write_results
 from agents.scenario import (
@@ -25,9 +27,13 @@ __all__ = [
     "ScenarioValidationError",
     "checkpoint_dumps",
     "checkpoint_loads",
+    "decision_parameters",
+    "decision_public",
     "load_scenario",
     "package_versions",
+    "runtime_actors",
     "scenario_json_schema",
+    "validate_decisions",
     "validate_scenario",
     "write_results",
 ]

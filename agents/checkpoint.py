@@ -33,6 +33,7 @@ def checkpoint_dumps(model) -> bytes:
         "mesa_steps": model.steps,
         "rng_state": model.rng.bit_generator.state,
         "storage_pool": list(model._pool),
+        "decisions": model.decisions.applied,  # people's decisions applied so far (agents.decisions)
     }
     arrays = {f"rec:{k}": np.ascontiguousarray(v) for k, v in model.recorder.dynamic_arrays(model.step_index).items()}
     arrays["state:soc_mwh"] = np.asarray(model.storage.soc_mwh, dtype=float)
@@ -67,7 +68,11 @@ def checkpoint_loads(scenario, blob: bytes):
         model.dcs.replay(model.signals, model.step_index, model.dr)
     else:
         model.dr.replay(model.signals, model.step_index)  # demand-response calls made before the checkpoint
+    # decisions applied up to the current day's first step shaped its storage plan; later ones the next plans
+    later = model.decisions.restore(header.get("decisions", []),
+                                    model.step_index - model.step_index % model.decisions.steps_per_day)
     model.storage.replay(model.signals, model.step_index)  # the current day's storage schedules
+    model.decisions.apply_later(later)
     model.signals.advance(max(model.step_index - 1, 0))  # as after the last completed step
     if model.dr.active:
         model.dr.settle(model._settled, model.dcs.grid_power_mw)

@@ -1,6 +1,8 @@
 """Command line: run a scenario, write kpis.json and series.parquet, print a KPI table (or JSON).
 
-    python -m agents SCENARIO --out DIR [--seed N] [--steps N] [--json]
+    python -m agents SCENARIO --out DIR [--seed N] [--steps N] [--json] [--decisions FILE]
+
+``--decisions FILE``: a JSON list of decisions (agents.decisions, each with its ``step``) replayed at their steps.
 
 Exit codes: 0 success, 2 invalid scenario or arguments (every field error printed with its path).
 """
@@ -23,6 +25,7 @@ def build_parser(prog: str = "python -m agents") -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's seed)")
     p.add_argument("--steps", type=int, default=None, help="run only the first N steps")
     p.add_argument("--json", action="store_true", help="print the KPIs as JSON only")
+    p.add_argument("--decisions", default=None, help="JSON list of decisions to replay (agents.decisions)")
     return p
 
 
@@ -89,6 +92,17 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m agents") -> i
         print("--seed must be in 0 … 2**32-1", file=sys.stderr)
         return EXIT_INVALID
     model = RegionModel(scenario, seed=args.seed)
+    if args.decisions is not None:
+        try:
+            with open(args.decisions, encoding="utf-8") as fh:
+                decisions = json.load(fh)
+            if not isinstance(decisions, list) or not all(isinstance(d, dict) and "step" in d for d in decisions):
+                raise ScenarioValidationError([{"loc": "decisions", "msg": "a JSON list of decisions, each with "
+                                                                          "its step"}])
+            model.apply_decisions(decisions)
+        except (OSError, ValueError) as exc:  # ScenarioValidationError is a ValueError (JSON errors too)
+            print(str(exc), file=sys.stderr)
+            return EXIT_INVALID
     update, bar = (None, None) if args.json else _progress_bar(model.total_steps if args.steps is None
                                                                  else min(args.steps, model.total_steps))
     try:

@@ -27,6 +27,7 @@ from agents.actors.heat_utility import HeatUtilityFleet
 from agents.actors.power_plant import PowerPlantFleet
 from agents.actors.renewable_plant import RenewablePlantFleet
 from agents.actors.storage import StorageFleet
+from agents.decisions import DecisionBook
 from agents.dr_desk import DemandResponseDesk
 from agents.events import EventSchedule
 from agents.frequency_study import SERIES as FREQUENCY_SERIES
@@ -313,6 +314,7 @@ class RegionModel(mesa.Model):
         self.grid.attach_dr(self.dr)
         self.dcs.attach_dr(self.dr)
         self.dcs.attach_region(self._dc_day_changed)
+        self.decisions = DecisionBook(self)  # decision points and people's decisions (agents.decisions)
 
     def _dc_day_changed(self, start: int, stop: int) -> None:
         """A data-center workload plan changed IT and facility power of steps [start, stop): the region's fixed
@@ -423,6 +425,7 @@ class RegionModel(mesa.Model):
             return
         t = self.step_index
         book, signals = self.book, self.signals
+        self.decisions.apply_due(t)  # people's decisions of this step take effect from it on
         signals.advance(t)
         for fleet in self.phase_order:
             fleet.observe(t, signals)
@@ -538,13 +541,35 @@ class RegionModel(mesa.Model):
                 self.event_results[e.index] = self.frequency.event_excursion(e, online)
         self._freq_settled = stop
 
-    def run(self, steps: int | None = None, progress: Callable[[int, int], None] | None = None) -> None:
-        """Step until the horizon ends or ``steps`` more steps ran; ``progress(step_index, total)`` after each."""
+    def run(self, steps: int | None = None, progress: Callable[[int, int], None] | None = None,
+            stop_at_decisions: bool = False) -> None:
+        """Step until the horizon ends or ``steps`` more steps ran; ``progress(step_index, total)`` after each.
+        ``stop_at_decisions``: also return when a step reaches a decision point (``at_decision_point``)."""
         stop = self.total_steps if steps is None else min(self.total_steps, self.step_index + int(steps))
         while self.step_index < stop:
             self.step()
             if progress is not None:
                 progress(self.step_index, self.total_steps)
+            if stop_at_decisions and self.at_decision_point:
+                return
+
+    @property
+    def at_decision_point(self) -> bool:
+        """The model stands before a decision point of the scenario's ``decision_points`` (agents.decisions)."""
+        return self.decisions.is_point(self.step_index)
+
+    def next_decision_point(self) -> int | None:
+        """The next scheduled decision point after the current step (dr_event points are known once called)."""
+        return self.decisions.next_point(self.step_index)
+
+    def apply_decisions(self, decisions: list[dict]) -> list[dict]:
+        """Validate people's decisions (``ScenarioValidationError`` with ``loc`` paths) and schedule them; a
+        decision without ``step`` takes effect from the current step. Returns them as recorded."""
+        items = [{"step": self.step_index, **d} if isinstance(d, dict) else d for d in decisions] \
+            if isinstance(decisions, list) else decisions
+        from agents.decisions import public
+
+        return [public(d) for d in self.decisions.schedule(items)]
 
     # ------------------------------------------------------------------------------------------- read side
 

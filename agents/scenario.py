@@ -19,6 +19,7 @@ from zoneinfo import available_timezones
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError, field_validator
 
 from agents.budget import budget_errors
+from agents.decisions import DecisionPointsSpec
 from agents.markets.aggregator import AggregatorSpec
 from agents.markets.demand_response import DemandResponseEventSpec, DemandResponseProgramSpec
 from agents.physics.cooling import COOLING_TECHNOLOGIES
@@ -669,6 +670,9 @@ class Scenario(_Strict):
     demand_response: DemandResponse = Field(default_factory=DemandResponse,
                                             description="Demand-response programs, aggregators and event calls")
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Random seed")
+    decision_points: DecisionPointsSpec = Field(
+        default_factory=DecisionPointsSpec,
+        description="Where a run stops and waits for people's decisions (agents.decisions); none by default")
 
     @classmethod
     def from_file(cls, path: str | Path) -> Scenario:

@@ -93,6 +93,7 @@ NAMES: dict[str, Quantity] = {
     "max_events_per_month": Quantity("", "count"),
     "penalty_cny_per_mwh_short": Quantity("CNY/MWh", "price"),
     "cycle_limit_per_window": Quantity("", "count"),
+    "every_steps": Quantity("", "count"),  # decision points: stop every N steps
 }
 
 # Prefixes of yes/no KPIs ("meets_80pct_renewable_hourly").

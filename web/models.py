@@ -29,11 +29,12 @@ class Run(models.Model):
         QUEUED = "queued"
         RUNNING = "running"
         PAUSED = "paused"
+        WAITING = "waiting"  # stopped at a decision point until its owner submits decisions (agents.decisions)
         SUCCEEDED = "succeeded"
         FAILED = "failed"
         CANCELLED = "cancelled"
 
-    ACTIVE = (Status.QUEUED, Status.RUNNING, Status.PAUSED)
+    ACTIVE = (Status.QUEUED, Status.RUNNING, Status.PAUSED, Status.WAITING)
     FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
 
     class Control(models.TextChoices):
@@ -71,6 +72,8 @@ class Run(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     compute_s = models.FloatField(default=0.0, help_text="Seconds spent stepping the model")
     claimed_at = models.DateTimeField(null=True, blank=True, help_text="Last time a worker claimed it (fair order)")
+    decisions = models.JSONField(default=list, blank=True,
+                                 help_text="People's decisions [{step, actor_id, parameter, value}] (agents.decisions)")
     result_bytes = models.BigIntegerField(default=0, help_text="Bytes stored for its results (files, series, checkpoint)")
 
     class Meta:

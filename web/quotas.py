@@ -43,7 +43,7 @@ def user_result_bytes(user) -> int:
 
 def quota_check_run_create(user) -> None:
     """Raise ``QuotaExceeded`` when ``user`` may not add another run (waiting runs or stored results used up)."""
-    waiting = Run.objects.filter(owner=user, status__in=[Run.Status.QUEUED, Run.Status.PAUSED]).count()
+    waiting = Run.objects.filter(owner=user, status__in=[Run.Status.QUEUED, Run.Status.PAUSED, Run.Status.WAITING]).count()
     limit = settings.TWIN_QUOTA_WAITING_RUNS
     if waiting >= limit:
         raise QuotaExceeded(

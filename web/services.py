@@ -213,6 +213,8 @@ class _Execution:
             t0 = time.perf_counter()
             model.step()
             self.compute_s += time.perf_counter() - t0
+            if model.at_decision_point:  # stop and wait for the owner's decisions (agents.decisions)
+                return "decide"
             if model.step_index % every == 0 and model.step_index < model.total_steps and self.checkpoint_due():
                 self.checkpoint()
             outcome = self.pace_and_sync()
@@ -358,9 +360,49 @@ def _build(run: Run):
     from agents import RegionModel, checkpoint_loads
 
     scenario = scenario_validate(run.scenario_snapshot)
-    if run.checkpoint:
-        return checkpoint_loads(scenario, bytes(run.checkpoint))
-    return RegionModel(scenario, seed=run.seed)
+    model = checkpoint_loads(scenario, bytes(run.checkpoint)) if run.checkpoint else RegionModel(scenario, seed=run.seed)
+    # the run's stored decisions still to come (those applied before the checkpoint are part of it)
+    model.apply_decisions([d for d in run.decisions or [] if d["step"] >= model.step_index])
+    return model
+
+
+def run_submit_decisions(run: Run, user, decisions) -> Run:
+    """The owner's decisions at the decision point the run waits at: validate them (``ValidationError`` keyed by
+    field path, e.g. ``decisions.0.value``), store them with the run (step = the point's step) and continue it.
+
+    Raises ``PermissionDenied`` for anyone but the owner and ``RunStateError`` unless the run is waiting."""
+    from django.core.exceptions import PermissionDenied
+
+    from agents import ScenarioValidationError, validate_decisions
+    from agents import decision_public as public
+
+    if run.owner_id != getattr(user, "pk", None):
+        raise PermissionDenied("only the run's owner decides")
+    run.refresh_from_db()
+    if run.status != Run.Status.WAITING:
+        raise RunStateError(f"the run is {run.status}, not waiting for decisions")
+    if not isinstance(decisions, list):
+        raise ValidationError({"decisions": ["decisions must be a JSON list"]})
+    scenario = scenario_validate(run.scenario_snapshot)
+    items = [{**d, "step": run.step} if isinstance(d, dict) else d for d in decisions]
+    try:
+        earlier = validate_decisions(scenario, list(run.decisions or []))
+        valid = validate_decisions(scenario, items, current={d["actor_id"]: d["_actor"] for d in earlier},
+                                   min_step=run.step)
+    except ScenarioValidationError as exc:
+        errors: dict[str, list[str]] = {}
+        for err in exc.errors:
+            errors.setdefault(err.get("loc") or "decisions", []).append(err["msg"])
+        raise ValidationError(errors) from None
+    stored = list(run.decisions or []) + [public(d) for d in valid]
+    with transaction.atomic():
+        if not Run.objects.filter(pk=run.pk, status=Run.Status.WAITING, step=run.step).update(
+                status=Run.Status.QUEUED, decisions=stored, control=Run.Control.NONE, heartbeat_at=timezone.now()):
+            raise RunStateError("the run is no longer waiting for decisions")
+        transaction.on_commit(lambda: _enqueue(run.pk))
+    run.refresh_from_db()
+    _publish_status(run, run.step)
+    return run
 
 
 def run_execute(run_id, worker: str, *, slice_s: float | None = None) -> str:
@@ -402,6 +444,8 @@ def _execute_claimed(run_id, worker: str, slice_s: float | None) -> str:
             return "succeeded"
         if outcome == "pause":
             return _stop(execution, Run.Status.PAUSED)
+        if outcome == "decide":
+            return _stop(execution, Run.Status.WAITING)
         if outcome == "cancel":
             return _stop(execution, Run.Status.CANCELLED)
         if outcome in ("slice", "shutdown"):
@@ -618,7 +662,7 @@ def run_control(run: Run, action: str, speed: float | None = None) -> Run:
             raise RunStateError(f"cannot resume a {_status(run)} run" + _cancelling(rows))
     elif action == "cancel":
         now = timezone.now()
-        if rows.filter(status__in=[Run.Status.QUEUED, Run.Status.PAUSED]).update(
+        if rows.filter(status__in=[Run.Status.QUEUED, Run.Status.PAUSED, Run.Status.WAITING]).update(
             status=Run.Status.CANCELLED, finished_at=now, control=Run.Control.NONE, checkpoint=None
         ):
             run.refresh_from_db()

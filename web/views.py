@@ -82,6 +82,7 @@ def run_page_strings() -> dict:
     return {
         "status": {
             "queued": _("queued"), "running": _("running"), "paused": _("paused"),
+            "waiting": _("waiting for decisions"),
             "succeeded": _("succeeded"), "failed": _("failed"), "cancelled": _("cancelled"),
         },
         "load": _("Region load"),
@@ -119,6 +120,15 @@ def run_page_strings() -> dict:
         "minutes": _("min"),
         "hours": _("h"),
         "as_fast": _("As fast as possible"),
+        "decisions": {
+            "waiting_at": _("The run waits at a decision point before step %(step)s."),
+            "nothing": _("No actor of this scenario takes decisions at run time; submit to continue."),
+            "submit": _("Submit decisions and continue"),
+            "owner_only": _("Only the run's owner can decide."),
+            "so_far": _("Decisions so far:"),
+            "load_failed": _("Could not load the decision point."),
+            "failed": _("The decisions were not accepted"),
+        },
         "kpi_labels": {
             "pue": _("Power usage effectiveness (PUE)"),
             "dc_it_energy_mwh": _("Data-center IT energy"),
@@ -339,7 +349,7 @@ def _run_twin_context(request: HttpRequest, run_id, *, big: bool) -> dict:
     run = selectors.run_get_for_user(request.user, run_id)
     names = {"control": "control", "rerun": "rerun", "snapshot": "snapshot", "kpis": "kpis",
              "csv": "series-csv", "parquet": "series-parquet", "outline": "outline", "kpis_csv": "kpis-csv",
-             "kpis_xlsx": "kpis-xlsx"}
+             "kpis_xlsx": "kpis-xlsx", "decisions": "decisions"}
     api = {key: reverse(f"api-run-{name}", kwargs={"run_id": run.id}) for key, name in names.items()}
     api["agent_state"] = reverse("api-run-agent-state", kwargs={"run_id": run.id})
     api["outlines"] = reverse("api-outline-list")
@@ -358,6 +368,7 @@ def _run_twin_context(request: HttpRequest, run_id, *, big: bool) -> dict:
         "speed_steps_per_s": run.speed_steps_per_s,
         "duration_s": run.duration_s,
         "big": big,
+        "can_decide": run.owner_id == request.user.pk,
         # The query names the picked outline, so a newly uploaded one is not served from the browser's cache.
         "geo": {"url": f"{api['outline']}?v={outline['kind']}-{outline['name']}",
                 "name": f"twin-{outline['kind']}-{outline['name']}"},

@@ -60,19 +60,8 @@ class StorageFleet(Fleet):
         self.rule_groups = {k: np.flatnonzero(strategy == k) for k in sorted(set(strategy.tolist()))}
         # units that bid their own schedule (agents.strategies.storage_schedule): one LP per group of units
         # sharing a spec, solved at each day's first step over the day's published price forecast
-        groups: dict[str, tuple] = {}
-        for i, sp in enumerate(self.specs):
-            if isinstance(sp.strategy, StorageStrategySpec):
-                groups.setdefault(sp.strategy.model_dump_json(), (sp.strategy, []))[1].append(i)
-        self.scheduled = []
-        self.steps_per_day = max(1, round(24 / ctx.dt_h))
-        for key in sorted(groups):
-            spec, units = groups[key]
-            units = np.array(units, dtype=int)
-            scheduler = StorageScheduler.for_batteries(spec, ctx.dt_h, self.e_max[units], self.p_max[units],
-                                                       self.eta_c[units], self.eta_d[units])
-            net = net_load_mw(units) if spec.kind in ("peak_shaving", "net_load_rule") else None
-            self.scheduled.append((spec, units, scheduler, net))
+        self._dt_h, self._net_load_of = ctx.dt_h, net_load_mw
+        self._group_schedules()
         self.planned_revenue_cny = np.zeros((-(-ctx.steps // self.steps_per_day), self.n))  # per day, forecast
         request = flexibility.tou_request_mw(price_multiplier, self.p_max)
         net_units = np.flatnonzero(strategy == "net_load")
@@ -90,6 +79,30 @@ class StorageFleet(Fleet):
         self.series["soc_mwh"] = (self.soc, np.arange(self.m))
         self.revenue_cny = self.record(rec, "revenue_cny")
         self.cost_cny = self.record(rec, "cost_cny")
+
+    def _group_schedules(self) -> None:
+        """One scheduler per group of units sharing a schedule strategy spec (sorted: deterministic order)."""
+        groups: dict[str, tuple] = {}
+        for i, sp in enumerate(self.specs):
+            if isinstance(sp.strategy, StorageStrategySpec):
+                groups.setdefault(sp.strategy.model_dump_json(), (sp.strategy, []))[1].append(i)
+        self.scheduled = []
+        self.steps_per_day = max(1, round(24 / self._dt_h))
+        for key in sorted(groups):
+            spec, units = groups[key]
+            units = np.array(units, dtype=int)
+            scheduler = StorageScheduler.for_batteries(spec, self._dt_h, self.e_max[units], self.p_max[units],
+                                                       self.eta_c[units], self.eta_d[units])
+            net = self._net_load_of(units) if spec.kind in ("peak_shaving", "net_load_rule") else None
+            self.scheduled.append((spec, units, scheduler, net))
+
+    def apply_actor_spec(self, index: int, spec) -> None:
+        """A run-time decision (agents.decisions): storage actor ``index`` follows ``spec`` (a schedule strategy,
+        validated) from the next plan on; its unit is regrouped with the units sharing the new spec."""
+        self.specs[index] = spec
+        self.agents[index].spec = spec
+        self.strategies[index] = spec.strategy
+        self._group_schedules()
 
     # ---- phases -------------------------------------------------------------------------------------------
 

@@ -240,3 +240,48 @@ def test_ids_in_paths_never_fail(api, page, scenario_id):
         assert _count(page.get(f"/scenarios/{scenario_id}/edit/")).status_code == 404
     response = _count(page.post("/runs/start/", {"scenario_id": scenario_id, "seed": 1, "speed_steps_per_s": "0"}))
     assert response.status_code in (302, 404)
+
+
+def _decision_document() -> dict:
+    doc = copy.deepcopy(DOCUMENTS["_tiny.json"])
+    doc["actors"].append({"type": "storage", "id": "bess", "name": "Grid battery", "lat": 40.8, "lon": 111.7,
+                          "battery": {"energy_capacity_mwh": 40.0, "power_capacity_mw": 10.0},
+                          "strategy": {"kind": "arbitrage"}})
+    doc["decision_points"] = {"events": ["day_start"]}
+    return doc
+
+
+DECISION_ITEMS = st.one_of(
+    st.fixed_dictionaries({"actor_id": st.one_of(st.sampled_from(["bess", "grid", "dc1"]), SCALARS),
+                           "parameter": st.one_of(st.sampled_from(["kind", "soc_min_pu", "soc_max_pu",
+                                                                   "soc_end_target_pu", "peak_scope", "reserve_mw",
+                                                                   "degradation_cost_cny_per_mwh", "kind.x"]),
+                                                  SCALARS),
+                           "value": JSON_VALUES},
+                          optional={"step": st.one_of(st.integers(-5, 100), SCALARS), "extra": SCALARS}),
+    JSON_VALUES,
+)
+DECISION_BODIES = st.one_of(st.fixed_dictionaries({"decisions": st.lists(DECISION_ITEMS, max_size=4)}),
+                            st.fixed_dictionaries({"decisions": JSON_VALUES}), JSON_VALUES)
+
+
+@settings(FUZZ, max_examples=150)
+@given(bodies=st.lists(DECISION_BODIES, min_size=1, max_size=4))
+def test_decisions_never_fail_and_what_is_accepted_replays(api, owner, bodies, monkeypatch):
+    from agents.decisions import validate_decisions
+
+    monkeypatch.setattr(services, "_enqueue", lambda run_id: None)
+    Run.objects.filter(owner=owner).delete()
+    run = services.run_create(owner, _decision_document(), seed=1, name="decide")
+    Run.objects.filter(pk=run.pk).update(status=Run.Status.WAITING, step=24)  # as stopped at the day's start
+    for body in bodies:
+        response = _count(api.post(f"/api/runs/{run.id}/decisions/", body, format="json"))
+        assert response.status_code in (200, 400, 409), (body, response.status_code, response.content[:300])
+        if response.status_code == 400:
+            assert_field_errors(response)
+        run.refresh_from_db()
+        if response.status_code == 200:
+            assert run.status == Run.Status.QUEUED and all(d["step"] == 24 for d in run.decisions)
+            validate_decisions(validate_scenario(run.scenario_snapshot), run.decisions)  # replayable
+            Run.objects.filter(pk=run.pk).update(status=Run.Status.WAITING)
+        assert _count(api.get(f"/api/runs/{run.id}/decisions/")).status_code == 200

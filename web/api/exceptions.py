@@ -5,6 +5,7 @@ Other errors keep DRF's ``{"detail": "..."}`` with their own status (401/403/404
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
 from agents import ScenarioValidationError
@@ -49,7 +50,7 @@ def api_exception_handler(exc, context):
     if isinstance(exc, ScenarioValidationError):
         return errors_response(scenario_errors(exc))
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(detail=exceptions.as_serializer_error(exc))
+        exc = exceptions.ValidationError(detail=as_serializer_error(exc))
     if isinstance(exc, exceptions.ValidationError):
         return errors_response(flatten_errors(exc.detail))
     if isinstance(exc, exceptions.ParseError):

@@ -25,6 +25,7 @@ urlpatterns = [
     path("runs/", views.RunListCreateView.as_view(), name="api-run-list"),
     path("runs/<uuid:run_id>/", views.RunDetailView.as_view(), name="api-run-detail"),
     path("runs/<uuid:run_id>/control/", views.RunControlView.as_view(), name="api-run-control"),
+    path("runs/<uuid:run_id>/decisions/", views.RunDecisionsView.as_view(), name="api-run-decisions"),
     path("runs/<uuid:run_id>/rerun/", views.RunRerunView.as_view(), name="api-run-rerun"),
     path("runs/<uuid:run_id>/snapshot/", views.RunSnapshotView.as_view(), name="api-run-snapshot"),
     path("runs/<uuid:run_id>/kpis/", views.RunKpisView.as_view(), name="api-run-kpis"),

@@ -204,6 +204,33 @@ class RunControlView(APIView):
         return Response(RunSerializer(run).data)
 
 
+class RunDecisionsView(APIView):
+    """Decisions at decision points (agents.decisions): GET lists them and, when the run waits, the actors and
+    parameters that may be decided; POST (owner) submits ``{"decisions": [{actor_id, parameter, value}]}`` and
+    continues the run."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, 404: _NOT_FOUND})
+    def get(self, request, run_id):
+        return Response(selectors.run_decisions(run_for_user_or_404(request.user, run_id)))
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={
+            200: OpenApiTypes.OBJECT, 400: _VALIDATION_ERROR, 404: _NOT_FOUND,
+            409: OpenApiResponse(DetailSerializer, description="The run is not waiting for decisions"),
+        },
+    )
+    def post(self, request, run_id):
+        run = run_for_user_or_404(request.user, run_id)
+        if not isinstance(request.data, dict) or "decisions" not in request.data:
+            return errors_response([{"loc": "decisions", "msg": "a JSON object with a decisions list is required"}])
+        try:
+            run = services.run_submit_decisions(run, request.user, request.data["decisions"])
+        except services.RunStateError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(selectors.run_decisions(run))
+
+
 class RunRerunView(APIView):
     """Start a new run of the same scenario snapshot (same seed unless another is given)."""
 

@@ -6,12 +6,19 @@ import { TimePanels, SankeyPanel, kpiCards, valuesAt, priceAt, fmtNum } from "./
 import { TwinMap, range } from "./map.js";
 import { Timeline } from "./timeline.js";
 import { AgentDrawer } from "./drawer.js";
+import { DecisionPanel } from "./decisions.js";
 
 const config = JSON.parse(document.getElementById("run-config").textContent);
 const T = config.i18n;
 const el = (id) => document.getElementById(id);
 const echarts = window.echarts;
 const dark = !!config.big;
+
+// Decision points: the panel shows while the run waits; after a submit the stream brings the new status.
+const decisionPanel = new DecisionPanel({
+  root: el("decisions"), url: config.api.decisions, canDecide: !!config.can_decide, strings: T.decisions || {},
+  csrfToken, onSubmitted: () => { stream.mergeRun({ status: "queued" }); scheduleDraw(); },
+});
 
 // ---------------------------------------------------------------- stream
 const durationState = { s: config.duration_s, at: performance.now() };
@@ -262,6 +269,7 @@ function drawProgress() {
   dis("btn-speed", !active);
   dis("speed-select", !active);
   if (r.status === "succeeded") showResults();
+  decisionPanel.update(r.status, r.step);
 }
 
 let lastSpeed = null;
@@ -372,6 +380,7 @@ function csrfToken() {
   const input = document.querySelector("input[name=csrfmiddlewaretoken]");
   return input ? input.value : "";
 }
+
 
 function post(url, body) {
   const box = el("control-error");
