@@ -8,20 +8,33 @@ from django.http import Http404
 from .models import Run, Scenario, ScenarioVersion
 from .streaming import frame_store, merge_chunks
 
+# Columns a list of runs shows (pages, ``RunSerializer``); the big JSON/binary columns (snapshot, checkpoint,
+# KPIs, series, describe, agent state: up to megabytes per run) are never read for a list row.
+RUN_LIST_FIELDS = (
+    "id", "owner", "scenario", "scenario_name", "seed", "status", "control", "speed_steps_per_s", "step",
+    "total_steps", "attempts", "error", "created_at", "started_at", "finished_at", "steps_per_s",
+    "package_versions", "git_sha",
+)
+# Results columns the run page does not draw from the row (the viewer fetches the snapshot over the WebSocket).
+RUN_RESULT_FIELDS = ("checkpoint", "kpis", "region_series", "describe", "agent_state")
 
-def run_get_for_user(user, run_id) -> Run:
-    """The user's run; ``Http404`` for unknown or malformed ids and for other users' runs (no existence leak)."""
+
+def run_get_for_user(user, run_id, *, defer: tuple[str, ...] = ()) -> Run:
+    """The user's run; ``Http404`` for unknown or malformed ids and for other users' runs (no existence leak).
+
+    ``defer``: columns not to load (e.g. ``RUN_RESULT_FIELDS`` for a page that does not show the results).
+    """
     if user is None or not user.is_authenticated:
         raise Http404("run not found")
     try:
-        return Run.objects.get(pk=run_id, owner=user)
+        return Run.objects.defer(*defer).get(pk=run_id, owner=user)
     except (Run.DoesNotExist, ValidationError, ValueError, TypeError):
         raise Http404("run not found") from None
 
 
 def runs_for_user(user) -> QuerySet[Run]:
-    """The user's runs, newest first, without the heavy columns."""
-    return Run.objects.filter(owner=user).defer("checkpoint", "scenario_snapshot", "region_series", "describe")
+    """The user's runs, newest first, with only the columns a list shows (``RUN_LIST_FIELDS``)."""
+    return Run.objects.filter(owner=user).only(*RUN_LIST_FIELDS)
 
 
 def scenario_list_for_user(user) -> QuerySet[Scenario]:

@@ -336,7 +336,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
 
 def _run_twin_context(request: HttpRequest, run_id, *, big: bool) -> dict:
     """Context of the live twin of a run (run page and big screen): config for run.js and the summary."""
-    run = selectors.run_get_for_user(request.user, run_id)
+    run = selectors.run_get_for_user(request.user, run_id, defer=selectors.RUN_RESULT_FIELDS)
     names = {"control": "control", "rerun": "rerun", "snapshot": "snapshot", "kpis": "kpis",
              "csv": "series-csv", "parquet": "series-parquet", "outline": "outline", "kpis_csv": "kpis-csv",
              "kpis_xlsx": "kpis-xlsx"}
@@ -534,7 +534,8 @@ def compare_strings() -> dict:
 @login_required
 def run_report(request: HttpRequest, run_id) -> HttpResponse:
     """A printable report of a run: scenario summary, actors, charts of the main series, every KPI with units."""
-    run = selectors.run_get_for_user(request.user, run_id)
+    run = selectors.run_get_for_user(request.user, run_id, defer=("checkpoint", "region_series", "describe",
+                                                                  "agent_state"))
     rows = list(exports.kpi_rows(run.kpis or {}))
     labels = run_page_strings()["kpi_labels"]
     for row in rows:
