@@ -67,6 +67,11 @@ def run_public(run: Run, *, step: int | None = None, steps_per_s: float | None =
     }
 
 
+# Columns a snapshot is built from (``run_public`` and the series); re-read for every viewer that connects.
+SNAPSHOT_FIELDS = ("status", "step", "total_steps", "steps_per_s", "speed_steps_per_s", "seed", "scenario_name",
+                   "error", "describe", "region_series", "agent_state")
+
+
 def run_snapshot(run: Run) -> dict:
     """Everything a viewer needs to draw the run so far (docs/streaming.md, message ``snapshot``).
 
@@ -76,7 +81,7 @@ def run_snapshot(run: Run) -> dict:
     # Store first, database second: the worker writes the database before it publishes (and releases the
     # store at the end), so the database is never older than the store state read here.
     state = frame_store().state(run.id)
-    run.refresh_from_db()
+    run.refresh_from_db(fields=SNAPSHOT_FIELDS)  # not the scenario snapshot, checkpoint or KPIs it does not send
     describe = run.describe
     region = run.region_series or {}
     if run.status not in Run.FINISHED and state.chunks:
