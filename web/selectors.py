@@ -42,6 +42,30 @@ def scenario_list_for_user(user) -> QuerySet[Scenario]:
     return Scenario.objects.filter(Q(owner=user) | Q(is_demo=True)).order_by("name", "id")
 
 
+_FACTS_CACHE: dict[tuple[int, object], dict] = {}  # (scenario id, updated_at) -> facts of that saved document
+_FACTS_CACHE_MAX = 4096
+
+
+def scenario_list_with_facts(user, facts_of) -> list[tuple[Scenario, dict]]:
+    """The user's scenarios (``scenario_list_for_user``) each with ``facts_of(document)``, without reading the
+    documents on every list: facts are kept per process by (id, ``updated_at``), which every save changes, and only
+    the documents of scenarios not seen in that version are read (one more query)."""
+    scenarios = list(scenario_list_for_user(user).defer("data"))
+    missing = [s.pk for s in scenarios if (s.pk, s.updated_at) not in _FACTS_CACHE]
+    if missing:
+        if len(_FACTS_CACHE) + len(missing) > _FACTS_CACHE_MAX:
+            _FACTS_CACHE.clear()
+        for pk, updated_at, data in Scenario.objects.filter(pk__in=missing).values_list("pk", "updated_at", "data"):
+            _FACTS_CACHE[(pk, updated_at)] = facts_of(data if isinstance(data, dict) else {})
+    out = []
+    for s in scenarios:
+        facts = _FACTS_CACHE.get((s.pk, s.updated_at))
+        if facts is None:  # saved again between the two queries: read this one now
+            facts = facts_of(s.data if isinstance(s.data, dict) else {})
+        out.append((s, facts))
+    return out
+
+
 def run_eta_s(status: str, step: int, total_steps: int, steps_per_s: float) -> float | None:
     """Seconds left at the current rate [s]; None when unknown or not running."""
     if status != Run.Status.RUNNING or steps_per_s <= 0 or total_steps <= 0:

@@ -97,15 +97,32 @@ def test_api_run_list_fixed_query_count_without_big_columns(owner, tiny_data, ap
     assert len(rows) == 12 and rows[0]["package_versions"] == {"numpy": "2"} and rows[0]["status"] == "succeeded"
 
 
+def _scenario_selects(queries) -> list[str]:
+    return [q["sql"] for q in queries if re.match(r'\s*SELECT .* FROM "web_scenario"', q["sql"], re.S)]
+
+
 @pytest.mark.django_db
-def test_scenario_list_fixed_query_count(owner, tiny_data, client_of):
+def test_scenario_list_fixed_query_count_and_documents_read_once(owner, tiny_data, client_of):
     scenario_services.scenario_create(owner, name="one", data=tiny_data)
     _, few = _get(client_of, "/scenarios/")
     for i in range(8):
         scenario_services.scenario_create(owner, name=f"more {i}", data=tiny_data)
     response, many = _get(client_of, "/scenarios/")
-    assert len(many) == len(few) <= 3  # session, user, scenarios
+    assert len(many) == len(few) <= 4  # session, user, scenarios, the documents not summarised yet
     assert response.content.count(b'class="card scenario"') == 9
+    _, again = _get(client_of, "/scenarios/")
+    assert len(again) <= 3  # every summary known: no document read
+    assert not any('"web_scenario"."data"' in sql.split(" FROM ")[0] for sql in _scenario_selects(again))
+
+
+@pytest.mark.django_db
+def test_scenario_list_shows_a_saved_change(owner, tiny_data, client_of):
+    scenario = scenario_services.scenario_create(owner, name="one", data=tiny_data)
+    before, _ = _get(client_of, "/scenarios/")
+    changed = {**tiny_data, "actors": tiny_data["actors"][:], "region": {**tiny_data["region"], "name": "Elsewhere"}}
+    scenario_services.scenario_update(scenario, data=changed)
+    after, _ = _get(client_of, "/scenarios/")
+    assert b"Elsewhere" not in before.content and b"Elsewhere" in after.content
 
 
 @pytest.mark.django_db
