@@ -42,18 +42,25 @@ from stream import Processes, manage, percentile  # noqa: E402
 BIN = Path(sys.executable).parent
 SLICE_S = 10
 
+# Sessions are written directly (as ``Client.force_login`` does, without its ``user_logged_in`` signal: django-axes
+# would store the fake request's address "unknown", which PostgreSQL's inet column rejects).
 CREATE_USERS = """
 import json
-from django.contrib.auth import get_user_model
-from django.test import Client
+from importlib import import_module
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from rest_framework.authtoken.models import Token
+engine = import_module(settings.SESSION_ENGINE)
 out = []
 for i in range({users}):
     user, _ = get_user_model().objects.get_or_create(username=f"load{{i:02d}}")
-    client = Client()
-    client.force_login(user)
+    session = engine.SessionStore()
+    session[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
     out.append({{"user": user.username, "token": Token.objects.get_or_create(user=user)[0].key,
-                "session": client.cookies["sessionid"].value}})
+                "session": session.session_key}})
 print(json.dumps(out))
 """
 

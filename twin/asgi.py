@@ -13,8 +13,10 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from web.executor import start_embedded  # noqa: E402
 from web.middleware import BodySizeLimitASGIMiddleware  # noqa: E402
 from web.routing import websocket_urlpatterns  # noqa: E402
+from web.warmup import warm_up  # noqa: E402
 
 start_embedded()  # embedded mode: reaper thread + re-enqueue runs left queued (no-op when distributed)
+warm_up()  # URLconf, views and the model core imported before the first request, not during it
 
 application = ProtocolTypeRouter(
     {

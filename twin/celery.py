@@ -20,3 +20,17 @@ def limit_child_memory(**_kwargs) -> None:
     from web.executor import start_memory_watchdog
 
     start_memory_watchdog(int(settings.TWIN_WORKER_MEMORY_LIMIT_BYTES or 0))
+
+
+@worker_process_init.connect
+def lower_child_priority(**_kwargs) -> None:
+    """Pool children run simulations at ``TWIN_WORKER_NICE`` (default 10): batch work yields the CPU to the web
+    server's requests (pages, API, viewers) and still takes every idle cycle."""
+    from django.conf import settings
+
+    nice = int(settings.TWIN_WORKER_NICE or 0)
+    if nice > 0:
+        try:
+            os.nice(nice)
+        except OSError:  # not permitted here: run at the normal priority
+            pass

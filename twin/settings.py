@@ -92,6 +92,14 @@ DATABASES = {
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'twin.sqlite3'}"), conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("TWIN_DB_POOL", True):
+    # Under ASGI (daphne) every request runs in a new thread and Django's connections are per thread, so
+    # CONN_MAX_AGE reuses nothing: each request paid a new PostgreSQL connection (~17 % of daphne's time under
+    # benchmarks/load.py). A per-process psycopg pool keeps them instead (Django's documented way for ASGI).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # required with a pool
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1, "max_size": env_int("TWIN_DB_POOL_MAX", 20, minimum=1), "timeout": 30,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -174,6 +182,9 @@ TWIN_MAX_BODY_BYTES = 2 * 1024 * 1024
 TWIN_RUN_BUDGET_BYTES = env_int("TWIN_RUN_BUDGET_BYTES", 3_000_000_000, minimum=10_000_000)
 # Hard limit of a Celery worker child's resident memory (watchdog; 0 = none): the run fails with the reason and
 # the child exits. Default: the run budget plus 1 GB for the worker process itself.
+# Niceness added to each Celery pool child (0-19): simulations use idle CPU but yield it to the web server, so
+# pages stay fast on a small shared machine while workers run flat out (benchmarks/load.py).
+TWIN_WORKER_NICE = env_int("TWIN_WORKER_NICE", 10, minimum=0, maximum=19)
 TWIN_WORKER_MEMORY_LIMIT_BYTES = env_int("TWIN_WORKER_MEMORY_LIMIT_BYTES", TWIN_RUN_BUDGET_BYTES + 1_000_000_000,
                                          minimum=0)
 TWIN_QUOTA_RUNNING_RUNS = env_int("TWIN_QUOTA_RUNNING_RUNS", 2, minimum=1)  # a user's runs executing at once

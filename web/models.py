@@ -78,7 +78,13 @@ class Run(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["owner", "status"], name="run_owner_status")]
+        indexes = [
+            models.Index(fields=["owner", "status"], name="run_owner_status"),
+            # A user's runs newest first (run list page, /api/runs/): the filter and the order from one index.
+            models.Index(fields=["owner", "-created_at"], name="run_owner_created"),
+            # Fair dispatch and the re-enqueue sweep: queued runs oldest first.
+            models.Index(fields=["status", "created_at"], name="run_status_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.scenario_name} #{self.seed} ({self.status})"

@@ -8,25 +8,62 @@ from django.http import Http404
 from .models import Run, Scenario, ScenarioVersion
 from .streaming import frame_store, merge_chunks
 
+# Columns a list of runs shows (pages, ``RunSerializer``); the big JSON/binary columns (snapshot, checkpoint,
+# KPIs, series, describe, agent state: up to megabytes per run) are never read for a list row.
+RUN_LIST_FIELDS = (
+    "id", "owner", "scenario", "scenario_name", "seed", "status", "control", "speed_steps_per_s", "step",
+    "total_steps", "attempts", "error", "created_at", "started_at", "finished_at", "steps_per_s",
+    "package_versions", "git_sha",
+)
+# Results columns the run page does not draw from the row (the viewer fetches the snapshot over the WebSocket).
+RUN_RESULT_FIELDS = ("checkpoint", "kpis", "region_series", "describe", "agent_state")
 
-def run_get_for_user(user, run_id) -> Run:
-    """The user's run; ``Http404`` for unknown or malformed ids and for other users' runs (no existence leak)."""
+
+def run_get_for_user(user, run_id, *, defer: tuple[str, ...] = ()) -> Run:
+    """The user's run; ``Http404`` for unknown or malformed ids and for other users' runs (no existence leak).
+
+    ``defer``: columns not to load (e.g. ``RUN_RESULT_FIELDS`` for a page that does not show the results).
+    """
     if user is None or not user.is_authenticated:
         raise Http404("run not found")
     try:
-        return Run.objects.get(pk=run_id, owner=user)
+        return Run.objects.defer(*defer).get(pk=run_id, owner=user)
     except (Run.DoesNotExist, ValidationError, ValueError, TypeError):
         raise Http404("run not found") from None
 
 
 def runs_for_user(user) -> QuerySet[Run]:
-    """The user's runs, newest first, without the heavy columns."""
-    return Run.objects.filter(owner=user).defer("checkpoint", "scenario_snapshot", "region_series", "describe")
+    """The user's runs, newest first, with only the columns a list shows (``RUN_LIST_FIELDS``)."""
+    return Run.objects.filter(owner=user).only(*RUN_LIST_FIELDS)
 
 
 def scenario_list_for_user(user) -> QuerySet[Scenario]:
     """Scenarios the user may run: their own and the demo scenarios."""
     return Scenario.objects.filter(Q(owner=user) | Q(is_demo=True)).order_by("name", "id")
+
+
+_FACTS_CACHE: dict[tuple[int, object], dict] = {}  # (scenario id, updated_at) -> facts of that saved document
+_FACTS_CACHE_MAX = 4096
+
+
+def scenario_list_with_facts(user, facts_of) -> list[tuple[Scenario, dict]]:
+    """The user's scenarios (``scenario_list_for_user``) each with ``facts_of(document)``, without reading the
+    documents on every list: facts are kept per process by (id, ``updated_at``), which every save changes, and only
+    the documents of scenarios not seen in that version are read (one more query)."""
+    scenarios = list(scenario_list_for_user(user).defer("data"))
+    missing = [s.pk for s in scenarios if (s.pk, s.updated_at) not in _FACTS_CACHE]
+    if missing:
+        if len(_FACTS_CACHE) + len(missing) > _FACTS_CACHE_MAX:
+            _FACTS_CACHE.clear()
+        for pk, updated_at, data in Scenario.objects.filter(pk__in=missing).values_list("pk", "updated_at", "data"):
+            _FACTS_CACHE[(pk, updated_at)] = facts_of(data if isinstance(data, dict) else {})
+    out = []
+    for s in scenarios:
+        facts = _FACTS_CACHE.get((s.pk, s.updated_at))
+        if facts is None:  # saved again between the two queries: read this one now
+            facts = facts_of(s.data if isinstance(s.data, dict) else {})
+        out.append((s, facts))
+    return out
 
 
 def run_eta_s(status: str, step: int, total_steps: int, steps_per_s: float) -> float | None:
@@ -54,6 +91,11 @@ def run_public(run: Run, *, step: int | None = None, steps_per_s: float | None =
     }
 
 
+# Columns a snapshot is built from (``run_public`` and the series); re-read for every viewer that connects.
+SNAPSHOT_FIELDS = ("status", "step", "total_steps", "steps_per_s", "speed_steps_per_s", "seed", "scenario_name",
+                   "error", "describe", "region_series", "agent_state")
+
+
 def run_snapshot(run: Run) -> dict:
     """Everything a viewer needs to draw the run so far (docs/streaming.md, message ``snapshot``).
 
@@ -63,7 +105,7 @@ def run_snapshot(run: Run) -> dict:
     # Store first, database second: the worker writes the database before it publishes (and releases the
     # store at the end), so the database is never older than the store state read here.
     state = frame_store().state(run.id)
-    run.refresh_from_db()
+    run.refresh_from_db(fields=SNAPSHOT_FIELDS)  # not the scenario snapshot, checkpoint or KPIs it does not send
     describe = run.describe
     region = run.region_series or {}
     if run.status not in Run.FINISHED and state.chunks:

@@ -57,6 +57,14 @@ def git_sha() -> str:
     return out.stdout.strip() if out.returncode == 0 else ""
 
 
+@lru_cache(maxsize=1)
+def _package_versions() -> tuple[tuple[str, str], ...]:
+    """``agents.package_versions()`` once per process (reading package metadata costs ~5 ms per run created)."""
+    from agents import package_versions
+
+    return tuple(package_versions().items())
+
+
 def scenario_validate(scenario_data: dict):
     """Validate a scenario document with the core; raise Django ``ValidationError`` keyed by field path."""
     from agents import ScenarioValidationError, validate_scenario
@@ -78,8 +86,6 @@ def run_create(owner, scenario_data: dict, seed: int | None = None, name: str | 
 
     ``seed`` None → the scenario's seed. ``speed`` in steps/s (0 = as fast as possible).
     """
-    from agents import package_versions
-
     parsed = scenario_validate(scenario_data)  # includes the run budget (agents/budget.py)
     quota_check_run_create(owner)  # 429 when the user's waiting runs or stored results are used up
     if seed is not None and not (isinstance(seed, int) and 0 <= seed <= 2**32 - 1):
@@ -96,7 +102,7 @@ def run_create(owner, scenario_data: dict, seed: int | None = None, name: str | 
             seed=run_seed,
             speed_steps_per_s=speed,
             total_steps=int(getattr(horizon, "steps", 0) or 0),
-            package_versions=package_versions(),
+            package_versions=dict(_package_versions()),
             git_sha=git_sha(),
         )
         transaction.on_commit(lambda: _enqueue(run.id))

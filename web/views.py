@@ -39,6 +39,16 @@ ACTOR_TYPE_LABELS = {  # plural-aware with the count: "1 data center", "3 data c
 
 def scenario_summary(data: dict) -> dict:
     """Region name, agent count, horizon and default seed of a scenario document (for the list)."""
+    return _summary_shown(scenario_facts(data))
+
+
+def _summary_shown(facts: dict) -> dict:
+    """The summary with its agent counts as translated, plural-aware labels (in the request's language)."""
+    return {**facts, "agent_types": [_actor_count(kind, n) for kind, n in facts["agent_types"]]}
+
+
+def scenario_facts(data: dict) -> dict:
+    """``scenario_summary`` before translation (agent types as ``(type, count)``): cached per scenario version."""
     region = data.get("region") if isinstance(data.get("region"), dict) else {}
     horizon = data.get("horizon") if isinstance(data.get("horizon"), dict) else {}
     # Stored documents are normalised (web/scenario_services.py); rows saved raw before that still render.
@@ -52,7 +62,7 @@ def scenario_summary(data: dict) -> dict:
     return {
         "region": region.get("name", ""),
         "agents": len(actors),
-        "agent_types": [_actor_count(kind, n) for kind, n in sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0]))],
+        "agent_types": sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0])),
         "steps": int(steps),
         "dt_h": dt_h,
         "horizon_h": steps * dt_h,
@@ -208,10 +218,10 @@ class LoginView(auth_views.LoginView):
 @login_required
 def scenario_list(request: HttpRequest, status: int = 200) -> HttpResponse:
     """Pick a scenario: demo scenarios first, each with a start-run form."""
-    scenarios = sorted(selectors.scenario_list_for_user(request.user), key=lambda s: (not s.is_demo, s.name, s.id))
+    listed = selectors.scenario_list_with_facts(request.user, scenario_facts)
     rows = []
-    for s in scenarios:
-        summary = scenario_summary(s.data)
+    for s, facts in sorted(listed, key=lambda row: (not row[0].is_demo, row[0].name, row[0].id)):
+        summary = _summary_shown(facts)
         form = RunStartForm(initial={"scenario_id": s.id, "seed": summary["seed"]}, auto_id=f"id_s{s.id}_%s")
         rows.append({"scenario": s, "summary": summary, "form": form})
     return render(request, "web/scenario_list.html", {"rows": rows, "nav": "scenarios"}, status=status)
@@ -346,7 +356,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
 
 def _run_twin_context(request: HttpRequest, run_id, *, big: bool) -> dict:
     """Context of the live twin of a run (run page and big screen): config for run.js and the summary."""
-    run = selectors.run_get_for_user(request.user, run_id)
+    run = selectors.run_get_for_user(request.user, run_id, defer=selectors.RUN_RESULT_FIELDS)
     names = {"control": "control", "rerun": "rerun", "snapshot": "snapshot", "kpis": "kpis",
              "csv": "series-csv", "parquet": "series-parquet", "outline": "outline", "kpis_csv": "kpis-csv",
              "kpis_xlsx": "kpis-xlsx", "decisions": "decisions"}
@@ -545,7 +555,8 @@ def compare_strings() -> dict:
 @login_required
 def run_report(request: HttpRequest, run_id) -> HttpResponse:
     """A printable report of a run: scenario summary, actors, charts of the main series, every KPI with units."""
-    run = selectors.run_get_for_user(request.user, run_id)
+    run = selectors.run_get_for_user(request.user, run_id, defer=("checkpoint", "region_series", "describe",
+                                                                  "agent_state"))
     rows = list(exports.kpi_rows(run.kpis or {}))
     labels = run_page_strings()["kpi_labels"]
     for row in rows:

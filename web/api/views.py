@@ -34,10 +34,10 @@ _VALIDATION_ERROR = OpenApiResponse(ErrorsSerializer, description="Invalid input
 _NOT_FOUND = OpenApiResponse(DetailSerializer, description="Unknown id, or not yours")
 
 
-def run_for_user_or_404(user, run_id) -> Run:
+def run_for_user_or_404(user, run_id, *, defer: tuple[str, ...] = ()) -> Run:
     """The user's run, or 404 whether it does not exist or belongs to someone else."""
     try:
-        return selectors.run_get_for_user(user, run_id)
+        return selectors.run_get_for_user(user, run_id, defer=defer)
     except (Http404, Run.DoesNotExist):
         raise NotFound("No such run.") from None
 
@@ -176,7 +176,8 @@ class RunListCreateView(generics.ListAPIView):
 class RunDetailView(APIView):
     @extend_schema(responses={200: RunSerializer, 404: _NOT_FOUND})
     def get(self, request, run_id):
-        return Response(RunSerializer(run_for_user_or_404(request.user, run_id)).data)
+        run = run_for_user_or_404(request.user, run_id, defer=selectors.RUN_RESULT_FIELDS + ("scenario_snapshot",))
+        return Response(RunSerializer(run).data)
 
 
 class RunControlView(APIView):
@@ -190,7 +191,7 @@ class RunControlView(APIView):
         },
     )
     def post(self, request, run_id):
-        run = run_for_user_or_404(request.user, run_id)
+        run = run_for_user_or_404(request.user, run_id, defer=selectors.RUN_RESULT_FIELDS + ("scenario_snapshot",))
         body = RunControlSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         action = body.validated_data["action"]
