@@ -186,6 +186,24 @@ def test_build_save_run_compare_export_in_two_languages(page_factory, ui):
     co2 = page.locator("table.compare tr[data-scope=region][data-kpi=co2_t]")
     assert co2.locator("td.unit").inner_text() == "tCO₂" and co2.locator("td.delta").inner_text() != "—"
     assert ui.chart_points(page, "compare-chart") == [48, 48]
+    # Maps and sankeys side by side at the final step, from each run's outline and recorded agent states.
+    assert page.get_attribute("#compare-twins", "data-step") == "47"
+    assert page.locator(".twin-col[data-step='47']").count() == 2
+    sankey_links = page.evaluate("""() => [...document.querySelectorAll('.twin-col [data-sankey]')].map((n) =>
+        window.echarts.getInstanceByDom(n).getOption().series[0].links.length)""")
+    assert len(sankey_links) == 2 and all(k >= 3 for k in sankey_links), sankey_links
+    agents_drawn = page.evaluate("""() => [...document.querySelectorAll('.twin-col [data-map]')].map((n) =>
+        window.echarts.getInstanceByDom(n).getOption().series.filter((s) => s.type === 'scatter')
+          .reduce((k, s) => k + s.data.length, 0))""")
+    assert all(k >= 1 for k in agents_drawn), agents_drawn
+    page.fill("#twins-step", "10")
+    page.dispatch_event("#twins-step", "input")
+    page.wait_for_selector("#compare-twins[data-step='10']")
+    with page.expect_download() as got:
+        page.locator(".twin-col [data-tools] button").nth(1).click()
+    assert Path(got.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page.click("#twins-final")
+    page.wait_for_selector("#compare-twins[data-step='47']")
     for width, height in VIEWPORTS:
         page.set_viewport_size({"width": width, "height": height})
         page.wait_for_timeout(300)
