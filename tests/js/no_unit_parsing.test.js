@@ -24,3 +24,11 @@ test("no unit derived from a name's suffix", () => {
     assert.deepEqual(hits, [], f);
   }
 });
+
+test("the twin's templates leave unit symbols to the units table", () => {
+  const tpl = join(dirname(fileURLToPath(import.meta.url)), "../../web/templates/web");
+  for (const f of ["_twin.html", "run_detail.html", "run_compare.html"]) {
+    const hits = readFileSync(join(tpl, f), "utf8").split("\n").filter((l) => />\s*(MW|MWh|CNY\/MWh)\s*</.test(l) || /\((MW|CNY\/MWh)\)/.test(l));
+    assert.deepEqual(hits, [], f);
+  }
+});
