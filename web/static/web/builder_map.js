@@ -38,6 +38,7 @@ export function createPicker(element, { onPick, onDrag, typeLabel, regionLabel }
       itemStyle: { color: COLOURS[type] || "#444", borderColor: "#fff", borderWidth: 1 },
       cursor: onDrag ? "move" : "pointer",
       label: { show: true, position: "right", formatter: (params) => params.data.name, fontSize: 11 },
+      labelLayout: { moveOverlap: "shiftY" }, // actors close together: labels stacked, not on top of each other
       data: list.map((p) => ({ value: [p.lon, p.lat], id: p.id, name: p.name, index: p.index })),
       z: 3,
     }));
