@@ -21,8 +21,10 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 TWIN_MODE = env_choice("TWIN_MODE", "embedded", ("embedded", "distributed"))
 # DEBUG is off unless asked for (DEBUG=1): no traceback pages, in embedded mode too (a classroom's laptop).
 DEBUG = env_bool("DEBUG", False)
-# Embedded mode without SECRET_KEY: one generated on first start and kept in var/secret_key (0600).
-SECRET_KEY = env_str("SECRET_KEY", persistent_secret_key(VAR_DIR / "secret_key") if TWIN_MODE == "embedded" else None)
+# Embedded mode (or a DEBUG development stack, e.g. `DEBUG=1 make run-distributed`) without SECRET_KEY: one
+# generated on first start and kept in var/secret_key (0600). Distributed production must set SECRET_KEY.
+SECRET_KEY = env_str("SECRET_KEY", persistent_secret_key(VAR_DIR / "secret_key")
+                     if TWIN_MODE == "embedded" or DEBUG else None)
 # Embedded default: loopback plus this machine's names and LAN addresses (HOST=0.0.0.0 make run).
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", embedded_allowed_hosts() if TWIN_MODE == "embedded" else ["127.0.0.1", "localhost", "testserver"]

@@ -44,3 +44,17 @@ def test_debug_off_without_secret_key_refuses_to_start(tmp_path):
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_a_debug_development_stack_without_secret_key_keeps_a_generated_one(tmp_path):
+    """`DEBUG=1 make run-distributed` (and the distributed integration tests) start without a SECRET_KEY: one is
+    generated once under var/ (0600), as in embedded mode; only production (DEBUG off) must set it."""
+    env = production_env(tmp_path)
+    del env["SECRET_KEY"]
+    env["DEBUG"] = "1"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    key_file = tmp_path / "var" / "secret_key"
+    assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"
