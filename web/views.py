@@ -384,6 +384,8 @@ def _run_twin_context(request: HttpRequest, run_id, *, big: bool) -> dict:
                 "name": f"twin-{outline['kind']}-{outline['name']}"},
         "region_centre": {"lat": (snapshot.get("region") or {}).get("lat"), "lon": (snapshot.get("region") or {}).get("lon")},
         "capacities": capacities,
+        # Units of the KPI cards' running totals (not region quantities, so not in describe().units).
+        "card_units": units.units_for(["energy_to_date_mwh", "renewable_to_date_share", "heat_from_dc_to_date_share"]),
         "agent_params": params,
         "i18n": {**run_page_strings(), **twin.twin_strings()},
     }
@@ -532,11 +534,27 @@ def run_compare(request: HttpRequest) -> HttpResponse:
         "api": {"compare": reverse("api-compare"), "compare_csv": reverse("api-compare-csv"),
                 "compare_xlsx": reverse("api-compare-xlsx"),
                 "snapshot_template": reverse("api-run-snapshot", kwargs={"run_id": _ZERO_UUID})},
-        "i18n": {**_kpi_strings(), **compare_strings()},
+        "i18n": {**_kpi_strings(), **compare_strings(), "twin": twin.twin_strings()},
+        "twins": [_compare_twin(request, r) for r in chosen],
     }
     context = {"finished": finished, "chosen": {str(r.id) for r in chosen}, "config": config, "nav": "runs",
                "enough": len(chosen) >= builder_api.COMPARE_MIN}
     return render(request, "web/run_compare.html", context)
+
+
+def _compare_twin(request: HttpRequest, run) -> dict:
+    """What the compare page needs to draw one run's map and sankey: owner-checked endpoints, capacities."""
+    snapshot = run.scenario_snapshot or {}
+    capacities, _params = twin.agents_info(snapshot)
+    outline = geo.outline_for_run(request.user, snapshot)
+    outline_url = reverse("api-run-outline", kwargs={"run_id": run.id})
+    return {
+        "run_id": str(run.id),
+        "outline_url": f"{outline_url}?v={outline['kind']}-{outline['name']}",
+        "map_name": f"twin-{outline['kind']}-{outline['name']}",
+        "agent_state": reverse("api-run-agent-state", kwargs={"run_id": run.id}),
+        "capacities": capacities,
+    }
 
 
 def compare_strings() -> dict:
@@ -549,6 +567,9 @@ def compare_strings() -> dict:
         "scope_agent": _("Agent"),
         "scope_contract": _("Contract"),
         "quantity": _("Quantity"),
+        "step": _("step"),
+        "map_png": _("Map as PNG"),
+        "sankey_png": _("Energy flows as PNG"),
     }
 
 

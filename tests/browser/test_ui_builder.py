@@ -104,8 +104,27 @@ def test_build_save_run_compare_export_in_two_languages(page_factory, ui):
     page.wait_for_function("() => document.querySelectorAll('#place-actor option').length === 3")
     map_click(page, 0.7, 0.6)
     # ... or type coordinates: move the heat utility a little.
-    page.fill("#place-lat", str(round(dc_lat - 0.05, 4)))
+    hu_lat = round(dc_lat - 0.05, 4)
+    page.fill("#place-lat", str(hu_lat))
     page.click("#place-apply")
+    # ... or drag an actor: the data center (not the chosen actor) moves to where it is dropped.
+    dc_px = page.evaluate("""() => { const c = echarts.getInstanceByDom(document.getElementById('builder-map'));
+        const d = JSON.parse(document.getElementById('id_document').value).actors[1];
+        return c.convertToPixel({gridIndex: 0}, [d.lon, d.lat]); }""")
+    box = page.locator("#builder-map").bounding_box()
+    page.mouse.move(box["x"] + dc_px[0], box["y"] + dc_px[1])
+    page.mouse.down()
+    for k in range(1, 6):
+        page.mouse.move(box["x"] + dc_px[0] + 8 * k, box["y"] + dc_px[1] + 6 * k)
+    page.mouse.up()
+    page.wait_for_function(f"() => JSON.parse(document.getElementById('id_document').value).actors[1].lat !== {dc_lat}")
+    assert page.input_value("#place-actor") == "1"
+    dragged = page.evaluate("() => JSON.parse(document.getElementById('id_document').value).actors[1]")
+    assert dragged["lat"] < dc_lat and dragged["lon"] > dc_lon, (dragged, dc_lat, dc_lon)
+    assert (float(page.input_value("#place-lat")), float(page.input_value("#place-lon"))) == (dragged["lat"], dragged["lon"])
+    hu_doc = page.evaluate("() => JSON.parse(document.getElementById('id_document').value).actors[2]")
+    assert hu_doc["lat"] == hu_lat  # the chosen actor did not move
+    dc_lat, dc_lon = dragged["lat"], dragged["lon"]
 
     # The data center's heat recovery needs a heat contract: the server says so, on the field.
     page.wait_for_selector("#live-validation .field-error[data-loc]")
@@ -118,7 +137,7 @@ def test_build_save_run_compare_export_in_two_languages(page_factory, ui):
     assert kinds == ["grid_operator", "data_center", "heat_utility"], kinds
     dc, hu = doc["actors"][1], doc["actors"][2]
     assert (dc["lat"], dc["lon"]) == (dc_lat, dc_lon)
-    assert hu["lat"] == round(dc_lat - 0.05, 4)
+    assert hu["lat"] == hu_lat
     assert [(c["type"], c["seller_id"], c["buyer_id"]) for c in doc["contracts"]] == [
         ("heat_purchase", dc["id"], hu["id"])]
 
@@ -186,6 +205,24 @@ def test_build_save_run_compare_export_in_two_languages(page_factory, ui):
     co2 = page.locator("table.compare tr[data-scope=region][data-kpi=co2_t]")
     assert co2.locator("td.unit").inner_text() == "tCO₂" and co2.locator("td.delta").inner_text() != "—"
     assert ui.chart_points(page, "compare-chart") == [48, 48]
+    # Maps and sankeys side by side at the final step, from each run's outline and recorded agent states.
+    assert page.get_attribute("#compare-twins", "data-step") == "47"
+    assert page.locator(".twin-col[data-step='47']").count() == 2
+    sankey_links = page.evaluate("""() => [...document.querySelectorAll('.twin-col [data-sankey]')].map((n) =>
+        window.echarts.getInstanceByDom(n).getOption().series[0].links.length)""")
+    assert len(sankey_links) == 2 and all(k >= 3 for k in sankey_links), sankey_links
+    agents_drawn = page.evaluate("""() => [...document.querySelectorAll('.twin-col [data-map]')].map((n) =>
+        window.echarts.getInstanceByDom(n).getOption().series.filter((s) => s.type === 'scatter')
+          .reduce((k, s) => k + s.data.length, 0))""")
+    assert all(k >= 1 for k in agents_drawn), agents_drawn
+    page.fill("#twins-step", "10")
+    page.dispatch_event("#twins-step", "input")
+    page.wait_for_selector("#compare-twins[data-step='10']")
+    with page.expect_download() as got:
+        page.locator(".twin-col [data-tools] button").nth(1).click()
+    assert Path(got.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    page.click("#twins-final")
+    page.wait_for_selector("#compare-twins[data-step='47']")
     for width, height in VIEWPORTS:
         page.set_viewport_size({"width": width, "height": height})
         page.wait_for_timeout(300)

@@ -82,6 +82,27 @@ def test_live_twin_map_panels_timeline_drawer_language_big_screen_and_reload(pag
     assert sankey_links >= 3
     shot(page, "twin-live")
 
+    # Units of cards, headers and axes come from describe().units (plus the cards' totals from the server).
+    units = page.evaluate("() => twinRunState.describe.units")
+    assert page.locator(".kpi-card[data-key=load_mw] .kpi-unit").inner_text() == units["load_mw"]["unit"] == "MW"
+    assert page.locator(".kpi-card[data-key=co2_to_date_t] .kpi-unit").inner_text() == units["co2_t"]["unit"]
+    assert page.locator(".kpi-card[data-key=energy_to_date_mwh] .kpi-unit").inner_text() == "MWh"
+    assert page.locator(".kpi-card[data-key=renewable_share_pu] .kpi-unit").inner_text() == "%"
+    assert page.locator("[data-unit-of=wholesale_price_cny_per_mwh]").inner_text() == "CNY/MWh"
+    assert page.locator("#agents th [data-unit-of=power_mw]").inner_text() == units["power_mw"]["unit"]
+    y_name = page.evaluate("() => echarts.getInstanceByDom(document.getElementById('chart-price')).getOption().yAxis[0].name")
+    assert y_name == units["wholesale_price_cny_per_mwh"]["unit"]
+
+    # Any panel or the map as PNG: a labelled button, reached and pressed by keyboard.
+    for target in ("chart-power", "chart-price", "chart-heat", "chart-sankey", "twin-map"):
+        button = page.locator(f"button[data-png-of={target}]")
+        assert button.get_attribute("aria-label")
+        button.focus()
+        with page.expect_download() as got:
+            page.keyboard.press("Enter")
+        assert got.value.suggested_filename.endswith(".png")
+        assert Path(got.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", target
+
     # A layer toggle hides the data centers on the map (keyboard: focus + space).
     toggle = page.locator("#layer-agents-data_center")
     toggle.focus()
@@ -202,6 +223,7 @@ def test_live_twin_map_panels_timeline_drawer_language_big_screen_and_reload(pag
     legend = page.evaluate("() => echarts.getInstanceByDom(document.getElementById('chart-power'))"
                            ".getOption().series.map((s) => s.name)")
     assert "可再生能源" in legend, legend
+    assert page.locator("button[data-png-of=chart-price]").get_attribute("aria-label") == "下载电价图 PNG"
     shot(page, "twin-zh")
 
     # Big screen (dark, 1920×1080), in Chinese too, then English.

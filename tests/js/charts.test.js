@@ -72,3 +72,23 @@ test("panels draw only the quantities the run records", () => {
   assert.deepEqual(presentSeries("price", {}), []);
   assert.deepEqual(valuesAt({ a: [1, 2] }, 5), { a: null });
 });
+
+test("KPI cards take their units from the units table (describe.units), never from a name", () => {
+  const region = { load_mw: [1], wholesale_price_cny_per_mwh: [2], renewable_share_pu: [0.5], co2_t: [1] };
+  const units = {
+    load_mw: { unit: "MW", kind: "power" }, wholesale_price_cny_per_mwh: { unit: "CNY/MWh", kind: "price" },
+    renewable_share_pu: { unit: "pu", kind: "share" }, co2_t: { unit: "tCO₂", kind: "emissions" },
+    energy_to_date_mwh: { unit: "MWh", kind: "energy" }, renewable_to_date_share: { unit: "", kind: "share" },
+    heat_from_dc_mw: { unit: "kW-test", kind: "power" },
+  };
+  const cards = Object.fromEntries(kpiCards(region, 0, 1, units).map((c) => [c.key, c.unit]));
+  assert.equal(cards.load_mw, "MW");
+  assert.equal(cards.price_cny_per_mwh, "CNY/MWh");
+  assert.equal(cards.renewable_share_pu, "%");
+  assert.equal(cards.co2_to_date_t, "tCO₂");
+  assert.equal(cards.energy_to_date_mwh, "MWh");
+  assert.equal(cards.renewable_to_date_share, "%");
+  assert.equal(cards.heat_from_dc_mw, "kW-test"); // whatever the table says, not what the name suggests
+  assert.equal(cards.heat_from_dc_to_date_share, ""); // not in the table: no guess
+  assert.ok(Object.values(kpiCards(region, 0, 1, {})).every((c) => c.unit === ""));
+});

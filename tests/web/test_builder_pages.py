@@ -81,6 +81,22 @@ def test_compare_page_lists_only_own_succeeded_runs(client, owner, other_user, t
     assert "Pick at least two runs." in html
 
 
+def test_compare_page_draws_each_runs_map_and_sankey_from_its_owner_checked_endpoints(client, owner, tiny_data):
+    runs = [_run(owner, tiny_data, seed) for seed in (4, 5)]
+    client.force_login(owner)
+    html = client.get(reverse("run-compare") + f"?runs={runs[0].id},{runs[1].id}").content.decode()
+    twins = page_config(html, "compare-config")["twins"]
+    assert [t["run_id"] for t in twins] == [str(r.id) for r in runs]
+    for twin, run in zip(twins, runs, strict=True):
+        assert twin["outline_url"].startswith(reverse("api-run-outline", args=[run.id]))
+        assert twin["agent_state"] == reverse("api-run-agent-state", args=[run.id])
+        assert set(twin["capacities"]) == {a["id"] for a in tiny_data["actors"]}
+        assert client.get(twin["outline_url"]).status_code == 200
+        state = client.get(twin["agent_state"] + f"?step={run.total_steps - 1}").json()
+        assert len(state["power_mw"]) == len(tiny_data["actors"])
+    assert html.count('class="twin-col"') == 2 and 'id="twins-step"' in html
+
+
 def test_report_shows_every_kpi_with_its_unit_and_is_owner_only(client, owner, other_user, tiny_data):
     run = _run(owner, tiny_data, 3)
     client.force_login(other_user)

@@ -1,6 +1,8 @@
 // Panels of the live twin: supply stack by technology, price, heat supply by source, a sankey of energy at
 // the selected step, KPI cards. Pure helpers (aggregation, stack, sankey, cards) are exported for
-// `node --test`; the ECharts glue takes the global `echarts` the page loads before the modules.
+// `node --test`; the ECharts glue takes the global `echarts` the page loads before the modules. Units come
+// from the core's units table (describe.units: name → {unit, kind}); nothing here reads a name's suffix.
+import { unitSymbol } from "./exports.js";
 
 export const MAX_POINTS = 1500; // points per series on screen; more are aggregated by day or week
 const HOUR_MS = 3600e3;
@@ -139,7 +141,22 @@ export function priceAt(at) {
  * KPI cards at a step: the step's load, price, renewable share and heat from data centers, and running
  * totals from step 0 through that step (energy = power × dt_h).
  */
-export function kpiCards(region, step, dtH) {
+// The units-table entry of each card (a share is shown as %).
+export const CARD_UNIT_KEYS = {
+  load_mw: "load_mw", price_cny_per_mwh: "wholesale_price_cny_per_mwh", renewable_share_pu: "renewable_share_pu",
+  heat_from_dc_mw: "heat_from_dc_mw", energy_to_date_mwh: "energy_to_date_mwh", co2_to_date_t: "co2_t",
+  renewable_to_date_share: "renewable_to_date_share", heat_from_dc_to_date_share: "heat_from_dc_to_date_share",
+};
+
+// Units-table entry for a quantity of a panel's axis.
+export const PANEL_UNIT_KEYS = { power: "load_mw", price: "wholesale_price_cny_per_mwh", heat: "heat_demand_mw", sankey: "load_mw" };
+
+/** The unit symbol of `key` in a units table ("" when the table does not know it). */
+export function unitOf(units, key) {
+  return unitSymbol((units || {})[key]);
+}
+
+export function kpiCards(region, step, dtH, units) {
   const at = valuesAt(region, step);
   let energy = 0;
   let co2 = 0;
@@ -155,16 +172,18 @@ export function kpiCards(region, step, dtH) {
     heatDc += get("heat_from_dc_mw", i) * dtH;
     heatAll += (get("heat_from_dc_mw", i) + get("heat_produced_mw", i)) * dtH;
   }
-  return [
-    { key: "load_mw", value: at.load_mw, unit: "MW" },
-    { key: "price_cny_per_mwh", value: priceAt(at), unit: "CNY/MWh" },
-    { key: "renewable_share_pu", value: at.renewable_share_pu === null || at.renewable_share_pu === undefined ? null : at.renewable_share_pu * 100, unit: "%" },
-    { key: "heat_from_dc_mw", value: at.heat_from_dc_mw, unit: "MW" },
-    { key: "energy_to_date_mwh", value: step >= 0 ? energy : null, unit: "MWh" },
-    { key: "co2_to_date_t", value: step >= 0 ? co2 : null, unit: "tCO₂" },
-    { key: "renewable_to_date_share", value: step >= 0 && energy > 0 ? (100 * ren) / energy : null, unit: "%" },
-    { key: "heat_from_dc_to_date_share", value: step >= 0 && heatAll > 0 ? (100 * heatDc) / heatAll : null, unit: "%" },
+  const cards = [
+    { key: "load_mw", value: at.load_mw },
+    { key: "price_cny_per_mwh", value: priceAt(at) },
+    { key: "renewable_share_pu", value: at.renewable_share_pu === null || at.renewable_share_pu === undefined ? null : at.renewable_share_pu * 100 },
+    { key: "heat_from_dc_mw", value: at.heat_from_dc_mw },
+    { key: "energy_to_date_mwh", value: step >= 0 ? energy : null },
+    { key: "co2_to_date_t", value: step >= 0 ? co2 : null },
+    { key: "renewable_to_date_share", value: step >= 0 && energy > 0 ? (100 * ren) / energy : null },
+    { key: "heat_from_dc_to_date_share", value: step >= 0 && heatAll > 0 ? (100 * heatDc) / heatAll : null },
   ];
+  for (const c of cards) c.unit = unitOf(units, CARD_UNIT_KEYS[c.key]);
+  return cards;
 }
 
 export function fmtNum(v) {
@@ -216,7 +235,8 @@ export class TimePanels {
         type: "time", axisLabel: { hideOverlap: true, color: th.muted, fontSize: th.font },
         min: s.startMs, max: s.startMs + s.stepMs * Math.max(1, s.run.total_steps),
       },
-      yAxis: { type: "value", splitLine: { lineStyle: { color: th.split } }, axisLabel: { formatter: (v) => fmtNum(v), color: th.muted, fontSize: th.font } },
+      yAxis: { type: "value", name: unitOf(s.describe && s.describe.units, PANEL_UNIT_KEYS[panel]), nameTextStyle: { color: th.muted, fontSize: th.font, align: "right" },
+        splitLine: { lineStyle: { color: th.split } }, axisLabel: { formatter: (v) => fmtNum(v), color: th.muted, fontSize: th.font } },
       series: series.map((d, i) => ({
         name: (this.T.series && this.T.series[d.key]) || d.key, type: "line", showSymbol: false,
         step: d.step ? "end" : false, stack: d.stack, connectNulls: false,
@@ -297,15 +317,17 @@ export class TimePanels {
 }
 
 export class SankeyPanel {
-  constructor(echarts, node, T, dark) {
+  /** unit: the symbol of its flows from the units table (describe.units), e.g. of load_mw */
+  constructor(echarts, node, T, dark, unit) {
     this.T = T;
+    this.unit = unit || "";
     this.th = theme(dark);
     this.chart = node ? echarts.init(node, null, { renderer: "canvas" }) : null;
     this.last = "";
     if (this.chart) {
       this.chart.setOption({
         animation: false,
-        tooltip: { trigger: "item", valueFormatter: (v) => fmtNum(v) + " MW" },
+        tooltip: { trigger: "item", valueFormatter: (v) => fmtNum(v) + (this.unit ? " " + this.unit : "") },
         series: [{
           type: "sankey", left: 8, right: dark ? 190 : 140, top: 10, bottom: 10, nodeGap: 12, nodeWidth: 16, draggable: false,
           emphasis: { focus: "adjacency" }, lineStyle: { color: "source", opacity: 0.3 },

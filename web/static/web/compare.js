@@ -1,6 +1,8 @@
 // Compare 2–4 runs: KPI table with deltas to the first run (units from the units table), overlaid region
 // series of any recorded quantity (ECharts), exports as CSV / XLSX / PNG.
 import { bucketMeans, formatValue, hoursAxis, pngButton, unitSymbol } from "./exports.js";
+import { SankeyPanel, valuesAt, priceAt } from "./charts.js";
+import { TwinMap, range } from "./map.js";
 
 const config = JSON.parse(document.getElementById("compare-config").textContent);
 const T = config.i18n;
@@ -123,7 +125,80 @@ async function main() {
   }
   select.addEventListener("change", draw);
   draw();
+  await drawTwins(table, snapshots);
   $("compare").dataset.ready = "true";
+}
+
+// Each run's map and sankey side by side at one step (the final step unless one is chosen): agents' state
+// from the run's recorded series (owner-checked endpoint), region values from its snapshot.
+function stepsOf(s) {
+  const region = s.region || {};
+  return Math.max(0, ...Object.values(region).map((a) => (a ? a.length : 0)));
+}
+
+async function drawTwins(table, snapshots) {
+  const row = $("twins-row");
+  if (!row || !window.echarts) return;
+  const TT = Object.assign({}, T.twin || {}, { actor_types: T.actor_types });
+  const cols = [...row.querySelectorAll(".twin-col")];
+  const steps = snapshots.map(stepsOf);
+  const maxStep = Math.max(0, ...steps) - 1;
+  const slider = $("twins-step");
+  slider.max = String(Math.max(0, maxStep));
+  slider.value = String(Math.max(0, maxStep));
+  const twins = await Promise.all(config.twins.map(async (info, i) => {
+    const col = cols[i];
+    const s = snapshots[i];
+    col.querySelector(".twin-col-title").textContent = table.runs[i].label;
+    const units = (s.describe && s.describe.units) || {};
+    const sankey = new SankeyPanel(window.echarts, col.querySelector("[data-sankey]"), TT, false, unitSymbol(units.load_mw));
+    const map = new TwinMap(window.echarts, col.querySelector("[data-map]"), { T: Object.assign({}, TT, { units }) });
+    try {
+      const geojson = await getJson(info.outline_url);
+      map.setup(geojson, info.map_name, s.describe, info.capacities);
+    } catch (err) {
+      col.querySelector("[data-map]").textContent = TT.map_unavailable || String(err);
+    }
+    const tools = col.querySelector("[data-tools]");
+    if (map.chart) pngButton(tools, map.chart, "map-" + (i + 1), T.map_png).setAttribute("aria-label", T.map_png + " · " + table.runs[i].label);
+    if (sankey.chart) pngButton(tools, sankey.chart, "sankey-" + (i + 1), T.sankey_png).setAttribute("aria-label", T.sankey_png + " · " + table.runs[i].label);
+    const prices = (s.region && (s.region.wholesale_price_cny_per_mwh || s.region.price_cny_per_mwh)) || [];
+    return { info, s, map, sankey, col, n: steps[i], priceRange: range(prices), states: new Map() };
+  }));
+  window.addEventListener("resize", () => twins.forEach((t) => { t.map.resize(); t.sankey.resize(); }));
+
+  let wanted = 0;
+  async function show(step) {
+    const ticket = ++wanted;
+    $("twins-step-label").textContent = (T.step || "step") + " " + step;
+    await Promise.all(twins.map(async (t) => {
+      const k = Math.min(step, t.n - 1);
+      if (k < 0) return;
+      if (!t.states.has(k)) {
+        try {
+          t.states.set(k, await getJson(t.info.agent_state + "?step=" + k));
+        } catch (err) {
+          t.states.set(k, null);
+        }
+      }
+      if (ticket !== wanted) return;
+      const at = valuesAt(t.s.region || {}, k);
+      t.map.draw(t.states.get(k), priceAt(at), t.priceRange, at.import_mw);
+      t.sankey.draw(at);
+      t.col.dataset.step = String(k);
+    }));
+    if (ticket === wanted) $("compare-twins").dataset.step = String(step);
+  }
+  let timer = null;
+  slider.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => show(Number(slider.value)), 120);
+  });
+  $("twins-final").addEventListener("click", () => {
+    slider.value = slider.max;
+    show(Number(slider.max));
+  });
+  await show(Math.max(0, maxStep));
 }
 
 main().catch((err) => {

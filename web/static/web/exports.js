@@ -28,9 +28,10 @@ export function formatValue(value, unit, lang) {
   if (value === null || value === undefined || value === "") return "—";
   if (typeof value === "boolean") return value ? "✓" : "✗";
   if (typeof value !== "number") return String(value);
-  const shown = unit && unit.kind === "share" ? value * 100 : value;
+  let shown = unit && unit.kind === "share" ? value * 100 : value;
   const abs = Math.abs(shown);
   const digits = abs >= 1000 ? 0 : abs >= 100 ? 1 : abs >= 1 ? 2 : 3;
+  if (Math.abs(shown) < 0.5 * 10 ** -digits) shown = 0; // rounds to zero: "0", never "-0"
   return shown.toLocaleString(lang || undefined, { maximumFractionDigits: digits, minimumFractionDigits: 0 });
 }
 

@@ -245,8 +245,9 @@ export class TwinMap {
     if (!d.agentId) return p.name || "";
     const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
     const parts = [`<b>${esc(d.name)}</b>`, esc(this.typeLabel(d.type))];
-    if (d.power !== null && d.power !== undefined) parts.push(`${esc(this.T.power || "Power")}: ${d.power.toFixed(1)} MW`);
-    if (d.heat) parts.push(`${esc(this.T.heat || "Heat")}: ${d.heat.toFixed(1)} MW`);
+    const u = (q) => { const x = (this.T.units || {})[q]; return x && x.unit ? " " + esc(x.unit) : ""; };
+    if (d.power !== null && d.power !== undefined) parts.push(`${esc(this.T.power || "Power")}: ${d.power.toFixed(1)}${u("power_mw")}`);
+    if (d.heat) parts.push(`${esc(this.T.heat || "Heat")}: ${d.heat.toFixed(1)}${u("heat_mw")}`);
     return parts.join("<br>");
   }
 

@@ -2,7 +2,8 @@
 // panels (charts.js), the timeline (timeline.js) and the agent drawer (drawer.js); the controls call the
 // REST API. Texts come translated from the server (json_script "run-config").
 import { RunStream, TERMINAL } from "./stream.js";
-import { TimePanels, SankeyPanel, kpiCards, valuesAt, priceAt, fmtNum } from "./charts.js";
+import { TimePanels, SankeyPanel, kpiCards, valuesAt, priceAt, fmtNum, unitOf, PANEL_UNIT_KEYS } from "./charts.js";
+import { downloadPng } from "./exports.js";
 import { TwinMap, range } from "./map.js";
 import { Timeline } from "./timeline.js";
 import { AgentDrawer } from "./drawer.js";
@@ -125,7 +126,32 @@ function buildLayerToggles() {
   }
 }
 
+// The units table of the run: describe().units plus the cards' running totals.
+function unitsTable() {
+  return Object.assign({}, config.card_units || {}, (stream.describe && stream.describe.units) || {});
+}
+
+function drawUnits() {
+  const table = unitsTable();
+  for (const node of document.querySelectorAll("[data-unit-of]")) node.textContent = unitOf(table, node.dataset.unitOf);
+  if (sankey) sankey.unit = unitOf(table, PANEL_UNIT_KEYS.sankey);
+  if (twinMap) twinMap.T = Object.assign({}, twinMap.T, { units: table });
+}
+
+// Any panel as PNG: the buttons (labelled in the template) name the chart element they export.
+const pngCharts = () => ({ "chart-power": panels && panels.charts.power && panels.charts.power.chart,
+  "chart-price": panels && panels.charts.price && panels.charts.price.chart,
+  "chart-heat": panels && panels.charts.heat && panels.charts.heat.chart,
+  "chart-sankey": sankey && sankey.chart, "twin-map": twinMap && twinMap.chart });
+for (const button of document.querySelectorAll("button[data-png-of]")) {
+  button.addEventListener("click", () => {
+    const chart = pngCharts()[button.dataset.pngOf];
+    if (chart) downloadPng(chart, button.dataset.pngOf.replace("chart-", "") + "-step-" + currentStep() + "-" + config.run_id.slice(0, 8));
+  });
+}
+
 function onSnapshot() {
+  drawUnits();
   if (panels) panels.init();
   buildAgentTable();
   syncSpeedSelect();
@@ -184,7 +210,7 @@ function drawAgents(state) {
 function drawCards(step) {
   const box = el("kpi-cards");
   if (!box) return;
-  const cards = kpiCards(stream.region, step, stream.describe ? stream.describe.dt_h || 1 : 1);
+  const cards = kpiCards(stream.region, step, stream.describe ? stream.describe.dt_h || 1 : 1, unitsTable());
   if (box.children.length !== cards.length) {
     box.replaceChildren();
     for (const c of cards) {

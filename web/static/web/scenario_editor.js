@@ -293,6 +293,13 @@ function placeActor(lat, lon) {
   status(fmt(T.placed, { name: actor.name || actor.id, lat: actor.lat, lon: actor.lon }));
 }
 
+// An actor dragged on the map: it becomes the chosen one (its typed coordinates follow) and moves there.
+function dragActor(index, lat, lon) {
+  $("place-actor").value = String(index);
+  syncCoordinates();
+  placeActor(lat, lon);
+}
+
 $("place-actor").addEventListener("change", () => {
   syncCoordinates();
   if (picker) picker.render(currentDoc() || {});
@@ -548,7 +555,7 @@ function main() {
   }
   buildAddBar();
   if (window.echarts) {
-    picker = createPicker($("builder-map"), { onPick: placeActor, typeLabel, regionLabel: T.region });
+    picker = createPicker($("builder-map"), { onPick: placeActor, onDrag: dragActor, typeLabel, regionLabel: T.region });
   }
   refreshPicker(doc || {});
   if (doc && window.JSONEditor) {
