@@ -257,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
             "DJANGO_SETTINGS_MODULE": "twin.settings", "TWIN_MODE": "distributed", "DEBUG": "1",
             "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
             "TWIN_VAR_DIR": str(tmp_path / "var"), "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING",
+            # all viewers log in as one user: lift the per-user live-view quota (benchmarks/load.py tests quotas)
+            "TWIN_QUOTA_WEBSOCKETS": str(max(args.viewers, 1) + 10),
         })
         procs = Processes(tmp_path)
         try:
