@@ -72,7 +72,19 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class StorageStrategySpec(_Spec):
+class _SocBand(_Spec):
+    """One rule for every storage strategy with a state-of-charge band and an end-of-window target."""
+
+    @model_validator(mode="after")
+    def _band(self):
+        if self.soc_min_pu > self.soc_max_pu:
+            raise ValueError("soc_min_pu must not exceed soc_max_pu")
+        if self.soc_end_target_pu is not None and not self.soc_min_pu <= self.soc_end_target_pu <= self.soc_max_pu:
+            raise ValueError("soc_end_target_pu must lie within [soc_min_pu, soc_max_pu]")
+        return self
+
+
+class StorageStrategySpec(_SocBand):
     """How a battery decides its schedule (the actor's ``strategy`` field)."""
 
     kind: Literal["tou_rule", "net_load_rule", "arbitrage", "peak_shaving"] = Field(
@@ -116,14 +128,6 @@ class StorageStrategySpec(_Spec):
                                description="tou_rule: forecast price within ± this fraction of the window mean "
                                            "counts as flat (idle) [-]")
 
-    @model_validator(mode="after")
-    def _band(self):
-        if self.soc_min_pu > self.soc_max_pu:
-            raise ValueError("soc_min_pu must not exceed soc_max_pu")
-        if self.soc_end_target_pu is not None and not self.soc_min_pu <= self.soc_end_target_pu <= self.soc_max_pu:
-            raise ValueError("soc_end_target_pu must lie within [soc_min_pu, soc_max_pu]")
-        return self
-
 
 class HeatTankSpec(_Spec):
     """Physics of a hot-water heat tank of a heat utility."""
@@ -137,7 +141,7 @@ class HeatTankSpec(_Spec):
     soc_initial_pu: float = Field(0.5, ge=0, le=1, description="Stored heat at the start / capacity [-]")
 
 
-class ThermalStorageStrategySpec(_Spec):
+class ThermalStorageStrategySpec(_SocBand):
     """How a heat tank decides its schedule against the forecast heat marginal cost."""
 
     kind: Literal["cost_arbitrage"] = Field(
@@ -148,14 +152,6 @@ class ThermalStorageStrategySpec(_Spec):
     soc_end_target_pu: float | None = Field(
         None, ge=0, le=1, description="Stored heat the window must end at or above / capacity [-]; null = the "
                                       "level at the window start")
-
-    @model_validator(mode="after")
-    def _band(self):
-        if self.soc_min_pu > self.soc_max_pu:
-            raise ValueError("soc_min_pu must not exceed soc_max_pu")
-        if self.soc_end_target_pu is not None and not self.soc_min_pu <= self.soc_end_target_pu <= self.soc_max_pu:
-            raise ValueError("soc_end_target_pu must lie within [soc_min_pu, soc_max_pu]")
-        return self
 
 
 @dataclass(frozen=True)
