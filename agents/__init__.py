@@ -7,6 +7,7 @@
 """
 
 from agents.checkpoint import checkpoint_dumps, checkpoint_loads
+from agents.contract_eval import evaluate_contracts, kpis_with_contracts
 from agents.decisions import decision_parameters, runtime_actors, validate_decisions
 from agents.decisions import public as decision_public
 from agents.model import RegionModel
@@ -29,6 +30,8 @@ __all__ = [
     "checkpoint_loads",
     "decision_parameters",
     "decision_public",
+    "evaluate_contracts",
+    "kpis_with_contracts",
     "load_scenario",
     "package_versions",
     "runtime_actors",

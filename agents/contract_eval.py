@@ -143,7 +143,7 @@ def _party_result(contract, party: str, role: str | None, base, base_kpis, cf, c
         "role": role or "sleeving",
         "horizon_change_cny": change,
         "annual_change_cny": annual,
-        "capex_cny": capex_total,
+        "investment_cny": capex_total,
         "opex_cny_per_year": opex,
         "cash_flows_cny": [float(x) for x in cf_years],
         "npv_cny": fin.npv_cny,
@@ -207,3 +207,20 @@ def _run_steps(scenario, seed: int, steps: int | None):
     model = RegionModel(scenario, seed=seed)
     model.run(steps=steps)
     return model
+
+
+def kpis_with_contracts(model, kpis: dict | None = None) -> dict:
+    """``model.kpis()`` (or ``kpis``) with the results against the counterfactual merged into ``contracts``:
+    per contract ``term_years``, ``discount_rate_pu`` (and ``peak_cost_change_cny`` for DR), per party the
+    figures of :func:`evaluate_contracts` beside its ledger totals. What the CLI and the web worker write to
+    kpis.json."""
+    kpis = model.kpis() if kpis is None else kpis
+    if not model.scenario.contracts:
+        return kpis
+    results = evaluate_contracts(model.scenario, model.seed, model=model)
+    for cid, res in results.items():
+        row = kpis["contracts"].setdefault(cid, {"parties": {}})
+        row.update({k: v for k, v in res.items() if k != "parties"})
+        for pid, figures in res["parties"].items():
+            row["parties"].setdefault(pid, {}).update(figures)
+    return kpis
