@@ -39,6 +39,11 @@ from agents import finance
 from agents.contract_types import HEAT_CONTRACT_TYPES
 from agents.ledger import HOURS_PER_YEAR, asset_lines
 
+#: numeric keys evaluate_contracts adds per contract and per party (units for describe(), agents.units)
+RESULT_KEYS = ("term_years", "discount_rate_pu", "peak_cost_change_cny", "horizon_change_cny", "annual_change_cny",
+               "investment_cny", "opex_cny_per_year", "npv_cny", "irr_pu", "simple_payback_years",
+               "discounted_payback_years", "co2_location_change_t", "co2_market_change_t")
+
 
 def scenario_without(scenario, contract_id: str):
     """The scenario without contract ``contract_id`` (and what exists only because of it: module docstring)."""
