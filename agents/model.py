@@ -469,6 +469,7 @@ class RegionModel(mesa.Model):
         Pure function of the recorded decisions, so the numbers do not depend on when it runs.
         """
         self._settle_money()
+        self.ledger.settle(self._settled)  # contracts' line items (agents.ledger), also after a checkpoint restore
         if self.dr.active:
             self.dr.settle(self._settled, self.dcs.grid_power_mw)
         if frequency or self.step_index - self._freq_settled >= FREQUENCY_CHUNK_STEPS:
@@ -500,7 +501,6 @@ class RegionModel(mesa.Model):
         for fleet in self.settle_order:
             fleet.settle(start, stop, prices)
         self.contracts.settle(start, stop)
-        self.ledger.settle(stop)
         self.grid.settle(start, stop, prices)  # last: the operator is every fleet's counterparty
 
         st, dcs, heat, imp = self.storage, self.dcs, self.heat, self.imports
