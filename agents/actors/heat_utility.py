@@ -1,14 +1,17 @@
-"""Heat utilities: district-heating networks supplied by DC heat (contracts), boilers, CHP and heat pumps.
+"""Heat utilities: district-heating networks supplied by DC heat (contracts), boilers, CHP, heat pumps and a tank.
 
-Heat is scheduled for the whole horizon at build time: demand (space heating in the season, domestic hot water
-while the network runs) and network losses depend only on weather and parameters, and each utility ranks its
-units by marginal cost with day-ahead price forecasts as the value of electricity: CHP power earns the
-*wholesale* price forecast (agents.markets.forecast); heat pumps and electric boilers pay the forecast of the
-price the utility pays — the retail price of that forecast (the published TOU tariff under ``tou_tariff``, the
-wholesale forecast passed through otherwise), or the wholesale forecast when heat utilities buy on the market
-(``markets.wholesale_buyers``). The electricity this needs enters the power
-market as fixed load; CHP power is a must-take offer per CHP unit at its marginal cost (fuel + carbon cost
-allocated to power, agents.physics.chp). Money and the CO2 split are settled from the accepted CHP power.
+Demand (space heating in the season, domestic hot water while the network runs) and network losses depend only
+on weather and parameters. Each utility decides each day from the grid operator's published day-ahead forecasts
+of that day and its own state (agents.strategies.heat_dispatch): its units and the DC heat contracts in one
+merit order by marginal cost — CHP power earns the *wholesale* price forecast; heat pumps and electric boilers
+pay the forecast of the price the utility pays (the retail price of that forecast: the published TOU tariff
+under ``tou_tariff``, the wholesale forecast passed through otherwise; the wholesale forecast when heat
+utilities buy on the market, ``markets.wholesale_buyers``) — and its hot-water tank against the marginal heat
+cost. The days are planned at build in order (their inputs are published from build-time information) and
+planned again in the loop at a day's first step when their inputs changed (a run-time decision, a DC heat offer
+changed by a data center's day plan). The electricity this needs enters the power market as fixed load; CHP
+power is a must-take offer per CHP unit at its marginal cost (fuel + carbon cost allocated to power,
+agents.physics.chp). Money and the CO2 split are settled from the accepted CHP power.
 """
 
 from __future__ import annotations
