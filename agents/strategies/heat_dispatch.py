@@ -30,7 +30,8 @@ the dearest source in use, :func:`marginal_heat_tier`; the value of unserved hea
 capacity), the heat the sources at that cost deliver and their spare capacity; the tank LP of
 agents.strategies.storage_schedule (``schedule_heat_tank``, HiGHS, the bucket model with standing loss)
 charges at most that spare capacity and discharges at most that output, minimising Σ λ (c − d) dt with the
-day's end SOC ≥ its start SOC (or the strategy's end target); the merit order is then re-run on the need +
+day's end SOC ≥ the strategy's end target (default: the band's floor — heat is stored when it pays within the
+day, not bought to hold the level against standing losses); the merit order is then re-run on the need +
 charge − discharge. Because charge and discharge stay within the marginal tier, the LP's objective is the
 exact change of the forecast production cost, and doing nothing is feasible: the planned cost never rises.
 Heat balance of every step (tested)::
@@ -48,6 +49,8 @@ from typing import Literal
 
 import numpy as np
 from pydantic import Field
+from scipy import sparse
+from scipy.optimize import linprog
 
 from agents.markets.heat import heat_merit_order
 from agents.strategies.storage_schedule import (
@@ -90,13 +93,16 @@ class HeatDispatchStrategySpec(_SocBand):
     soc_min_pu: float = Field(0.0, ge=0, le=1, description="Tank: lowest stored heat / capacity [-]")
     soc_max_pu: float = Field(1.0, ge=0, le=1, description="Tank: highest stored heat / capacity [-]")
     soc_end_target_pu: float | None = Field(
-        None, ge=0, le=1, description="Tank: stored heat each day must end at or above / capacity [-]; null = the "
-                                      "level at the day's start")
+        None, ge=0, le=1, description="Tank: stored heat each day must end at or above / capacity [-]; null = no "
+                                      "target (soc_min_pu): heat is stored only when it pays within the day, never "
+                                      "bought just to hold the level against standing losses")
 
     def tank_strategy(self) -> ThermalStorageStrategySpec:
-        """The tank's SOC band as the storage-schedule spec (one rule for every storage band, _SocBand)."""
+        """The tank's SOC band as the storage-schedule spec (one rule for every storage band, _SocBand); no end
+        target = the band's floor (a tank does not buy heat only to hold its level against standing losses)."""
+        end = self.soc_min_pu if self.soc_end_target_pu is None else self.soc_end_target_pu
         return ThermalStorageStrategySpec(soc_min_pu=self.soc_min_pu, soc_max_pu=self.soc_max_pu,
-                                          soc_end_target_pu=self.soc_end_target_pu)
+                                          soc_end_target_pu=end)
 
 
 DEFAULT = HeatDispatchStrategySpec()
@@ -173,6 +179,29 @@ class HeatDayPlan:
     marginal_cost_cny_per_mwh: np.ndarray  # λ of the merit order without the tank [CNY/MWh_th]
 
 
+def _tank_plan(tank: StorageScheduler, cost, soc0, discharge_cap, charge_cap):
+    """The tank's day LP by storage_schedule's HiGHS call; if that raw dual simplex (no presolve) ends without a
+    status on a degenerate day, the same LP (``tank.lp``) through ``scipy.optimize.linprog`` (HiGHS with
+    presolve) — deterministic either way."""
+    try:
+        return schedule_heat_tank(tank, cost, soc0, heat_demand_mw_th=discharge_cap,
+                                  spare_heat_capacity_mw_th=charge_cap)
+    except RuntimeError:
+        pass
+    c_vec, a, row_lo, row_hi, col_lo, col_hi = tank.lp(cost, soc0, charge_limit_mw=charge_cap,
+                                                        discharge_limit_mw=discharge_cap, coupling=True)
+    a = sparse.csr_matrix(a)
+    hi, lo = np.isfinite(row_hi), np.isfinite(row_lo)
+    res = linprog(c_vec, A_ub=sparse.vstack([a[hi], -a[lo]]), b_ub=np.concatenate([row_hi[hi], -row_lo[lo]]),
+                  bounds=np.column_stack([col_lo, col_hi]), method="highs")
+    if res.status != 0:
+        raise RuntimeError(f"heat tank LP not solved: {res.message}")
+    steps = cost.shape[0]
+    c, d = np.maximum(res.x[:steps].reshape(steps, 1), 0.0), np.maximum(res.x[steps:2 * steps].reshape(steps, 1), 0.0)
+    c[c < 1e-9], d[d < 1e-9] = 0.0, 0.0
+    return tank._result(c, d, np.asarray(cost, dtype=float), np.asarray(soc0, dtype=float), None, peak=None)
+
+
 def plan_heat_day(need_mw, capacity_mw, cost_cny_per_mwh, owner, tanks: list[StorageScheduler | None],
                   soc_start_mwh) -> HeatDayPlan:
     """The day's plan of all utilities (module docstring): merit order, then each tank against λ, then the
@@ -193,8 +222,7 @@ def plan_heat_day(need_mw, capacity_mw, cost_cny_per_mwh, owner, tanks: list[Sto
         for u, tank in enumerate(tanks):
             if tank is None:
                 continue
-            plan = schedule_heat_tank(tank, lam[:, u], soc0[u : u + 1], heat_demand_mw_th=out[:, u : u + 1],
-                                      spare_heat_capacity_mw_th=spare[:, u : u + 1])
+            plan = _tank_plan(tank, lam[:, u : u + 1], soc0[u : u + 1], out[:, u : u + 1], spare[:, u : u + 1])
             charge[:, u], discharge[:, u] = plan.charge_mw[:, 0], plan.discharge_mw[:, 0]
             soc[:, u], loss[:, u] = plan.soc_mwh[:, 0], plan.loss_mwh[:, 0]
         if np.any(charge > 0) or np.any(discharge > 0):

@@ -67,16 +67,19 @@ def test_tank_stores_cheap_dc_heat_and_displaces_the_boiler_at_dear_hours():
     need = np.array([[4.0]] * 4 + [[20.0]] * 4)
     cap = np.array([[10.0, 50.0]] * 8)
     cost = np.array([[90.0, 340.0]] * 8)
-    tank = _tank(capacity=40.0, power=10.0, soc0=0.1)  # 4 MWh stored, the day must end with ≥ 4 MWh
+    tank = _tank(capacity=40.0, power=10.0, soc0=0.1)  # 4 MWh stored; no end target: it may use them
     plan = plan_heat_day(need, cap, cost, np.array([0, 0]), [tank], np.array([4.0]))
     np.testing.assert_allclose(plan.charge_mw[:4, 0], 6.0)  # the DC heat's spare capacity, all of it
-    assert plan.discharge_mw[4:, 0].sum() == pytest.approx(24.0)  # what was stored, back at the boiler hours
-    np.testing.assert_allclose(plan.soc_mwh[-1, 0], 4.0)
+    assert plan.discharge_mw[4:, 0].sum() == pytest.approx(28.0)  # 4 + 24 stored, back at the boiler hours
+    assert plan.soc_mwh[-1, 0] == pytest.approx(0.0, abs=1e-9)
     base = plan_heat_day(need, cap, cost, np.array([0, 0]), [None], np.zeros(1))
     cost_with = float((plan.dispatch_mw * cost).sum())
     cost_without = float((base.dispatch_mw * cost).sum())
-    assert cost_without - cost_with == pytest.approx(24.0 * (340.0 - 90.0))  # 6,000 CNY saved
-    assert plan.dispatch_mw[:, 1].sum() == pytest.approx(base.dispatch_mw[:, 1].sum() - 24.0)  # boiler: 40 → 16 MWh
+    assert cost_without - cost_with == pytest.approx(24.0 * (340.0 - 90.0) + 4.0 * 340.0)  # 7,360 CNY saved
+    assert plan.dispatch_mw[:, 1].sum() == pytest.approx(base.dispatch_mw[:, 1].sum() - 28.0)  # boiler: 40 → 12 MWh
+    held = _tank(capacity=40.0, power=10.0, soc0=0.1, soc_end_target_pu=0.1)  # an end target keeps 4 MWh
+    kept = plan_heat_day(need, cap, cost, np.array([0, 0]), [held], np.array([4.0]))
+    assert kept.soc_mwh[-1, 0] == pytest.approx(4.0) and kept.discharge_mw.sum() == pytest.approx(24.0)
     assert np.all(np.abs(_balance_residual(plan, need)) < TOL)
 
 
