@@ -110,3 +110,21 @@ def test_no_future_reading_costs_after_the_day_do_not_change_its_plan():
     again = plan_heat_day(need[:4], cap[:4], changed[:4], np.array([0, 0]), [tank], np.array([20.0]))
     for name in ("dispatch_mw", "charge_mw", "discharge_mw", "soc_mwh"):
         np.testing.assert_array_equal(getattr(day, name), getattr(again, name))
+
+
+def test_a_day_the_raw_highs_call_cannot_finish_is_solved_by_the_fallback():
+    # an Espoo January day (2,000 MWh / 200 MW tank, start-level target, 0.5 %/h): storage_schedule's HiGHS call
+    # (dual simplex, no presolve) ended with status "Unknown" at df9a871; scipy's linprog solves the same LP
+    from agents.strategies.heat_dispatch import _tank_plan
+    from agents.strategies.storage_schedule import ThermalStorageStrategySpec, heat_tank_scheduler
+
+    lam = np.array([408.0587] * 7 + [406.4509] + [408.0587] * 8 + [402.0283, 393.3937, 402.0283] + [408.0587] * 5)
+    out = np.array([171.3, 160.0, 177.6, 200.3, 208.4, 274.5, 325.7, 305.6, 306.6, 243.0, 227.8, 231.6, 209.7, 197.6,
+                    187.6, 184.7, 182.8, 213.1, 230.7, 232.0, 252.2, 256.3, 234.7, 224.1])[:, None]
+    spare = 400.0 - out
+    tank = heat_tank_scheduler(HeatTankSpec(capacity_mwh_th=2000.0, charge_capacity_mw_th=200.0,
+                                            discharge_capacity_mw_th=200.0), ThermalStorageStrategySpec(), 1.0)
+    plan = _tank_plan(tank, lam[:, None], np.array([1000.0]), out, spare)
+    assert plan.soc_mwh[-1, 0] >= 1000.0 - 1e-6  # the start-level end target holds
+    assert np.all(plan.charge_mw <= np.minimum(spare, 200.0) + 1e-9) and np.all(plan.discharge_mw <= out + 1e-9)
+    assert plan.revenue_cny[0] >= -(1000.0 * (1 - 0.995 ** 24)) * 408.0587 - 1e-6  # no worse than holding idle
