@@ -149,7 +149,7 @@ class RegionModel(mesa.Model):
         # they pay (docs/model.md, Markets): the wholesale forecast for market participants, else its retail price
         self._published_forecasts = self._day_ahead_forecasts() if self.heat.n else None
         heat_wholesale = "heat_utility" in m.wholesale_buyers
-        self.heat.build(ctx, m.carbon_price_cny_per_t, [(hu_pos[c.buyer_id], c.price_cny_per_mwh)
+        self.heat.build(ctx, m.carbon_price_cny_per_t, [(hu_pos[c.buyer_id], self._heat_contract_price(c))
                                                         for c in heat_contracts],
                         lambda a, z: self.dcs.heat_offer_mw[a:z, contract_hr], self._published_forecasts or {},
                         lambda w, a, z: w if heat_wholesale else retail_price(m.clearing_rule, w, self.tariff_price[a:z]),
@@ -168,6 +168,11 @@ class RegionModel(mesa.Model):
         for a in scenario.actors:
             self._index.append((self.fleets[a.type], counters[a.type]))
             counters[a.type] += 1
+
+    def _heat_contract_price(self, contract) -> float | np.ndarray:
+        """Price of a heat_purchase the buyer's merit order and payments use [CNY/MWh_th]: a float, or one per
+        step [steps] (indexed contract prices); the heat fleet takes either."""
+        return contract.price_cny_per_mwh
 
     def _open_market(self) -> None:
         """The offer book (agents.markets.offer_book): every fleet registers its blocks, the book is laid out

@@ -225,3 +225,24 @@ def test_a_data_centers_day_plan_changes_the_heat_it_offers_and_the_utility_take
     resumed = checkpoint_loads(scenario, checkpoint_dumps(part))
     resumed.run()
     assert resumed.series_table().equals(m.series_table()) and resumed.kpis() == m.kpis()
+
+
+def test_an_indexed_contract_price_per_step_is_bought_only_in_the_hours_it_is_cheaper(monkeypatch):
+    # the contract price may be an array [steps]: 90 CNY/MWh at night (0-6 h), 5,000 CNY/MWh otherwise
+    doc = _doc()
+    base = _run(doc)
+    hours = None
+
+    def indexed(self, contract):
+        nonlocal hours
+        hours = self.local_hour
+        return np.where(self.local_hour < 6, 90.0, 5000.0)
+
+    monkeypatch.setattr(RegionModel, "_heat_contract_price", indexed)
+    m = _run(doc)
+    night = hours < 6
+    np.testing.assert_array_equal(m.heat.dc_heat_mw[night], base.heat.dc_heat_mw[night])
+    assert m.heat.dc_heat_mw[night].sum() > 0 and m.heat.dc_heat_mw[~night].sum() == 0.0
+    assert m.dcs.heat_recovered_mw[~night].sum() == 0.0
+    assert m.heat.contract_payment.sum() == pytest.approx(float((m.heat.dc_heat_mw[:, 0] * 90.0).sum()))
+    assert np.abs(_balance_residual_mw(m)).max() < 1e-6
