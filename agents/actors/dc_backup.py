@@ -119,8 +119,8 @@ class DataCenterBackup:
 
     def cover_unserved(self, t: int, unserved_mw: float, site_mw) -> float:
         """Start (or load up) generators pro rata to their room to cover load the clearing left unserved; a
-        generator that starts now delivers after its start-up delay (the rest is bridged by the UPS). Returns
-        the extra output [MW]."""
+        generator that starts now delivers after its start-up delay (the rest is bridged by the UPS), one that
+        ran in the step before runs on. Returns the extra output [MW]."""
         s = self._step
         gen, load = s["gen"], site_mw()
         room = np.minimum(self.cap_mw - gen, np.maximum(load - gen, 0.0))
@@ -128,17 +128,16 @@ class DataCenterBackup:
         if total <= 0.0:
             return 0.0
         out = room * (min(unserved_mw, total) / total)
+        new = (out > 0.0) & ~s["running"] & ~self.on  # one that ran in the step before runs on (no new start)
         if self.simple:
             extra = out
         else:
-            new = (out > 0.0) & ~s["running"]
             self.active_delay_s = np.where(new, self.delay_s, self.active_delay_s)
             tau = np.where(new, 0.0, s["tau"])
             lag = start_lag_pu(tau, self.dt_h, self.active_delay_s)
             extra = out - out * lag
             self.bridge_mw[t] = self.bridge_mw[t] + out * lag
             s["tau"] = tau
-        new = (out > 0.0) & ~s["running"]
         s["running"] = s["running"] | (out > 0.0)
         s["started"] = s["started"] | new
         self.output_mw[t] = gen + extra
@@ -155,6 +154,13 @@ class DataCenterBackup:
         self.running_pu[t] = running
 
     # ---- accounting -------------------------------------------------------------------------------------
+
+    def starts_before(self, stop: int) -> np.ndarray:
+        """Starts per generator in steps [0, stop): the steps it runs and did not run in the step before (a
+        running generator that is asked again runs on, so every run is one start)."""
+        run = self.running_pu[:stop] > 0.5
+        prev = np.vstack([np.zeros((1, run.shape[1]), dtype=bool), run[:-1]]) if stop else run
+        return (run & ~prev).sum(axis=0)
 
     def totals(self, stop: int) -> dict[str, np.ndarray]:
         """Per generator over steps [0, stop): energy [MWh], fuel cost [CNY], CO2 [t], UPS bridge [MWh]."""

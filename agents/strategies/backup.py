@@ -100,13 +100,14 @@ class BackupGeneratorSpec(BaseModel):
 
 
 class BackupStrategySpec(BaseModel):
-    """When a backup generator runs (the actor's ``strategy`` field)."""
+    """When a backup generator runs (a data center's ``backup.strategy``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["contingency", "contingency_and_dr"] = Field(
-        "contingency", description="contingency: runs only when the site loses the grid; contingency_and_dr: "
-                                   "also offers its capacity into demand-response events")
+        "contingency", description="contingency: runs only on a grid contingency at the site (a voltage-dip "
+                                   "transfer, load the grid cannot serve); contingency_and_dr: also delivers the "
+                                   "site's called demand-response reduction when the event pays at least its offer")
     dr_margin_cny_per_mwh: float = Field(0.0, ge=0, le=100000,
                                          description="Added to the fuel cost in the DR offer price [CNY/MWh]")
     dr_notice_s: float = Field(3600.0, ge=0, le=86400,
