@@ -352,7 +352,8 @@ class DataCenterFleet(Fleet):
         (agents.actors.dc_backup)."""
         planned = None
         if self.backup_members.size:
-            planned = self.backup.bid(t, self.events.backup_mw[t], lambda: self._backup_site_mw(t),
+            planned = self.backup.bid(t, self.events.backup_mw[t],
+                                      lambda: self.behind_meter_mw(t, t + 1, self.backup_members)[0],
                                       getattr(self, "dr", None), lambda members: self._dr_delivered_mw(t, members))
         self.step_event_backup_mw = float(self.events.total_mw[t]) if planned is None else planned
         book.demand_mw = book.demand_mw - self.step_event_backup_mw

@@ -56,7 +56,6 @@ class DataCenterBackup:
         self.starts = np.zeros(m)
         self.output_mw = fleet.record(rec, "backup_mw", members=self.members)
         self.bridge_mw = fleet.record(rec, "ups_bridge_mw", members=self.members)
-        self.running_pu = fleet.record(rec, "backup_running_pu", members=self.members)
         self._step: dict = {}
 
     # ---- checkpoint -------------------------------------------------------------------------------------
@@ -74,7 +73,8 @@ class DataCenterBackup:
     def bid(self, t: int, event_mw: np.ndarray, site_mw, dr=None, dr_delivered_mw=None) -> float | None:
         """Output of the step's planned runs (dip events, DR, minimum run) [generators] → ``output_mw[t]``;
         returns their total [MW] to move off the grid's demand, or None for the legacy case (the caller then
-        uses the event schedule's total). ``site_mw()`` → the site load [generators] [MW] (read when needed);
+        uses the event schedule's total). ``site_mw()`` → the site load behind the meter [generators] [MW]
+        (read when needed; the battery decides its power of the step after the DCs' bid, against the grid);
         ``dr`` the DR desk; ``dr_delivered_mw(cols)`` → what the members' workload strategy already cuts."""
         request = event_mw > 0.0
         if self.simple:
@@ -120,7 +120,8 @@ class DataCenterBackup:
     def cover_unserved(self, t: int, unserved_mw: float, site_mw) -> float:
         """Start (or load up) generators pro rata to their room to cover load the clearing left unserved; a
         generator that starts now delivers after its start-up delay (the rest is bridged by the UPS), one that
-        ran in the step before runs on. Returns the extra output [MW]."""
+        ran in the step before runs on. ``site_mw()`` → the site load behind the meter + the battery's power of
+        the step (dispatched before) [generators] [MW]. Returns the extra output [MW]."""
         s = self._step
         gen, load = s["gen"], site_mw()
         room = np.minimum(self.cap_mw - gen, np.maximum(load - gen, 0.0))
@@ -144,23 +145,16 @@ class DataCenterBackup:
         return float(extra.sum())
 
     def end_step(self, t: int) -> None:
-        """Carry the run state to the next step and record it."""
+        """Carry the run state to the next step."""
         s = self._step
         running, started = s["running"], s["started"]
         self.starts += started
         tau = np.where(started, 0.0, self.tau_h)
         self.tau_h = np.where(running, tau + self.dt_h, 0.0)
         self.on = running
-        self.running_pu[t] = running
 
     # ---- accounting -------------------------------------------------------------------------------------
 
-    def starts_before(self, stop: int) -> np.ndarray:
-        """Starts per generator in steps [0, stop): the steps it runs and did not run in the step before (a
-        running generator that is asked again runs on, so every run is one start)."""
-        run = self.running_pu[:stop] > 0.5
-        prev = np.vstack([np.zeros((1, run.shape[1]), dtype=bool), run[:-1]]) if stop else run
-        return (run & ~prev).sum(axis=0)
 
     def totals(self, stop: int) -> dict[str, np.ndarray]:
         """Per generator over steps [0, stop): energy [MWh], fuel cost [CNY], CO2 [t], UPS bridge [MWh]."""

@@ -106,14 +106,13 @@ def test_contingency_start_respects_start_up_delay_and_minimum_run_in_the_run():
     m = _run(_dip_doc(start_up_time_s=1800.0, min_run_time_h=8.0))
     site = m.dcs.behind_meter_mw(0, 48)[:, 0]
     out, bridge = m.dcs.backup_mw[:, 0], m.dcs.backup.bridge_mw[:, 0]
-    running = m.dcs.backup.running_pu[:, 0]
     # 30 min to start: the UPS bridges half of the first hour, the generator carries the other half
     assert out[34] == pytest.approx(0.5 * site[34], rel=1e-12) and bridge[34] == pytest.approx(0.5 * site[34])
     np.testing.assert_allclose(out[35:37], site[35:37], rtol=1e-12)  # held on backup (3 h from the transfer)
     assert 0.0 < out[37] < site[37]  # the ride-through policy's return ramp
     # the ramp ends at 14:00 but the generator runs its 8 h minimum carrying the site: steps 34–41
     np.testing.assert_allclose(out[38:42], site[38:42], rtol=1e-12)
-    assert running.tolist() == [0.0] * 34 + [1.0] * 8 + [0.0] * 6 and np.all(out[42:] == 0.0)
+    assert np.flatnonzero(out > 0).tolist() == list(range(34, 42)) and np.all(out[42:] == 0.0)
     assert np.all(bridge[35:] == 0.0)
     k = m.kpis()["agents"]["dc_hohhot"]
     assert k["backup_start_count"] == 1
@@ -126,20 +125,26 @@ def test_contingency_start_respects_start_up_delay_and_minimum_run_in_the_run():
     # the default gas engine (60 s, 1 h minimum): 1/60 of the first hour bridged, back with the ride-through
     d = _run(_dip_doc())
     assert d.dcs.backup.bridge_mw[34, 0] == pytest.approx(site[34] / 60.0)
-    assert d.dcs.backup.running_pu[:, 0].tolist() == [0.0] * 34 + [1.0] * 4 + [0.0] * 10
+    assert np.flatnonzero(d.dcs.backup_mw[:, 0] > 0).tolist() == [34, 35, 36, 37]
 
 
 def test_unserved_load_starts_generators_that_run_their_minimum_time():
+    # the scarce grid leaves load unserved in steps 16–25 (legacy generator: it runs exactly there, below)
     m = _run(_with_backup(variant(**SCARCE), technology="diesel", capacity_mw=20.0, start_up_time_s=360.0,
-                          min_run_time_h=3.0))
-    running = m.dcs.backup.running_pu[:, 0] > 0.5
-    starts = np.flatnonzero(running & ~np.concatenate([[False], running[:-1]]))
-    assert starts.size >= 1 and m.kpis()["agents"]["dc_hohhot"]["backup_start_count"] == starts.size
-    for s in starts:  # every run lasts its minimum (or to the horizon's end) and bridges 6 min at its start
-        assert running[s:s + 3].all() or running[s:].all()
-        assert m.dcs.backup.bridge_mw[s, 0] > 0.0
-        assert m.dcs.backup_mw[s, 0] == pytest.approx(0.9 * (m.dcs.backup_mw[s, 0] + m.dcs.backup.bridge_mw[s, 0]))
-    assert np.all(m.dcs.backup.bridge_mw[~np.isin(np.arange(m.total_steps), starts), 0] == 0.0)
+                          min_run_time_h=14.0))
+    out, bridge = m.dcs.backup_mw[:, 0], m.dcs.backup.bridge_mw[:, 0]
+    assert np.flatnonzero(out > 0).tolist() == list(range(16, 30))  # one start, 14 h minimum run
+    assert m.kpis()["agents"]["dc_hohhot"]["backup_start_count"] == 1
+    # 6 min to start: the UPS bridges a tenth of what the generator takes over in the first hour, and that
+    # part stays unserved on the grid
+    assert bridge[16] > 0.0 and out[16] == pytest.approx(9.0 * bridge[16])
+    assert np.all(np.delete(bridge, 16) == 0.0)
+    assert m.r["unserved_mw"][16] == pytest.approx(bridge[16]) and np.all(np.abs(np.delete(m.r["unserved_mw"], 16))
+                                                                           < 1e-9)
+    # after the shortage (steps 26–29) the minimum run carries the whole site, up to the capacity
+    # (the site behind the meter: its battery decides its power after the DCs' bid, against the grid)
+    site = m.dcs.behind_meter_mw(0, m.total_steps)[:, 0]
+    np.testing.assert_allclose(out[26:30], np.minimum(site[26:30], 20.0), rtol=1e-12)
 
 
 def test_old_document_with_the_scalar_fields_validates_and_gives_the_same_results():
