@@ -258,7 +258,7 @@ def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
         m = dcs.backup_members
         out["backup_energy"][m], out["backup_fuel"][m] = tot["energy_mwh"], tot["fuel_cost_cny"]
         out["backup_co2"][m], out["ups_bridge"][m] = tot["co2_t"], tot["ups_bridge_mwh"]
-        out["backup_starts"][m] = dcs.backup.starts  # over the completed steps (the run state)
+        out["backup_starts"][m] = dcs.backup.starts_before(stop)
     return out
 
 

@@ -76,12 +76,12 @@ class DataCenterBackup:
         uses the event schedule's total). ``site_mw()`` → the site load behind the meter [generators] [MW]
         (read when needed; the battery decides its power of the step after the DCs' bid, against the grid);
         ``dr`` the DR desk; ``dr_delivered_mw(cols)`` → what the members' workload strategy already cuts."""
-        request = event_mw > 0.0
-        if self.simple:
-            running, started = step_running(self.on, self.tau_h, request, self.min_run_h)
-            self._step = {"running": running, "started": started, "gen": event_mw}
-            self.output_mw[t] = event_mw
+        if self.simple:  # no state: it runs where it has output (starts counted from the record, starts_before)
+            self._step = {"gen": event_mw}
+            if event_mw.any():
+                self.output_mw[t] = event_mw
             return None
+        request = event_mw > 0.0
         cover = np.array(event_mw, dtype=float)
         dr_req = np.zeros_like(request)
         site = None
@@ -129,16 +129,16 @@ class DataCenterBackup:
         if total <= 0.0:
             return 0.0
         out = room * (min(unserved_mw, total) / total)
-        new = (out > 0.0) & ~s["running"] & ~self.on  # one that ran in the step before runs on (no new start)
         if self.simple:
-            extra = out
-        else:
-            self.active_delay_s = np.where(new, self.delay_s, self.active_delay_s)
-            tau = np.where(new, 0.0, s["tau"])
-            lag = start_lag_pu(tau, self.dt_h, self.active_delay_s)
-            extra = out - out * lag
-            self.bridge_mw[t] = self.bridge_mw[t] + out * lag
-            s["tau"] = tau
+            self.output_mw[t] = gen + out
+            return float(out.sum())
+        new = (out > 0.0) & ~s["running"] & ~self.on  # one that ran in the step before runs on (no new start)
+        self.active_delay_s = np.where(new, self.delay_s, self.active_delay_s)
+        tau = np.where(new, 0.0, s["tau"])
+        lag = start_lag_pu(tau, self.dt_h, self.active_delay_s)
+        extra = out - out * lag
+        self.bridge_mw[t] = self.bridge_mw[t] + out * lag
+        s["tau"] = tau
         s["running"] = s["running"] | (out > 0.0)
         s["started"] = s["started"] | new
         self.output_mw[t] = gen + extra
@@ -146,6 +146,8 @@ class DataCenterBackup:
 
     def end_step(self, t: int) -> None:
         """Carry the run state to the next step."""
+        if self.simple:
+            return
         s = self._step
         running, started = s["running"], s["started"]
         self.starts += started
@@ -155,6 +157,15 @@ class DataCenterBackup:
 
     # ---- accounting -------------------------------------------------------------------------------------
 
+
+    def starts_before(self, stop: int) -> np.ndarray:
+        """Starts per generator in steps [0, stop): the run-state counter, or — for legacy generators, which
+        run exactly where they have output — the steps with output after a step without."""
+        if not self.simple:
+            return self.starts
+        run = self.output_mw[:stop] > 0.0
+        prev = np.vstack([np.zeros((1, run.shape[1]), dtype=bool), run[:-1]]) if stop else run
+        return (run & ~prev).sum(axis=0)
 
     def totals(self, stop: int) -> dict[str, np.ndarray]:
         """Per generator over steps [0, stop): energy [MWh], fuel cost [CNY], CO2 [t], UPS bridge [MWh]."""
