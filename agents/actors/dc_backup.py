@@ -13,7 +13,8 @@ A data center's generators (scenario ``backup``, or the legacy scalar ``backup_*
 A generator that starts delivers after its start-up delay (``start_lag_pu``: ``lag × load`` of the step is
 bridged by the site's UPS, recorded as ``ups_bridge_mw``; the UPS recharges from the grid afterwards, so the
 grid draw over the step is the site load − the generator output [A]). A DR start is notified ahead: its delay
-is the start-up time beyond ``dr_notice_s``. State per generator: running, run time, the delay of its current
+is the start-up time beyond ``dr_notice_s`` and the grid serves the site until it delivers (no UPS
+bridge). State per generator: running, run time, the delay of its current
 start, number of starts (checkpointed: ``state_array`` / ``restore``).
 """
 
@@ -53,6 +54,7 @@ class DataCenterBackup:
         self.on = np.zeros(m, dtype=bool)
         self.tau_h = np.zeros(m)  # run time at the step's start [h]
         self.active_delay_s = np.zeros(m)  # start-up delay of the current start [s]
+        self.dr_start = np.zeros(m, dtype=bool)  # the current run started for DR (no UPS bridge: the grid serves)
         self.starts = np.zeros(m)
         self.output_mw = fleet.record(rec, "backup_mw", members=self.members)
         self.bridge_mw = fleet.record(rec, "ups_bridge_mw", members=self.members)
@@ -61,12 +63,14 @@ class DataCenterBackup:
     # ---- checkpoint -------------------------------------------------------------------------------------
 
     def state_array(self) -> np.ndarray:
-        """[4, generators]: running, run time [h], delay of the current start [s], starts."""
-        return np.stack([self.on.astype(float), self.tau_h, self.active_delay_s, self.starts])
+        """[5, generators]: running, run time [h], delay of the current start [s], starts, started for DR."""
+        return np.stack([self.on.astype(float), self.tau_h, self.active_delay_s, self.starts,
+                         self.dr_start.astype(float)])
 
     def restore(self, state: np.ndarray) -> None:
         self.on = np.asarray(state[0]) > 0.5
         self.tau_h, self.active_delay_s, self.starts = (np.array(state[k], dtype=float) for k in (1, 2, 3))
+        self.dr_start = np.asarray(state[4]) > 0.5
 
     # ---- phases -----------------------------------------------------------------------------------------
 
@@ -102,7 +106,8 @@ class DataCenterBackup:
         if hold.any():
             site = site_mw() if site is None else site
             cover[hold] = site[hold]
-        self.active_delay_s = np.where(started, np.where(dr_req & ~request, self.dr_delay_s, self.delay_s),
+        self.dr_start = np.where(started, dr_req & ~request, self.dr_start)
+        self.active_delay_s = np.where(started, np.where(self.dr_start, self.dr_delay_s, self.delay_s),
                                        self.active_delay_s)
         tau = np.where(started, 0.0, self.tau_h)
         lag = start_lag_pu(tau, self.dt_h, self.active_delay_s)
@@ -113,7 +118,8 @@ class DataCenterBackup:
             pickup = np.where(request, np.minimum(site, self.cap_mw), cover)
         gen = np.maximum(cover - pickup * lag, 0.0)
         self._step = {"running": running, "started": started, "gen": gen, "tau": tau}
-        self.bridge_mw[t] = np.where(running, cover - gen, 0.0)
+        # a contingency start is bridged by the UPS; during a DR start the grid still serves the site
+        self.bridge_mw[t] = np.where(running & ~self.dr_start, cover - gen, 0.0)
         self.output_mw[t] = gen
         return float(gen.sum())
 
@@ -134,6 +140,7 @@ class DataCenterBackup:
             return float(out.sum())
         new = (out > 0.0) & ~s["running"] & ~self.on  # one that ran in the step before runs on (no new start)
         self.active_delay_s = np.where(new, self.delay_s, self.active_delay_s)
+        self.dr_start = self.dr_start & ~new
         tau = np.where(new, 0.0, s["tau"])
         lag = start_lag_pu(tau, self.dt_h, self.active_delay_s)
         extra = out - out * lag

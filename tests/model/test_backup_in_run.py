@@ -20,11 +20,11 @@ def _with_backup(doc: dict, **backup) -> dict:
     return doc
 
 
-def _dr_doc(capacity_mw: float, kind: str = "contingency_and_dr", margin: float = 0.0) -> dict:
+def _dr_doc(capacity_mw: float, kind: str = "contingency_and_dr", margin: float = 0.0, notice_s: float = 3600.0) -> dict:
     """Tiny, three days; dc_hohhot (gas engine) enrolled with 5 MW; a 5 MW event on day 2, 17:00–20:00, paid
     3,000 CNY/MWh less the aggregator's 20 % fee (2,400 CNY/MWh to the member)."""
     doc = _with_backup(variant(**{"horizon.steps": 72}), technology="gas_engine", capacity_mw=capacity_mw,
-                       strategy={"kind": kind, "dr_margin_cny_per_mwh": margin})
+                       strategy={"kind": kind, "dr_margin_cny_per_mwh": margin, "dr_notice_s": notice_s})
     doc["demand_response"] = {
         "programs": [{"id": "p", "trigger": "price", "price_threshold_cny_per_mwh": 20000.0,
                       "baseline_method": "same_day_3_plus_2", "energy_payment_cny_per_mwh": 3000.0}],
@@ -51,7 +51,8 @@ EVENT = slice(41, 44)  # 2025-01-16 17:00–20:00
 @pytest.fixture(scope="module")
 def dr_runs():
     return {"contingency": _run(_dr_doc(3.0, "contingency")), "dr_3": _run(_dr_doc(3.0)),
-            "dr_10": _run(_dr_doc(10.0)), "dr_dear": _run(_dr_doc(10.0, margin=2000.0))}
+            "dr_10": _run(_dr_doc(10.0)), "dr_dear": _run(_dr_doc(10.0, margin=2000.0)),
+            "dr_late": _run(_dr_doc(10.0, notice_s=0.0))}
 
 
 @pytest.mark.parametrize("case, delivered", [("dr_3", 3.0), ("dr_10", 5.0)])
@@ -92,6 +93,15 @@ def test_backup_does_not_run_for_dr_when_the_event_pays_less_than_its_offer(dr_r
     m, base = dr_runs["dr_dear"], dr_runs["contingency"]
     assert m.dcs.backup_mw.sum() == 0.0 and m.kpis()["agents"]["dc_hohhot"]["backup_start_count"] == 0
     np.testing.assert_array_equal(m.dcs.grid_power_mw(0, 72), base.dcs.grid_power_mw(0, 72))
+
+
+def test_a_dr_start_without_notice_delivers_after_its_start_up_time_and_the_grid_serves_meanwhile(dr_runs):
+    m, base = dr_runs["dr_late"], dr_runs["contingency"]
+    drop = base.dcs.grid_power_mw(0, 72)[:, 0] - m.dcs.grid_power_mw(0, 72)[:, 0]
+    # the gas engine's 60 s start: 59/60 of the first event hour, then the called 5 MW
+    np.testing.assert_allclose(drop[EVENT], [5.0 * (1.0 - 60.0 / 3600.0), 5.0, 5.0], rtol=1e-12)
+    np.testing.assert_allclose(m.dcs.backup_mw[EVENT, 0], drop[EVENT], rtol=1e-12)
+    assert m.dcs.backup.bridge_mw.sum() == 0.0  # not a contingency: no UPS bridge
 
 
 def _dip_doc(**backup) -> dict:
