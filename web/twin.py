@@ -2,6 +2,8 @@
 scenario snapshot, and the page's translated texts."""
 from django.utils.translation import gettext as _
 
+from web import labels
+
 CAPACITY_FIELDS = {  # type -> field of the scenario entry that sizes its symbol [MW]
     "data_center": "it_capacity_mw",
     "power_plant": "capacity_mw",
@@ -96,14 +98,14 @@ def twin_strings() -> dict:
             "co2_to_date_t": _("CO₂ so far"), "renewable_to_date_share": _("Local renewables so far"),
             "heat_from_dc_to_date_share": _("Heat from data centers so far"),
         },
-        "quantities": {"power_mw": _("Power (MW)"), "heat_mw": _("Heat (MW)")},
+        "quantities": labels.agent_quantity_labels(),  # agent quantities with units (web/labels.py)
         "drawer": {
             "state": _("At the selected step"), "series": _("Its series"), "parameters": _("Parameters"),
             "contracts": _("Contracts"), "no_contracts": _("No contracts."), "seller": _("sells to"),
             "buyer": _("buys from"), "loading": _("Loading the recorded series…"),
             "seen_only": _("While the run is going: the states this page has received."),
         },
-        "contract_types": {"heat_purchase": _("heat purchase"), "power_purchase": _("power purchase")},
+        "contract_types": labels.contract_type_labels(),
         "power": _("Power"),
         "heat": _("Heat"),
         "play": _("Play"),

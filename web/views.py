@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agents import ScenarioValidationError, units
-from web import builder_schema, geo, scenario_services, selectors, services, twin
+from web import builder_schema, geo, labels, scenario_services, selectors, services, twin
 from web.api import builder_views as builder_api
 from web.api import exports
 from web.forms import RunStartForm, ScenarioForm
@@ -139,58 +139,10 @@ def run_page_strings() -> dict:
             "load_failed": _("Could not load the decision point."),
             "failed": _("The decisions were not accepted"),
         },
-        "kpi_labels": {
-            "pue": _("Power usage effectiveness (PUE)"),
-            "dc_it_energy_mwh": _("Data-center IT energy"),
-            "dc_facility_energy_mwh": _("Data-center facility energy"),
-            "dc_water_m3": _("Data-center water use"),
-            "dc_heat_recovered_mwh": _("Recovered data-center heat"),
-            "heat_demand_mwh": _("District-heat demand"),
-            "heat_from_dc_share": _("Share of heat from data centers"),
-            "electricity_demand_mwh": _("Electricity demand"),
-            "peak_load_mw": _("Peak load"),
-            "renewable_share": _("Renewable share"),
-            "curtailment_mwh": _("Curtailed renewable energy"),
-            "co2_t": _("CO₂ emissions"),
-            "mean_wholesale_price_cny_per_mwh": _("Mean wholesale electricity price"),
-            "mean_retail_price_cny_per_mwh": _("Mean retail electricity price"),
-            "carbon_cost_cny": _("Carbon cost (CO₂ × carbon price)"),
-            "retailer_margin_cny": _("Supplier margin, retail − wholesale (transfer)"),
-            "consumer_electricity_payments_cny": _("Consumers' electricity payments (transfer)"),
-            "carbon_payments_cny": _("Carbon payments by emitters (transfer)"),
-            "heat_contract_payments_cny": _("Heat contract payments (transfer)"),
-            "import_renewable_mwh": _("Renewable energy in imports"),
-            "import_renewable_share": _("Renewable share of imports"),
-            "system_cost_cny": _("System cost (resources only)"),
-            "dc_heat_delivered_mwh": _("Data-center heat delivered to networks"),
-            "heat_supplied_mwh": _("District heat supplied"),
-            "heat_unserved_mwh": _("District heat not served"),
-            "renewable_mwh": _("Renewable generation"),
-            "dc_onsite_pv_mwh": _("On-site PV at data centers"),
-            "import_mwh": _("Imported electricity"),
-            "export_mwh": _("Exported electricity"),
-            "unserved_mwh": _("Electricity not served"),
-            "load_weighted_wholesale_price_cny_per_mwh": _("Load-weighted wholesale electricity price"),
-            "load_weighted_retail_price_cny_per_mwh": _("Load-weighted retail electricity price"),
-            "dc_share_of_electricity_demand": _("Data-center share of electricity demand"),
-            "reserve_shortfall_mwh": _("Reserve shortfall"),
-            "worst_rocof_largest_infeed_hz_per_s": _("Worst RoCoF, loss of largest infeed"),
-            "worst_rocof_dc_trip_hz_per_s": _("Worst RoCoF, data-center trip"),
-            "worst_nadir_largest_infeed_hz": _("Worst frequency nadir, loss of largest infeed"),
-            "worst_settling_largest_infeed_hz": _("Worst settling frequency, loss of largest infeed"),
-            "worst_nadir_hvdc_loss_hz": _("Worst frequency nadir, HVDC infeed loss"),
-            "worst_rocof_hvdc_loss_hz_per_s": _("Worst RoCoF, HVDC infeed loss"),
-            "worst_zenith_dc_trip_hz": _("Worst frequency peak, data-center trip"),
-            "worst_settling_dc_trip_hz": _("Worst settling frequency, data-center trip"),
-            "voltage_dip_events": _("Voltage-dip events"),
-            "voltage_dip_dc_load_transferred_mw": _("Data-center load transferred to backup in a voltage-dip event"),
-            "voltage_dip_zenith_hz": _("Frequency peak of a voltage-dip event"),
-            "voltage_dip_rocof_hz_per_s": _("RoCoF of a voltage-dip event"),
-            "steps": _("Simulated steps"),
-            "dc_energy_mwh": _("Data-center energy incl. own heat pumps (PUE boundary)"),
-            "chp_surplus_mwh": _("CHP power the grid could not take (surplus, not curtailment)"),
-            "third_party_heat_pump_electricity_mwh": _("Electricity of third-party heat pumps at data centers"),
-        },
+        # One table of labels (web/labels.py): KPI keys, region quantities, ledger line items.
+        "kpi_labels": labels.kpi_labels(),
+        "quantity_labels": labels.region_quantity_labels(),
+        "line_items": labels.line_item_labels(),
         "actor_types": {
             "data_center": _("data center"), "heat_utility": _("heat utility"), "grid_operator": _("grid operator"),
             "renewable_plant": _("renewable plant"), "power_plant": _("power plant"), "storage": _("storage"),
@@ -520,7 +472,8 @@ def builder_config(request: HttpRequest, scenario: Scenario | None, owned: bool)
 
 def _kpi_strings() -> dict:
     strings = run_page_strings()
-    return {key: strings[key] for key in ("kpi_labels", "actor_types", "kpi", "value", "no_data")}
+    return {key: strings[key] for key in ("kpi_labels", "quantity_labels", "line_items", "actor_types", "kpi",
+                                          "value", "no_data")}
 
 
 @login_required
@@ -579,9 +532,7 @@ def run_report(request: HttpRequest, run_id) -> HttpResponse:
     run = selectors.run_get_for_user(request.user, run_id, defer=("checkpoint", "region_series", "describe",
                                                                   "agent_state"))
     rows = list(exports.kpi_rows(run.kpis or {}))
-    labels = run_page_strings()["kpi_labels"]
-    for row in rows:
-        row["label"] = labels.get(row["kpi"], row["kpi"])
+    for row in rows:  # each row carries its label (web/labels.py) from exports.kpi_rows
         row["shown"], row["unit_shown"] = report_value(row["kpi"], row["value"])
     config = {
         "run_id": str(run.id),
@@ -607,7 +558,7 @@ _ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 def report_value(name: str, value) -> tuple[str, str]:
     """A KPI for reading: shares as percent, numbers rounded by size, with the unit from the units table."""
     try:
-        quantity = units.unit_of(name)
+        quantity = units.unit_of(name.rsplit(".", 1)[-1])  # nested KPIs: parties.<id>.npv_cny
     except KeyError:
         quantity = units.Quantity("", "")
     if value is None:

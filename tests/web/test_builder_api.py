@@ -15,7 +15,7 @@ from web import scenario_services, selectors, services
 from web.models import Run, Scenario, ScenarioVersion
 
 pytestmark = pytest.mark.django_db
-COLS = {"scope", "id", "type", "kpi", "unit"}
+COLS = {"scope", "id", "type", "kpi", "label", "unit"}
 
 
 @pytest.fixture
@@ -187,7 +187,8 @@ def test_kpi_csv_and_xlsx_carry_every_kpi_with_its_unit(api, two_runs):
     numeric = [r for r in rows if re.fullmatch(r"-?[\d.]+(e-?\d+)?", r[next(iter(r.keys() - COLS))] or "x")]
     assert numeric and all(r["unit"] == units.unit_of(r["kpi"].rsplit(".", 1)[-1]).unit for r in numeric)
     header = next(iter(rows))
-    value_column = [k for k in header if k not in ("scope", "id", "type", "kpi", "unit")][0]
+    value_column = [k for k in header if k not in COLS][0]
+    assert region["co2_t"]["label"] == "CO₂ emissions"  # the KPI in words (web/labels.py)
     assert float(region["co2_t"][value_column]) == pytest.approx(run.kpis["region"]["co2_t"])
 
     xlsx = api.get(f"/api/runs/{run.id}/kpis.xlsx")
@@ -195,12 +196,13 @@ def test_kpi_csv_and_xlsx_carry_every_kpi_with_its_unit(api, two_runs):
     book = load_workbook(io.BytesIO(xlsx.content))
     sheet = book["KPIs"]
     header = [c.value for c in sheet[1]]
-    assert header[:5] == ["scope", "id", "type", "kpi", "unit"]
+    assert header[:6] == ["scope", "id", "type", "kpi", "label", "unit"]
     cells = {(r[0], r[1] or "", r[3]): r for r in sheet.iter_rows(min_row=2, values_only=True)}
     co2 = cells[("region", "", "co2_t")]
-    assert co2[4] == "tCO₂" and co2[5] == pytest.approx(run.kpis["region"]["co2_t"])  # a number, not text
+    assert co2[4] == "CO₂ emissions" and co2[5] == "tCO₂"
+    assert co2[6] == pytest.approx(run.kpis["region"]["co2_t"])  # a number, not text
     dc_id = next(k for k, v in run.kpis["agents"].items() if v["type"] == "data_center")
-    assert cells[("agent", dc_id, "pue")][5] == pytest.approx(run.kpis["agents"][dc_id]["pue"])
+    assert cells[("agent", dc_id, "pue")][6] == pytest.approx(run.kpis["agents"][dc_id]["pue"])
     assert [c.value for c in book["Runs"][2]][0] == str(run.id)
 
 
@@ -214,7 +216,8 @@ def test_compare_two_runs_gives_deltas_and_units(api, two_runs):
     assert row["deltas"][0] == 0 and row["deltas"][1] == pytest.approx(second - first) and second < first
     assert body["units"]["dc_it_energy_mwh"] == {"unit": "MWh", "kind": "energy"}
     book = load_workbook(io.BytesIO(api.get(f"/api/compare/kpis.xlsx?runs={ids}").content))
-    assert len([c.value for c in book["KPIs"][1]]) == 5 + 2
+    assert len([c.value for c in book["KPIs"][1]]) == 6 + 2
+    assert row["label"] == "Data-center IT energy"  # compare.js shows it (web/labels.py)
     assert api.get(f"/api/compare/?runs={two_runs[0].id}").status_code == 400  # one run is not a comparison
 
 

@@ -7,15 +7,18 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from agents import units
+from web import labels
 
 from ..models import Run
 
-COLUMNS = ("scope", "id", "type", "kpi", "unit", "value")
+# label: the KPI in words in the request's language (web/labels.py); kpi stays the machine name.
+COLUMNS = ("scope", "id", "type", "kpi", "label", "unit", "value")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def kpi_rows(kpis: dict) -> Iterator[dict]:
-    """One row per KPI: region first, then each agent and contract in the run's order; units from the table."""
+    """One row per KPI: region first, then each agent and contract in the run's order; units and labels from the
+    tables (agents.units, web.labels)."""
     def rows(scope: str, ident: str, block: dict, prefix: str = "") -> Iterator[dict]:
         kind = str(block.get("type", "")) if scope != "region" and not prefix else ""
         for key, value in block.items():
@@ -30,7 +33,8 @@ def kpi_rows(kpis: dict) -> Iterator[dict]:
                 unit = units.unit_of(key).unit
             except KeyError:
                 unit = ""
-            yield {"scope": scope, "id": ident, "type": kind, "kpi": prefix + key, "unit": unit, "value": value}
+            yield {"scope": scope, "id": ident, "type": kind, "kpi": prefix + key,
+                   "label": labels.label_of(prefix + key), "unit": unit, "value": value}
 
     yield from rows("region", "", kpis.get("region") or {})
     for scope, group in (("agent", "agents"), ("contract", "contracts")):
@@ -69,8 +73,8 @@ def kpi_xlsx(runs: Iterable[Run]) -> bytes:
         cell.font = Font(bold=True)
     for row in table["rows"]:
         sheet.append([row[c] for c in COLUMNS[:-1]] + [_cell(v) for v in row["values"]])
-    sheet.freeze_panes = "F2"
-    for column, width in zip("ABCDE", (9, 18, 15, 40, 12), strict=True):
+    sheet.freeze_panes = "G2"
+    for column, width in zip("ABCDEF", (9, 18, 15, 40, 48, 12), strict=True):
         sheet.column_dimensions[column].width = width
     info = book.create_sheet("Runs")
     info.append(["run_id", "scenario", "seed", "status", "steps", "created_at_utc", "git_sha"])

@@ -49,7 +49,7 @@ function renderTable(data) {
     const tr = body.insertRow();
     tr.dataset.kpi = row.kpi;
     tr.dataset.scope = row.scope;
-    const name = cell("th", (T.kpi_labels || {})[row.kpi] || row.kpi);
+    const name = cell("th", row.label || (T.kpi_labels || {})[row.kpi] || row.kpi);
     name.title = row.kpi;
     tr.append(name, cell("td", unitSymbol(unit), "unit"));
     row.values.forEach((v, i) => {
@@ -88,7 +88,7 @@ async function main() {
   for (const q of quantities) {
     const o = document.createElement("option");
     o.value = q;
-    o.textContent = q + (unitSymbol(units[q]) ? " (" + unitSymbol(units[q]) + ")" : "");
+    o.textContent = ((T.quantity_labels || {})[q] || q) + (unitSymbol(units[q]) ? " (" + unitSymbol(units[q]) + ")" : "");
     select.appendChild(o);
   }
   select.value = quantities.includes("price_cny_per_mwh") ? "price_cny_per_mwh" : quantities[0];

@@ -40,7 +40,7 @@ async function main() {
       series: present.map((q, i) => {
         const means = bucketMeans(snap.region[q], factor);
         const hours = hoursAxis(means.length, dt * factor);
-        return { type: "line", name: q, showSymbol: false, color: COLOURS[i % COLOURS.length],
+        return { type: "line", name: (T.quantity_labels || {})[q] || q, showSymbol: false, color: COLOURS[i % COLOURS.length],
           lineStyle: { width: 1.2 }, data: means.map((v, j) => [hours[j], v]) };
       }),
     });

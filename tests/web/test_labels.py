@@ -1,0 +1,167 @@
+"""One table of labels (web/labels.py): every region quantity, agent quantity, KPI key and ledger line item of the
+fixtures has an English label and a different Chinese one, and the pages and exports show them (issue 14)."""
+
+import copy
+import csv
+import io
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from agents import RegionModel, validate_scenario
+from agents.contract_eval import kpis_with_contracts
+from agents.contract_types import contract_template
+from agents.ledger import CATEGORIES
+from tests.model.helpers import tiny_doc
+from tests.scenarios.helpers import ALL_FIXTURES, fixture_doc
+from web import labels
+from web.api.exports import kpi_rows
+from web.models import Run
+from web.views import run_page_strings
+
+SHORT_STEPS = 48
+STORAGE = {"type": "storage", "id": "bess", "name": "Shared battery", "lat": 40.8, "lon": 111.7,
+           "battery": {"energy_capacity_mwh": 40.0, "power_capacity_mw": 10.0}}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _contracts_doc() -> dict:
+    """The tiny region with one contract of every type, from the templates (fixtures/contracts/*.json): a DR
+    program with an event, a battery, a waste-heat purchase with assets, a PPA, a storage lease and a tolling."""
+    d = tiny_doc()
+    d["horizon"]["steps"] = 72
+    d["actors"].append(copy.deepcopy(STORAGE))
+    d["actors"][1]["strategy"] = {"kind": "dr_committed", "flex": {"deferrable_pu": 0.4, "deadline_h": 12.0}}
+    d["demand_response"] = {
+        "programs": [{"id": "p", "trigger": "price", "price_threshold_cny_per_mwh": 20000.0,
+                      "baseline_method": "same_day_3_plus_2", "energy_payment_cny_per_mwh": 0.0}],
+        "aggregators": [{"id": "vpp", "program_id": "p", "member_ids": ["dc_hohhot"], "commitment_mw": [4.0]}],
+        "events": [{"program_id": "p", "start": "2025-01-16T18:00", "end": "2025-01-16T20:00", "called_mw": 4.0,
+                    "notice_h": 24.0}]}
+    dr = contract_template("demand_response", seller_id="vpp", buyer_id="grid")
+    dr.update(capacity_mw=4.0, baseline_method="same_day_3_plus_2")
+    lease = contract_template("storage_service", seller_id="bess", buyer_id="grid")
+    lease.update(capacity_mw=5.0)
+    tolling = contract_template("storage_service", seller_id="bess", buyer_id="dc_hohhot", contract_id="tolling")
+    tolling.update(kind="tolling", capacity_mw=4.0, tolling_fee_cny_per_mwh=5.0)
+    d["contracts"] = [contract_template("waste_heat_purchase", seller_id="dc_hohhot", buyer_id="heat_city"),
+                      contract_template("green_ppa", seller_id="wind_1", buyer_id="dc_hohhot"), dr, lease, tolling]
+    return d
+
+
+def _names(name: str) -> tuple[set[str], set[str], set[str]]:
+    """(KPI keys incl. dotted paths as the exports show them, region quantities, agent quantities) of a short run."""
+    doc = _contracts_doc() if name == "contracts" else fixture_doc(name)
+    if not doc.get("demand_response", {}).get("events"):  # DR events must lie inside the horizon
+        doc["horizon"]["steps"] = min(doc["horizon"]["steps"], SHORT_STEPS)
+    model = RegionModel(validate_scenario(doc))
+    model.run(min(doc["horizon"]["steps"], 72 if name == "contracts" else SHORT_STEPS))
+    kpis = kpis_with_contracts(model) if doc.get("contracts") else model.kpis()
+    keys = {row["kpi"] for row in kpi_rows(kpis)}
+    described = model.describe()
+    return keys, set(described["region_quantities"]), set(described["agent_quantities"])
+
+
+def _check(names) -> list[str]:
+    """Names without a label, or whose English label is the raw name, or whose Chinese label is the English one."""
+    bad = []
+    for name in sorted(names):
+        with translation.override("en"):
+            english = labels.label_of(name)
+        with translation.override("zh-hans"):
+            chinese = labels.label_of(name)
+        if not labels.has_label(name) or english == name or chinese == english or not CJK.search(chinese):
+            bad.append(f"{name}: en={english!r} zh={chinese!r}")
+    return bad
+
+
+@pytest.mark.parametrize("name", [*ALL_FIXTURES, "contracts"])
+def test_every_kpi_key_and_quantity_of_a_fixture_has_an_english_and_a_chinese_label(name):
+    keys, region, agent = _names(name)
+    assert _check(keys | region) == []
+    with translation.override("zh-hans"):
+        drawer = labels.agent_quantity_labels()
+    missing = sorted(q for q in agent if q not in drawer or not CJK.search(drawer[q]))
+    assert missing == [], "agent quantities without a Chinese label in the drawer"
+    if name == "contracts":  # every ledger category and each party's total of it
+        assert {k.rsplit(".", 1)[-1] for k in keys} >= {f"{c}_cny" for c in CATEGORIES}
+        assert {"parties", "imports"} & {k.split(".")[0] for k in keys}
+
+
+def test_every_ledger_line_item_and_label_table_entry_is_translated():
+    assert set(labels.LINE_ITEMS) == set(CATEGORIES)
+    tables = (labels.KPIS, labels.REGION_QUANTITIES, labels.AGENT_QUANTITIES, labels.LINE_ITEMS, labels.GROUPS,
+              labels.CONTRACT_TYPES)
+    with translation.override("zh-hans"):
+        untranslated = [str(v) for table in tables for v in table.values() if not CJK.search(str(v))
+                        and str(v) not in ("PUE",)]
+    assert untranslated == []
+
+
+def test_dotted_keys_name_their_group_and_id():
+    with translation.override("en"):
+        assert labels.label_of("parties.dc_hohhot.npv_cny") == "Party dc_hohhot: Net present value (NPV)"
+        assert labels.label_of("imports.hh-ac-mengxi.energy_mwh") == "Import line hh-ac-mengxi: Energy"
+    with translation.override("zh-hans"):
+        assert labels.label_of("parties.dc_hohhot.npv_cny") == "参与方 dc_hohhot：净现值（NPV）"
+    assert labels.label_of("mystery_value") == "mystery_value" and not labels.has_label("mystery_value")
+
+
+def test_the_pages_scripts_get_the_tables():
+    with translation.override("zh-hans"):
+        strings = run_page_strings()
+    assert strings["kpi_labels"]["backup_energy_mwh"] == "备用发电"
+    assert CJK.search(strings["quantity_labels"]["heat_from_dc_mw"])
+    assert strings["line_items"]["penalty"] == "罚金"
+
+
+class _HeaderCells(HTMLParser):
+    """Text of every ``<th title="key">`` (the report's KPI labels) by key."""
+
+    def __init__(self):
+        super().__init__()
+        self.cells: dict[str, str] = {}
+        self._key = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "th" and dict(attrs).get("title"):
+            self._key = dict(attrs)["title"]
+            self.cells[self._key] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "th":
+            self._key = None
+
+    def handle_data(self, data):
+        if self._key:
+            self.cells[self._key] += data
+
+
+@pytest.mark.django_db
+def test_report_and_kpi_csv_of_a_hohhot_run_in_chinese_show_no_raw_key(client, owner):
+    doc = fixture_doc("hohhot")
+    doc["horizon"]["steps"] = SHORT_STEPS
+    model = RegionModel(validate_scenario(doc))
+    model.run()
+    run = Run.objects.create(owner=owner, scenario_name="Hohhot", scenario_snapshot=doc, seed=1,
+                             status=Run.Status.SUCCEEDED, step=SHORT_STEPS, total_steps=SHORT_STEPS,
+                             kpis=json.loads(json.dumps(kpis_with_contracts(model))))
+    assert "backup_energy_mwh" in json.dumps(run.kpis) and run.kpis["contracts"]
+    client.force_login(owner)
+
+    html = client.get(reverse("run-report", kwargs={"run_id": run.id}), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    cells = _HeaderCells()
+    cells.feed(html.content.decode())
+    shown = {k: v.strip() for k, v in cells.cells.items() if not k.startswith("http")}
+    assert len(shown) > 50 and "parties." + next(iter(run.kpis["contracts"][next(iter(run.kpis["contracts"]))]
+                                                       ["parties"])) + ".npv_cny" in shown
+    raw = sorted(k for k, v in shown.items() if v == k or not CJK.search(v))
+    assert raw == [], "report rows under their raw key"
+
+    response = client.get(f"/api/runs/{run.id}/kpis.csv", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert rows and [r["kpi"] for r in rows if not CJK.search(r["label"])] == []
