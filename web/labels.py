@@ -11,6 +11,7 @@ the run page, big screen, drawer, compare page, report and the KPI CSV / XLSX (`
   demand response, storage reserve, multi-region ``regions`` / ``migration``).
 - ``LINE_ITEMS``: the ledger's categories (``agents.ledger.CATEGORIES``); a party's total of category ``c`` is
   the KPI ``c_cny``.
+- ``ACTOR_TYPES``, ``CONTRACT_TYPES``: agent and contract types; ``VALUES``: words KPIs hold as values.
 - ``GROUPS``: nested KPI blocks (``imports.<line>.energy_mwh``, ``parties.<id>.npv_cny``): ``label_of`` names a
   dotted key as "<group> <id>: <leaf label>".
 
@@ -353,6 +354,28 @@ CONTRACT_TYPES = {
     "power_purchase": _("power purchase"),
 }
 
+ACTOR_TYPES = {
+    "data_center": _("data center"), "heat_utility": _("heat utility"), "grid_operator": _("grid operator"),
+    "renewable_plant": _("renewable plant"), "power_plant": _("power plant"), "storage": _("storage"),
+    "aggregator": _("aggregator"),
+}
+
+# Words that KPIs hold as values (a party's role, a heat pump's owner, the price a data center pays …).
+VALUES = {
+    "seller": _("seller"),
+    "buyer": _("buyer"),
+    "sleeving": _("sleeving (grid operator)"),
+    "against the counterfactual": _("against the counterfactual"),
+    **ACTOR_TYPES,
+    "retail_price_cny_per_mwh": REGION_QUANTITIES["retail_price_cny_per_mwh"],
+    "wholesale_price_cny_per_mwh": REGION_QUANTITIES["wholesale_price_cny_per_mwh"],
+}
+
+
+def value_label(value: str) -> str:
+    """A KPI's word value in the active language (``seller`` → 卖方); other text as it is."""
+    return str(VALUES[value]) if value in VALUES else value
+
 
 def label_of(name: str) -> str:
     """The label of a KPI key or quantity in the active language; dotted keys name their group; else the name."""
@@ -412,3 +435,7 @@ def line_item_labels() -> dict[str, str]:
 
 def contract_type_labels() -> dict[str, str]:
     return _shown(CONTRACT_TYPES)
+
+
+def actor_type_labels() -> dict[str, str]:
+    return _shown(ACTOR_TYPES)

@@ -143,11 +143,7 @@ def run_page_strings() -> dict:
         "kpi_labels": labels.kpi_labels(),
         "quantity_labels": labels.region_quantity_labels(),
         "line_items": labels.line_item_labels(),
-        "actor_types": {
-            "data_center": _("data center"), "heat_utility": _("heat utility"), "grid_operator": _("grid operator"),
-            "renewable_plant": _("renewable plant"), "power_plant": _("power plant"), "storage": _("storage"),
-            "aggregator": _("aggregator"),
-        },
+        "actor_types": labels.actor_type_labels(),
         "region_kpis": _("Region"),
         "dc_kpis": _("Data centers (ISO/IEC 30134)"),
         "dc_columns": {
@@ -336,8 +332,10 @@ def _run_twin_context(request: HttpRequest, run_id, *, big: bool) -> dict:
                 "name": f"twin-{outline['kind']}-{outline['name']}"},
         "region_centre": {"lat": (snapshot.get("region") or {}).get("lat"), "lon": (snapshot.get("region") or {}).get("lon")},
         "capacities": capacities,
-        # Units of the KPI cards' running totals (not region quantities, so not in describe().units).
-        "card_units": units.units_for(["energy_to_date_mwh", "renewable_to_date_share", "heat_from_dc_to_date_share"]),
+        # Units of the KPI cards' running totals (not region quantities, so not in describe().units) and of every
+        # labelled KPI key (the KPI tables of a finished run can load before the stream's describe arrives).
+        "card_units": units.units_for(["energy_to_date_mwh", "renewable_to_date_share", "heat_from_dc_to_date_share",
+                                       *labels.KPIS]),
         "agent_params": params,
         "i18n": {**run_page_strings(), **twin.twin_strings()},
     }
@@ -542,8 +540,10 @@ def run_report(request: HttpRequest, run_id) -> HttpResponse:
     context = {
         "run": run,
         "summary": scenario_summary(run.scenario_snapshot or {}),
-        "actors": (run.scenario_snapshot or {}).get("actors", []),
-        "contracts": (run.scenario_snapshot or {}).get("contracts", []),
+        "actors": [{**a, "type_label": labels.value_label(a.get("type", ""))}
+                   for a in (run.scenario_snapshot or {}).get("actors", []) if isinstance(a, dict)],
+        "contracts": [{**c, "type_label": labels.contract_type_labels().get(c.get("type"), c.get("type", ""))}
+                      for c in (run.scenario_snapshot or {}).get("contracts", []) if isinstance(c, dict)],
         "region_rows": [r for r in rows if r["scope"] == "region"],
         "agent_rows": [r for r in rows if r["scope"] != "region"],
         "config": config,
@@ -566,7 +566,7 @@ def report_value(name: str, value) -> tuple[str, str]:
     if isinstance(value, bool):
         return (_("yes") if value else _("no")), ""
     if not isinstance(value, (int, float)):
-        return str(value), ""
+        return labels.value_label(str(value)), ""
     unit = quantity.unit
     if quantity.kind == "share":
         value, unit = value * 100, "%"

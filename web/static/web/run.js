@@ -496,7 +496,7 @@ let kpisLoaded = false;
 // Units come from the core's units table, sent with describe() (describe.units: name → {unit, kind});
 // the page never guesses a unit from a name.
 function quantityOf(key) {
-  return ((stream.describe && stream.describe.units) || {})[key] || { unit: "", kind: "" };
+  return unitsTable()[key] || { unit: "", kind: "" }; // config.card_units too: KPIs may load before describe
 }
 
 function kpiRow(key, value) {
