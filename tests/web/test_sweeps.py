@@ -240,3 +240,75 @@ def test_pages_in_english_and_chinese(client, owner, short_tiny, wait_until):
     assert "region.system_cost_cny" in table and CARBON in table and "±" not in table  # one seed: no std
     zh = client.get(f"/sweeps/{sweep.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "扫描" in zh
+
+
+def test_openapi_documents_the_sweeps_api(client):
+    paths = client.get("/api/schema/?format=json").json()["paths"]
+    for path in ("/api/sweeps/", "/api/sweeps/{sweep_id}/", "/api/sweeps/{sweep_id}/cancel/",
+                 "/api/sweeps/{sweep_id}/results/", "/api/sweeps/{sweep_id}/results.csv",
+                 "/api/sweeps/{sweep_id}/results.parquet", "/api/sweeps/{sweep_id}/points/{point}/"):
+        assert path in paths, path
+    post = paths["/api/sweeps/"]["post"]
+    assert {"201", "400", "429"} <= set(post["responses"])
+
+
+def test_the_stream_sends_the_state_then_progress_until_complete(owner, other_user, short_tiny):
+    import asyncio
+    import json
+
+    from asgiref.sync import sync_to_async
+    from channels.routing import URLRouter
+    from channels.testing import WebsocketCommunicator
+
+    from web.routing import websocket_urlpatterns
+
+    async def scenario():
+        with pytest.MonkeyPatch.context() as mp:  # created without sending its tasks: the test starts them
+            mp.setattr(sweep_services, "_enqueue_points", lambda *a, **k: None)
+            sweep = await sync_to_async(sweep_services.sweep_create)(owner, short_tiny, seeds=[1, 2, 3])
+        stranger = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/sweeps/{sweep.pk}/")
+        stranger.scope["user"] = other_user
+        await stranger.connect(timeout=5)
+        assert (await stranger.receive_output(timeout=5))["type"] == "websocket.close"
+        comm = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/sweeps/{sweep.pk}/")
+        comm.scope["user"] = owner
+        connected, _ = await comm.connect(timeout=5)
+        assert connected
+        first = json.loads(await comm.receive_from(timeout=5))
+        assert first["type"] == "sweep.progress" and first["sweep"]["status"] == "queued"
+        assert first["sweep"]["progress"]["queued"] == 3
+        await sync_to_async(sweep_services._enqueue_points)(sweep.pk)
+        seen = []
+        while not seen or seen[-1]["status"] not in ("succeeded", "failed"):
+            seen.append(json.loads(await comm.receive_from(timeout=30))["sweep"])
+        assert seen[-1]["status"] == "succeeded" and seen[-1]["progress"]["succeeded"] == 3
+        assert max(s["progress"]["finished"] for s in seen) == 3
+        await comm.disconnect()
+        await asyncio.sleep(0)
+
+    asyncio.run(scenario())
+
+
+def test_manage_py_sweep_runs_on_the_embedded_workers_and_prints_the_table(short_tiny, tmp_path, capsys):
+    import json
+
+    from django.core.management import CommandError, call_command
+
+    scenario = tmp_path / "tiny.json"
+    scenario.write_text(json.dumps(short_tiny), encoding="utf-8")
+    contract = tmp_path / "deal.json"
+    contract.write_text(json.dumps({"type": "heat_purchase", "id": "heat_deal", "seller_id": "dc_hohhot",
+                                    "buyer_id": "heat_city", "price_cny_per_mwh": 50}), encoding="utf-8")
+    out_csv = tmp_path / "out.csv"
+    call_command("sweep", str(scenario), "--param", "contracts.heat_deal.price_cny_per_mwh=50,100",
+                 "--seeds", "1,2", "--contract", str(contract), "--kpi", "contracts.heat_deal.payment_cny",
+                 "--csv", str(out_csv))
+    captured = capsys.readouterr()
+    assert "succeeded" in captured.out and "contracts.heat_deal.payment_cny [CNY]" in captured.out
+    assert "4/4" in captured.err  # the progress bar reached the end
+    sweep = Sweep.objects.get()
+    assert sweep.contract["price_cny_per_mwh"] == 50 and sweep.params[0]["base"] == 50
+    assert SweepPoint.objects.filter(sweep=sweep, status="succeeded").count() == 4
+    assert out_csv.read_text().count("\n") == 3
+    with pytest.raises(CommandError, match="params.0.path"):
+        call_command("sweep", str(scenario), "--param", "markets.nope=1,2")
