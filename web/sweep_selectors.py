@@ -120,12 +120,12 @@ def _point_status(runs: list[dict]) -> str:
 
 
 def _units(names: list[str]) -> dict[str, dict[str, str]]:
-    from agents.units import unit_of
+    from agents import units
 
     out = {}
     for name in names:
         try:
-            q = unit_of(name.rsplit(".", 1)[-1])
+            q = units.unit_of(name.rsplit(".", 1)[-1])
             out[name] = {"unit": q.unit, "kind": q.kind}
         except KeyError:
             out[name] = {"unit": "", "kind": ""}
