@@ -165,6 +165,7 @@ def _reap_forever() -> None:
                 first = False
             services.run_reap_stale()
             sweep_services.sweep_reap_stale()
+            sweep_services.sweep_prune()
             services.run_reenqueue_waiting()
             services.run_prune_results()
         except Exception:  # e.g. database not migrated yet; try again next period

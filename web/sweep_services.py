@@ -248,6 +248,20 @@ def sweep_reap_stale() -> dict[str, list[int]]:
     return {"requeued": requeued, "failed": failed, "resent": resent}
 
 
+def sweep_prune(*, now=None, retention_days: int | None = None) -> list[str]:
+    """Delete finished sweeps (and their rows) finished more than ``TWIN_RESULT_RETENTION_DAYS`` ago (0 = keep)."""
+    days = settings.TWIN_RESULT_RETENTION_DAYS if retention_days is None else retention_days
+    if not days:
+        return []
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    pruned = []
+    for sweep_id in Sweep.objects.filter(status__in=Sweep.FINISHED, finished_at__lt=cutoff).values_list(
+            "pk", flat=True)[:100]:
+        if Sweep.objects.filter(pk=sweep_id, status__in=Sweep.FINISHED, finished_at__lt=cutoff).delete()[0]:
+            pruned.append(str(sweep_id))
+    return pruned
+
+
 def sweep_requeue_orphans() -> list[str]:
     """Embedded start-up: send the queued rows of active sweeps left by a previous process."""
     ids = [str(s) for s in Sweep.objects.filter(status__in=Sweep.ACTIVE).values_list("pk", flat=True)]
@@ -263,14 +277,26 @@ def sweep_requeue_orphans() -> list[str]:
 
 def sweep_progress(sweep_id) -> dict:
     """Counts of the sweep's rows by status, and the fraction finished."""
-    counts = dict(SweepPoint.objects.filter(sweep_id=sweep_id).values("status").annotate(n=Count("pk"))
-                  .values_list("status", "n"))
-    total = sum(counts.values())
-    out = {s: int(counts.get(s, 0)) for s in SweepPoint.Status.values}
-    finished = out["succeeded"] + out["failed"] + out["cancelled"]
-    compute = SweepPoint.objects.filter(sweep_id=sweep_id).aggregate(s=Sum("compute_s"))["s"] or 0.0
-    return {**out, "total": total, "finished": finished, "fraction": finished / total if total else 0.0,
-            "compute_s": round(float(compute), 3)}
+    return sweeps_progress([sweep_id])[str(sweep_id)]
+
+
+def sweeps_progress(sweep_ids) -> dict[str, dict]:
+    """``sweep_progress`` of several sweeps with one query (list pages)."""
+    by: dict[str, dict] = {str(i): {"counts": {}, "compute": 0.0} for i in sweep_ids}
+    rows = (SweepPoint.objects.filter(sweep_id__in=list(sweep_ids)).values("sweep_id", "status")
+            .annotate(n=Count("pk"), c=Sum("compute_s")))
+    for row in rows:
+        entry = by[str(row["sweep_id"])]
+        entry["counts"][row["status"]] = int(row["n"])
+        entry["compute"] += float(row["c"] or 0.0)
+    out = {}
+    for key, entry in by.items():
+        counts = {s: entry["counts"].get(s, 0) for s in SweepPoint.Status.values}
+        total = sum(counts.values())
+        finished = counts["succeeded"] + counts["failed"] + counts["cancelled"]
+        out[key] = {**counts, "total": total, "finished": finished,
+                    "fraction": finished / total if total else 0.0, "compute_s": round(entry["compute"], 3)}
+    return out
 
 
 def sweep_publish(sweep_id) -> None:

@@ -312,3 +312,20 @@ def test_manage_py_sweep_runs_on_the_embedded_workers_and_prints_the_table(short
     assert out_csv.read_text().count("\n") == 3
     with pytest.raises(CommandError, match="params.0.path"):
         call_command("sweep", str(scenario), "--param", "markets.nope=1,2")
+
+
+def test_finished_sweeps_are_pruned_after_the_retention(owner, short_tiny):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sweep_services, "_enqueue_points", lambda *a, **k: None)
+        old = sweep_services.sweep_create(owner, short_tiny, seeds=[1])
+        active = sweep_services.sweep_create(owner, short_tiny, seeds=[2])
+    sweep_services.sweep_cancel(old)
+    Sweep.objects.filter(pk=old.pk).update(finished_at=timezone.now() - timedelta(days=40))
+    assert sweep_services.sweep_prune(retention_days=30) == [str(old.pk)]
+    assert not SweepPoint.objects.filter(sweep_id=old.pk).exists()
+    assert Sweep.objects.filter(pk=active.pk).exists()
+    assert sweep_services.sweep_prune(retention_days=0) == []

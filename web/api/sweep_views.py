@@ -133,7 +133,8 @@ class SweepListCreateView(generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([sweep_selectors.sweep_public(s) for s in page])
+        progress = sweep_services.sweeps_progress([s.pk for s in page])
+        return self.get_paginated_response([sweep_selectors.sweep_public(s, progress[str(s.pk)]) for s in page])
 
     @extend_schema(parameters=[OpenApiParameter("status", str, description="Comma-separated statuses")])
     def get(self, request, *args, **kwargs):
