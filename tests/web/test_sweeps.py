@@ -74,7 +74,7 @@ def test_an_embedded_sweep_runs_every_point_once_and_matches_single_runs(owner, 
     assert by[(2, 1)] == pytest.approx(2 * by[(0, 1)], rel=1e-9)
 
 
-def test_api_create_get_results_csv_parquet_and_point(api, owner, short_tiny, wait_until):
+def test_api_create_get_results_csv_parquet_and_point(api, owner, short_tiny, wait_until, drain_runs):
     scenario = Scenario.objects.create(owner=owner, name="Tiny", data=short_tiny)
     response = api.post("/api/sweeps/", {"scenario_id": scenario.pk, "params": [
         {"path": CARBON, "values": [0, 120]}], "seeds": [3, 4, 5], "kpis": ["region.co2_t", "region.system_cost_cny"]},
@@ -116,15 +116,25 @@ def test_api_create_get_results_csv_parquet_and_point(api, owner, short_tiny, wa
         for c in [r["metrics"]["region.system_cost_cny"]])
     listing = api.get("/api/sweeps/").json()
     assert [s["id"] for s in listing["results"]] == [body["id"]]
+    assert listing["results"][0]["progress"]["succeeded"] == 6
+    # a point opened as an ordinary run: its document and seed give the same KPIs
+    from web.models import Run
+
+    started = api.post(point["run_url"], {"seed": 4}, format="json")
+    assert started.status_code == 201, started.json()
+    run = Run.objects.get(pk=started.json()["id"])
+    assert run.seed == 4 and run.scenario_snapshot["markets"]["carbon_price_cny_per_t"] == 120
+    assert api.post(f"/api/sweeps/{body['id']}/points/99/run/", {}, format="json").status_code == 404
 
 
 def test_others_sweeps_are_404_and_bad_grids_are_400_with_locs(api, owner, other_user, short_tiny):
     sweep = sweep_services.sweep_create(other_user, short_tiny, params=[{"path": CARBON, "values": [1]}])
     sweep_services.sweep_cancel(sweep)
     for url in (f"/api/sweeps/{sweep.pk}/", f"/api/sweeps/{sweep.pk}/results/", f"/api/sweeps/{sweep.pk}/results.csv",
-                f"/api/sweeps/{sweep.pk}/points/0/"):
+                f"/api/sweeps/{sweep.pk}/points/0/", f"/api/sweeps/{sweep.pk}/results.parquet"):
         assert api.get(url).status_code == 404, url
     assert api.post(f"/api/sweeps/{sweep.pk}/cancel/").status_code == 404
+    assert api.post(f"/api/sweeps/{sweep.pk}/points/0/run/", {}, format="json").status_code == 404
     assert api.get("/api/sweeps/").json()["results"] == []
 
     bad = api.post("/api/sweeps/", {"scenario": short_tiny, "params": [
