@@ -210,6 +210,9 @@ def start_memory_watchdog(limit_bytes: int, kind: str = "celery", period_s: floa
             if rss > limit_bytes:
                 try:
                     services.run_fail_over_memory(prefix, rss_bytes=rss, limit_bytes=limit_bytes)
+                    from . import sweep_services
+
+                    sweep_services.sweep_fail_over_memory(prefix, rss_bytes=rss, limit_bytes=limit_bytes)
                 finally:
                     logger.error("worker %s* over its memory limit (%d > %d bytes): exiting", prefix, rss, limit_bytes)
                     os._exit(75)

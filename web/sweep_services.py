@@ -248,6 +248,19 @@ def sweep_reap_stale() -> dict[str, list[int]]:
     return {"requeued": requeued, "failed": failed, "resent": resent}
 
 
+def sweep_fail_over_memory(worker_prefix: str, *, rss_bytes: int, limit_bytes: int) -> list[int]:
+    """The memory watchdog's reason for the rows one worker process holds (it exits next): failed, not retried."""
+    reason = (f"The point was stopped: its worker went over the hard memory limit TWIN_WORKER_MEMORY_LIMIT_BYTES "
+              f"({rss_bytes / 1e6:.0f} MB resident > {limit_bytes / 1e6:.0f} MB). It is not retried.")
+    rows = SweepPoint.objects.filter(status=SweepPoint.Status.RUNNING, worker__startswith=worker_prefix)
+    failed = []
+    for pk, sweep_id, worker in rows.values_list("pk", "sweep_id", "worker"):
+        if _fail(SweepPoint.objects.filter(pk=pk, worker=worker, status=SweepPoint.Status.RUNNING), reason) == "failed":
+            failed.append(pk)
+            sweep_check_complete(sweep_id)
+    return failed
+
+
 def sweep_prune(*, now=None, retention_days: int | None = None) -> list[str]:
     """Delete finished sweeps (and their rows) finished more than ``TWIN_RESULT_RETENTION_DAYS`` ago (0 = keep)."""
     days = settings.TWIN_RESULT_RETENTION_DAYS if retention_days is None else retention_days
@@ -265,9 +278,7 @@ def sweep_prune(*, now=None, retention_days: int | None = None) -> list[str]:
 def sweep_requeue_orphans() -> list[str]:
     """Embedded start-up: send the queued rows of active sweeps left by a previous process."""
     ids = [str(s) for s in Sweep.objects.filter(status__in=Sweep.ACTIVE).values_list("pk", flat=True)]
-    SweepPoint.objects.filter(sweep_id__in=ids, status=SweepPoint.Status.RUNNING,
-                              worker__startswith="embedded@").update(status=SweepPoint.Status.QUEUED, worker="")
-    for sweep_id in ids:
+    for sweep_id in ids:  # rows a dead process left running come back through sweep_reap_stale
         _enqueue_points(sweep_id)
     return ids
 

@@ -339,3 +339,21 @@ def test_finished_sweeps_are_pruned_after_the_retention(owner, short_tiny):
     assert not SweepPoint.objects.filter(sweep_id=old.pk).exists()
     assert Sweep.objects.filter(pk=active.pk).exists()
     assert sweep_services.sweep_prune(retention_days=0) == []
+
+
+def test_a_worker_over_its_memory_limit_fails_its_point_with_the_reason(owner, short_tiny):
+    from django.utils import timezone
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sweep_services, "_enqueue_points", lambda *a, **k: None)
+        sweep = sweep_services.sweep_create(owner, short_tiny, seeds=[1, 2])
+    held, other = SweepPoint.objects.filter(sweep=sweep).order_by("seed")
+    SweepPoint.objects.filter(pk=held.pk).update(status="running", worker="celery@h:42:MainThread",
+                                                 heartbeat_at=timezone.now())
+    SweepPoint.objects.filter(pk=other.pk).update(status="running", worker="celery@h:43:MainThread",
+                                                  heartbeat_at=timezone.now())
+    assert sweep_services.sweep_fail_over_memory("celery@h:42:", rss_bytes=5e9, limit_bytes=4e9) == [held.pk]
+    held.refresh_from_db()
+    other.refresh_from_db()
+    assert held.status == "failed" and "TWIN_WORKER_MEMORY_LIMIT_BYTES" in held.error and "5000 MB" in held.error
+    assert other.status == "running"
