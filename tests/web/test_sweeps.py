@@ -357,3 +357,32 @@ def test_a_worker_over_its_memory_limit_fails_its_point_with_the_reason(owner, s
     other.refresh_from_db()
     assert held.status == "failed" and "TWIN_WORKER_MEMORY_LIMIT_BYTES" in held.error and "5000 MB" in held.error
     assert other.status == "running"
+
+
+MALFORMED = [
+    {}, [], "x", {"scenario": []}, {"scenario_id": "a"}, {"scenario_id": 999999},
+    {"scenario": {}}, {"scenario": {"name": 5}},
+    {"scenario": "TINY", "params": "x"}, {"scenario": "TINY", "params": {"path": "a"}},
+    {"scenario": "TINY", "params": [1, None, "x"]}, {"scenario": "TINY", "params": [{"path": 5, "values": [1]}]},
+    {"scenario": "TINY", "params": [{"path": "markets", "values": 3}]},
+    {"scenario": "TINY", "params": [{"path": "markets", "values": [{"a": 1}]}]},
+    {"scenario": "TINY", "params": [{"path": "actors.0", "values": [None]}]},
+    {"scenario": "TINY", "params": [{"path": "horizon.steps", "values": [10**30]}]},
+    {"scenario": "TINY", "params": [{"path": "horizon.steps", "values": [10**9]}]},
+    {"scenario": "TINY", "seeds": {"a": 1}}, {"scenario": "TINY", "seeds": [1.5]},
+    {"scenario": "TINY", "kpis": 3}, {"scenario": "TINY", "kpis": [None]},
+    {"scenario": "TINY", "contract": "x"}, {"scenario": "TINY", "contract": {"type": "nope"}},
+    {"scenario": "TINY", "mode": 5}, {"scenario": "TINY", "name": {"x": 1}},
+]
+
+
+def test_malformed_sweep_requests_are_400_or_404_never_500(api, short_tiny):
+    import json
+
+    for body in MALFORMED:
+        text = json.dumps(body).replace('"TINY"', json.dumps(short_tiny))
+        response = api.post("/api/sweeps/", text, content_type="application/json")
+        assert response.status_code in (400, 404), (body, response.status_code, response.content[:500])
+        if response.status_code == 400:
+            assert all(set(e) == {"loc", "msg"} for e in response.json()["errors"]), body
+    assert not Sweep.objects.exists()
