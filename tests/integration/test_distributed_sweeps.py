@@ -105,4 +105,12 @@ def test_a_worker_killed_mid_sweep_loses_no_point_and_each_point_completes_once(
     expected = json.loads(json.dumps(model.kpis()).replace("NaN", "null"))
     assert redone["kpis"] == expected
     assert redone["metrics"]["region.co2_t"] == expected["region"]["co2_t"]
+
+    # manage.py sweep in distributed mode: the points go to the Celery worker, the command follows the database
+    out = stack.manage("sweep", str(TINY_SCENARIO), "--param", f"{CARBON}=0,90", "--seeds", "1,2",
+                       "--kpi", "region.system_cost_cny", "--user", "cli", "--timeout", "120")
+    assert "Celery workers" not in out and "succeeded" in out.splitlines()[-1]
+    cli = stack.rows("SELECT s.status, count(p.id) AS n FROM web_sweep s JOIN web_sweeppoint p ON p.sweep_id = s.id "
+                     "JOIN auth_user u ON u.id = s.owner_id WHERE u.username = 'cli' GROUP BY s.status")
+    assert cli == [{"status": "succeeded", "n": 4}]
     stack.stop(second)
