@@ -67,6 +67,19 @@ def enqueue_sweep_points(point_ids: list) -> None:
         pool.submit(_execute_sweep_point_embedded, int(pk))
 
 
+def queued_messages() -> int | None:
+    """Task messages waiting for a worker: the broker's ``simulations`` list (distributed) or the embedded pool's
+    pending tokens; None when unknown (the broker unreachable)."""
+    if settings.TWIN_MODE != "distributed":
+        return _pending
+    try:
+        import redis
+
+        return int(redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=5).llen("simulations"))
+    except Exception:  # unknown: the caller re-sends (duplicates are harmless)
+        return None
+
+
 def _execute_sweep_point_embedded(point_id: int) -> str:
     global _pending
     from . import sweep_services

@@ -212,8 +212,8 @@ def sweep_cancel(sweep: Sweep) -> Sweep:
 def sweep_reap_stale() -> dict[str, list[int]]:
     """Rows running with a stale heartbeat (their worker died): re-queued and sent again (attempts <
     TWIN_MAX_ATTEMPTS), else failed with the reason. Sweeps with queued rows that made no progress for
-    TWIN_STALE_AFTER_S (their messages may be lost, e.g. a Redis restart) are sent again; a duplicate message is
-    harmless (claims are exclusive)."""
+    TWIN_STALE_AFTER_S are sent again when the broker holds fewer messages than queued rows (messages lost, e.g. a
+    Redis restart); a duplicate message is harmless (claims are exclusive)."""
     now = timezone.now()
     stale_before = now - timedelta(seconds=settings.TWIN_STALE_AFTER_S)
     stale = SweepPoint.objects.filter(status=SweepPoint.Status.RUNNING).filter(
@@ -237,6 +237,13 @@ def sweep_reap_stale() -> dict[str, list[int]]:
         sweep_publish(sweep_id)
     resent = []
     idle = Sweep.objects.filter(status__in=Sweep.ACTIVE, enqueued_at__lt=stale_before).exclude(pk__in=touched)
+    if idle.exists():
+        from .executor import queued_messages
+
+        waiting = SweepPoint.objects.filter(sweep__status__in=Sweep.ACTIVE, status=SweepPoint.Status.QUEUED).count()
+        pending = queued_messages()
+        if pending is not None and pending >= waiting:  # their messages are still there, just behind others
+            idle = idle.none()
     for sweep_id, enqueued_at in idle.values_list("pk", "enqueued_at"):
         points = SweepPoint.objects.filter(sweep_id=sweep_id)
         recent = points.filter(Q(status=SweepPoint.Status.RUNNING) | Q(finished_at__gte=stale_before)).exists()

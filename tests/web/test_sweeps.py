@@ -386,3 +386,25 @@ def test_malformed_sweep_requests_are_400_or_404_never_500(api, short_tiny):
         if response.status_code == 400:
             assert all(set(e) == {"loc", "msg"} for e in response.json()["errors"]), body
     assert not Sweep.objects.exists()
+
+
+def test_queued_points_whose_messages_were_lost_are_sent_again(owner, short_tiny, settings, wait_until):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.TWIN_STALE_AFTER_S = 2
+    with pytest.MonkeyPatch.context() as mp:  # the messages are lost: nothing reaches the pool
+        mp.setattr(sweep_services, "_enqueue_points", lambda *a, **k: None)
+        sweep = sweep_services.sweep_create(owner, short_tiny, seeds=[1, 2])
+    assert sweep_services.sweep_reap_stale()["resent"] == []  # sent just now: not yet
+    Sweep.objects.filter(pk=sweep.pk).update(enqueued_at=timezone.now() - timedelta(seconds=10))
+    from web import executor
+
+    with pytest.MonkeyPatch.context() as mp:  # messages still waiting behind other work: not sent twice
+        mp.setattr(executor, "queued_messages", lambda: 2)
+        assert sweep_services.sweep_reap_stale()["resent"] == []
+    assert sweep_services.sweep_reap_stale()["resent"] == [str(sweep.pk)]
+    sweep = wait_complete(wait_until, sweep.pk)
+    assert sweep.status == "succeeded"
+    assert sweep_services.sweep_reap_stale()["resent"] == []  # finished: never again
