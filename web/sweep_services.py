@@ -101,7 +101,7 @@ def sweep_point_execute(point_id, worker: str) -> str:
     model = None
     try:
         with _heartbeat(owned, stop):
-            from agents import RegionModel, validate_scenario
+            from agents import RegionModel, kpis_with_contracts, validate_scenario
 
             scenario = validate_scenario(sweep_grid.point_document(sweep.base_snapshot, sweep.params, point.values))
             model = RegionModel(scenario, seed=int(point.seed))
@@ -114,7 +114,10 @@ def sweep_point_execute(point_id, worker: str) -> str:
                     owned.update(status=SweepPoint.Status.QUEUED, worker="")
                     return "queued"
             compute_s = time.perf_counter() - t0
-            kpis = _json_safe(model.kpis())
+            # with each contract's results against its counterfactual (agents.contract_eval), as runs write them
+            kpis = _json_safe(kpis_with_contracts(
+                model, max_seconds=settings.TWIN_SWEEP_POINT_TIME_LIMIT_S * 0.5,
+                steps_per_s=model.step_index / compute_s if compute_s > 0 else None))
         metrics = sweep_grid.select_metrics(kpis, sweep.kpis)
         if not owned.update(status=SweepPoint.Status.SUCCEEDED, kpis=kpis, metrics=metrics, compute_s=compute_s,
                             finished_at=timezone.now(), heartbeat_at=timezone.now(), worker="", error=""):
