@@ -40,8 +40,12 @@ def sweep_create(owner, scenario_data: dict, *, params=None, seeds=None, contrac
                  kpis=None, name: str | None = None, scenario=None) -> Sweep:
     """Validate the whole grid (``GridError`` with ``loc`` paths), check quotas, store one row per (point, seed)
     and send their tasks after the transaction commits."""
-    plan = sweep_grid.plan(scenario_data, params=params, seeds=seeds, contract=contract, mode=mode, kpis=kpis,
-                           max_runs=10**9)
+    try:
+        plan = sweep_grid.plan(scenario_data, params=params, seeds=seeds, contract=contract, mode=mode, kpis=kpis,
+                               max_runs=settings.TWIN_SWEEP_MAX_RUNS)
+    except sweep_grid.TooManyRuns as exc:
+        quota_check_sweep_create(owner, exc.runs)  # raises the 429 of TWIN_SWEEP_MAX_RUNS
+        raise
     quota_check_sweep_create(owner, plan.total_runs)  # 429: active sweeps, runs per sweep, stored results
     label = (name or (f"{scenario.name} sweep" if scenario else "") or f"{plan.base.get('name') or 'scenario'} sweep")
     with transaction.atomic():

@@ -170,6 +170,13 @@ def test_quotas_like_runs(api, owner, short_tiny, settings):
     too_big = api.post("/api/sweeps/", {"scenario": short_tiny, "params": [{"path": CARBON, "values": [1, 2, 3]}],
                                         "seeds": [1, 2]}, format="json")
     assert too_big.status_code == 429 and too_big.json()["quota"] == "TWIN_SWEEP_MAX_RUNS"
+    assert too_big.json()["used"] == 6 and too_big.json()["limit"] == 4
+    huge = api.post("/api/sweeps/", {"scenario": short_tiny, "params": [  # 100^8 points: refused, never expanded
+        {"path": p, "values": list(range(1, 101))} for p in (
+            CARBON, PRICE, "markets.price_cap_cny_per_mwh", "markets.imports.capacity_mw",
+            "markets.imports.price_cny_per_mwh", "markets.exports.capacity_mw", "markets.exports.price_cny_per_mwh",
+            "actors.coal_1.capacity_mw")]}, format="json")
+    assert huge.status_code == 429 and huge.json()["used"] == 100**8
     Sweep.objects.create(owner=owner, name="active", base_snapshot={}, status=Sweep.Status.RUNNING)
     second = api.post("/api/sweeps/", {"scenario": short_tiny, "seeds": [1]}, format="json")
     assert second.status_code == 429 and second.json()["quota"] == "TWIN_QUOTA_ACTIVE_SWEEPS"
