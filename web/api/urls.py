@@ -2,7 +2,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import builder_views, twin_views, views
+from . import builder_views, lab_views, twin_views, views
 
 urlpatterns = [
     path("scenarios/", views.ScenarioListCreateView.as_view(), name="api-scenario-list"),
@@ -42,6 +42,8 @@ urlpatterns = [
     path("compare/", builder_views.CompareView.as_view(), name="api-compare"),
     path("compare/kpis.csv", builder_views.CompareCsvView.as_view(), name="api-compare-csv"),
     path("compare/kpis.xlsx", builder_views.CompareXlsxView.as_view(), name="api-compare-xlsx"),
+    path("lab/check/", lab_views.LabCheckView.as_view(), name="api-lab-check"),
+    path("lab/runs/", lab_views.LabRunView.as_view(), name="api-lab-run"),
     path("token/", views.TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (Content-Security-Policy).

@@ -1,0 +1,374 @@
+// Contract Lab logic without the DOM (unit-tested with `node --test tests/js`): which agents may be a party,
+// a draft from a template, the server's errors on the draft's fields, and the results against the
+// counterfactual (kpis.contracts of the run, agents.contract_eval) as table rows, chart series, ledger groups,
+// CSV, and the sensitivity sweep's tornado and price × volume grid. Nothing here computes a result: it
+// arranges what the server sent.
+import { uniqueId } from "./builder.js";
+
+// Actors of the scenario that may take a party field whose accepted actor types are `types`.
+export function eligibleActors(actors, types) {
+  const wanted = new Set(types || []);
+  return (actors || []).filter((a) => a && typeof a.id === "string" && wanted.has(a.type));
+}
+
+// A party pick for every party field: the current pick when still eligible, else the first eligible actor
+// not already taken by another party (two different agents where the scenario has them), else "".
+export function defaultParties(parties, actors, current) {
+  const out = {};
+  const taken = new Set();
+  for (const [field, types] of Object.entries(parties || {})) {
+    const options = eligibleActors(actors, types).map((a) => a.id);
+    const keep = current && options.includes(current[field]) ? current[field] : "";
+    out[field] = keep || options.find((id) => !taken.has(id)) || options[0] || "";
+    if (out[field]) taken.add(out[field]);
+  }
+  return out;
+}
+
+// Contracts of `doc` the draft replaces: the same type between the same parties (web.lab.lab_document).
+export function replacedBy(doc, draft, partyFields) {
+  return ((doc && doc.contracts) || []).filter((c) => c && c.type === draft.type
+    && partyFields.every((f) => c[f] === draft[f]));
+}
+
+// The draft of a contract from a template: a copy of its contract, with the chosen parties and an id no other
+// entry of the scenario uses (a contract the draft replaces may keep its id).
+export function draftFromTemplate(template, { doc, parties } = {}) {
+  const draft = JSON.parse(JSON.stringify((template && template.contract) || {}));
+  Object.assign(draft, parties || {});
+  const replaced = new Set(replacedBy(doc, draft, Object.keys(parties || {})).map((c) => c.id));
+  const taken = [];
+  for (const key of ["actors", "contracts", "events"]) {
+    for (const e of (doc && doc[key]) || []) if (e && e.id && !replaced.has(e.id)) taken.push(e.id);
+  }
+  draft.id = uniqueId(draft.id || draft.type || "contract", taken);
+  return draft;
+}
+
+// The server's check ({errors: [{loc, msg, field?}]}) split into errors on the draft's fields (json-editor
+// paths "root.<field>", each on the deepest path the form shows: `has(path)`) and the others (elsewhere in the
+// scenario, with their loc).
+export function splitErrors(errors, has) {
+  const fields = new Map();
+  const other = [];
+  for (const e of errors || []) {
+    if (e.field === undefined || e.field === null) {
+      other.push({ loc: String(e.loc || ""), msg: String(e.msg || "") });
+      continue;
+    }
+    const parts = String(e.field).split(".").filter((p) => p !== "");
+    let path = "root";
+    for (let n = parts.length; n > 0; n--) {
+      const candidate = "root." + parts.slice(0, n).join(".");
+      if (!has || has(candidate)) {
+        path = candidate;
+        break;
+      }
+    }
+    if (!fields.has(path)) fields.set(path, []);
+    fields.get(path).push(String(e.msg || ""));
+  }
+  return { fields, other };
+}
+
+// json-editor's error objects for root.showValidationErrors.
+export function editorErrorList(fields) {
+  const list = [];
+  for (const [path, msgs] of fields) for (const message of msgs) list.push({ path, property: "server", message });
+  return list;
+}
+
+export function fmt(template, values) {
+  return String(template).replace(/%\((\w+)\)s/g, (m, k) => (k in values ? values[k] : m));
+}
+
+// Progress of the run for the status line: {fraction 0..1, text, done, ok}.
+export function runProgress(run, T) {
+  const total = Number(run && run.total_steps) || 0;
+  const step = Number(run && run.step) || 0;
+  const fraction = run && typeof run.progress === "number" ? run.progress : total ? step / total : 0;
+  const status = (run && run.status) || "queued";
+  if (status === "succeeded") return { fraction: 1, text: T.succeeded, done: true, ok: true };
+  if (status === "failed") return { fraction, text: fmt(T.failed, { error: run.error || "" }), done: true, ok: false };
+  if (status === "cancelled") return { fraction, text: T.cancelled, done: true, ok: false };
+  if (status === "queued") return { fraction, text: T.queued, done: false, ok: true };
+  return { fraction, text: fmt(T.running, { step, total }), done: false, ok: true };
+}
+
+// Who may be a party in `doc`: every actor ({id, name, type}) and every demand-response aggregator (type
+// "aggregator", an id of demand_response.aggregators).
+export function partyCandidates(doc) {
+  const out = [];
+  for (const a of (doc && doc.actors) || []) {
+    if (a && typeof a.id === "string") out.push({ id: a.id, name: a.name || a.id, type: a.type });
+  }
+  const aggregators = (doc && doc.demand_response && doc.demand_response.aggregators) || [];
+  for (const a of aggregators) {
+    if (a && typeof a.id === "string") out.push({ id: a.id, name: a.name || a.id, type: "aggregator" });
+  }
+  return out;
+}
+
+// The first template of the list whose every party field has an eligible candidate in `doc` (else the first).
+export function bestTemplate(templates, types, doc) {
+  const candidates = partyCandidates(doc);
+  const usable = (templates || []).filter((t) => types && types[t.type]);
+  const fits = usable.find((t) => Object.values(types[t.type].parties || {})
+    .every((kinds) => eligibleActors(candidates, kinds).length > 0));
+  return fits || usable[0] || null;
+}
+
+// ------------------------------------------------------------------ results against the counterfactual
+
+const FIGURES = [ // figure key in a party's results → label key in the strings, unit, kind
+  { key: "npv_cny", label: "npv", unit: "CNY", kind: "money" },
+  { key: "irr_pu", label: "irr", unit: "%", kind: "share" },
+  { key: "payback_simple_years", label: "payback_simple", unit: "a", kind: "years" },
+  { key: "payback_discounted_years", label: "payback_discounted", unit: "a", kind: "years" },
+  { key: "co2_change_location_t", label: "co2_location", unit: "tCO₂", kind: "emissions" },
+  { key: "co2_change_market_t", label: "co2_market", unit: "tCO₂", kind: "emissions" },
+];
+export { FIGURES };
+
+function asList(partiesField) {
+  if (Array.isArray(partiesField)) return partiesField.filter((p) => p && typeof p === "object");
+  if (partiesField && typeof partiesField === "object") {
+    return Object.entries(partiesField).map(([id, p]) => ({ id, ...(p || {}) }));
+  }
+  return [];
+}
+
+function cashFlows(p) {
+  for (const key of ["cash_flow_cny_by_year", "cash_flows_cny", "cash_flow_cny"]) {
+    if (Array.isArray(p[key])) return p[key].map((v) => (typeof v === "number" ? v : Number(v && v.cny)));
+  }
+  return [];
+}
+
+function lineItems(p, contract) {
+  const own = p.ledger || p.line_items;
+  if (Array.isArray(own)) return own;
+  const shared = contract.ledger || contract.line_items;
+  if (Array.isArray(shared)) return shared.filter((i) => i && i.party === p.id);
+  if (shared && typeof shared === "object" && Array.isArray(shared[p.id])) return shared[p.id];
+  return [];
+}
+
+// The results of contract `contractId` in a run's KPIs, parties in their contract order (seller, buyer):
+// {id, type, ratePu, parties: [{id, role, figures, cashFlows, items}]}, or null when the KPIs have none.
+export function contractResult(kpis, contractId) {
+  const contract = kpis && kpis.contracts && kpis.contracts[contractId];
+  if (!contract || typeof contract !== "object") return null;
+  const parties = asList(contract.parties).map((p) => ({
+    id: String(p.id || p.party_id || ""),
+    role: p.role || "",
+    figures: Object.fromEntries(FIGURES.map((f) => [f.key, p[f.key] ?? null])),
+    irrNote: p.irr_note || null,
+    cashFlows: cashFlows(p),
+    items: lineItems(p, contract),
+  }));
+  if (!parties.length) return null;
+  return {
+    id: contractId, type: contract.type || "",
+    ratePu: contract.discount_rate_pu ?? null,
+    parties,
+  };
+}
+
+// Rows of the side-by-side table: one per figure, a cell per party ({value, note}); the IRR cell says why
+// there is none when the server sent a note instead of a number.
+export function figureRows(result) {
+  return FIGURES.map((f) => ({
+    ...f,
+    cells: result.parties.map((p) => ({
+      value: p.figures[f.key],
+      note: f.key === "irr_pu" && (p.figures[f.key] === null || p.figures[f.key] === undefined) ? (p.irrNote || "") : "",
+    })),
+  }));
+}
+
+// Yearly cash flows of every party (bars) and their running sums (lines), over the longest party's years.
+export function cashFlowSeries(result) {
+  const years = Math.max(0, ...result.parties.map((p) => p.cashFlows.length));
+  return {
+    years: Array.from({ length: years }, (_, i) => i),
+    parties: result.parties.map((p) => {
+      const bars = Array.from({ length: years }, (_, i) => (Number.isFinite(p.cashFlows[i]) ? p.cashFlows[i] : null));
+      let sum = 0;
+      const cumulative = bars.map((v) => (sum += v || 0));
+      return { id: p.id, bars, cumulative };
+    }),
+  };
+}
+
+// A party's ledger line items grouped by category, largest amount first: [{category, totalCny, items}].
+export function ledgerGroups(items) {
+  const groups = new Map();
+  for (const item of items || []) {
+    if (!item || typeof item !== "object") continue;
+    const category = String(item.category || item.kind || "other");
+    const amount = Number(item.amount_cny ?? item.cny ?? 0);
+    if (!groups.has(category)) groups.set(category, { category, totalCny: 0, items: [] });
+    const g = groups.get(category);
+    g.totalCny += Number.isFinite(amount) ? amount : 0;
+    g.items.push({ ...item, amount_cny: amount });
+  }
+  return [...groups.values()].sort((a, b) => Math.abs(b.totalCny) - Math.abs(a.totalCny));
+}
+
+function csvCell(value) {
+  const text = value === null || value === undefined ? "" : String(value);
+  return /[",\n;]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+}
+
+// The comparison as CSV: a row per figure (column per party, with unit), then the yearly cash flows.
+export function comparisonCsv(result, names, T) {
+  const head = ["figure", "unit", ...result.parties.map((p) => (names[p.id] || p.id) + " (" + p.id + ")")];
+  const lines = [head];
+  for (const row of figureRows(result)) {
+    lines.push([row.key, row.unit, ...row.cells.map((c) => (c.value === null || c.value === undefined ? c.note : c.value))]);
+  }
+  const flows = cashFlowSeries(result);
+  for (const year of flows.years) {
+    lines.push(["cash_flow_cny_year_" + year, "CNY", ...flows.parties.map((p) => p.bars[year])]);
+  }
+  return lines.map((cells) => cells.map(csvCell).join(",")).join("\r\n") + "\r\n";
+}
+
+// ------------------------------------------------------------------ sensitivity (sweeps API, docs/sweeps.md)
+
+// The scenario with the draft in it, as the server builds it (web.lab.lab_document): a contract of the same
+// type between the same parties is replaced; the draft goes last.
+export function labDocument(doc, draft, partyFields) {
+  const out = JSON.parse(JSON.stringify(doc || {}));
+  const replaced = new Set(replacedBy(out, draft, partyFields));
+  out.contracts = [...(out.contracts || []).filter((c) => !replaced.has(c)), JSON.parse(JSON.stringify(draft))];
+  return { doc: out, index: out.contracts.length - 1 };
+}
+
+// The KPI path of a party's figure in kpis.json (agents.contract_eval): contracts.<id>.parties.<party>.<name>.
+export function partyKpi(contractId, partyId, name = "npv_cny") {
+  return "contracts." + contractId + ".parties." + partyId + "." + name;
+}
+
+const SKIP_TERM = /(^|\.)(id|type|kind|name|seller_id|buyer_id|[a-z_]+_id)$/;
+
+// Numeric leaves of the draft ({path, value}), paths relative to the contract ("pricing.price_cny_per_mwh").
+export function numericTerms(draft, prefix = "") {
+  const out = [];
+  for (const [key, value] of Object.entries(draft || {})) {
+    const path = prefix ? prefix + "." + key : key;
+    if (value && typeof value === "object" && !Array.isArray(value)) out.push(...numericTerms(value, path));
+    else if (typeof value === "number" && Number.isFinite(value) && !SKIP_TERM.test(path)) out.push({ path, value });
+  }
+  return out;
+}
+
+const PRICE = /price_cny_per_mwh$|_cny_per_mwh$|_cny_per_mw_month$|_cny_per_mw_year$|_cny_per_mw$/;
+const VOLUME = /_mwh_per_year$|_mwh$|_mw$/;
+
+// The main terms of a draft for the tornado: every non-zero numeric term, prices first, at most `max`.
+export function mainTerms(draft, max = 6) {
+  const terms = numericTerms(draft).filter((t) => t.value !== 0);
+  const rank = (t) => (PRICE.test(t.path) ? 0 : VOLUME.test(t.path) ? 1 : /capex|opex/.test(t.path) ? 2 : 3);
+  return terms.sort((a, b) => rank(a) - rank(b)).slice(0, max);
+}
+
+// A term's low and high value: ±`share` around the base, integers stay integers (≥ 1), shares stay ≤ 1.
+export function lowHigh(path, value, share = 0.2) {
+  const integer = Number.isInteger(value) && !/_pu$/.test(path) && !PRICE.test(path);
+  let low = value * (1 - share);
+  let high = value * (1 + share);
+  if (integer) {
+    low = Math.max(1, Math.round(low));
+    high = Math.max(low + 1, Math.round(high));
+  }
+  if (/_pu$/.test(path)) high = Math.min(1, high);
+  const r = (x) => (integer ? x : Math.round(x * 1e6) / 1e6);
+  return [r(low), r(high)].filter((v, i, a) => v !== value && a.indexOf(v) === i);
+}
+
+// Price and volume parameters of the heatmap (sweep paths into the scenario document): the contract's price
+// term, and its volume term or else the seller's heat-pump capacity (the heat a waste-heat deal can carry).
+export function priceVolume(draft, doc, index) {
+  const terms = numericTerms(draft).filter((t) => t.value !== 0);
+  const price = terms.find((t) => PRICE.test(t.path));
+  let volume = terms.find((t) => VOLUME.test(t.path));
+  let volumePath = volume ? "contracts." + index + "." + volume.path : null;
+  let volumeValue = volume ? volume.value : null;
+  if (!volume) {
+    const seller = ((doc && doc.actors) || []).find((a) => a.id === draft.seller_id);
+    const hr = seller && seller.heat_recovery;
+    if (hr && typeof hr.heat_pump_capacity_mw === "number" && hr.heat_pump_capacity_mw > 0) {
+      volumePath = "actors." + seller.id + ".heat_recovery.heat_pump_capacity_mw";
+      volumeValue = hr.heat_pump_capacity_mw;
+    }
+  }
+  if (!price || !volumePath) return null;
+  return {
+    price: { path: "contracts." + index + "." + price.path, base: price.value },
+    volume: { path: volumePath, base: volumeValue },
+  };
+}
+
+// The two sweep definitions of the sensitivity view (POST /api/sweeps/ bodies): a one-at-a-time sweep of the
+// main terms (the tornado) and a 3 × 3 price × volume grid; each asks only for the parties' NPVs.
+export function sweepBodies({ doc, draft, partyFields, parties, seed, name }) {
+  const { doc: scenario, index } = labDocument(doc, draft, partyFields);
+  const kpis = parties.map((p) => partyKpi(draft.id, p));
+  const seeds = Number.isInteger(seed) ? [seed] : undefined;
+  const terms = mainTerms(draft).map((t) => ({ path: "contracts." + index + "." + t.path, values: lowHigh(t.path, t.value) }))
+    .filter((p) => p.values.length);
+  const tornado = { scenario, name: name + " · tornado", mode: "one_at_a_time", params: terms, kpis, ...(seeds ? { seeds } : {}) };
+  const pv = priceVolume(draft, doc, index);
+  const grid = pv ? {
+    scenario, name: name + " · price × volume", mode: "grid", kpis, ...(seeds ? { seeds } : {}),
+    params: [
+      { path: pv.price.path, values: [0.8, 1, 1.2].map((f) => Math.round(pv.price.base * f * 100) / 100) },
+      { path: pv.volume.path, values: [0.5, 1, 1.5].map((f) => Math.round(pv.volume.base * f * 1000) / 1000) },
+    ],
+  } : null;
+  return { tornado: terms.length ? tornado : null, grid, index };
+}
+
+// Tornado bars of one KPI from a one_at_a_time sweep's results: per varied path, the KPI at its low and high
+// value minus the base point's, largest swing first.
+export function tornadoBars(results, kpi) {
+  const rows = (results && results.rows) || [];
+  const baseRow = rows.find((r) => r.varied === null || r.varied === undefined);
+  const base = baseRow && baseRow.mean ? baseRow.mean[kpi] : null;
+  if (!Number.isFinite(base)) return { base: null, bars: [] };
+  const byPath = new Map();
+  for (const r of rows) {
+    if (!r.varied || !r.mean || !Number.isFinite(r.mean[kpi])) continue;
+    const value = r.params[r.varied];
+    if (!byPath.has(r.varied)) byPath.set(r.varied, []);
+    byPath.get(r.varied).push({ value, delta: r.mean[kpi] - base });
+  }
+  const bars = [];
+  for (const [path, points] of byPath) {
+    points.sort((a, b) => a.value - b.value);
+    const low = points[0];
+    const high = points[points.length - 1];
+    bars.push({ path, term: path.replace(/^contracts\.\d+\./, ""), low: low.value, high: high.value,
+      lowDelta: low.delta, highDelta: points.length > 1 ? high.delta : null,
+      swing: Math.max(...points.map((p) => Math.abs(p.delta))) });
+  }
+  bars.sort((a, b) => b.swing - a.swing);
+  return { base, bars };
+}
+
+// Heatmap cells of one KPI from a grid sweep over two paths: {xs, ys, cells: [[xi, yi, value]], min, max}.
+export function heatmapCells(results, xPath, yPath, kpi) {
+  const rows = (results && results.rows) || [];
+  const xs = [...new Set(rows.map((r) => r.params[xPath]))].sort((a, b) => a - b);
+  const ys = [...new Set(rows.map((r) => r.params[yPath]))].sort((a, b) => a - b);
+  const cells = [];
+  for (const r of rows) {
+    const v = r.mean ? r.mean[kpi] : null;
+    if (!Number.isFinite(v)) continue;
+    cells.push([xs.indexOf(r.params[xPath]), ys.indexOf(r.params[yPath]), v]);
+  }
+  const values = cells.map((c) => c[2]);
+  return { xs, ys, cells, min: values.length ? Math.min(...values) : 0, max: values.length ? Math.max(...values) : 0 };
+}
