@@ -27,11 +27,13 @@ from agents.actors.heat_utility import HeatUtilityFleet
 from agents.actors.power_plant import PowerPlantFleet
 from agents.actors.renewable_plant import RenewablePlantFleet
 from agents.actors.storage import StorageFleet
+from agents.contract_types import HEAT_CONTRACT_TYPES
 from agents.decisions import DecisionBook
 from agents.dr_desk import DemandResponseDesk
 from agents.events import EventSchedule
 from agents.frequency_study import SERIES as FREQUENCY_SERIES
 from agents.frequency_study import FrequencyStudy, online_mva
+from agents.ledger import ContractLedger
 from agents.markets import commitment
 from agents.markets import contracts as contract_settlement
 from agents.markets import imports as import_lines
@@ -140,7 +142,7 @@ class RegionModel(mesa.Model):
                                                self.local_month, m.price_floor_cny_per_mwh, m.carbon_price_cny_per_t)
         dc_pos = {d.id: i for i, d in enumerate(self.dcs.specs)}
         hu_pos = {u.id: i for i, u in enumerate(self.heat.specs)}
-        heat_contracts = [c for c in scenario.contracts if c.type == "heat_purchase"]
+        heat_contracts = [c for c in scenario.contracts if c.type in HEAT_CONTRACT_TYPES]
         contract_hr = np.array([self.dcs.hr_position[dc_pos[c.seller_id]] for c in heat_contracts], dtype=int)
         # a buyer that owns the DC's heat pump also pays its electricity: 1/COP per MWh of heat delivered
         buyer_el = np.where(self.dcs.hp_owner[contract_hr] == "heat_utility", 1.0 / self.dcs.hp_cop[contract_hr], 0.0)
@@ -149,8 +151,13 @@ class RegionModel(mesa.Model):
         # forecast for market participants, else the retail price of that forecast (the published TOU tariff)
         buy_fc = wholesale_fc if "heat_utility" in m.wholesale_buyers \
             else retail_price(m.clearing_rule, wholesale_fc, self.tariff_price)
-        self.heat.build(ctx, m.carbon_price_cny_per_t, [(hu_pos[c.buyer_id], c.price_cny_per_mwh)
-                                                        for c in heat_contracts],
+        # contract price of every step (fixed, indexed to the buyer's alternative or shared savings), from the
+        # published forecasts (agents.markets.contracts)
+        self.heat_contract_price = contract_settlement.heat_contract_prices(
+            heat_contracts, {u.id: u for u in self.heat.specs}, self.weather.temp_c, buy_fc, wholesale_fc,
+            m.carbon_price_cny_per_t, buyer_el)
+        self.heat.build(ctx, m.carbon_price_cny_per_t, [(hu_pos[c.buyer_id], self.heat_contract_price[:, j])
+                                                        for j, c in enumerate(heat_contracts)],
                         self.dcs.heat_offer_mw[:, contract_hr], wholesale_fc,
                         contract_el_per_heat=buyer_el, buy_price_forecast_cny_per_mwh=buy_fc)
         delivered = np.zeros((self.total_steps, self.dcs.hr_members.size))
@@ -159,7 +166,7 @@ class RegionModel(mesa.Model):
         self.storage.build(ctx, multiplier, self._storage_net_load,
                            self.dcs.behind_meter_mw(0, self.total_steps, self.storage.dc_index))
         self.contracts = contract_settlement.ContractBook(heat_contracts, self.recorder, self.dt_h,
-                                                          self.heat.dc_heat_mw)
+                                                          self.heat.dc_heat_mw, self.heat_contract_price)
 
         self._index = []  # describe() order: scenario actor order → (fleet, local index)
         counters = dict.fromkeys(self.fleets, 0)
@@ -313,6 +320,7 @@ class RegionModel(mesa.Model):
                                      local_month=self.local_month, day_of_week=self.day_of_week)
         self.grid.attach_dr(self.dr)
         self.dcs.attach_dr(self.dr)
+        self.ledger = ContractLedger(self)  # every contract's line items per party (agents.ledger)
         self.dcs.attach_region(self._dc_day_changed)
         self.decisions = DecisionBook(self)  # decision points and people's decisions (agents.decisions)
 
@@ -491,6 +499,7 @@ class RegionModel(mesa.Model):
         for fleet in self.settle_order:
             fleet.settle(start, stop, prices)
         self.contracts.settle(start, stop)
+        self.ledger.settle(stop)
         self.grid.settle(start, stop, prices)  # last: the operator is every fleet's counterparty
 
         st, dcs, heat, imp = self.storage, self.dcs, self.heat, self.imports

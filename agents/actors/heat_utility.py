@@ -75,7 +75,7 @@ class HeatUtilityFleet(Fleet):
     def build(self, ctx: BuildContext, carbon_price_cny_per_t: float, contracts: list, dc_offer_mw: np.ndarray,
               price_forecast_cny_per_mwh: np.ndarray, contract_el_per_heat: np.ndarray | None = None,
               buy_price_forecast_cny_per_mwh: np.ndarray | None = None) -> None:
-        """``contracts``: (buyer utility index, price) per heat_purchase; ``dc_offer_mw`` [steps, contracts];
+        """``contracts``: (buyer utility index, price [CNY/MWh_th]: a number or a [steps] array) per heat contract; ``dc_offer_mw`` [steps, contracts];
         ``price_forecast_cny_per_mwh`` [steps] day-ahead wholesale price forecast (agents.markets.forecast), the
         value of CHP power sold; ``buy_price_forecast_cny_per_mwh`` [steps] forecast of the price the utilities
         pay for electricity (default: the wholesale forecast); ``contract_el_per_heat`` [contracts] electricity
@@ -125,11 +125,14 @@ class HeatUtilityFleet(Fleet):
             else np.asarray(buy_price_forecast_cny_per_mwh, dtype=float)[:, None]
         unit_cost = fuel_per_heat * fuel_cost + price * el_per_heat - sell * chp_el_per_heat
         self.contract_owner = np.array([c[0] for c in contracts], dtype=int)
-        self.contract_price = np.array([c[1] for c in contracts], dtype=float)
+        # contract price per step [steps, contracts] (a number or a [steps] array per contract: indexed prices)
+        self.contract_price = np.zeros((T, len(contracts)))
+        for j, c in enumerate(contracts):
+            self.contract_price[:, j] = c[1]
         caps = np.hstack([dc_offer_mw, np.broadcast_to(np.array([u.capacity_mw for _, u in units], dtype=float),
                                                         (T, len(units)))])
         buyer_el = np.zeros(len(contracts)) if contract_el_per_heat is None else np.asarray(contract_el_per_heat, float)
-        costs = np.hstack([self.contract_price[None, :] + price * buyer_el[None, :], unit_cost])
+        costs = np.hstack([self.contract_price + price * buyer_el[None, :], unit_cost])
         dispatch, unserved = heat_merit_order(demand + loss, caps, costs, np.concatenate([self.contract_owner, owner]))
         k = len(contracts)
         self.dc_heat_mw = dispatch[:, :k]
