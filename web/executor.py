@@ -47,6 +47,42 @@ def enqueue_run(run_id) -> Future | None:
     return embedded_pool().submit(_execute_embedded, str(run_id))
 
 
+def enqueue_sweep_points(point_ids: list) -> None:
+    """Send one task per sweep row: a Celery group on ``simulations`` (independent tasks, no chord: nothing waits
+    for the group) in distributed mode, the in-process pool in embedded mode (web/sweep_services.py)."""
+    if not point_ids:
+        return
+    if settings.TWIN_MODE == "distributed":
+        from celery import group
+
+        from .tasks import sweep_point_task
+
+        group(sweep_point_task.si(int(pk)) for pk in point_ids).apply_async(queue="simulations")
+        return
+    global _pending
+    pool = embedded_pool()
+    for pk in point_ids:
+        with _lock:
+            _pending += 1
+        pool.submit(_execute_sweep_point_embedded, int(pk))
+
+
+def _execute_sweep_point_embedded(point_id: int) -> str:
+    global _pending
+    from . import sweep_services
+
+    close_old_connections()
+    try:
+        return sweep_services.sweep_point_execute(point_id, worker_name())
+    except Exception:  # the pool thread keeps serving
+        logger.exception("embedded execution of sweep point %s crashed", point_id)
+        return "crashed"
+    finally:
+        connections.close_all()
+        with _lock:
+            _pending -= 1
+
+
 def embedded_pending() -> int:
     """Dispatch tokens submitted to the embedded pool and not yet finished (tests wait for 0 between cases)."""
     return _pending
@@ -116,7 +152,7 @@ def stop_embedded(timeout_s: float = 5.0) -> None:
 
 
 def _reap_forever() -> None:
-    from . import services
+    from . import services, sweep_services
 
     first = True
     period_s = settings.TWIN_HEARTBEAT_S * 5
@@ -125,8 +161,10 @@ def _reap_forever() -> None:
         try:
             if first:
                 services.run_requeue_orphans()
+                sweep_services.sweep_requeue_orphans()
                 first = False
             services.run_reap_stale()
+            sweep_services.sweep_reap_stale()
             services.run_reenqueue_waiting()
             services.run_prune_results()
         except Exception:  # e.g. database not migrated yet; try again next period
