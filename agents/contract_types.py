@@ -271,13 +271,10 @@ def party_errors(scenario) -> list[dict[str, str]]:
         for field, allowed in c.PARTIES.items():
             ref = getattr(c, field)
             kind = kinds.get(ref)
-            if kind is None:
-                errors.append({"loc": f"contracts.{j}.{field}", "msg": f"{ref!r} is not a party of this scenario "
-                                                                       f"(expected {' or '.join(allowed)})"})
-            elif kind not in allowed:
+            if kind not in allowed:
                 errors.append({"loc": f"contracts.{j}.{field}",
-                               "msg": f"{ref!r} is a {kind}; a {c.type} {field.removesuffix('_id')} must be a "
-                                      f"{' or '.join(allowed)}"})
+                               "msg": f"{ref!r} is not a {' or '.join(allowed)} of this scenario ("
+                                      + (f"it is a {kind})" if kind else "no party has this id)")})
     return errors
 
 
