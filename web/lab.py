@@ -22,7 +22,7 @@ from pathlib import Path
 from django.conf import settings
 
 from agents import Scenario, ScenarioValidationError
-from web import builder_schema, scenario_services, services
+from web import builder_schema, contract_labels, scenario_services, services
 
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "fixtures" / "contracts"
 TEMPLATE_META = ("title", "title_zh", "description", "description_zh", "parties", "sweep")
@@ -58,7 +58,10 @@ def contract_templates(lang: str = "en") -> list[dict]:
     zh = lang.startswith("zh")
     out = []
     for t in copy.deepcopy(_templates_cached(stamp)):
-        t["title"] = (zh and t.pop("title_zh", None)) or t.get("title") or t["key"]
+        titles = contract_labels.TYPE_TITLES.get(t["type"])
+        named = t["contract"].get("name") if not zh else None
+        t["title"] = (zh and t.pop("title_zh", None)) or t.get("title") or named or (
+            titles[1 if zh else 0] if titles else t["key"])
         t["description"] = (zh and t.pop("description_zh", None)) or t.get("description", "")
         t.pop("title_zh", None)
         t.pop("description_zh", None)

@@ -92,6 +92,8 @@ export function runProgress(run, T) {
   if (status === "failed") return { fraction, text: fmt(T.failed, { error: run.error || "" }), done: true, ok: false };
   if (status === "cancelled") return { fraction, text: T.cancelled, done: true, ok: false };
   if (status === "queued") return { fraction, text: T.queued, done: false, ok: true };
+  // The worker runs the counterfactual (the scenario without the contract) once the run's steps are done.
+  if (total && step >= total) return { fraction: 1, text: T.counterfactual, done: false, ok: true };
   return { fraction, text: fmt(T.running, { step, total }), done: false, ok: true };
 }
 
@@ -120,57 +122,62 @@ export function bestTemplate(templates, types, doc) {
 
 // ------------------------------------------------------------------ results against the counterfactual
 
-const FIGURES = [ // figure key in a party's results → label key in the strings, unit, kind
+const FIGURES = [ // a party's figure in kpis.contracts (agents.contract_eval) → label key in the strings, unit, kind
   { key: "npv_cny", label: "npv", unit: "CNY", kind: "money" },
   { key: "irr_pu", label: "irr", unit: "%", kind: "share" },
-  { key: "payback_simple_years", label: "payback_simple", unit: "a", kind: "years" },
-  { key: "payback_discounted_years", label: "payback_discounted", unit: "a", kind: "years" },
-  { key: "co2_change_location_t", label: "co2_location", unit: "tCO₂", kind: "emissions" },
-  { key: "co2_change_market_t", label: "co2_market", unit: "tCO₂", kind: "emissions" },
+  { key: "simple_payback_years", label: "payback_simple", unit: "a", kind: "years" },
+  { key: "discounted_payback_years", label: "payback_discounted", unit: "a", kind: "years" },
+  { key: "annual_change_cny", label: "annual_change", unit: "CNY/a", kind: "money" },
+  { key: "investment_cny", label: "capex", unit: "CNY", kind: "money" },
+  { key: "co2_location_change_t", label: "co2_location", unit: "tCO₂", kind: "emissions" },
+  { key: "co2_market_change_t", label: "co2_market", unit: "tCO₂", kind: "emissions" },
 ];
+// Ledger categories of agents.ledger: a party's signed total of each is `<category>_cny` in its KPIs.
+export const CATEGORIES = ["energy", "capacity", "event", "penalty", "certificates", "tolling", "capex", "opex"];
 export { FIGURES };
 
-function asList(partiesField) {
-  if (Array.isArray(partiesField)) return partiesField.filter((p) => p && typeof p === "object");
-  if (partiesField && typeof partiesField === "object") {
-    return Object.entries(partiesField).map(([id, p]) => ({ id, ...(p || {}) }));
-  }
-  return [];
-}
-
 function cashFlows(p) {
-  for (const key of ["cash_flow_cny_by_year", "cash_flows_cny", "cash_flow_cny"]) {
-    if (Array.isArray(p[key])) return p[key].map((v) => (typeof v === "number" ? v : Number(v && v.cny)));
-  }
-  return [];
+  return Array.isArray(p.cash_flows_cny) ? p.cash_flows_cny.map(Number) : [];
 }
 
-function lineItems(p, contract) {
-  const own = p.ledger || p.line_items;
-  if (Array.isArray(own)) return own;
-  const shared = contract.ledger || contract.line_items;
-  if (Array.isArray(shared)) return shared.filter((i) => i && i.party === p.id);
-  if (shared && typeof shared === "object" && Array.isArray(shared[p.id])) return shared[p.id];
-  return [];
+// A party's ledger: per category its signed total (+ received, − paid) and, where the KPIs list them, the line
+// items (payer → payee) of that category the party is in.
+function ledgerOf(partyId, p, contract) {
+  const items = Array.isArray(contract.items) ? contract.items : [];
+  return CATEGORIES.filter((cat) => typeof p[cat + "_cny"] === "number").map((cat) => ({
+    category: cat,
+    totalCny: p[cat + "_cny"],
+    items: items.filter((i) => i.category === cat && (i.payer_id === partyId || i.payee_id === partyId))
+      .map((i) => ({ payer: i.payer_id, payee: i.payee_id, amountCny: Number(i.amount_cny),
+        signedCny: (i.payee_id === partyId ? 1 : -1) * Number(i.amount_cny) })),
+  }));
 }
 
-// The results of contract `contractId` in a run's KPIs, parties in their contract order (seller, buyer):
-// {id, type, ratePu, parties: [{id, role, figures, cashFlows, items}]}, or null when the KPIs have none.
+// The results of contract `contractId` in a run's KPIs (kpis.contracts: the ledger's summary with, per party,
+// the figures against the counterfactual), seller first, then buyer, then others (a sleeving grid operator):
+// {id, type, ratePu, termYears, volumeMwh, events, parties: [{id, role, figures, irrNote, cashFlows, ledger,
+// netCny}]}, or null when the KPIs have no parties for it.
 export function contractResult(kpis, contractId) {
   const contract = kpis && kpis.contracts && kpis.contracts[contractId];
-  if (!contract || typeof contract !== "object") return null;
-  const parties = asList(contract.parties).map((p) => ({
-    id: String(p.id || p.party_id || ""),
-    role: p.role || "",
-    figures: Object.fromEntries(FIGURES.map((f) => [f.key, p[f.key] ?? null])),
-    irrNote: p.irr_note || null,
+  if (!contract || typeof contract !== "object" || !contract.parties) return null;
+  const order = (p) => (p.id === contract.seller_id ? 0 : p.id === contract.buyer_id ? 1 : 2);
+  const parties = Object.entries(contract.parties).map(([id, p]) => ({
+    id,
+    role: p.role || (id === contract.seller_id ? "seller" : id === contract.buyer_id ? "buyer" : ""),
+    figures: Object.fromEntries(FIGURES.map((f) => [f.key, typeof p[f.key] === "number" ? p[f.key] : null])),
+    irrNote: p.irr_reason || null,
     cashFlows: cashFlows(p),
-    items: lineItems(p, contract),
-  }));
+    ledger: ledgerOf(id, p, contract),
+    netCny: typeof p.net_cny === "number" ? p.net_cny : null,
+  })).sort((a, b) => order(a) - order(b));
   if (!parties.length) return null;
   return {
     id: contractId, type: contract.type || "",
-    ratePu: contract.discount_rate_pu ?? null,
+    ratePu: typeof contract.discount_rate_pu === "number" ? contract.discount_rate_pu : null,
+    termYears: contract.term_years ?? null,
+    volumeMwh: typeof contract.volume_mwh === "number" ? contract.volume_mwh : null,
+    events: Array.isArray(contract.events) ? contract.events : [],
+    evaluated: parties.some((p) => p.figures.npv_cny !== null),
     parties,
   };
 }
@@ -201,19 +208,33 @@ export function cashFlowSeries(result) {
   };
 }
 
-// A party's ledger line items grouped by category, largest amount first: [{category, totalCny, items}].
-export function ledgerGroups(items) {
-  const groups = new Map();
-  for (const item of items || []) {
-    if (!item || typeof item !== "object") continue;
-    const category = String(item.category || item.kind || "other");
-    const amount = Number(item.amount_cny ?? item.cny ?? 0);
-    if (!groups.has(category)) groups.set(category, { category, totalCny: 0, items: [] });
-    const g = groups.get(category);
-    g.totalCny += Number.isFinite(amount) ? amount : 0;
-    g.items.push({ ...item, amount_cny: amount });
+// The ledger side by side: a row per category with a non-zero amount for some party, {category, totals (one
+// per party), items: [{payer, payee, signed (one per party: + received, − paid, null when not a party)}],
+// events (demand response: the measured calls, on the event and penalty rows)}.
+export function ledgerRows(result) {
+  const rows = [];
+  for (const category of CATEGORIES) {
+    const totals = result.parties.map((p) => {
+      const entry = p.ledger.find((l) => l.category === category);
+      return entry ? entry.totalCny : 0;
+    });
+    if (totals.every((v) => Math.abs(v) < 1e-9)) continue;
+    const seen = new Map();
+    for (const p of result.parties) {
+      const entry = p.ledger.find((l) => l.category === category);
+      for (const item of (entry && entry.items) || []) {
+        const key = item.payer + "→" + item.payee;
+        if (!seen.has(key)) seen.set(key, { payer: item.payer, payee: item.payee, amountCny: item.amountCny });
+      }
+    }
+    const items = [...seen.values()].map((i) => ({
+      ...i,
+      signed: result.parties.map((p) => (p.id === i.payee ? i.amountCny : p.id === i.payer ? -i.amountCny : null)),
+    }));
+    const events = category === "event" || category === "penalty" ? result.events.filter((e) => e.measured) : [];
+    rows.push({ category, totals, items, events });
   }
-  return [...groups.values()].sort((a, b) => Math.abs(b.totalCny) - Math.abs(a.totalCny));
+  return rows;
 }
 
 function csvCell(value) {
@@ -228,6 +249,8 @@ export function comparisonCsv(result, names, T) {
   for (const row of figureRows(result)) {
     lines.push([row.key, row.unit, ...row.cells.map((c) => (c.value === null || c.value === undefined ? c.note : c.value))]);
   }
+  for (const row of ledgerRows(result)) lines.push(["ledger_" + row.category + "_cny", "CNY", ...row.totals]);
+  lines.push(["ledger_net_cny", "CNY", ...result.parties.map((p) => p.netCny)]);
   const flows = cashFlowSeries(result);
   for (const year of flows.years) {
     lines.push(["cash_flow_cny_year_" + year, "CNY", ...flows.parties.map((p) => p.bars[year])]);

@@ -74,7 +74,8 @@ function fillScenarios() {
 function fillTemplates() {
   const select = $("lab-template");
   for (const t of config.templates.filter((x) => config.types[x.type])) {
-    select.appendChild(el("option", { value: t.key, text: t.title + " · " + config.types[t.type].title }));
+    const kind = config.types[t.type].title;
+    select.appendChild(el("option", { value: t.key, text: t.title === kind ? kind : t.title + " · " + kind }));
   }
   select.addEventListener("change", () => chooseTemplate(config.templates.find((t) => t.key === select.value)));
 }

@@ -1,6 +1,6 @@
 // The Contract Lab's results panels: the parties' figures side by side, their cash flows (ECharts), the ledger
 // with drill-down, the comparison as CSV and every chart as PNG. The sensitivity panel is lab_sweep.js.
-import { cashFlowSeries, comparisonCsv, contractResult, figureRows, fmt, ledgerGroups } from "./lab.js";
+import { cashFlowSeries, comparisonCsv, contractResult, figureRows, fmt, ledgerRows } from "./lab.js";
 import { formatValue, pngButton } from "./exports.js";
 import * as sweep from "./lab_sweep.js";
 
@@ -52,7 +52,8 @@ export function show({ kpis, run, doc, T }) {
   current = { result, names, contractId: run.contractId, run };
   $("lab-empty").hidden = true;
   drawSummary(result, names, T);
-  drawCashFlows(result, names, T);
+  if (result.evaluated) drawCashFlows(result, names, T);
+  else $("lab-cash-card").hidden = true;
   drawLedger(result, names, T);
   sweep.prepare({ result, names, run, doc });
 }
@@ -67,7 +68,7 @@ function drawSummary(result, names, T) {
   const head = el("tr", {}, el("th", { scope: "col", text: T.figure }));
   for (const p of result.parties) {
     head.appendChild(el("th", { scope: "col", "data-party": p.id },
-      names[p.id] || p.id, el("br"), el("span", { class: "muted small", text: p.role || p.id })));
+      names[p.id] || p.id, el("br"), el("span", { class: "muted small", text: (T.roles[p.role] || p.role || "") + " · " + p.id })));
   }
   table.appendChild(el("thead", {}, head));
   const body = el("tbody");
@@ -91,8 +92,11 @@ function drawSummary(result, names, T) {
   }
   table.appendChild(body);
   $("lab-summary").replaceChildren(table);
-  $("lab-summary-note").textContent = result.ratePu !== null && result.ratePu !== undefined
-    ? T.discount_rate + ": " + formatValue(result.ratePu, { unit: "", kind: "share" }, lang) + " %" : "";
+  const notes = [];
+  if (!result.evaluated) notes.push(T.not_evaluated);
+  if (result.ratePu !== null) notes.push(T.discount_rate + ": " + formatValue(result.ratePu, { unit: "", kind: "share" }, lang) + " %");
+  if (result.termYears) notes.push(result.termYears + " " + T.years);
+  $("lab-summary-note").textContent = notes.join(" · ");
   $("lab-summary-card").hidden = false;
 }
 
@@ -132,46 +136,53 @@ function drawCashFlows(result, names, T) {
   holder.firstChild.dataset.png = "contract-" + (current.contractId || "lab") + "-cash-flows.png";
 }
 
+// The ledger side by side: a row per category (a column per party, + received / − paid), each with a button
+// that shows its line items (payer → payee) and, for demand response, the measured events.
 function drawLedger(result, names, T) {
   const lang = ctx.config.lang;
-  const box = $("lab-ledger");
-  box.replaceChildren();
-  let any = false;
-  result.parties.forEach((p, pi) => {
-    const groups = ledgerGroups(p.items);
-    if (!groups.length) return;
-    any = true;
-    const table = el("table", { class: "table lab-table" });
-    table.appendChild(el("thead", {}, el("tr", {}, el("th", { scope: "col", text: T.category }),
-      el("th", { scope: "col", text: T.amount + " (CNY)" }))));
-    let total = 0;
-    groups.forEach((g, gi) => {
-      total += g.totalCny;
-      const rowsId = "lab-items-" + pi + "-" + gi;
-      const button = el("button", { type: "button", class: "linklike", "aria-expanded": "false", "aria-controls": rowsId,
-        "aria-label": fmt(T.show_items, { what: g.category }), text: g.category + " (" + g.items.length + ")" });
-      table.appendChild(el("tbody", {}, el("tr", { "data-category": g.category }, el("td", {}, button),
-        el("td", { class: "num", text: formatValue(g.totalCny, { unit: "CNY", kind: "money" }, lang) }))));
-      const items = el("tbody", { id: rowsId, class: "lab-items-group", hidden: "" });
-      for (const item of g.items) {
-        items.appendChild(el("tr", { class: "lab-items" },
-          el("td", { text: String(item.item || item.name || item.label || "") + (item.counterparty ? " ↔ " + (names[item.counterparty] || item.counterparty) : "") }),
-          el("td", { class: "num", text: formatValue(item.amount_cny, { unit: "CNY", kind: "money" }, lang) })));
-      }
-      table.appendChild(items);
-      button.addEventListener("click", () => {
-        const open = button.getAttribute("aria-expanded") !== "true";
-        button.setAttribute("aria-expanded", String(open));
-        items.hidden = !open;
-      });
+  const money = (v) => formatValue(v, { unit: "CNY", kind: "money" }, lang);
+  const rows = ledgerRows(result);
+  const table = el("table", { class: "table lab-table", id: "lab-ledger-table" });
+  const head = el("tr", {}, el("th", { scope: "col", text: T.category }));
+  for (const p of result.parties) head.appendChild(el("th", { scope: "col", text: (names[p.id] || p.id) + " (CNY)" }));
+  table.appendChild(el("thead", {}, head));
+  rows.forEach((row, ri) => {
+    const label = T.categories[row.category] || row.category;
+    const drill = row.items.length > 0 || (row.events && row.events.length > 0);
+    const first = drill
+      ? el("button", { type: "button", class: "linklike", "aria-expanded": "false", "aria-controls": "lab-items-" + ri,
+        "aria-label": fmt(T.show_items, { what: label }), text: label })
+      : document.createTextNode(label);
+    const tr = el("tr", { "data-category": row.category }, el("td", {}, first));
+    for (const v of row.totals) tr.appendChild(el("td", { class: "num", text: money(v) }));
+    table.appendChild(el("tbody", {}, tr));
+    if (!drill) return;
+    const items = el("tbody", { id: "lab-items-" + ri, class: "lab-items-group", hidden: "" });
+    for (const item of row.items) {
+      const r = el("tr", { class: "lab-items" }, el("td", { text: (names[item.payer] || item.payer) + " → " + (names[item.payee] || item.payee) }));
+      for (const v of item.signed) r.appendChild(el("td", { class: "num", text: v === null ? "" : money(v) }));
+      items.appendChild(r);
+    }
+    for (const e of row.events || []) {
+      const r = el("tr", { class: "lab-items" }, el("td", { text: fmt(T.event_line, { start: e.start_step, end: e.end_step,
+        committed: formatValue(e.committed_mwh, { unit: "MWh", kind: "energy" }, lang),
+        response: formatValue(e.response_mwh, { unit: "MWh", kind: "energy" }, lang) }) }));
+      r.firstChild.colSpan = 1 + result.parties.length;
+      items.appendChild(r);
+    }
+    table.appendChild(items);
+    first.addEventListener("click", () => {
+      const open = first.getAttribute("aria-expanded") !== "true";
+      first.setAttribute("aria-expanded", String(open));
+      items.hidden = !open;
     });
-    const body = el("tbody", {}, el("tr", {}, el("th", { scope: "row", text: T.total }),
-      el("td", { class: "num", text: formatValue(total, { unit: "CNY", kind: "money" }, lang) })));
-    table.appendChild(body);
-    box.appendChild(el("div", { class: "lab-ledger-party", "data-party": p.id },
-      el("h3", { text: (names[p.id] || p.id) + (p.role ? " · " + p.role : "") }), table));
   });
-  $("lab-ledger-card").hidden = !any;
+  const total = el("tr", {}, el("th", { scope: "row", text: T.total }));
+  for (const p of result.parties) total.appendChild(el("td", { class: "num", text: p.netCny === null ? "—" : money(p.netCny) }));
+  table.appendChild(el("tbody", {}, total));
+  $("lab-ledger").replaceChildren(table);
+  $("lab-ledger-note").textContent = T.ledger_note;
+  $("lab-ledger-card").hidden = false;
 }
 
 function downloadCsv() {
