@@ -39,6 +39,11 @@ from agents import finance
 from agents.contract_types import HEAT_CONTRACT_TYPES
 from agents.ledger import HOURS_PER_YEAR, asset_lines
 
+#: numeric keys evaluate_contracts adds per contract and per party (units for describe(), agents.units)
+RESULT_KEYS = ("term_years", "discount_rate_pu", "peak_cost_change_cny", "horizon_change_cny", "annual_change_cny",
+               "investment_cny", "opex_cny_per_year", "npv_cny", "irr_pu", "simple_payback_years",
+               "discounted_payback_years", "co2_location_change_t", "co2_market_change_t")
+
 
 def scenario_without(scenario, contract_id: str):
     """The scenario without contract ``contract_id`` (and what exists only because of it: module docstring)."""
@@ -143,7 +148,7 @@ def _party_result(contract, party: str, role: str | None, base, base_kpis, cf, c
         "role": role or "sleeving",
         "horizon_change_cny": change,
         "annual_change_cny": annual,
-        "capex_cny": capex_total,
+        "investment_cny": capex_total,
         "opex_cny_per_year": opex,
         "cash_flows_cny": [float(x) for x in cf_years],
         "npv_cny": fin.npv_cny,
@@ -207,3 +212,20 @@ def _run_steps(scenario, seed: int, steps: int | None):
     model = RegionModel(scenario, seed=seed)
     model.run(steps=steps)
     return model
+
+
+def kpis_with_contracts(model, kpis: dict | None = None) -> dict:
+    """``model.kpis()`` (or ``kpis``) with the results against the counterfactual merged into ``contracts``:
+    per contract ``term_years``, ``discount_rate_pu`` (and ``peak_cost_change_cny`` for DR), per party the
+    figures of :func:`evaluate_contracts` beside its ledger totals. What the CLI and the web worker write to
+    kpis.json."""
+    kpis = model.kpis() if kpis is None else kpis
+    if not model.scenario.contracts:
+        return kpis
+    results = evaluate_contracts(model.scenario, model.seed, model=model)
+    for cid, res in results.items():
+        row = kpis["contracts"].setdefault(cid, {"parties": {}})
+        row.update({k: v for k, v in res.items() if k != "parties"})
+        for pid, figures in res["parties"].items():
+            row["parties"].setdefault(pid, {}).update(figures)
+    return kpis

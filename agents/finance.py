@@ -4,8 +4,9 @@ Conventions: ``cash_flows_cny[0]`` is year 0 (the investment at signing, undisco
 the net cash flow of year ``k`` (end of year). NPV = Σ_k CF_k / (1 + r)^k (``numpy_financial.npv``). IRR is
 reported only when the cash flow changes sign exactly once (then it is unique, Descartes' rule of signs);
 otherwise ``irr`` is None and ``irr_reason`` says why. Payback: the first time the cumulative (discounted)
-cash flow reaches zero, interpolated linearly inside the year it crosses (None when it never does, 0 when the
-cash flow never goes below zero).
+cash flow reaches zero for good (after its last negative year, so a reinvestment that pulls it below zero
+again counts), interpolated linearly inside the year it crosses (None when it ends negative, 0 when it never
+goes below zero).
 """
 
 from __future__ import annotations
@@ -52,8 +53,9 @@ def irr_pu(cash_flows_cny) -> tuple[float | None, str | None]:
 
 
 def payback_years(cash_flows_cny, rate_pu: float = 0.0) -> float | None:
-    """Years until the cumulative cash flow (discounted at ``rate_pu``) first reaches zero and stays there…
-    first reaches zero, interpolated inside the crossing year; 0.0 if it is never negative; None if never."""
+    """Years until the cumulative cash flow (discounted at ``rate_pu``) reaches zero for good (after its last
+    negative year), interpolated inside the crossing year; 0.0 if it is never negative; None if it ends
+    negative."""
     cf = np.asarray(cash_flows_cny, dtype=float)
     disc = cf / (1.0 + rate_pu) ** np.arange(cf.size)
     cum = np.cumsum(disc)

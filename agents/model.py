@@ -27,6 +27,7 @@ from agents.actors.heat_utility import HeatUtilityFleet
 from agents.actors.power_plant import PowerPlantFleet
 from agents.actors.renewable_plant import RenewablePlantFleet
 from agents.actors.storage import StorageFleet
+from agents.contract_eval import RESULT_KEYS as CONTRACT_RESULT_KEYS
 from agents.contract_types import HEAT_CONTRACT_TYPES
 from agents.decisions import DecisionBook
 from agents.dr_desk import DemandResponseDesk
@@ -598,7 +599,8 @@ class RegionModel(mesa.Model):
             "region_quantities": list(REGION_QUANTITIES),
             "agent_quantities": ["power_mw", "heat_mw", *agent_q],
             "units": units.units_for([*REGION_QUANTITIES, "power_mw", "heat_mw", *agent_q,
-                                      *sorted(units.kpi_names(self.kpis()))]),
+                                      *sorted(units.kpi_names(self.kpis())),
+                                      *(CONTRACT_RESULT_KEYS if self.scenario.contracts else ())]),
         }
 
     def region_frame(self, start: int, stop: int) -> dict[str, list[float]]:

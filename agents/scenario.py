@@ -688,13 +688,15 @@ class ScenarioValidationError(ValueError):
         return "invalid scenario:\n" + "\n".join(f"  {e['loc'] or '(root)'}: {e['msg']}" for e in self.errors)
 
 
-_UNION_TAGS = set(ACTOR_TYPES) | set(CONTRACT_TYPES) | {"voltage_dips", "fixed", "indexed", "shared_savings"}
+_UNION_TAGS = set(ACTOR_TYPES) | set(CONTRACT_TYPES) | {"voltage_dips"}
+_FIELD_UNION_TAGS = {"pricing": {"fixed", "indexed", "shared_savings"}}  # unions under a field, not a list
 
 
 def _readable_loc(loc: tuple[Any, ...]) -> str:
     """Dotted path without the discriminator tag pydantic inserts: ("actors", 3, "data_center", "x") → actors.3.x."""
     parts = [str(p) for i, p in enumerate(loc)
              if not (isinstance(p, str) and p in _UNION_TAGS and i > 0 and isinstance(loc[i - 1], int))
+             and not (i > 0 and p in _FIELD_UNION_TAGS.get(loc[i - 1], ()))
              and not (p in ("lines", "legacy") and i > 0 and loc[i - 1] == "imports")]
     return ".".join(parts)
 

@@ -105,6 +105,11 @@ class ContractBook:
         price = self.price[start:stop] if self.price.ndim == 2 else self.price
         self.payment_cny[start:stop] = heat_purchase_payment_cny(self.heat_mw[start:stop], price, self.dt_h)
 
+    def _mean_price(self, j: int, stop: int) -> float:
+        if self.price.ndim == 1:
+            return float(self.price[j])
+        return float(self.price[:max(stop, 1), j].mean()) if self.price.shape[0] else 0.0
+
     def summary(self, stop: int) -> dict[str, dict]:
         out = {}
         for j, c in enumerate(self.heat_purchases):
@@ -113,6 +118,5 @@ class ContractBook:
             out[c.id] = {"type": c.type, "seller_id": c.seller_id, "buyer_id": c.buyer_id,
                          "heat_mwh": heat_mwh, "payment_cny": pay,
                          "mean_heat_mw": float(self.heat_mw[:stop, j].mean()) if stop else 0.0,
-                         "price_cny_per_mwh": pay / heat_mwh if heat_mwh > 0 else float(np.mean(
-                             self.price[:stop, j] if self.price.ndim == 2 else self.price[j]))}
+                         "price_cny_per_mwh": pay / heat_mwh if heat_mwh > 0 else self._mean_price(j, stop)}
         return out
