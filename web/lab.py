@@ -15,13 +15,12 @@ from __future__ import annotations
 import copy
 import json
 import re
-import typing
 from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
 
-from agents import Scenario, ScenarioValidationError
+from agents import CONTRACT_CLASSES, ScenarioValidationError, units
 from web import builder_schema, contract_labels, scenario_services, services
 
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "fixtures" / "contracts"
@@ -80,31 +79,11 @@ def _contract_defs(schema: dict) -> dict[str, str]:
     return {kind: ref.rsplit("/", 1)[-1] for kind, ref in mapping.items()}
 
 
-def _classes_with_parties(annotation, seen=None) -> list[type]:
-    """The contract classes in a (nested) type annotation: those that declare ``PARTIES``."""
-    seen = seen if seen is not None else set()
-    out = []
-    if isinstance(annotation, type) and isinstance(getattr(annotation, "PARTIES", None), dict):
-        if annotation not in seen:
-            seen.add(annotation)
-            out.append(annotation)
-        return out
-    for arg in typing.get_args(annotation):
-        out += _classes_with_parties(arg, seen)
-    return out
-
-
 def contract_parties() -> dict[str, dict[str, list[str]]]:
-    """``{contract type: {party field: [accepted party kinds]}}`` as each type declares them once (``PARTIES``
-    on the core's contract classes, read through ``agents.Scenario``); ``aggregator`` = an id of
-    ``demand_response.aggregators``."""
-    out = {}
-    for cls in _classes_with_parties(Scenario.model_fields["contracts"].annotation):
-        kind = cls.model_fields["type"].default if "type" in cls.model_fields else None
-        if isinstance(kind, str):
-            out[kind] = {field: [kinds] if isinstance(kinds, str) else list(kinds)
-                         for field, kinds in cls.PARTIES.items()}
-    return out
+    """``{contract type: {party field: [accepted party kinds]}}`` as each type declares them once (``PARTIES`` of
+    ``agents.CONTRACT_CLASSES``); ``aggregator`` = an id of ``demand_response.aggregators``."""
+    return {kind: {field: [kinds] if isinstance(kinds, str) else list(kinds) for field, kinds in cls.PARTIES.items()}
+            for kind, cls in CONTRACT_CLASSES.items()}
 
 
 def contract_types(lang: str = "en") -> dict[str, dict]:
@@ -127,24 +106,71 @@ def contract_types(lang: str = "en") -> dict[str, dict]:
         node.pop("headerTemplate", None)
         node["$defs"] = full.get("$defs", {})
         out[kind] = {"title": node.get("title") or kind, "schema": node, "parties": parties,
-                     "party_titles": {f: props[f].get("title", f) for f in parties}}
+                     "party_titles": {f: props[f].get("title", f) for f in parties},
+                     "terms": numeric_terms(node, full.get("$defs", {}))}
+        if parties.get("seller_id") == ["data_center"] and parties.get("buyer_id") == ["heat_utility"]:
+            # the heat a waste-heat deal can carry: the seller's heat-pump capacity (the heatmap's volume)
+            out[kind]["volume_of_seller"] = {"path": "heat_recovery.heat_pump_capacity_mw",
+                                             "title": builder_schema.field_label("HeatRecovery", "heat_pump_capacity_mw",
+                                                                                 lang),
+                                             **_unit("heat_pump_capacity_mw")}
     return out
 
 
-def _same_deal(a: dict, b: dict, parties: list[str]) -> bool:
-    return a.get("type") == b.get("type") and all(a.get(p) == b.get(p) for p in parties)
+def _unit(name: str) -> dict:
+    try:
+        q = units.unit_of(name)
+    except KeyError:
+        return {"unit": "", "kind": ""}
+    return {"unit": q.unit, "kind": q.kind}
+
+
+def numeric_terms(node: dict, defs: dict, prefix: str = "", depth: int = 0, group: str = "") -> dict[str, dict]:
+    """``{path in the contract: {"title", "unit", "kind", "integer"}}`` of every numeric field of a contract type's
+    dressed schema (nested objects and the options of a union included; units from the units table)."""
+    out: dict[str, dict] = {}
+    if depth > 4:
+        return out
+    for name, prop in (node.get("properties") or {}).items():
+        path = f"{prefix}{name}"
+        options = [prop, *prop.get("anyOf", []), *prop.get("oneOf", [])]
+        for option in options:
+            target = defs.get(option["$ref"].rsplit("/", 1)[-1], {}) if "$ref" in option else option
+            if target.get("type") in ("number", "integer") and path not in out:
+                title = prop.get("title") or target.get("title") or name
+                out[path] = {"title": f"{group} · {title}" if group else title, **_unit(name),
+                             "integer": target.get("type") == "integer"}
+            elif target.get("properties"):
+                out.update(numeric_terms(target, defs, path + ".", depth + 1, prop.get("title") or name))
+    return out
+
+
+FIGURE_KEYS = ("npv_cny", "irr_pu", "simple_payback_years", "discounted_payback_years", "annual_change_cny",
+               "investment_cny", "co2_location_change_t", "co2_market_change_t", "committed_mwh", "response_mwh",
+               "net_cny")
+LEDGER_CATEGORIES = ("energy", "capacity", "event", "penalty", "certificates", "tolling", "capex", "opex")
+
+
+def result_units() -> dict[str, dict]:
+    """Units (from the units table) of the figures and ledger totals the Lab shows."""
+    return {name: _unit(name) for name in (*FIGURE_KEYS, *(f"{c}_cny" for c in LEDGER_CATEGORIES))}
+
+
+def _same_parties(a: dict, b: dict, parties: list[str]) -> bool:
+    return bool(parties) and all(a.get(p) == b.get(p) for p in parties)
 
 
 def lab_document(data: dict, contract: dict, *, parties: list[str] | None = None) -> tuple[dict, int, list[str]]:
     """(document, index of the drafted contract in its ``contracts``, ids of the contracts it replaces).
 
-    A scenario contract of the same type between the same parties (all party fields equal) is replaced by the
-    draft: the Lab tests this deal instead of the one the scenario had."""
+    A scenario contract between the same parties (every party field equal) is replaced by the draft, whatever
+    its type: the Lab tests this deal between them instead of the one the scenario had (a waste-heat purchase
+    in place of the scenario's fixed-price heat purchase, which would otherwise sell the same heat twice)."""
     doc = copy.deepcopy(data)
     fields = parties if parties is not None else [k for k in contract if _PARTY.fullmatch(k)]
     existing = [c for c in doc.get("contracts") or [] if isinstance(c, dict)]
-    replaced = [c.get("id", "") for c in existing if _same_deal(c, contract, fields)]
-    kept = [c for c in existing if not _same_deal(c, contract, fields)]
+    replaced = [c.get("id", "") for c in existing if _same_parties(c, contract, fields)]
+    kept = [c for c in existing if not _same_parties(c, contract, fields)]
     doc["contracts"] = [*kept, copy.deepcopy(contract)]
     return doc, len(kept), replaced
 

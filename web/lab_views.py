@@ -8,8 +8,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from web import lab, selectors
-from web.views import ACTOR_TYPE_LABELS, builder_strings, compare_strings
+from web import builder_schema, lab, selectors
+from web.views import builder_strings, compare_strings
 
 _ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 
@@ -63,6 +63,7 @@ def lab_strings() -> dict:
         "ledger_note": _("Signed totals over the simulated horizon: + received, − paid. Transfers between the parties "
                          "sum to zero; investment and running costs are annuities paid outside."),
         "event_line": _("Event, steps %(start)s–%(end)s: committed %(committed)s MWh, delivered %(response)s MWh"),
+        "external": _("outside the parties (assets)"),
         "not_evaluated": _("This run's KPIs carry the ledger but not the figures against the counterfactual."),
         "categories": {
             "energy": _("Energy"), "capacity": _("Capacity"), "event": _("Event payments"),
@@ -87,7 +88,8 @@ def lab_strings() -> dict:
         "with_contract": _("with the contract"),
         "without_contract": _("without (counterfactual)"),
         "difference": _("difference"),
-        "actor_types": {key: str(label) % {"n": 1} for key, label in ACTOR_TYPE_LABELS.items()},
+        "actor_types": {**{k["kind"]: k["title"] for k in builder_schema.entry_kinds(
+            builder_schema.builder_schema(get_language() or "en")).get("actors", [])}, "aggregator": _("Aggregator")},
         "jsoneditor": builder_strings()["jsoneditor"],
     }
 
@@ -111,6 +113,7 @@ def contract_lab(request: HttpRequest) -> HttpResponse:
         "scenarios": scenarios,
         "templates": lab.contract_templates(lang),
         "types": lab.contract_types(lang),
+        "units": lab.result_units(),
         "api": {
             "scenario_template": reverse("api-scenario-detail", kwargs={"scenario_id": 0}),
             "check": reverse("api-lab-check"),

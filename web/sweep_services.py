@@ -114,7 +114,7 @@ def sweep_point_execute(point_id, worker: str) -> str:
                     owned.update(status=SweepPoint.Status.QUEUED, worker="")
                     return "queued"
             compute_s = time.perf_counter() - t0
-            kpis = _json_safe(model.kpis())
+            kpis = _json_safe(_point_kpis(model, sweep.kpis))
         metrics = sweep_grid.select_metrics(kpis, sweep.kpis)
         if not owned.update(status=SweepPoint.Status.SUCCEEDED, kpis=kpis, metrics=metrics, compute_s=compute_s,
                             finished_at=timezone.now(), heartbeat_at=timezone.now(), worker="", error=""):
@@ -246,6 +246,19 @@ def sweep_reap_stale() -> dict[str, list[int]]:
             _enqueue_points(sweep_id)
             resent.append(str(sweep_id))
     return {"requeued": requeued, "failed": failed, "resent": resent}
+
+
+def _point_kpis(model, names) -> dict:
+    """The point's KPIs; with the contracts' results against their counterfactual (agents.kpis_with_contracts:
+    one more run per contract) only when a requested KPI is one of those (e.g. ``contracts.<id>.parties.<party>
+    .npv_cny``, the Contract Lab's sensitivity view)."""
+    from agents import kpis_with_contracts
+
+    kpis = model.kpis()
+    wanted = [n for n in names or [] if n.startswith("contracts.")]
+    if wanted and any(v is None for v in sweep_grid.select_metrics(kpis, wanted).values()):
+        kpis = kpis_with_contracts(model, kpis)
+    return kpis
 
 
 def sweep_requeue_orphans() -> list[str]:

@@ -25,10 +25,10 @@ export function defaultParties(parties, actors, current) {
   return out;
 }
 
-// Contracts of `doc` the draft replaces: the same type between the same parties (web.lab.lab_document).
+// Contracts of `doc` the draft replaces: those between the same parties, whatever their type (web.lab.lab_document).
 export function replacedBy(doc, draft, partyFields) {
-  return ((doc && doc.contracts) || []).filter((c) => c && c.type === draft.type
-    && partyFields.every((f) => c[f] === draft[f]));
+  if (!partyFields.length) return [];
+  return ((doc && doc.contracts) || []).filter((c) => c && partyFields.every((f) => c[f] === draft[f]));
 }
 
 // The draft of a contract from a template: a copy of its contract, with the chosen parties and an id no other
@@ -122,15 +122,17 @@ export function bestTemplate(templates, types, doc) {
 
 // ------------------------------------------------------------------ results against the counterfactual
 
-const FIGURES = [ // a party's figure in kpis.contracts (agents.contract_eval) → label key in the strings, unit, kind
-  { key: "npv_cny", label: "npv", unit: "CNY", kind: "money" },
-  { key: "irr_pu", label: "irr", unit: "%", kind: "share" },
-  { key: "simple_payback_years", label: "payback_simple", unit: "a", kind: "years" },
-  { key: "discounted_payback_years", label: "payback_discounted", unit: "a", kind: "years" },
-  { key: "annual_change_cny", label: "annual_change", unit: "CNY/a", kind: "money" },
-  { key: "investment_cny", label: "capex", unit: "CNY", kind: "money" },
-  { key: "co2_location_change_t", label: "co2_location", unit: "tCO₂", kind: "emissions" },
-  { key: "co2_market_change_t", label: "co2_market", unit: "tCO₂", kind: "emissions" },
+// A party's figures in kpis.contracts (agents.contract_eval) → label key in the strings; units come from the
+// units table (config.units).
+const FIGURES = [
+  { key: "npv_cny", label: "npv" },
+  { key: "irr_pu", label: "irr" },
+  { key: "simple_payback_years", label: "payback_simple" },
+  { key: "discounted_payback_years", label: "payback_discounted" },
+  { key: "annual_change_cny", label: "annual_change" },
+  { key: "investment_cny", label: "capex" },
+  { key: "co2_location_change_t", label: "co2_location" },
+  { key: "co2_market_change_t", label: "co2_market" },
 ];
 // Ledger categories of agents.ledger: a party's signed total of each is `<category>_cny` in its KPIs.
 export const CATEGORIES = ["energy", "capacity", "event", "penalty", "certificates", "tolling", "capex", "opex"];
@@ -274,84 +276,120 @@ export function partyKpi(contractId, partyId, name = "npv_cny") {
   return "contracts." + contractId + ".parties." + partyId + "." + name;
 }
 
-const SKIP_TERM = /(^|\.)(id|type|kind|name|seller_id|buyer_id|[a-z_]+_id)$/;
-
-// Numeric leaves of the draft ({path, value}), paths relative to the contract ("pricing.price_cny_per_mwh").
-export function numericTerms(draft, prefix = "") {
+// The draft's numeric terms that are set and non-zero ({path, value, ...meta}), in the order of `terms` (the
+// server's {path: {title, unit, kind, integer}} of the contract type, web.lab.numeric_terms).
+export function numericTerms(draft, terms) {
   const out = [];
-  for (const [key, value] of Object.entries(draft || {})) {
-    const path = prefix ? prefix + "." + key : key;
-    if (value && typeof value === "object" && !Array.isArray(value)) out.push(...numericTerms(value, path));
-    else if (typeof value === "number" && Number.isFinite(value) && !SKIP_TERM.test(path)) out.push({ path, value });
+  for (const [path, meta] of Object.entries(terms || {})) {
+    const value = path.split(".").reduce((node, part) => (node && typeof node === "object" ? node[part] : undefined), draft);
+    if (typeof value === "number" && Number.isFinite(value) && value !== 0) out.push({ path, value, ...meta });
   }
   return out;
 }
 
-const PRICE = /price_cny_per_mwh$|_cny_per_mwh$|_cny_per_mw_month$|_cny_per_mw_year$|_cny_per_mw$/;
-const VOLUME = /_mwh_per_year$|_mwh$|_mw$/;
+// Field names that set a contract's price, in order of preference (an energy price, a capacity price, the
+// index factor or savings share that makes the price).
+const PRICE_FIELDS = ["price_cny_per_mwh", "strike_price_cny_per_mwh", "capacity_payment_cny_per_mw_year",
+  "lease_cny_per_mw_month", "factor_pu", "seller_share_pu", "event_payment_cny_per_mwh", "tolling_fee_cny_per_mwh"];
+const VOLUME_KINDS = ["power", "energy", "energy_rate"];
+const field = (path) => path.split(".").pop();
 
-// The main terms of a draft for the tornado: every non-zero numeric term, prices first, at most `max`.
-export function mainTerms(draft, max = 6) {
-  const terms = numericTerms(draft).filter((t) => t.value !== 0);
-  const rank = (t) => (PRICE.test(t.path) ? 0 : VOLUME.test(t.path) ? 1 : /capex|opex/.test(t.path) ? 2 : 3);
-  return terms.sort((a, b) => rank(a) - rank(b)).slice(0, max);
+function priceTerm(terms) {
+  for (const name of PRICE_FIELDS) {
+    const t = terms.find((x) => field(x.path) === name);
+    if (t) return t;
+  }
+  return terms.find((t) => t.kind === "price") || null;
 }
 
-// A term's low and high value: ±`share` around the base, integers stay integers (≥ 1), shares stay ≤ 1.
-export function lowHigh(path, value, share = 0.2) {
-  const integer = Number.isInteger(value) && !/_pu$/.test(path) && !PRICE.test(path);
+function termRank(t, price) {
+  if (t === price) return 0;
+  if (PRICE_FIELDS.includes(field(t.path))) return 1;
+  if (VOLUME_KINDS.includes(t.kind) || field(t.path) === "share_pu") return 2;
+  if (field(t.path) === "discount_rate_pu") return 3;
+  if (t.kind === "money") return 4;
+  if (field(t.path) === "term_years") return 5;
+  if (t.kind === "price") return 6;
+  return 7;
+}
+
+// The main terms of a draft for the tornado: what sets its price, its volume, the discount rate, investments,
+// the term, other prices — at most `max`.
+export function mainTerms(draft, terms, max = 6) {
+  const all = numericTerms(draft, terms);
+  const price = priceTerm(all);
+  return all.map((t, i) => ({ t, i, rank: termRank(t, price) })).sort((a, b) => a.rank - b.rank || a.i - b.i)
+    .slice(0, max).map((x) => x.t);
+}
+
+// A term's low and high value: ±`share` around the base; integers (a term in years) stay integers ≥ 1, shares
+// stay ≤ 1; values equal to the base are dropped.
+export function lowHigh(term, share = 0.2) {
+  const { value } = term;
   let low = value * (1 - share);
   let high = value * (1 + share);
-  if (integer) {
+  if (term.integer) {
     low = Math.max(1, Math.round(low));
     high = Math.max(low + 1, Math.round(high));
+  } else {
+    low = Math.round(low * 1e6) / 1e6;
+    high = Math.round(high * 1e6) / 1e6;
   }
-  if (/_pu$/.test(path)) high = Math.min(1, high);
-  const r = (x) => (integer ? x : Math.round(x * 1e6) / 1e6);
-  return [r(low), r(high)].filter((v, i, a) => v !== value && a.indexOf(v) === i);
+  if (term.kind === "share") high = Math.min(1, high);
+  return [low, high].filter((v, i, a) => v !== value && a.indexOf(v) === i);
 }
 
-// Price and volume parameters of the heatmap (sweep paths into the scenario document): the contract's price
-// term, and its volume term or else the seller's heat-pump capacity (the heat a waste-heat deal can carry).
-export function priceVolume(draft, doc, index) {
-  const terms = numericTerms(draft).filter((t) => t.value !== 0);
-  const price = terms.find((t) => PRICE.test(t.path));
-  let volume = terms.find((t) => VOLUME.test(t.path));
-  let volumePath = volume ? "contracts." + index + "." + volume.path : null;
-  let volumeValue = volume ? volume.value : null;
-  if (!volume) {
+// Price and volume of the heatmap (sweep paths into the scenario document, with title and unit): the term that
+// sets the contract's price, and its volume term (power or energy) or else the seller's own capacity the type
+// names (`volumeOfSeller`: a waste-heat deal carries at most the seller's heat-pump capacity).
+export function priceVolume(draft, terms, doc, index, volumeOfSeller) {
+  const all = numericTerms(draft, terms);
+  const price = priceTerm(all);
+  const volume = all.find((t) => VOLUME_KINDS.includes(t.kind) && t !== price);
+  let vol = volume ? { path: "contracts." + index + "." + volume.path, base: volume.value, title: volume.title } : null;
+  if (!vol && volumeOfSeller) {
     const seller = ((doc && doc.actors) || []).find((a) => a.id === draft.seller_id);
-    const hr = seller && seller.heat_recovery;
-    if (hr && typeof hr.heat_pump_capacity_mw === "number" && hr.heat_pump_capacity_mw > 0) {
-      volumePath = "actors." + seller.id + ".heat_recovery.heat_pump_capacity_mw";
-      volumeValue = hr.heat_pump_capacity_mw;
+    const base = volumeOfSeller.path.split(".").reduce((n, p) => (n && typeof n === "object" ? n[p] : undefined), seller);
+    if (typeof base === "number" && base > 0) {
+      vol = { path: "actors." + seller.id + "." + volumeOfSeller.path, base, title: volumeOfSeller.title };
     }
   }
-  if (!price || !volumePath) return null;
-  return {
-    price: { path: "contracts." + index + "." + price.path, base: price.value },
-    volume: { path: volumePath, base: volumeValue },
-  };
+  if (!price || !vol) return null;
+  return { price: { path: "contracts." + index + "." + price.path, base: price.value, title: price.title }, volume: vol };
 }
 
 // The two sweep definitions of the sensitivity view (POST /api/sweeps/ bodies): a one-at-a-time sweep of the
 // main terms (the tornado) and a 3 × 3 price × volume grid; each asks only for the parties' NPVs.
-export function sweepBodies({ doc, draft, partyFields, parties, seed, name }) {
+export function sweepBodies({ doc, draft, type, parties, seed, name }) {
+  const partyFields = Object.keys((type && type.parties) || {});
   const { doc: scenario, index } = labDocument(doc, draft, partyFields);
   const kpis = parties.map((p) => partyKpi(draft.id, p));
   const seeds = Number.isInteger(seed) ? [seed] : undefined;
-  const terms = mainTerms(draft).map((t) => ({ path: "contracts." + index + "." + t.path, values: lowHigh(t.path, t.value) }))
-    .filter((p) => p.values.length);
-  const tornado = { scenario, name: name + " · tornado", mode: "one_at_a_time", params: terms, kpis, ...(seeds ? { seeds } : {}) };
-  const pv = priceVolume(draft, doc, index);
-  const grid = pv ? {
-    scenario, name: name + " · price × volume", mode: "grid", kpis, ...(seeds ? { seeds } : {}),
-    params: [
-      { path: pv.price.path, values: [0.8, 1, 1.2].map((f) => Math.round(pv.price.base * f * 100) / 100) },
-      { path: pv.volume.path, values: [0.5, 1, 1.5].map((f) => Math.round(pv.volume.base * f * 1000) / 1000) },
-    ],
-  } : null;
-  return { tornado: terms.length ? tornado : null, grid, index };
+  const titles = {};
+  const params = [];
+  for (const t of mainTerms(draft, type.terms)) {
+    const values = lowHigh(t);
+    if (!values.length) continue;
+    params.push({ path: "contracts." + index + "." + t.path, values });
+    titles["contracts." + index + "." + t.path] = t.title;
+  }
+  const tornado = params.length
+    ? { scenario, name: name + " · tornado", mode: "one_at_a_time", params, kpis, ...(seeds ? { seeds } : {}) } : null;
+  const pv = priceVolume(draft, type.terms, doc, index, type.volume_of_seller);
+  let grid = null;
+  if (pv) {
+    const round = (x) => Math.round(x * 1e4) / 1e4;
+    titles[pv.price.path] = pv.price.title;
+    titles[pv.volume.path] = pv.volume.title;
+    grid = {
+      scenario, name: name + " · price × volume", mode: "grid", kpis, ...(seeds ? { seeds } : {}),
+      params: [
+        { path: pv.price.path, values: [0.8, 1, 1.2].map((f) => round(pv.price.base * f)) },
+        { path: pv.volume.path, values: [0.5, 1, 1.5].map((f) => round(pv.volume.base * f)) },
+      ],
+    };
+  }
+  return { tornado, grid, index, titles };
 }
 
 // Tornado bars of one KPI from a one_at_a_time sweep's results: per varied path, the KPI at its low and high
@@ -373,7 +411,7 @@ export function tornadoBars(results, kpi) {
     points.sort((a, b) => a.value - b.value);
     const low = points[0];
     const high = points[points.length - 1];
-    bars.push({ path, term: path.replace(/^contracts\.\d+\./, ""), low: low.value, high: high.value,
+    bars.push({ path, low: low.value, high: high.value,
       lowDelta: low.delta, highDelta: points.length > 1 ? high.delta : null,
       swing: Math.max(...points.map((p) => Math.abs(p.delta))) });
   }

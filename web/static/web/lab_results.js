@@ -1,7 +1,7 @@
 // The Contract Lab's results panels: the parties' figures side by side, their cash flows (ECharts), the ledger
 // with drill-down, the comparison as CSV and every chart as PNG. The sensitivity panel is lab_sweep.js.
 import { cashFlowSeries, comparisonCsv, contractResult, figureRows, fmt, ledgerRows } from "./lab.js";
-import { formatValue, pngButton } from "./exports.js";
+import { formatValue, pngButton, unitSymbol } from "./exports.js";
 import * as sweep from "./lab_sweep.js";
 
 const $ = (id) => document.getElementById(id);
@@ -38,6 +38,7 @@ function partyNames(doc) {
   const names = {};
   for (const a of (doc && doc.actors) || []) names[a.id] = a.name || a.id;
   for (const a of (doc && doc.demand_response && doc.demand_response.aggregators) || []) names[a.id] = a.name || a.id;
+  names.external = ctx.T.external;
   return names;
 }
 
@@ -58,8 +59,17 @@ export function show({ kpis, run, doc, T }) {
   sweep.prepare({ result, names, run, doc });
 }
 
-function unitOf(row) {
-  return row.kind === "share" ? { unit: "", kind: "share" } : { unit: row.unit, kind: row.kind };
+function unitOf(key) {
+  return ctx.config.units[key] || { unit: "", kind: "" };
+}
+
+function money(v) {
+  return formatValue(v, unitOf("npv_cny"), ctx.config.lang);
+}
+
+// Axis labels of large sums: compact (1.5M, 1.5亿) in the page's language.
+function compact(v) {
+  return new Intl.NumberFormat(ctx.config.lang, { notation: "compact", maximumFractionDigits: 1 }).format(v);
 }
 
 function drawSummary(result, names, T) {
@@ -73,17 +83,18 @@ function drawSummary(result, names, T) {
   table.appendChild(el("thead", {}, head));
   const body = el("tbody");
   for (const row of figureRows(result)) {
-    const unit = row.kind === "share" ? "%" : row.unit;
+    const unit = unitSymbol(unitOf(row.key));
     const tr = el("tr", { "data-figure": row.key }, el("th", { scope: "row", text: T[row.label] + (unit ? " (" + unit + ")" : "") }));
     for (const [i, cell] of row.cells.entries()) {
       const has = cell.value !== null && cell.value !== undefined;
       const td = el("td", { class: "num", "data-party": result.parties[i].id });
       if (has) {
-        td.textContent = formatValue(cell.value, unitOf(row), lang);
+        td.textContent = formatValue(cell.value, unitOf(row.key), lang);
         if (row.key === "npv_cny") td.classList.add(cell.value >= 0 ? "pos" : "neg");
       } else {
         td.textContent = "—";
-        const note = row.key === "irr_pu" ? (cell.note || T.irr_none) : row.key.startsWith("payback") ? T.never : "";
+        const note = !result.evaluated ? "" : row.key === "irr_pu" ? (cell.note || T.irr_none)
+          : row.key.endsWith("payback_years") ? T.never : "";
         if (note) td.appendChild(el("span", { class: "note small muted", text: " " + note }));
       }
       tr.appendChild(td);
@@ -111,6 +122,7 @@ function chartOf(id) {
 
 function drawCashFlows(result, names, T) {
   $("lab-cash-card").hidden = false;
+  $("lab-cash-caption").textContent = T.cash_flow + " (" + unitOf("npv_cny").unit + "; " + T.year + " 0 = " + T.capex + ")";
   const chart = chartOf("lab-cash-chart");
   if (!chart) return;
   const flows = cashFlowSeries(result);
@@ -123,11 +135,11 @@ function drawCashFlows(result, names, T) {
   });
   chart.setOption({
     animation: false,
-    grid: { left: 70, right: 20, top: 40, bottom: 40 },
+    grid: { left: 8, right: 20, top: 40, bottom: 30, containLabel: true },
     legend: { top: 0, type: "scroll" },
-    tooltip: { trigger: "axis", valueFormatter: (v) => formatValue(v, { unit: "CNY", kind: "money" }, ctx.config.lang) + " CNY" },
+    tooltip: { trigger: "axis", valueFormatter: (v) => money(v) + " " + unitOf("npv_cny").unit },
     xAxis: { type: "category", data: flows.years.map(String), name: T.year, nameLocation: "middle", nameGap: 26 },
-    yAxis: { type: "value", name: "CNY", axisLabel: { formatter: (v) => formatValue(v, { unit: "CNY", kind: "money" }, ctx.config.lang) } },
+    yAxis: { type: "value", axisLabel: { formatter: compact } },
     series,
   }, true);
   chart.resize();
@@ -140,11 +152,11 @@ function drawCashFlows(result, names, T) {
 // that shows its line items (payer → payee) and, for demand response, the measured events.
 function drawLedger(result, names, T) {
   const lang = ctx.config.lang;
-  const money = (v) => formatValue(v, { unit: "CNY", kind: "money" }, lang);
+
   const rows = ledgerRows(result);
   const table = el("table", { class: "table lab-table", id: "lab-ledger-table" });
   const head = el("tr", {}, el("th", { scope: "col", text: T.category }));
-  for (const p of result.parties) head.appendChild(el("th", { scope: "col", text: (names[p.id] || p.id) + " (CNY)" }));
+  for (const p of result.parties) head.appendChild(el("th", { scope: "col", text: (names[p.id] || p.id) + " (" + unitOf("net_cny").unit + ")" }));
   table.appendChild(el("thead", {}, head));
   rows.forEach((row, ri) => {
     const label = T.categories[row.category] || row.category;
@@ -165,8 +177,8 @@ function drawLedger(result, names, T) {
     }
     for (const e of row.events || []) {
       const r = el("tr", { class: "lab-items" }, el("td", { text: fmt(T.event_line, { start: e.start_step, end: e.end_step,
-        committed: formatValue(e.committed_mwh, { unit: "MWh", kind: "energy" }, lang),
-        response: formatValue(e.response_mwh, { unit: "MWh", kind: "energy" }, lang) }) }));
+        committed: formatValue(e.committed_mwh, unitOf("committed_mwh"), lang) + " " + unitOf("committed_mwh").unit,
+        response: formatValue(e.response_mwh, unitOf("response_mwh"), lang) + " " + unitOf("response_mwh").unit }) }));
       r.firstChild.colSpan = 1 + result.parties.length;
       items.appendChild(r);
     }

@@ -36,9 +36,8 @@ function chartOf(id) {
 
 export function prepare({ result, names, run, doc }) {
   const T = ctx.T;
-  const type = ctx.config.types[run.draft.type] || { parties: {} };
-  const seed = run.seed;
-  const bodies = sweepBodies({ doc, draft: run.draft, partyFields: Object.keys(type.parties), seed,
+  const type = ctx.config.types[run.draft.type] || { parties: {}, terms: {} };
+  const bodies = sweepBodies({ doc, draft: run.draft, type, seed: run.seed,
     parties: result.parties.map((p) => p.id), name: run.draft.id });
   prepared = { result, names, run, doc, bodies };
   const select = $("lab-sens-party");
@@ -120,26 +119,33 @@ function draw() {
 }
 
 function money(v) {
-  return formatValue(v, { unit: "CNY", kind: "money" }, ctx.config.lang);
+  return formatValue(v, ctx.config.units.npv_cny, ctx.config.lang);
+}
+
+// Axis labels of large sums: compact (1.5M, 1.5亿) in the page's language.
+function compact(v) {
+  return new Intl.NumberFormat(ctx.config.lang, { notation: "compact", maximumFractionDigits: 1 }).format(v);
 }
 
 function drawTornado({ base, bars }, partyName) {
   const T = ctx.T;
   const chart = chartOf("lab-tornado");
   if (!chart || base === null) return;
-  const labels = bars.map((b) => b.term).reverse();
+  const titles = prepared.bodies.titles;
   const rows = [...bars].reverse();
+  const unit = ctx.config.units.npv_cny.unit;
+  $("lab-tornado-caption").textContent = fmt(T.tornado, { party: partyName }) + " · " + T.base + " " + money(base) + " " + unit;
   chart.setOption({
     animation: false,
-    title: { text: fmt(T.tornado, { party: partyName }), left: 0, textStyle: { fontSize: 12, fontWeight: "normal" } },
-    grid: { left: 150, right: 24, top: 50, bottom: 30 },
-    legend: { top: 20, data: [T.low, T.high] },
-    tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: (v) => money(v) + " CNY" },
-    xAxis: { type: "value", name: "Δ NPV (CNY)", nameLocation: "middle", nameGap: 22, axisLabel: { formatter: money } },
-    yAxis: { type: "category", data: labels, axisLabel: { width: 140, overflow: "truncate" } },
+    grid: { left: 8, right: 24, top: 30, bottom: 40, containLabel: true },
+    legend: { top: 0, data: [T.low, T.high] },
+    tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: (v) => (v === null ? "—" : money(v) + " " + unit) },
+    xAxis: { type: "value", name: "Δ " + T.npv + " (" + unit + ")", nameLocation: "middle", nameGap: 26,
+      axisLabel: { formatter: compact } },
+    yAxis: { type: "category", data: rows.map((b) => titles[b.path] || b.path), axisLabel: { width: 170, overflow: "truncate" } },
     series: [
-      { name: T.low, type: "bar", stack: "swing", data: rows.map((b) => b.lowDelta), itemStyle: { color: "#4f6d8f" } },
-      { name: T.high, type: "bar", stack: "swing2", barGap: "-100%", data: rows.map((b) => b.highDelta), itemStyle: { color: "#c0504d" } },
+      { name: T.low, type: "bar", stack: "low", data: rows.map((b) => b.lowDelta), itemStyle: { color: "#4f6d8f" } },
+      { name: T.high, type: "bar", stack: "high", barGap: "-100%", data: rows.map((b) => b.highDelta), itemStyle: { color: "#c0504d" } },
     ],
   }, true);
   chart.resize();
@@ -151,17 +157,20 @@ function drawHeatmap({ xs, ys, cells, min, max }, partyName, xPath, yPath) {
   const T = ctx.T;
   const chart = chartOf("lab-heatmap");
   if (!chart || !cells.length) return;
-  const short = (p) => p.split(".").slice(-1)[0];
+  const titles = prepared.bodies.titles;
+  const unit = ctx.config.units.npv_cny.unit;
+  $("lab-heatmap-caption").textContent = fmt(T.heatmap, { party: partyName }) + " (" + unit + ")";
   chart.setOption({
     animation: false,
-    title: { text: fmt(T.heatmap, { party: partyName }), left: 0, textStyle: { fontSize: 12, fontWeight: "normal" } },
-    grid: { left: 70, right: 90, top: 40, bottom: 50 },
-    tooltip: { formatter: (p) => short(xPath) + " " + xs[p.value[0]] + " · " + short(yPath) + " " + ys[p.value[1]] + ": " + money(p.value[2]) + " CNY" },
-    xAxis: { type: "category", data: xs.map(String), name: T.price + " · " + short(xPath), nameLocation: "middle", nameGap: 28 },
-    yAxis: { type: "category", data: ys.map(String), name: T.volume, nameLocation: "end" },
-    visualMap: { min, max: max === min ? min + 1 : max, calculable: true, orient: "vertical", right: 0, top: 40,
-      formatter: money, inRange: { color: ["#b42318", "#f7f4ea", "#2e7d4f"] } },
-    series: [{ type: "heatmap", data: cells, label: { show: true, formatter: (p) => money(p.value[2]) } }],
+    grid: { left: 8, right: 16, top: 30, bottom: 70, containLabel: true },
+    tooltip: { formatter: (p) => (titles[xPath] || xPath) + ": " + xs[p.value[0]] + "<br>" + (titles[yPath] || yPath) + ": "
+      + ys[p.value[1]] + "<br>" + T.npv + ": " + money(p.value[2]) + " " + unit },
+    xAxis: { type: "category", data: xs.map(String), name: titles[xPath] || xPath, nameLocation: "middle", nameGap: 24 },
+    yAxis: { type: "category", data: ys.map(String), name: titles[yPath] || yPath, nameLocation: "end",
+      nameTextStyle: { align: "left" } },
+    visualMap: { min, max: max === min ? min + 1 : max, calculable: false, orient: "horizontal", left: "center", bottom: 0,
+      itemHeight: 120, text: [compact(max), compact(min)], inRange: { color: ["#b42318", "#f7f4ea", "#2e7d4f"] } },
+    series: [{ type: "heatmap", data: cells, label: { show: true, formatter: (p) => compact(p.value[2]) } }],
   }, true);
   chart.resize();
   const holder = $("lab-heatmap-png");
