@@ -55,3 +55,22 @@ ZH_HELP = {
     "penalty_cny_per_mwh": "实测响应低于调用量时每 MWh 的罚金", "baseline_method": "衡量响应所用的基线方法",
     "lease_cny_per_mw_month": "每 MW 每月的容量租赁费", "tolling_fee_cny_per_mwh": "用户份额每放电 1 MWh 的代加工费",
 }
+
+# Parts of a contract ($defs of the schema): (English title, Chinese title, Chinese description).
+DEF_TEXTS = {
+    "ContractAsset": ("Asset", "资产", "合同所需的资产（热泵、管道）：由谁出资、投资多少、寿命多长。"),
+    "FixedHeatPrice": ("Fixed price", "固定价格", "每 MWh 供热的固定价格。"),
+    "IndexedHeatPrice": ("Indexed to the alternative heat cost", "按替代供热成本指数定价",
+                         "价格 = 系数 × 买方该时步的替代供热成本 + 加成，且不低于最低价格。"),
+    "SharedSavingsHeatPrice": ("Shared savings", "节约分成",
+                               "价格 = 买方每 MWh 节约（替代供热成本 − 买方自有热泵的用电）中卖方的分成，不为负。"),
+}
+
+# What each contract type is (the form's heading help), in Chinese; English comes from the core's docstrings.
+TYPE_HELP_ZH = {
+    "waste_heat_purchase": "供热公司购买数据中心回收的余热（按热网温度交付）。",
+    "heat_purchase": "供热公司以固定价格购买数据中心回收的余热。",
+    "green_ppa": "数据中心购买可再生能源电站的电量（按发电量或基荷），固定价格或差价合约，可含绿证。",
+    "demand_response": "聚合商或数据中心向电网运营商承诺削减负荷。",
+    "storage_service": "储能所有者向用户出租容量（按 MW·月）或收取代加工费（按 MWh）。",
+}

@@ -55,8 +55,10 @@ def contract_templates(lang: str = "en") -> list[dict]:
     """``[{key, type, title, description, contract}]``: one per file of ``fixtures/contracts/``, in ``lang``."""
     stamp = tuple((p.name, p.stat().st_mtime_ns) for p in _template_files())
     zh = lang.startswith("zh")
+    order = list(CONTRACT_CLASSES)
     out = []
-    for t in copy.deepcopy(_templates_cached(stamp)):
+    for t in sorted(copy.deepcopy(_templates_cached(stamp)),
+                    key=lambda t: (order.index(t["type"]) if t["type"] in order else len(order), t["key"])):
         titles = contract_labels.TYPE_TITLES.get(t["type"])
         named = t["contract"].get("name") if not zh else None
         t["title"] = (zh and t.pop("title_zh", None)) or t.get("title") or named or (
@@ -92,6 +94,7 @@ def contract_types(lang: str = "en") -> dict[str, dict]:
     ``schema`` is the type's entry of the dressed scenario schema (``web.builder_schema``) with every ``$defs``
     it may reference; ``type`` and the party fields are hidden (the page picks the parties)."""
     full = builder_schema.builder_schema(lang)
+    zh = lang.startswith("zh")
     declared = contract_parties()
     out = {}
     for kind, def_name in _contract_defs(full).items():
@@ -104,7 +107,10 @@ def contract_types(lang: str = "en") -> dict[str, dict]:
             for key in ("watch", "enumSource"):
                 props[f].pop(key, None)
         node.pop("headerTemplate", None)
-        node["$defs"] = full.get("$defs", {})
+        if zh and kind in contract_labels.TYPE_HELP_ZH:
+            node["description"] = contract_labels.TYPE_HELP_ZH[kind]
+        node["$defs"] = _dressed_defs(full.get("$defs", {}), zh)
+        _title_none_options(node, zh)
         out[kind] = {"title": node.get("title") or kind, "schema": node, "parties": parties,
                      "party_titles": {f: props[f].get("title", f) for f in parties},
                      "terms": numeric_terms(node, full.get("$defs", {}))}
@@ -115,6 +121,27 @@ def contract_types(lang: str = "en") -> dict[str, dict]:
                                                                                  lang),
                                              **_unit("heat_pump_capacity_mw")}
     return out
+
+
+def _dressed_defs(defs: dict, zh: bool) -> dict:
+    """The schema's ``$defs`` with the contract parts titled and described for the form (and "none" for an
+    optional part left out)."""
+    defs = copy.deepcopy(defs)
+    for name, (en, zh_title, zh_help) in contract_labels.DEF_TEXTS.items():
+        if name in defs:
+            defs[name]["title"] = zh_title if zh else en
+            if zh:
+                defs[name]["description"] = zh_help
+    for node in defs.values():
+        _title_none_options(node, zh)
+    return defs
+
+
+def _title_none_options(node: dict, zh: bool) -> None:
+    for prop in (node.get("properties") or {}).values():
+        for option in prop.get("anyOf", []):
+            if option.get("type") == "null":
+                option["title"] = "无" if zh else "none"
 
 
 def _unit(name: str) -> dict:

@@ -136,10 +136,17 @@ def test_draft_a_heat_contract_run_the_pair_and_compare_both_parties(page_factor
     shots(page, "full", full_page=True)
 
     # The same page in Chinese.
+    npv_before_switch = npv_cells(page)
     page.click("button.lang[value=zh-hans]")
     page.wait_for_selector("#lab[data-ready=true]")
     assert "合同实验室" in page.inner_text("h1")
-    page.wait_for_selector("#lab-editor [data-schemapath='root.id']")
-    assert "合同" in page.inner_text("#lab-form")
+    assert page.input_value("#lab-template") == "waste_heat_purchase"  # the choice survives the switch
+    page.wait_for_selector("#lab-editor [data-schemapath='root.pricing']")
+    page.wait_for_selector("#lab-check .alert-ok")
+    form = page.inner_text("#lab-form")
+    assert "余热购买合同" in form and "折现率" in form and "定价方式" in form, form[:400]
+    page.wait_for_selector("#lab-summary-card:not([hidden])")  # the run's results again, from the address
+    assert set(npv_cells(page)) == set(npv_before_switch) == {"dc_hohhot", "heat_city"}
+    assert "净现值" in page.inner_text("#lab-summary-table")
     shots(page, "zh")
     assert errors.items == [], errors.items

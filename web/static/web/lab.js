@@ -244,18 +244,19 @@ function csvCell(value) {
   return /[",\n;]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
 }
 
-// The comparison as CSV: a row per figure (column per party, with unit), then the yearly cash flows.
-export function comparisonCsv(result, names, T) {
-  const head = ["figure", "unit", ...result.parties.map((p) => (names[p.id] || p.id) + " (" + p.id + ")")];
-  const lines = [head];
+// The comparison as CSV: a row per figure (its unit from the units table `units`, a column per party), the
+// ledger's totals per category, then the yearly cash flows.
+export function comparisonCsv(result, names, units = {}) {
+  const unit = (key) => (units[key] && units[key].unit) || "";
+  const lines = [["figure", "unit", ...result.parties.map((p) => (names[p.id] || p.id) + " (" + p.id + ")")]];
   for (const row of figureRows(result)) {
-    lines.push([row.key, row.unit, ...row.cells.map((c) => (c.value === null || c.value === undefined ? c.note : c.value))]);
+    lines.push([row.key, unit(row.key), ...row.cells.map((c) => (c.value === null || c.value === undefined ? c.note : c.value))]);
   }
-  for (const row of ledgerRows(result)) lines.push(["ledger_" + row.category + "_cny", "CNY", ...row.totals]);
-  lines.push(["ledger_net_cny", "CNY", ...result.parties.map((p) => p.netCny)]);
+  for (const row of ledgerRows(result)) lines.push(["ledger_" + row.category + "_cny", unit(row.category + "_cny"), ...row.totals]);
+  lines.push(["ledger_net_cny", unit("net_cny"), ...result.parties.map((p) => p.netCny)]);
   const flows = cashFlowSeries(result);
   for (const year of flows.years) {
-    lines.push(["cash_flow_cny_year_" + year, "CNY", ...flows.parties.map((p) => p.bars[year])]);
+    lines.push(["cash_flow_cny_year_" + year, unit("npv_cny"), ...flows.parties.map((p) => p.bars[year])]);
   }
   return lines.map((cells) => cells.map(csvCell).join(",")).join("\r\n") + "\r\n";
 }

@@ -90,6 +90,15 @@ async function loadScenario(id) {
   chooseTemplate(fit, { keepTerms: fit === state.template });
 }
 
+// The choice in the address (reload, language switch and links keep it).
+function remember() {
+  let query = "?scenario=" + encodeURIComponent($("lab-scenario").value) + "&template=" + encodeURIComponent($("lab-template").value);
+  if (state.run && state.run.done && state.run.ok) query += "&run=" + state.run.id + "&contract=" + encodeURIComponent(state.run.contractId);
+  history.replaceState(null, "", location.pathname + query);
+  const next = document.querySelector(".langswitch input[name=next]");
+  if (next) next.value = location.pathname + query;
+}
+
 function chooseTemplate(template, { keepTerms = false } = {}) {
   if (!template) return;
   const previous = keepTerms && state.editor ? state.editor.getValue() : null;
@@ -100,6 +109,7 @@ function chooseTemplate(template, { keepTerms = false } = {}) {
   buildParties(type);
   const draft = draftFromTemplate(template, { doc: state.doc, parties: state.parties });
   startEditor(type, previous ? { ...previous, ...state.parties, id: draft.id } : draft);
+  remember();
 }
 
 function kindsText(kinds) {
@@ -159,7 +169,10 @@ function startEditor(type, value) {
     use_default_values: true,
     keep_oneof_values: false,
   });
+  let ready;
+  state.editorReady = new Promise((resolve) => { ready = resolve; });
   state.editor.on("ready", () => {
+    ready();
     labelControls(holder);
     state.editor.on("change", () => {
       labelControls(holder);
@@ -277,11 +290,32 @@ async function poll(runId) {
   const p = showProgress(result.data);
   if (!p.done) return setTimeout(() => poll(runId), POLL_MS);
   state.run.done = true;
+  state.run.ok = p.ok;
   $("lab-run").disabled = !state.valid;
   if (!p.ok) return;
+  remember();
   const kpis = await api(config.api.kpis_template.replace(/0{8}-0{4}-0{4}-0{4}-0{12}/, runId));
   if (!kpis.ok) return checkMessage(T.request_failed, "error");
   results.show({ kpis: kpis.data, run: state.run, doc: state.doc, config, T, api });
+}
+
+// A finished run named in the address (after a reload or a language switch): its results again.
+async function reopen(asked) {
+  const runId = asked.get("run");
+  if (!runId || !/^[0-9a-f-]{36}$/.test(runId) || state.run) return;
+  const run = await api(config.api.run_template.replace(/0{8}-0{4}-0{4}-0{4}-0{12}/, runId)).catch(() => null);
+  if (!run || !run.ok || run.data.status !== "succeeded") return;
+  await state.editorReady;
+  state.run = { id: runId, seed: run.data.seed, contractId: asked.get("contract") || "", done: true, ok: true,
+    draft: currentDraft() };
+  $("lab-progress-box").hidden = false;
+  showProgress(run.data);
+  const link = $("lab-run-link");
+  link.href = config.api.page_template.replace(/0{8}-0{4}-0{4}-0{4}-0{12}/, runId);
+  link.hidden = false;
+  const kpis = await api(config.api.kpis_template.replace(/0{8}-0{4}-0{4}-0{4}-0{12}/, runId));
+  if (kpis.ok) results.show({ kpis: kpis.data, run: state.run, doc: state.doc, config, T, api });
+  remember();
 }
 
 // ------------------------------------------------------------------ start
@@ -294,8 +328,11 @@ function main() {
   fillTemplates();
   $("lab-form").addEventListener("submit", startRun);
   results.init({ config, T, api });
-  const first = $("lab-scenario").value;
-  if (first) loadScenario(first);
+  const asked = new URLSearchParams(location.search);
+  const scenarioSelect = $("lab-scenario");
+  if ([...scenarioSelect.options].some((o) => o.value === asked.get("scenario"))) scenarioSelect.value = asked.get("scenario");
+  state.template = config.templates.find((t) => t.key === asked.get("template")) || null;
+  if (scenarioSelect.value) loadScenario(scenarioSelect.value).then(() => reopen(asked));
   $("lab").dataset.ready = "true";
 }
 

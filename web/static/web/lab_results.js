@@ -199,7 +199,7 @@ function drawLedger(result, names, T) {
 
 function downloadCsv() {
   if (!current) return;
-  const text = comparisonCsv(current.result, current.names, ctx.T);
+  const text = comparisonCsv(current.result, current.names, ctx.config.units);
   const blob = new Blob(["\ufeff" + text], { type: "text/csv;charset=utf-8" });
   const url = URL.createObjectURL(blob);
   const a = document.createElement("a");
