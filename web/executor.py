@@ -67,6 +67,19 @@ def enqueue_sweep_points(point_ids: list) -> None:
         pool.submit(_execute_sweep_point_embedded, int(pk))
 
 
+def queued_messages() -> int | None:
+    """Task messages waiting for a worker: the broker's ``simulations`` list (distributed) or the embedded pool's
+    pending tokens; None when unknown (the broker unreachable)."""
+    if settings.TWIN_MODE != "distributed":
+        return _pending
+    try:
+        import redis
+
+        return int(redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=5).llen("simulations"))
+    except Exception:  # unknown: the caller re-sends (duplicates are harmless)
+        return None
+
+
 def _execute_sweep_point_embedded(point_id: int) -> str:
     global _pending
     from . import sweep_services
@@ -165,6 +178,7 @@ def _reap_forever() -> None:
                 first = False
             services.run_reap_stale()
             sweep_services.sweep_reap_stale()
+            sweep_services.sweep_prune()
             services.run_reenqueue_waiting()
             services.run_prune_results()
         except Exception:  # e.g. database not migrated yet; try again next period
@@ -209,6 +223,9 @@ def start_memory_watchdog(limit_bytes: int, kind: str = "celery", period_s: floa
             if rss > limit_bytes:
                 try:
                     services.run_fail_over_memory(prefix, rss_bytes=rss, limit_bytes=limit_bytes)
+                    from . import sweep_services
+
+                    sweep_services.sweep_fail_over_memory(prefix, rss_bytes=rss, limit_bytes=limit_bytes)
                 finally:
                     logger.error("worker %s* over its memory limit (%d > %d bytes): exiting", prefix, rss, limit_bytes)
                     os._exit(75)

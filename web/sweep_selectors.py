@@ -120,12 +120,12 @@ def _point_status(runs: list[dict]) -> str:
 
 
 def _units(names: list[str]) -> dict[str, dict[str, str]]:
-    from agents.units import unit_of
+    from agents import units
 
     out = {}
     for name in names:
         try:
-            q = unit_of(name.rsplit(".", 1)[-1])
+            q = units.unit_of(name.rsplit(".", 1)[-1])
             out[name] = {"unit": q.unit, "kind": q.kind}
         except KeyError:
             out[name] = {"unit": "", "kind": ""}
@@ -141,10 +141,19 @@ def sweep_point_detail(sweep: Sweep, point: int) -> dict:
         "point": point,
         "params": runs[0].values,
         "varied": runs[0].varied or None,
+        "run_url": reverse("api-sweep-point-run", args=[str(sweep.pk), point]),
         "runs": [{"seed": r.seed, "status": r.status, "attempts": r.attempts, "error": r.error,
                   "compute_s": r.compute_s, "finished_at": r.finished_at.isoformat() if r.finished_at else None,
                   "metrics": r.metrics, "kpis": r.kpis} for r in runs],
     }
+
+
+def point_scenario(sweep: Sweep, point: int) -> dict:
+    """The scenario document of one point (the base with the point's values)."""
+    row = SweepPoint.objects.filter(sweep=sweep, point=point).values("values").first()
+    if row is None:
+        raise Http404("no such point")
+    return sweep_grid.point_document(sweep.base_snapshot, sweep.params, row["values"])
 
 
 def results_table(sweep: Sweep, per: str = "point"):

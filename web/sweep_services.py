@@ -212,8 +212,8 @@ def sweep_cancel(sweep: Sweep) -> Sweep:
 def sweep_reap_stale() -> dict[str, list[int]]:
     """Rows running with a stale heartbeat (their worker died): re-queued and sent again (attempts <
     TWIN_MAX_ATTEMPTS), else failed with the reason. Sweeps with queued rows that made no progress for
-    TWIN_STALE_AFTER_S (their messages may be lost, e.g. a Redis restart) are sent again; a duplicate message is
-    harmless (claims are exclusive)."""
+    TWIN_STALE_AFTER_S are sent again when the broker holds fewer messages than queued rows (messages lost, e.g. a
+    Redis restart); a duplicate message is harmless (claims are exclusive)."""
     now = timezone.now()
     stale_before = now - timedelta(seconds=settings.TWIN_STALE_AFTER_S)
     stale = SweepPoint.objects.filter(status=SweepPoint.Status.RUNNING).filter(
@@ -237,6 +237,13 @@ def sweep_reap_stale() -> dict[str, list[int]]:
         sweep_publish(sweep_id)
     resent = []
     idle = Sweep.objects.filter(status__in=Sweep.ACTIVE, enqueued_at__lt=stale_before).exclude(pk__in=touched)
+    if idle.exists():
+        from .executor import queued_messages
+
+        waiting = SweepPoint.objects.filter(sweep__status__in=Sweep.ACTIVE, status=SweepPoint.Status.QUEUED).count()
+        pending = queued_messages()
+        if pending is not None and pending >= waiting:  # their messages are still there, just behind others
+            idle = idle.none()
     for sweep_id, enqueued_at in idle.values_list("pk", "enqueued_at"):
         points = SweepPoint.objects.filter(sweep_id=sweep_id)
         recent = points.filter(Q(status=SweepPoint.Status.RUNNING) | Q(finished_at__gte=stale_before)).exists()
@@ -261,12 +268,37 @@ def _point_kpis(model, names) -> dict:
     return kpis
 
 
+def sweep_fail_over_memory(worker_prefix: str, *, rss_bytes: int, limit_bytes: int) -> list[int]:
+    """The memory watchdog's reason for the rows one worker process holds (it exits next): failed, not retried."""
+    reason = (f"The point was stopped: its worker went over the hard memory limit TWIN_WORKER_MEMORY_LIMIT_BYTES "
+              f"({rss_bytes / 1e6:.0f} MB resident > {limit_bytes / 1e6:.0f} MB). It is not retried.")
+    rows = SweepPoint.objects.filter(status=SweepPoint.Status.RUNNING, worker__startswith=worker_prefix)
+    failed = []
+    for pk, sweep_id, worker in rows.values_list("pk", "sweep_id", "worker"):
+        if _fail(SweepPoint.objects.filter(pk=pk, worker=worker, status=SweepPoint.Status.RUNNING), reason) == "failed":
+            failed.append(pk)
+            sweep_check_complete(sweep_id)
+    return failed
+
+
+def sweep_prune(*, now=None, retention_days: int | None = None) -> list[str]:
+    """Delete finished sweeps (and their rows) finished more than ``TWIN_RESULT_RETENTION_DAYS`` ago (0 = keep)."""
+    days = settings.TWIN_RESULT_RETENTION_DAYS if retention_days is None else retention_days
+    if not days:
+        return []
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    pruned = []
+    for sweep_id in Sweep.objects.filter(status__in=Sweep.FINISHED, finished_at__lt=cutoff).values_list(
+            "pk", flat=True)[:100]:
+        if Sweep.objects.filter(pk=sweep_id, status__in=Sweep.FINISHED, finished_at__lt=cutoff).delete()[0]:
+            pruned.append(str(sweep_id))
+    return pruned
+
+
 def sweep_requeue_orphans() -> list[str]:
     """Embedded start-up: send the queued rows of active sweeps left by a previous process."""
     ids = [str(s) for s in Sweep.objects.filter(status__in=Sweep.ACTIVE).values_list("pk", flat=True)]
-    SweepPoint.objects.filter(sweep_id__in=ids, status=SweepPoint.Status.RUNNING,
-                              worker__startswith="embedded@").update(status=SweepPoint.Status.QUEUED, worker="")
-    for sweep_id in ids:
+    for sweep_id in ids:  # rows a dead process left running come back through sweep_reap_stale
         _enqueue_points(sweep_id)
     return ids
 
@@ -276,14 +308,26 @@ def sweep_requeue_orphans() -> list[str]:
 
 def sweep_progress(sweep_id) -> dict:
     """Counts of the sweep's rows by status, and the fraction finished."""
-    counts = dict(SweepPoint.objects.filter(sweep_id=sweep_id).values("status").annotate(n=Count("pk"))
-                  .values_list("status", "n"))
-    total = sum(counts.values())
-    out = {s: int(counts.get(s, 0)) for s in SweepPoint.Status.values}
-    finished = out["succeeded"] + out["failed"] + out["cancelled"]
-    compute = SweepPoint.objects.filter(sweep_id=sweep_id).aggregate(s=Sum("compute_s"))["s"] or 0.0
-    return {**out, "total": total, "finished": finished, "fraction": finished / total if total else 0.0,
-            "compute_s": round(float(compute), 3)}
+    return sweeps_progress([sweep_id])[str(sweep_id)]
+
+
+def sweeps_progress(sweep_ids) -> dict[str, dict]:
+    """``sweep_progress`` of several sweeps with one query (list pages)."""
+    by: dict[str, dict] = {str(i): {"counts": {}, "compute": 0.0} for i in sweep_ids}
+    rows = (SweepPoint.objects.filter(sweep_id__in=list(sweep_ids)).values("sweep_id", "status")
+            .annotate(n=Count("pk"), c=Sum("compute_s")))
+    for row in rows:
+        entry = by[str(row["sweep_id"])]
+        entry["counts"][row["status"]] = int(row["n"])
+        entry["compute"] += float(row["c"] or 0.0)
+    out = {}
+    for key, entry in by.items():
+        counts = {s: entry["counts"].get(s, 0) for s in SweepPoint.Status.values}
+        total = sum(counts.values())
+        finished = counts["succeeded"] + counts["failed"] + counts["cancelled"]
+        out[key] = {**counts, "total": total, "finished": finished,
+                    "fraction": finished / total if total else 0.0, "compute_s": round(entry["compute"], 3)}
+    return out
 
 
 def sweep_publish(sweep_id) -> None:

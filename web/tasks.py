@@ -30,4 +30,5 @@ def run_reap_stale_task() -> dict:
     result["reenqueued"] = services.run_reenqueue_waiting()
     result["pruned"] = services.run_prune_results()
     result["sweeps"] = sweep_services.sweep_reap_stale()
+    result["sweeps_pruned"] = sweep_services.sweep_prune()
     return result

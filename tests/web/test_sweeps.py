@@ -74,7 +74,7 @@ def test_an_embedded_sweep_runs_every_point_once_and_matches_single_runs(owner, 
     assert by[(2, 1)] == pytest.approx(2 * by[(0, 1)], rel=1e-9)
 
 
-def test_api_create_get_results_csv_parquet_and_point(api, owner, short_tiny, wait_until):
+def test_api_create_get_results_csv_parquet_and_point(api, owner, short_tiny, wait_until, drain_runs):
     scenario = Scenario.objects.create(owner=owner, name="Tiny", data=short_tiny)
     response = api.post("/api/sweeps/", {"scenario_id": scenario.pk, "params": [
         {"path": CARBON, "values": [0, 120]}], "seeds": [3, 4, 5], "kpis": ["region.co2_t", "region.system_cost_cny"]},
@@ -116,15 +116,25 @@ def test_api_create_get_results_csv_parquet_and_point(api, owner, short_tiny, wa
         for c in [r["metrics"]["region.system_cost_cny"]])
     listing = api.get("/api/sweeps/").json()
     assert [s["id"] for s in listing["results"]] == [body["id"]]
+    assert listing["results"][0]["progress"]["succeeded"] == 6
+    # a point opened as an ordinary run: its document and seed give the same KPIs
+    from web.models import Run
+
+    started = api.post(point["run_url"], {"seed": 4}, format="json")
+    assert started.status_code == 201, started.json()
+    run = Run.objects.get(pk=started.json()["id"])
+    assert run.seed == 4 and run.scenario_snapshot["markets"]["carbon_price_cny_per_t"] == 120
+    assert api.post(f"/api/sweeps/{body['id']}/points/99/run/", {}, format="json").status_code == 404
 
 
 def test_others_sweeps_are_404_and_bad_grids_are_400_with_locs(api, owner, other_user, short_tiny):
     sweep = sweep_services.sweep_create(other_user, short_tiny, params=[{"path": CARBON, "values": [1]}])
     sweep_services.sweep_cancel(sweep)
     for url in (f"/api/sweeps/{sweep.pk}/", f"/api/sweeps/{sweep.pk}/results/", f"/api/sweeps/{sweep.pk}/results.csv",
-                f"/api/sweeps/{sweep.pk}/points/0/"):
+                f"/api/sweeps/{sweep.pk}/points/0/", f"/api/sweeps/{sweep.pk}/results.parquet"):
         assert api.get(url).status_code == 404, url
     assert api.post(f"/api/sweeps/{sweep.pk}/cancel/").status_code == 404
+    assert api.post(f"/api/sweeps/{sweep.pk}/points/0/run/", {}, format="json").status_code == 404
     assert api.get("/api/sweeps/").json()["results"] == []
 
     bad = api.post("/api/sweeps/", {"scenario": short_tiny, "params": [
@@ -240,3 +250,161 @@ def test_pages_in_english_and_chinese(client, owner, short_tiny, wait_until):
     assert "region.system_cost_cny" in table and CARBON in table and "±" not in table  # one seed: no std
     zh = client.get(f"/sweeps/{sweep.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "扫描" in zh
+
+
+def test_openapi_documents_the_sweeps_api(client):
+    paths = client.get("/api/schema/?format=json").json()["paths"]
+    for path in ("/api/sweeps/", "/api/sweeps/{sweep_id}/", "/api/sweeps/{sweep_id}/cancel/",
+                 "/api/sweeps/{sweep_id}/results/", "/api/sweeps/{sweep_id}/results.csv",
+                 "/api/sweeps/{sweep_id}/results.parquet", "/api/sweeps/{sweep_id}/points/{point}/"):
+        assert path in paths, path
+    post = paths["/api/sweeps/"]["post"]
+    assert {"201", "400", "429"} <= set(post["responses"])
+
+
+def test_the_stream_sends_the_state_then_progress_until_complete(owner, other_user, short_tiny):
+    import asyncio
+    import json
+
+    from asgiref.sync import sync_to_async
+    from channels.routing import URLRouter
+    from channels.testing import WebsocketCommunicator
+
+    from web.routing import websocket_urlpatterns
+
+    async def scenario():
+        with pytest.MonkeyPatch.context() as mp:  # created without sending its tasks: the test starts them
+            mp.setattr(sweep_services, "_enqueue_points", lambda *a, **k: None)
+            sweep = await sync_to_async(sweep_services.sweep_create)(owner, short_tiny, seeds=[1, 2, 3])
+        stranger = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/sweeps/{sweep.pk}/")
+        stranger.scope["user"] = other_user
+        await stranger.connect(timeout=5)
+        assert (await stranger.receive_output(timeout=5))["type"] == "websocket.close"
+        comm = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/sweeps/{sweep.pk}/")
+        comm.scope["user"] = owner
+        connected, _ = await comm.connect(timeout=5)
+        assert connected
+        first = json.loads(await comm.receive_from(timeout=5))
+        assert first["type"] == "sweep.progress" and first["sweep"]["status"] == "queued"
+        assert first["sweep"]["progress"]["queued"] == 3
+        await sync_to_async(sweep_services._enqueue_points)(sweep.pk)
+        seen = []
+        while not seen or seen[-1]["status"] not in ("succeeded", "failed"):
+            seen.append(json.loads(await comm.receive_from(timeout=30))["sweep"])
+        assert seen[-1]["status"] == "succeeded" and seen[-1]["progress"]["succeeded"] == 3
+        assert max(s["progress"]["finished"] for s in seen) == 3
+        await comm.disconnect()
+        await asyncio.sleep(0)
+
+    asyncio.run(scenario())
+
+
+def test_manage_py_sweep_runs_on_the_embedded_workers_and_prints_the_table(short_tiny, tmp_path, capsys):
+    import json
+
+    from django.core.management import CommandError, call_command
+
+    scenario = tmp_path / "tiny.json"
+    scenario.write_text(json.dumps(short_tiny), encoding="utf-8")
+    contract = tmp_path / "deal.json"
+    contract.write_text(json.dumps({"type": "heat_purchase", "id": "heat_deal", "seller_id": "dc_hohhot",
+                                    "buyer_id": "heat_city", "price_cny_per_mwh": 50}), encoding="utf-8")
+    out_csv = tmp_path / "out.csv"
+    call_command("sweep", str(scenario), "--param", "contracts.heat_deal.price_cny_per_mwh=50,100",
+                 "--seeds", "1,2", "--contract", str(contract), "--kpi", "contracts.heat_deal.payment_cny",
+                 "--csv", str(out_csv))
+    captured = capsys.readouterr()
+    assert "succeeded" in captured.out and "contracts.heat_deal.payment_cny [CNY]" in captured.out
+    assert "4/4" in captured.err  # the progress bar reached the end
+    sweep = Sweep.objects.get()
+    assert sweep.contract["price_cny_per_mwh"] == 50 and sweep.params[0]["base"] == 50
+    assert SweepPoint.objects.filter(sweep=sweep, status="succeeded").count() == 4
+    assert out_csv.read_text().count("\n") == 3
+    with pytest.raises(CommandError, match="params.0.path"):
+        call_command("sweep", str(scenario), "--param", "markets.nope=1,2")
+
+
+def test_finished_sweeps_are_pruned_after_the_retention(owner, short_tiny):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sweep_services, "_enqueue_points", lambda *a, **k: None)
+        old = sweep_services.sweep_create(owner, short_tiny, seeds=[1])
+        active = sweep_services.sweep_create(owner, short_tiny, seeds=[2])
+    sweep_services.sweep_cancel(old)
+    Sweep.objects.filter(pk=old.pk).update(finished_at=timezone.now() - timedelta(days=40))
+    assert sweep_services.sweep_prune(retention_days=30) == [str(old.pk)]
+    assert not SweepPoint.objects.filter(sweep_id=old.pk).exists()
+    assert Sweep.objects.filter(pk=active.pk).exists()
+    assert sweep_services.sweep_prune(retention_days=0) == []
+
+
+def test_a_worker_over_its_memory_limit_fails_its_point_with_the_reason(owner, short_tiny):
+    from django.utils import timezone
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sweep_services, "_enqueue_points", lambda *a, **k: None)
+        sweep = sweep_services.sweep_create(owner, short_tiny, seeds=[1, 2])
+    held, other = SweepPoint.objects.filter(sweep=sweep).order_by("seed")
+    SweepPoint.objects.filter(pk=held.pk).update(status="running", worker="celery@h:42:MainThread",
+                                                 heartbeat_at=timezone.now())
+    SweepPoint.objects.filter(pk=other.pk).update(status="running", worker="celery@h:43:MainThread",
+                                                  heartbeat_at=timezone.now())
+    assert sweep_services.sweep_fail_over_memory("celery@h:42:", rss_bytes=5e9, limit_bytes=4e9) == [held.pk]
+    held.refresh_from_db()
+    other.refresh_from_db()
+    assert held.status == "failed" and "TWIN_WORKER_MEMORY_LIMIT_BYTES" in held.error and "5000 MB" in held.error
+    assert other.status == "running"
+
+
+MALFORMED = [
+    {}, [], "x", {"scenario": []}, {"scenario_id": "a"}, {"scenario_id": 999999},
+    {"scenario": {}}, {"scenario": {"name": 5}},
+    {"scenario": "TINY", "params": "x"}, {"scenario": "TINY", "params": {"path": "a"}},
+    {"scenario": "TINY", "params": [1, None, "x"]}, {"scenario": "TINY", "params": [{"path": 5, "values": [1]}]},
+    {"scenario": "TINY", "params": [{"path": "markets", "values": 3}]},
+    {"scenario": "TINY", "params": [{"path": "markets", "values": [{"a": 1}]}]},
+    {"scenario": "TINY", "params": [{"path": "actors.0", "values": [None]}]},
+    {"scenario": "TINY", "params": [{"path": "horizon.steps", "values": [10**30]}]},
+    {"scenario": "TINY", "params": [{"path": "horizon.steps", "values": [10**9]}]},
+    {"scenario": "TINY", "seeds": {"a": 1}}, {"scenario": "TINY", "seeds": [1.5]},
+    {"scenario": "TINY", "kpis": 3}, {"scenario": "TINY", "kpis": [None]},
+    {"scenario": "TINY", "contract": "x"}, {"scenario": "TINY", "contract": {"type": "nope"}},
+    {"scenario": "TINY", "mode": 5}, {"scenario": "TINY", "name": {"x": 1}},
+]
+
+
+def test_malformed_sweep_requests_are_400_or_404_never_500(api, short_tiny):
+    import json
+
+    for body in MALFORMED:
+        text = json.dumps(body).replace('"TINY"', json.dumps(short_tiny))
+        response = api.post("/api/sweeps/", text, content_type="application/json")
+        assert response.status_code in (400, 404), (body, response.status_code, response.content[:500])
+        if response.status_code == 400:
+            assert all(set(e) == {"loc", "msg"} for e in response.json()["errors"]), body
+    assert not Sweep.objects.exists()
+
+
+def test_queued_points_whose_messages_were_lost_are_sent_again(owner, short_tiny, settings, wait_until):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.TWIN_STALE_AFTER_S = 2
+    with pytest.MonkeyPatch.context() as mp:  # the messages are lost: nothing reaches the pool
+        mp.setattr(sweep_services, "_enqueue_points", lambda *a, **k: None)
+        sweep = sweep_services.sweep_create(owner, short_tiny, seeds=[1, 2])
+    assert sweep_services.sweep_reap_stale()["resent"] == []  # sent just now: not yet
+    Sweep.objects.filter(pk=sweep.pk).update(enqueued_at=timezone.now() - timedelta(seconds=10))
+    from web import executor
+
+    with pytest.MonkeyPatch.context() as mp:  # messages still waiting behind other work: not sent twice
+        mp.setattr(executor, "queued_messages", lambda: 2)
+        assert sweep_services.sweep_reap_stale()["resent"] == []
+    assert sweep_services.sweep_reap_stale()["resent"] == [str(sweep.pk)]
+    sweep = wait_complete(wait_until, sweep.pk)
+    assert sweep.status == "succeeded"
+    assert sweep_services.sweep_reap_stale()["resent"] == []  # finished: never again

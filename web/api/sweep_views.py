@@ -10,11 +10,11 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import selectors, sweep_selectors, sweep_services
+from .. import selectors, services, sweep_selectors, sweep_services
 from ..models import Sweep
 from ..sweep_grid import MODES, GridError
 from .exceptions import errors_response
-from .serializers import DetailSerializer, ErrorsSerializer
+from .serializers import DetailSerializer, ErrorsSerializer, RunRerunSerializer, RunSerializer
 
 _VALIDATION_ERROR = OpenApiResponse(ErrorsSerializer, description="Invalid grid or scenario, with field paths")
 _NOT_FOUND = OpenApiResponse(DetailSerializer, description="Unknown id, or not yours")
@@ -133,7 +133,8 @@ class SweepListCreateView(generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([sweep_selectors.sweep_public(s) for s in page])
+        progress = sweep_services.sweeps_progress([s.pk for s in page])
+        return self.get_paginated_response([sweep_selectors.sweep_public(s, progress[str(s.pk)]) for s in page])
 
     @extend_schema(parameters=[OpenApiParameter("status", str, description="Comma-separated statuses")])
     def get(self, request, *args, **kwargs):
@@ -203,6 +204,26 @@ class SweepPointView(APIView):
             return Response(sweep_selectors.sweep_point_detail(sweep, point))
         except Http404:
             raise NotFound("No such point.") from None
+
+
+class SweepPointRunView(APIView):
+    """Start an ordinary run of one point (its scenario document; ``seed`` default: the sweep's first seed), to
+    watch it step by step and download its series."""
+
+    @extend_schema(request=RunRerunSerializer, responses={201: RunSerializer, 400: _VALIDATION_ERROR, 404: _NOT_FOUND,
+                                                          429: _QUOTA})
+    def post(self, request, sweep_id, point):
+        sweep = sweep_for_user_or_404(request.user, sweep_id)
+        body = RunRerunSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        seed = body.validated_data.get("seed")
+        try:
+            document = sweep_selectors.point_scenario(sweep, point)
+        except Http404:
+            raise NotFound("No such point.") from None
+        run = services.run_create(request.user, document, sweep.seeds[0] if seed is None else seed,
+                                  f"{sweep.name} · point {point}"[:200], scenario=sweep.scenario)
+        return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)
 
 
 _PER = OpenApiParameter("per", str, enum=["point", "run"],

@@ -54,6 +54,8 @@ urlpatterns = [
     path("sweeps/<uuid:sweep_id>/results.parquet", sweep_views.SweepResultsParquetView.as_view(),
          name="api-sweep-results-parquet"),
     path("sweeps/<uuid:sweep_id>/points/<int:point>/", sweep_views.SweepPointView.as_view(), name="api-sweep-point"),
+    path("sweeps/<uuid:sweep_id>/points/<int:point>/run/", sweep_views.SweepPointRunView.as_view(),
+         name="api-sweep-point-run"),
     path("token/", views.TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (Content-Security-Policy).
