@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents.physics.heat_pump import carnot_cop
 from agents.recording import Recorder
+from agents.strategies.heat_dispatch import unit_heat_cost_cny_per_mwh
 
 
 def heat_purchase_payment_cny(heat_mw, price_cny_per_mwh, dt_h: float):
@@ -22,29 +24,32 @@ def alternative_heat_cost_cny_per_mwh(units, temp_c, buy_price_cny_per_mwh, sell
                                       carbon_price_cny_per_t: float, supply_temp_c: float) -> np.ndarray:
     """Cost of the buyer's cheapest own heat unit per MWh_th of each step [steps] (its alternative to DC heat).
 
-    Per unit, as the utility's merit order values it (agents.actors.heat_utility): fuel units
-    ``(fuel price + CO2 × carbon price) / η_th``; CHP minus the power sold, ``− p_sell × η_el / η_th``; air-source
-    heat pumps ``p_buy / COP(T_out → supply)`` (agents.physics.heat_pump.carnot_cop); electric boilers
-    ``p_buy / η``. ``units``: the utility's HeatUnit specs; prices [steps] [CNY/MWh]; ``temp_c`` [steps].
-    A utility without units has no alternative: +inf (an indexed price then falls back to its floor)."""
-    from agents.physics.heat_pump import carnot_cop
-
+    Per unit the utility's own merit-order cost (agents.strategies.heat_dispatch.unit_heat_cost_cny_per_mwh):
+    fuel units ``(fuel price + CO2 × carbon price) / η_th``, CHP minus the power sold ``p_sell × η_el / η_th``,
+    air-source heat pumps ``p_buy / COP(T_out → supply)`` (agents.physics.heat_pump.carnot_cop), electric
+    boilers ``p_buy / η``. ``units``: the utility's HeatUnit specs; prices [steps] [CNY/MWh]; ``temp_c``
+    [steps]. A utility without units has no alternative: +inf (an indexed price then falls back to its floor)."""
     buy = np.asarray(buy_price_cny_per_mwh, dtype=float)
-    sell = np.asarray(sell_price_cny_per_mwh, dtype=float)
-    best = np.full(buy.shape, np.inf)
-    for u in units:
-        eff = u.efficiency_pu
-        if u.kind in ("gas_boiler", "coal_boiler", "chp"):
-            cost = (u.fuel_price_cny_per_mwh + u.fuel_co2_t_per_mwh * carbon_price_cny_per_t) / eff + 0.0 * buy
-            if u.kind == "chp":
-                cost = cost - sell * u.electrical_efficiency / eff
-        elif u.kind == "air_source_heat_pump":
-            cop = np.maximum(carnot_cop(np.asarray(temp_c, dtype=float), supply_temp_c, u.carnot_efficiency), 1.0)
-            cost = buy / cop
-        else:  # electric boiler
-            cost = buy / eff
-        best = np.minimum(best, cost)
-    return best
+    if not units:
+        return np.full(buy.shape, np.inf)
+    fuel = np.array([u.kind in ("gas_boiler", "coal_boiler", "chp") for u in units])
+    eff = np.array([u.efficiency_pu for u in units], dtype=float)
+    el_per_heat = np.zeros((buy.size, len(units)))
+    for k, u in enumerate(units):
+        if u.kind == "air_source_heat_pump":
+            cop = carnot_cop(np.asarray(temp_c, dtype=float), supply_temp_c, u.carnot_efficiency)
+            el_per_heat[:, k] = 1.0 / np.maximum(cop, 1.0)
+        elif u.kind == "electric_boiler":
+            el_per_heat[:, k] = 1.0 / u.efficiency_pu
+    cost = unit_heat_cost_cny_per_mwh(
+        fuel_per_heat=np.where(fuel, 1.0 / eff, 0.0),
+        fuel_cost_cny_per_mwh=np.array([u.fuel_price_cny_per_mwh + u.fuel_co2_t_per_mwh * carbon_price_cny_per_t
+                                        for u in units]),
+        el_per_heat=el_per_heat,
+        chp_el_per_heat=np.array([u.electrical_efficiency / u.efficiency_pu if u.kind == "chp" else 0.0
+                                  for u in units]),
+        buy_price_cny_per_mwh=buy, sell_price_cny_per_mwh=sell_price_cny_per_mwh)
+    return cost.min(axis=1)
 
 
 def heat_contract_price_cny_per_mwh(pricing, alternative_cny_per_mwh, buyer_electricity_cny_per_mwh=0.0):

@@ -126,6 +126,13 @@ def test_take_or_pay_shortfall_and_asset_annuities_are_line_items():
     items = m.ledger.items()
     assert {(i["category"], i["payee_id"]) for i in items if i["payer_id"] == "dc_hohhot"} == \
         {("capex", EXTERNAL), ("opex", EXTERNAL)}
+    # cash flows: the investment in year 0, then the annualised change (which holds the ledger's capex annuity
+    # and opex lines) with the annuity added back — the capex stands in year 0 instead; opex stays, once
+    res = evaluate_contracts(m.scenario, m.seed, model=m)["heat_deal"]["parties"]["dc_hohhot"]
+    assert res["investment_cny"] == 1e6 and res["cash_flows_cny"][0] == -1e6
+    assert len(res["cash_flows_cny"]) == 10 + 1  # default term
+    assert res["cash_flows_cny"][1] == pytest.approx(res["annual_change_cny"] + annuity)
+    assert res["annual_change_cny"] == pytest.approx(res["horizon_change_cny"] * HOURS_PER_YEAR / hours)
 
 
 @pytest.mark.parametrize(("mutate", "loc", "text"), [
@@ -171,24 +178,15 @@ def test_cli_exits_2_on_invalid_contract_terms_and_prints_the_field(tmp_path, ca
 
 
 def _zero_sum(m) -> None:
-    parties = m.ledger.party_amounts_cny()
-    for per_party in parties.values():
-        internal = sum(per_party.values())
-        external = 0.0
-        assert np.allclose(internal + external, _external_per_step(m, per_party), atol=1e-6)
-
-
-def _external_per_step(m, per_party) -> np.ndarray:
-    """What the parties of one contract pay outside (asset annuities): their signed sum must equal it."""
-    cid = None
+    """Per contract and step: the parties' signed amounts add up to minus what they pay outside (annuities)."""
+    per_contract = m.ledger.party_amounts_cny()
     for c in m.ledger.contracts:
-        if set(per_party) <= {c.seller_id, c.buyer_id, m.ledger.grid_id}:
-            cid = c.id
-    out = np.zeros(m.ledger.settled)
-    for col, (line_cid, _cat, payer, payee) in enumerate(m.ledger.lines):
-        if line_cid == cid and payee == EXTERNAL:
-            out -= m.ledger.amount_cny[: m.ledger.settled, col]
-    return out
+        outside = np.zeros(m.ledger.settled)
+        for col, (cid, _cat, _payer, payee) in enumerate(m.ledger.lines):
+            if cid == c.id and payee == EXTERNAL:
+                outside += m.ledger.amount_cny[: m.ledger.settled, col]
+        assert np.allclose(sum(per_contract[c.id].values()), -outside, atol=1e-6)
+        assert outside.sum() > 0 or not any(a is not None for a in (c.heat_pump, c.pipe))
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -244,9 +242,20 @@ def test_the_ledger_resumes_from_a_checkpoint_bit_identically():
     whole = _run(doc)
     half = _run(doc, steps=17)
     resumed = checkpoint_loads(half.scenario, checkpoint_dumps(half))
+    assert resumed.kpis()["contracts"] == half.kpis()["contracts"]  # read before any further step
     resumed.run()
     assert resumed.kpis()["contracts"] == whole.kpis()["contracts"]
     assert np.array_equal(resumed.ledger.amount_cny, whole.ledger.amount_cny)
+
+
+def test_counterfactual_runs_are_skipped_with_a_reason_when_they_do_not_fit_the_time_allowed():
+    m = _run(tiny_doc())
+    kpis = kpis_with_contracts(m, max_seconds=1.0, steps_per_s=10.0)  # 48 steps at 10/s: 4.8 s > 1 s
+    assert kpis["contracts"]["heat_deal"]["evaluation"].startswith("skipped")
+    assert "npv_cny" not in kpis["contracts"]["heat_deal"]["parties"]["dc_hohhot"]
+    full = kpis_with_contracts(m, max_seconds=60.0, steps_per_s=10.0)
+    assert full["contracts"]["heat_deal"]["evaluation"] == "against the counterfactual"
+    assert "npv_cny" in full["contracts"]["heat_deal"]["parties"]["dc_hohhot"]
 
 
 def test_every_contract_kpi_key_has_a_unit():
@@ -296,6 +305,9 @@ def test_ppa_raises_the_buyers_ref_and_its_market_based_co2_falls():
     ref_with = m.kpis()["agents"]["dc_hohhot"]["ref"]  # measured: 0.007 → 0.321 with half the wind farm
     ref_without = cf.kpis()["agents"]["dc_hohhot"]["ref"]
     assert ref_with > ref_without
+    k_with, k_without = m.kpis()["agents"]["dc_hohhot"], cf.kpis()["agents"]["dc_hohhot"]
+    assert k_with["renewable_share_hourly_matched"] > k_without["renewable_share_hourly_matched"]
+    assert k_with["renewable_share_annual_matched"] > k_without["renewable_share_annual_matched"]
     assert m.kpis()["agents"]["dc_hohhot"]["contracted_renewable_mwh"] == pytest.approx(
         m.kpis()["contracts"]["ppa"]["renewable_mwh"])
     res = evaluate_contracts(m.scenario, m.seed, model=m)["ppa"]["parties"]["dc_hohhot"]
