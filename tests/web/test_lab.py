@@ -118,3 +118,49 @@ def test_lab_page_speaks_chinese(client, owner, scenario):
     assert "合同实验室" in html
     config = json.loads(html.split('id="lab-config" type="application/json">')[1].split("</script>")[0])
     assert config["i18n"]["npv"] == "净现值"
+
+
+def test_each_contract_type_names_the_parties_the_core_declares_and_its_terms_with_units():
+    from agents import CONTRACT_CLASSES, units
+
+    types = lab.contract_types("en")
+    assert set(types) == set(CONTRACT_CLASSES)
+    for kind, spec in types.items():
+        assert spec["parties"] == {f: list(k) for f, k in CONTRACT_CLASSES[kind].PARTIES.items()}, kind
+        for path, term in spec["terms"].items():
+            assert term["unit"] == units.unit_of(path.rsplit(".", 1)[-1]).unit, (kind, path)
+    assert types["waste_heat_purchase"]["volume_of_seller"]["path"] == "heat_recovery.heat_pump_capacity_mw"
+    assert "volume_of_seller" not in types["green_ppa"]
+
+
+def test_every_contract_field_has_a_chinese_label_and_help(tiny_data):
+    """The Lab's form in Chinese: no field falls back to its English name (labels and help of web.contract_labels)."""
+    import re
+
+    han = re.compile(r"[\u4e00-\u9fff]")
+    missing = []
+    for kind, spec in lab.contract_types("zh-hans").items():
+        defs = spec["schema"]["$defs"]
+        nodes = [("", spec["schema"])] + [(n, defs[n]) for n in ("ContractAsset", "FixedHeatPrice", "IndexedHeatPrice",
+                                                                  "SharedSavingsHeatPrice") if n in defs]
+        for owner, node in nodes:
+            for name, prop in (node.get("properties") or {}).items():
+                hidden = (prop.get("options") or {}).get("hidden")
+                if hidden or name == "kind":
+                    continue
+                if not han.search(prop.get("title", "")) or not han.search(prop.get("description", "")):
+                    missing.append(f"{kind}/{owner}.{name}: {prop.get('title')} — {prop.get('description', '')[:40]}")
+    assert not missing, "\n".join(sorted(set(missing)))
+
+
+def test_the_ledger_line_items_in_the_kpis_add_up_to_each_partys_totals(tiny_data):
+    from agents import RegionModel
+
+    model = RegionModel(validate_scenario(tiny_data))
+    model.run()
+    contract = model.kpis()["contracts"]["heat_deal"]
+    for party, row in contract["parties"].items():
+        signed = sum(i["amount_cny"] * ((i["payee_id"] == party) - (i["payer_id"] == party)) for i in contract["items"])
+        assert signed == pytest.approx(row["net_cny"], abs=1e-6), party
+    transfers = [i for i in contract["items"] if "external" not in (i["payer_id"], i["payee_id"])]
+    assert transfers and all(i["payer_id"] != i["payee_id"] for i in transfers)
