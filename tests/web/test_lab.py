@@ -76,7 +76,7 @@ def test_others_scenarios_are_404(api, other_user, tiny_data):
     assert answer.status_code == 404
 
 
-def test_run_api_starts_one_run_of_the_scenario_with_the_draft(api, owner, scenario, tiny_data):
+def test_run_api_starts_one_run_of_the_scenario_with_the_draft(api, owner, scenario, tiny_data, drain_runs):
     draft = _draft(tiny_data, price_cny_per_mwh=111.0)
     answer = api.post("/api/lab/runs/", {"scenario_id": scenario.id, "contract": draft, "seed": 3}, format="json")
     assert answer.status_code == 201, answer.json()
@@ -164,3 +164,34 @@ def test_the_ledger_line_items_in_the_kpis_add_up_to_each_partys_totals(tiny_dat
         assert signed == pytest.approx(row["net_cny"], abs=1e-6), party
     transfers = [i for i in contract["items"] if "external" not in (i["payer_id"], i["payee_id"])]
     assert transfers and all(i["payer_id"] != i["payee_id"] for i in transfers)
+
+
+def test_lab_endpoints_never_answer_5xx_to_mutated_drafts(api, scenario, tiny_data, drain_runs):
+    """Property-based: a template's draft with any field set to any JSON value (or dropped) → 200/201/400/429,
+    errors with a ``loc``; never a 5xx."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    base = {**lab.contract_templates()[0]["contract"], "seller_id": "dc_hohhot", "buyer_id": "heat_city"}
+    values = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False),
+                       st.text(max_size=20), st.lists(st.integers(), max_size=3),
+                       st.dictionaries(st.text(max_size=8), st.integers(), max_size=3))
+
+    @settings(max_examples=60, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(key=st.sampled_from(sorted(base) + ["pricing.kind", "pricing.factor_pu", "heat_pump.capex_cny", "extra"]),
+           value=values, drop=st.booleans(), endpoint=st.sampled_from(["check", "runs"]))
+    def run(key, value, drop, endpoint):
+        draft = copy.deepcopy(base)
+        holder, name = (draft, key) if "." not in key else (draft.get(key.split(".")[0]) or {}, key.split(".")[1])
+        if drop:
+            holder.pop(name, None)
+        else:
+            holder[name] = value
+        answer = api.post(f"/api/lab/{endpoint}/", {"scenario_id": scenario.id, "contract": draft}, format="json")
+        assert answer.status_code in (200, 201, 400, 429), (key, value, answer.status_code)
+        body = answer.json()
+        if answer.status_code == 400 or (answer.status_code == 200 and not body["valid"]):
+            assert body["errors"] and all("loc" in e and e["msg"] for e in body["errors"])
+
+    run()
