@@ -80,6 +80,7 @@ def lab_strings() -> dict:
         "run_sweep": _("Run the sensitivity sweep"),
         "sweep_progress": _("Sweep: %(done)s of %(total)s points"),
         "sweep_done": _("Sweep done."),
+        "no_heatmap": _("This contract has no price and volume term to vary together."),
         "sweep_unavailable": _("Sweeps are not available on this server."),
         "price": _("Price"),
         "volume": _("Volume"),

@@ -183,3 +183,20 @@ test("tornado bars and heatmap cells from the sweeps API's result rows", () => {
   assert.deepEqual(cells.cells, [[1, 0, 4], [0, 0, 3], [0, 1, 5], [1, 1, 7]]);
   assert.deepEqual([cells.min, cells.max], [3, 7]);
 });
+
+test("a PPA's heatmap varies its strike price and its share of the plant's output", () => {
+  const terms = {
+    share_pu: { title: "Share", unit: "pu", kind: "share", integer: false },
+    baseload_mw: { title: "Baseload", unit: "MW", kind: "power", integer: false },
+    strike_price_cny_per_mwh: { title: "Strike", unit: "CNY/MWh", kind: "price", integer: false },
+  };
+  const ppa = { type: "green_ppa", id: "ppa", seller_id: "wind", buyer_id: "dc", share_pu: 0.5, baseload_mw: 0,
+    strike_price_cny_per_mwh: 280 };
+  const pv = priceVolume(ppa, terms, { actors: [] }, 2, undefined);
+  assert.equal(pv.price.path, "contracts.2.strike_price_cny_per_mwh");
+  assert.equal(pv.volume.path, "contracts.2.share_pu");
+  const bodies = sweepBodies({ doc: { actors: [] }, draft: { ...ppa, share_pu: 0.8 }, type: { parties: {}, terms },
+    parties: ["wind", "dc"], name: "ppa" });
+  assert.deepEqual(bodies.grid.params[1].values, [0.4, 0.8, 1]); // a share stays ≤ 1
+  assert.equal(priceVolume({ ...ppa, share_pu: 0 }, terms, { actors: [] }, 2, undefined), null);
+});

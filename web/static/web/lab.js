@@ -346,8 +346,10 @@ export function lowHigh(term, share = 0.2) {
 export function priceVolume(draft, terms, doc, index, volumeOfSeller) {
   const all = numericTerms(draft, terms);
   const price = priceTerm(all);
-  const volume = all.find((t) => VOLUME_KINDS.includes(t.kind) && t !== price);
-  let vol = volume ? { path: "contracts." + index + "." + volume.path, base: volume.value, title: volume.title } : null;
+  const volume = all.find((t) => VOLUME_KINDS.includes(t.kind) && t !== price)
+    || all.find((t) => field(t.path) === "share_pu" && t !== price); // a PPA's share of the plant's output
+  let vol = volume ? { path: "contracts." + index + "." + volume.path, base: volume.value, title: volume.title,
+    ...(volume.kind === "share" ? { share: true } : {}) } : null;
   if (!vol && volumeOfSeller) {
     const seller = ((doc && doc.actors) || []).find((a) => a.id === draft.seller_id);
     const base = volumeOfSeller.path.split(".").reduce((n, p) => (n && typeof n === "object" ? n[p] : undefined), seller);
@@ -386,7 +388,8 @@ export function sweepBodies({ doc, draft, type, parties, seed, name }) {
       scenario, name: name + " · price × volume", mode: "grid", kpis, ...(seeds ? { seeds } : {}),
       params: [
         { path: pv.price.path, values: [0.8, 1, 1.2].map((f) => round(pv.price.base * f)) },
-        { path: pv.volume.path, values: [0.5, 1, 1.5].map((f) => round(pv.volume.base * f)) },
+        { path: pv.volume.path, values: [...new Set([0.5, 1, 1.5].map((f) => round(pv.volume.base * f))
+          .map((v) => (pv.volume.share ? Math.min(1, v) : v)))] },
       ],
     };
   }

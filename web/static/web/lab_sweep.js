@@ -50,6 +50,8 @@ export function prepare({ result, names, run, doc }) {
   $("lab-sens-card").hidden = false;
   $("lab-sweep").disabled = !ctx.config.api.sweeps || (!bodies.tornado && !bodies.grid);
   $("lab-sweep-status").textContent = ctx.config.api.sweeps ? "" : T.sweep_unavailable;
+  $("lab-heatmap-caption").textContent = bodies.grid ? "" : T.no_heatmap;
+  $("lab-tornado-caption").textContent = "";
   for (const id of ["lab-tornado", "lab-heatmap"]) {
     const chart = chartOf(id);
     if (chart) chart.clear();
