@@ -31,6 +31,15 @@ class GridError(Exception):
         super().__init__("; ".join(f"{e['loc']}: {e['msg']}" for e in errors))
 
 
+class TooManyRuns(GridError):
+    """points × seeds above ``max_runs`` (the quota ``TWIN_SWEEP_MAX_RUNS``)."""
+
+    def __init__(self, runs: int, limit: int):
+        self.runs, self.limit = runs, limit
+        super().__init__([{"loc": "params", "msg": f"{runs} runs (points × seeds) is more than the limit "
+                                                   f"TWIN_SWEEP_MAX_RUNS = {limit}"}])
+
+
 @dataclass(frozen=True)
 class Param:
     path: str  # as the user wrote it
@@ -358,9 +367,8 @@ def plan(scenario: dict, *, params=None, seeds=None, contract=None, mode: str = 
     if errors:
         raise GridError(errors)
     n = count_points(parsed_params, mode) * len(seed_list)
-    if n > max_runs:
-        raise GridError([{"loc": "params", "msg": f"{n} runs (points × seeds) is more than the limit "
-                                                  f"TWIN_SWEEP_MAX_RUNS = {max_runs}"}])
+    if n > max_runs:  # before any point is built: a grid of 100^8 points is refused, not expanded
+        raise TooManyRuns(n, max_runs)
     for i, p in enumerate(parsed_params):  # each value alone: errors at the value that causes them
         for j, v in enumerate(p.values):
             errs = _point_errors(validate_scenario, ScenarioValidationError, apply_values(base, [p], {p.path: v}))

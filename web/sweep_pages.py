@@ -2,6 +2,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from . import sweep_selectors
 
@@ -24,6 +25,8 @@ def sweep_detail(request: HttpRequest, sweep_id) -> HttpResponse:
              "params": [r["params"].get(p) for p in results["params"]],
              "cells": [(r["mean"].get(k), r["std"].get(k), r["n"].get(k)) for k in names]} for r in results["rows"]]
     kpis = [(k, results["units"][k]["unit"]) for k in names]
-    config = {"sweep": public, "links": public["links"]}
+    labels = {"queued": _("queued"), "running": _("running"), "succeeded": _("succeeded"), "failed": _("failed"),
+              "cancelled": _("cancelled")}
+    config = {"sweep": public, "links": public["links"], "status_labels": labels}
     return render(request, "web/sweep_detail.html", {"sweep": sweep, "public": public, "results": results,
                                                       "rows": rows, "kpis": kpis, "config": config, "nav": "sweeps"})

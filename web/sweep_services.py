@@ -40,8 +40,12 @@ def sweep_create(owner, scenario_data: dict, *, params=None, seeds=None, contrac
                  kpis=None, name: str | None = None, scenario=None) -> Sweep:
     """Validate the whole grid (``GridError`` with ``loc`` paths), check quotas, store one row per (point, seed)
     and send their tasks after the transaction commits."""
-    plan = sweep_grid.plan(scenario_data, params=params, seeds=seeds, contract=contract, mode=mode, kpis=kpis,
-                           max_runs=10**9)
+    try:
+        plan = sweep_grid.plan(scenario_data, params=params, seeds=seeds, contract=contract, mode=mode, kpis=kpis,
+                               max_runs=settings.TWIN_SWEEP_MAX_RUNS)
+    except sweep_grid.TooManyRuns as exc:
+        quota_check_sweep_create(owner, exc.runs)  # raises the 429 of TWIN_SWEEP_MAX_RUNS
+        raise
     quota_check_sweep_create(owner, plan.total_runs)  # 429: active sweeps, runs per sweep, stored results
     label = (name or (f"{scenario.name} sweep" if scenario else "") or f"{plan.base.get('name') or 'scenario'} sweep")
     with transaction.atomic():
@@ -101,7 +105,7 @@ def sweep_point_execute(point_id, worker: str) -> str:
     model = None
     try:
         with _heartbeat(owned, stop):
-            from agents import RegionModel, validate_scenario
+            from agents import RegionModel, kpis_with_contracts, validate_scenario
 
             scenario = validate_scenario(sweep_grid.point_document(sweep.base_snapshot, sweep.params, point.values))
             model = RegionModel(scenario, seed=int(point.seed))
@@ -114,7 +118,10 @@ def sweep_point_execute(point_id, worker: str) -> str:
                     owned.update(status=SweepPoint.Status.QUEUED, worker="")
                     return "queued"
             compute_s = time.perf_counter() - t0
-            kpis = _json_safe(_point_kpis(model, sweep.kpis))
+            # with each contract's results against its counterfactual (agents.contract_eval), as runs write them
+            kpis = _json_safe(kpis_with_contracts(
+                model, max_seconds=settings.TWIN_SWEEP_POINT_TIME_LIMIT_S * 0.5,
+                steps_per_s=model.step_index / compute_s if compute_s > 0 else None))
         metrics = sweep_grid.select_metrics(kpis, sweep.kpis)
         if not owned.update(status=SweepPoint.Status.SUCCEEDED, kpis=kpis, metrics=metrics, compute_s=compute_s,
                             finished_at=timezone.now(), heartbeat_at=timezone.now(), worker="", error=""):
@@ -253,19 +260,6 @@ def sweep_reap_stale() -> dict[str, list[int]]:
             _enqueue_points(sweep_id)
             resent.append(str(sweep_id))
     return {"requeued": requeued, "failed": failed, "resent": resent}
-
-
-def _point_kpis(model, names) -> dict:
-    """The point's KPIs; with the contracts' results against their counterfactual (agents.kpis_with_contracts:
-    one more run per contract) only when a requested KPI is one of those (e.g. ``contracts.<id>.parties.<party>
-    .npv_cny``, the Contract Lab's sensitivity view)."""
-    from agents import kpis_with_contracts
-
-    kpis = model.kpis()
-    wanted = [n for n in names or [] if n.startswith("contracts.")]
-    if wanted and any(v is None for v in sweep_grid.select_metrics(kpis, wanted).values()):
-        kpis = kpis_with_contracts(model, kpis)
-    return kpis
 
 
 def sweep_fail_over_memory(worker_prefix: str, *, rss_bytes: int, limit_bytes: int) -> list[int]:

@@ -53,7 +53,8 @@ def reference_kpis(data, values, seed):
 def test_an_embedded_sweep_runs_every_point_once_and_matches_single_runs(owner, short_tiny, wait_until):
     sweep = sweep_services.sweep_create(owner, short_tiny, params=[
         {"path": PRICE, "values": [60, 120]}, {"path": CARBON, "values": [0, 100]}], seeds=[1, 2],
-        kpis=["region.system_cost_cny", "contracts.heat_deal.payment_cny"])
+        kpis=["region.system_cost_cny", "contracts.heat_deal.payment_cny",
+              "contracts.heat_deal.parties.dc_hohhot.npv_cny"])
     assert sweep.points == 4 and sweep.total_runs == 8
     sweep = wait_complete(wait_until, sweep.pk)
 
@@ -72,6 +73,10 @@ def test_an_embedded_sweep_runs_every_point_once_and_matches_single_runs(owner, 
     # the heat price doubles the payment for the same heat
     by = {(r.point, r.seed): r.metrics["contracts.heat_deal.payment_cny"] for r in rows}
     assert by[(2, 1)] == pytest.approx(2 * by[(0, 1)], rel=1e-9)
+    # each row carries the contract's results against its counterfactual, as a run's kpis.json does
+    assert row.kpis["contracts"]["heat_deal"]["evaluation"] == "against the counterfactual"
+    npv = {(r.point, r.seed): r.metrics["contracts.heat_deal.parties.dc_hohhot.npv_cny"] for r in rows}
+    assert npv[(2, 1)] > npv[(0, 1)]  # the seller gains from a higher heat price
 
 
 def test_api_create_get_results_csv_parquet_and_point(api, owner, short_tiny, wait_until, drain_runs):
@@ -165,6 +170,13 @@ def test_quotas_like_runs(api, owner, short_tiny, settings):
     too_big = api.post("/api/sweeps/", {"scenario": short_tiny, "params": [{"path": CARBON, "values": [1, 2, 3]}],
                                         "seeds": [1, 2]}, format="json")
     assert too_big.status_code == 429 and too_big.json()["quota"] == "TWIN_SWEEP_MAX_RUNS"
+    assert too_big.json()["used"] == 6 and too_big.json()["limit"] == 4
+    huge = api.post("/api/sweeps/", {"scenario": short_tiny, "params": [  # 100^8 points: refused, never expanded
+        {"path": p, "values": list(range(1, 101))} for p in (
+            CARBON, PRICE, "markets.price_cap_cny_per_mwh", "markets.imports.capacity_mw",
+            "markets.imports.price_cny_per_mwh", "markets.exports.capacity_mw", "markets.exports.price_cny_per_mwh",
+            "actors.coal_1.capacity_mw")]}, format="json")
+    assert huge.status_code == 429 and huge.json()["used"] == 100**8
     Sweep.objects.create(owner=owner, name="active", base_snapshot={}, status=Sweep.Status.RUNNING)
     second = api.post("/api/sweeps/", {"scenario": short_tiny, "seeds": [1]}, format="json")
     assert second.status_code == 429 and second.json()["quota"] == "TWIN_QUOTA_ACTIVE_SWEEPS"
