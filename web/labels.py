@@ -142,8 +142,8 @@ LINE_ITEMS = {
     "event": _("Event payments"),
     "penalty": _("Penalties"),
     "certificates": _("Green certificates"),
-    "tolling": _("Tolling fee"),
-    "capex": _("Investment annuity"),
+    "tolling": _("Tolling"),
+    "capex": _("Investment (annuity)"),
     "opex": _("Operating cost"),
 }
 
@@ -304,8 +304,8 @@ KPIS = {
     "event_cny": _("Event payments"),
     "penalty_cny": _("Penalties"),
     "certificates_cny": _("Green certificates"),
-    "tolling_cny": _("Tolling fee"),
-    "capex_cny": _("Investment annuity"),
+    "tolling_cny": _("Tolling"),
+    "capex_cny": _("Investment (annuity)"),
     "opex_cny": _("Operating cost"),
     # demand response (agents.dr_desk, agents.markets.demand_response)
     "events_count": _("Events"),

@@ -94,7 +94,7 @@ def test_a_hohhot_run_in_chinese_shows_chinese_labels_on_the_run_page_drawer_rep
     rows = page.locator("#report-kpis th[title]")
     assert rows.count() > 100
     assert _raw_headers(page, "#report-kpis th[title]") == []
-    assert "参与方" in page.locator("#report-kpis").inner_text()  # contract parties' results
+    assert "合同方" in page.locator("#report-kpis").inner_text()  # contract parties' results
     words = [t for t in page.locator("#report-kpis td.num, #report-summary td").all_inner_texts() if RAW_KEY.match(t)]
     assert words == [], "values shown as machine words (roles, owners, agent types)"
     legend = page.evaluate("() => echarts.getInstanceByDom(document.getElementById('report-chart-power'))"

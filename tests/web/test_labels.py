@@ -107,7 +107,7 @@ def test_dotted_keys_name_their_group_and_id():
         assert labels.label_of("parties.dc_hohhot.npv_cny") == "Party dc_hohhot: Net present value (NPV)"
         assert labels.label_of("imports.hh-ac-mengxi.energy_mwh") == "Import line hh-ac-mengxi: Energy"
     with translation.override("zh-hans"):
-        assert labels.label_of("parties.dc_hohhot.npv_cny") == "参与方 dc_hohhot：净现值（NPV）"
+        assert labels.label_of("parties.dc_hohhot.npv_cny") == "合同方 dc_hohhot：净现值（NPV）"
     assert labels.label_of("mystery_value") == "mystery_value" and not labels.has_label("mystery_value")
 
 
