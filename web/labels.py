@@ -12,8 +12,8 @@ the run page, big screen, drawer, compare page, report and the KPI CSV / XLSX (`
 - ``LINE_ITEMS``: the ledger's categories (``agents.ledger.CATEGORIES``); a party's total of category ``c`` is
   the KPI ``c_cny``.
 - ``ACTOR_TYPES``, ``CONTRACT_TYPES``: agent and contract types; ``VALUES``: words KPIs hold as values.
-- ``GROUPS``: nested KPI blocks (``imports.<line>.energy_mwh``, ``parties.<id>.npv_cny``): ``label_of`` names a
-  dotted key as "<group> <id>: <leaf label>".
+- ``GROUPS`` / ``BLOCKS``: nested KPIs (``imports.<line>.energy_mwh``, ``parties.<id>.npv_cny``,
+  ``migration.links.<id>.moved_it_mwh``): ``label_of`` names a dotted key "<group> <id> · …: <leaf label>".
 
 A name without a label falls back to the name itself, and tests/web/test_labels.py fails for it: a new KPI key or
 quantity needs an entry here and its Chinese translation.
@@ -48,6 +48,7 @@ REGION_QUANTITIES = {
     "backup_mw": _("Data-center backup generation"),
     "reserve_shortfall_mw": _("Reserve shortfall"),
     "storage_reserve_mw": _("Reserve offered by storage"),
+    "reserve_price_cny_per_mwh": _("Reserve price"),
     "wholesale_price_cny_per_mwh": _("Wholesale price (paid to generators)"),
     "retail_price_cny_per_mwh": _("Retail price (paid by consumers)"),
     "price_cny_per_mwh": _("Electricity price"),
@@ -127,6 +128,7 @@ AGENT_QUANTITIES = {
     "pv_available_mw": _("Available on-site PV"),
     "pv_mw": _("On-site PV"),
     "reserve_mw": _("Reserve offered"),
+    "reserve_price_cny_per_mwh": _("Reserve price"),
     "revenue_cny": _("Revenue"),
     "soc_mwh": _("Energy stored"),
     "start_up_cost_cny": _("Start-up cost"),
@@ -334,15 +336,24 @@ KPIS = {
     "source_marginal_co2_t": _("Marginal CO₂ in the source region"),
     "destination_marginal_co2_t": _("Marginal CO₂ in the destination region"),
     "reserve_margin_pu": _("Reserve margin"),
+    "moved_it_mwh_by_class": _("IT energy moved by latency class"),
+    "from_region": _("From region"),
+    "to_region": _("To region"),
+    "strategy": _("Strategy"),
+    "region": _("Region"),
 }
 
-# Nested KPI blocks: "<group>.<id>.<leaf>" is shown as "<group label> <id>: <leaf label>".
+# Nested KPI blocks. "<group>.<id>" names one of a kind ("parties.dc_1" → "Party dc_1"); a block names itself.
 GROUPS = {
     "imports": _("Import line"),
     "parties": _("Party"),
     "regions": _("Region"),
-    "migration": _("Migration"),
     "links": _("Link"),
+    "programs": _("Program"),
+}
+BLOCKS = {
+    "demand_response": _("Demand response"),
+    "migration": _("Migration"),
 }
 
 CONTRACT_TYPES = {
@@ -369,6 +380,12 @@ VALUES = {
     **ACTOR_TYPES,
     "retail_price_cny_per_mwh": REGION_QUANTITIES["retail_price_cny_per_mwh"],
     "wholesale_price_cny_per_mwh": REGION_QUANTITIES["wholesale_price_cny_per_mwh"],
+    # latency classes and migration strategies of multi-region runs
+    "batch": _("batch"),
+    "interactive": _("interactive"),
+    "carbon": _("carbon-aware"),
+    "price": _("price-following"),
+    "cost_and_carbon": _("cost and carbon"),
 }
 
 
@@ -377,26 +394,53 @@ def value_label(value: str) -> str:
     return str(VALUES[value]) if value in VALUES else value
 
 
-def label_of(name: str) -> str:
-    """The label of a KPI key or quantity in the active language; dotted keys name their group; else the name."""
-    if "." in name:
-        head, *middle, leaf = name.split(".")
-        if head in GROUPS and middle:
-            return _now("%(group)s %(id)s: %(label)s") % {
-                "group": GROUPS[head], "id": ".".join(middle), "label": label_of(leaf)}
-        return f"{label_of(leaf)} ({'.'.join([head, *middle])})"
-    for table in (KPIS, REGION_QUANTITIES, AGENT_QUANTITIES):
+def _where(parts: list[str]) -> list[str] | None:
+    """The labelled segments of a dotted key's prefix; None when a segment is neither a group, block nor label."""
+    out, i = [], 0
+    while i < len(parts):
+        part = parts[i]
+        if part in GROUPS and i + 1 < len(parts):
+            out.append(_now("%(group)s %(id)s") % {"group": GROUPS[part], "id": parts[i + 1]})
+            i += 2
+            continue
+        if part in BLOCKS:
+            out.append(str(BLOCKS[part]))
+        elif _plain(part) is not None:
+            out.append(_plain(part))
+        else:
+            return None
+        i += 1
+    return out
+
+
+def _plain(name: str) -> str | None:
+    for table in (KPIS, REGION_QUANTITIES, AGENT_QUANTITIES, VALUES):
         if name in table:
             return str(table[name])
-    return name
+    return None
+
+
+def label_of(name: str) -> str:
+    """The label of a KPI key or quantity in the active language, else the name itself.
+
+    Dotted keys of nested KPIs name where they sit: ``parties.dc_1.npv_cny`` → "Party dc_1: Net present value
+    (NPV)", ``migration.links.a-b.moved_it_mwh_by_class.batch`` → "Migration · Link a-b · IT energy moved by
+    latency class: batch"."""
+    if "." not in name:
+        return _plain(name) or name
+    *prefix, leaf = name.split(".")
+    where, label = _where(prefix), _plain(leaf)
+    if label is None:
+        return name
+    if where is None:
+        return f"{label} ({'.'.join(prefix)})"
+    return _now("%(where)s: %(label)s") % {"where": " · ".join(where), "label": label}
 
 
 def has_label(name: str) -> bool:
-    """Whether ``label_of`` knows ``name`` (every part of a dotted key that needs a label)."""
-    if "." in name:
-        head, *middle, leaf = name.split(".")
-        return has_label(leaf) and (head in GROUPS or not middle)
-    return name in KPIS or name in REGION_QUANTITIES or name in AGENT_QUANTITIES
+    """Whether ``label_of`` knows ``name`` and every segment of a dotted key."""
+    *prefix, leaf = name.split(".")
+    return _plain(leaf) is not None and _where(prefix) is not None
 
 
 def with_unit(name: str, label: str | None = None) -> str:

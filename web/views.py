@@ -517,6 +517,9 @@ def compare_strings() -> dict:
         "region": _("Region"),
         "scope_agent": _("Agent"),
         "scope_contract": _("Contract"),
+        # further KPI blocks (web/api/exports.py::kpi_rows): multi-region, demand response
+        "scopes": {key: str(label) for key, label in (("regions", labels.GROUPS["regions"]),
+                                                       *labels.BLOCKS.items())},
         "quantity": _("Quantity"),
         "step": _("step"),
         "map_png": _("Map as PNG"),

@@ -95,7 +95,7 @@ def test_every_kpi_key_and_quantity_of_a_fixture_has_an_english_and_a_chinese_la
 def test_every_ledger_line_item_and_label_table_entry_is_translated():
     assert set(labels.LINE_ITEMS) == set(CATEGORIES)
     tables = (labels.KPIS, labels.REGION_QUANTITIES, labels.AGENT_QUANTITIES, labels.LINE_ITEMS, labels.GROUPS,
-              labels.CONTRACT_TYPES)
+              labels.BLOCKS, labels.CONTRACT_TYPES, labels.ACTOR_TYPES, labels.VALUES)
     with translation.override("zh-hans"):
         untranslated = [str(v) for table in tables for v in table.values() if not CJK.search(str(v))
                         and str(v) not in ("PUE",)]
@@ -109,6 +109,33 @@ def test_dotted_keys_name_their_group_and_id():
     with translation.override("zh-hans"):
         assert labels.label_of("parties.dc_hohhot.npv_cny") == "合同方 dc_hohhot：净现值（NPV）"
     assert labels.label_of("mystery_value") == "mystery_value" and not labels.has_label("mystery_value")
+    assert not labels.has_label("parties.dc_1.mystery_value") and not labels.has_label("mystery.npv_cny")
+
+
+def test_kpi_rows_label_every_block_of_a_multi_region_and_dr_run():
+    """Blocks beyond region / agents / contracts (multi-region ``regions`` and ``migration``, ``demand_response``)
+    become rows too, each labelled where it sits."""
+    kpis = {"region": {"co2_t": 1.0}, "regions": {"sh": {"co2_t": 2.0, "peak_load_mw": 3.0}},
+            "migration": {"strategy": "carbon", "moved_it_mwh": 4.0,
+                          "links": {"sh-hh": {"from_region": "sh", "moved_it_mwh_by_class": {"batch": 5.0}}}},
+            "demand_response": {"programs": {"p1": {"called_mwh": 6.0, "events_count": 1}}}}
+    with translation.override("en"):
+        rows = {(r["scope"], r["id"], r["kpi"]): r["label"] for r in kpi_rows(kpis)}
+    assert rows == {
+        ("region", "", "co2_t"): "CO₂ emissions",
+        ("regions", "sh", "co2_t"): "CO₂ emissions",
+        ("regions", "sh", "peak_load_mw"): "Peak load",
+        ("migration", "", "migration.strategy"): "Migration: Strategy",
+        ("migration", "", "migration.moved_it_mwh"): "Migration: IT energy moved",
+        ("migration", "", "migration.links.sh-hh.from_region"): "Migration · Link sh-hh: From region",
+        ("migration", "", "migration.links.sh-hh.moved_it_mwh_by_class.batch"):
+            "Migration · Link sh-hh · IT energy moved by latency class: batch",
+        ("demand_response", "", "demand_response.programs.p1.called_mwh"): "Demand response · Program p1: Reduction called",
+        ("demand_response", "", "demand_response.programs.p1.events_count"): "Demand response · Program p1: Events",
+    }
+    assert _check(kpi for _scope, _id, kpi in rows) == []
+    with translation.override("zh-hans"):
+        assert labels.value_label("carbon") == "低碳优先"
 
 
 def test_the_pages_scripts_get_the_tables():

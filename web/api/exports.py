@@ -37,10 +37,13 @@ def kpi_rows(kpis: dict) -> Iterator[dict]:
                    "label": labels.label_of(prefix + key), "unit": unit, "value": value}
 
     yield from rows("region", "", kpis.get("region") or {})
-    for scope, group in (("agent", "agents"), ("contract", "contracts")):
+    for scope, group in (("agent", "agents"), ("contract", "contracts"), ("regions", "regions")):
         for ident, block in (kpis.get(group) or {}).items():
             if isinstance(block, dict):
                 yield from rows(scope, ident, block)
+    for group, block in kpis.items():  # further blocks (demand_response, migration …): their names in dotted keys
+        if group not in ("region", "agents", "contracts", "regions") and isinstance(block, dict):
+            yield from rows(group, "", block, f"{group}.")
 
 
 def _cell(value):

@@ -20,6 +20,7 @@ function cell(tag, text, className) {
 
 function scopeTitle(row) {
   if (row.scope === "region") return T.region;
+  if ((T.scopes || {})[row.scope]) return T.scopes[row.scope] + (row.id ? " · " + row.id : "");
   const kind = (T.actor_types || {})[row.type] || row.type;
   return (row.scope === "agent" ? T.scope_agent : T.scope_contract) + " · " + row.id + (kind ? " (" + kind + ")" : "");
 }
