@@ -65,6 +65,26 @@ def agents_info(scenario: dict) -> tuple[dict, dict]:
     return capacities, params
 
 
+def parameter_labels(scenario: dict, lang: str) -> dict[str, str]:
+    """Labels of the drawer's parameter keys (``heat_recovery.cop`` → "Heat recovery · COP"), in ``lang``: the
+    builder's field labels with units (web/builder_schema.py), each part under its actor type's model."""
+    from web.builder_schema import field_label
+
+    out: dict[str, str] = {}
+    for spec in scenario_actor_specs(scenario):
+        owner = "".join(part.title() for part in str(spec.get("type", "")).split("_"))
+        for key in agent_parameters(spec):
+            if key not in out:
+                parts = key.split(".")
+                out[key] = " · ".join([*(field_label("", p, lang).split(" (")[0] for p in parts[:-1]),
+                                       field_label(owner, parts[-1], lang)])
+    return out
+
+
+def scenario_actor_specs(scenario: dict) -> list[dict]:
+    return [a for a in scenario.get("actors") or [] if isinstance(a, dict)]
+
+
 def twin_strings() -> dict:
     """Texts of the twin's map, panels, timeline and drawer (merged into the run page's strings)."""
     return {

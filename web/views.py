@@ -337,7 +337,8 @@ def _run_twin_context(request: HttpRequest, run_id, *, big: bool) -> dict:
         "card_units": units.units_for(["energy_to_date_mwh", "renewable_to_date_share", "heat_from_dc_to_date_share",
                                        *labels.KPIS]),
         "agent_params": params,
-        "i18n": {**run_page_strings(), **twin.twin_strings()},
+        "i18n": {**run_page_strings(), **twin.twin_strings(),
+                 "param_labels": twin.parameter_labels(snapshot, get_language() or "en")},
     }
     return {
         "run": run,

@@ -82,6 +82,7 @@ def test_a_hohhot_run_in_chinese_shows_chinese_labels_on_the_run_page_drawer_rep
     page.wait_for_function("() => { const c = document.querySelector('[data-testid=drawer-chart]');"
                            " const e = c && echarts.getInstanceByDom(c); return e && e.getOption().series.length > 2; }")
     assert _raw_headers(page, "#agent-drawer .facts dt") == []
+    assert _raw_headers(page, "#agent-drawer .drawer-params th") == []  # its parameters (the builder's labels)
     legend = page.evaluate("() => echarts.getInstanceByDom(document.querySelector('[data-testid=drawer-chart]'))"
                            ".getOption().series.map((s) => s.name)")
     assert legend and [n for n in legend if not CJK.search(n)] == [], legend

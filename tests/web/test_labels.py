@@ -18,7 +18,7 @@ from agents.contract_types import contract_template
 from agents.ledger import CATEGORIES
 from tests.model.helpers import tiny_doc
 from tests.scenarios.helpers import ALL_FIXTURES, fixture_doc
-from web import labels
+from web import labels, twin
 from web.api.exports import kpi_rows
 from web.models import Run
 from web.views import run_page_strings
@@ -144,6 +144,14 @@ def test_the_pages_scripts_get_the_tables():
     assert strings["kpi_labels"]["backup_energy_mwh"] == "备用发电"
     assert CJK.search(strings["quantity_labels"]["heat_from_dc_mw"])
     assert strings["line_items"]["penalty"] == "罚金"
+
+
+@pytest.mark.parametrize("name", ALL_FIXTURES)
+def test_the_drawers_parameters_of_every_fixture_have_chinese_labels(name):
+    """The drawer's parameter table (web/twin.py::parameter_labels, the builder's field labels) in Chinese."""
+    shown = twin.parameter_labels(validate_scenario(fixture_doc(name)).model_dump(mode="json"), "zh-hans")
+    assert shown
+    assert [f"{k}: {v}" for k, v in shown.items() if not all(CJK.search(part) for part in v.split(" · "))] == []
 
 
 class _HeaderCells(HTMLParser):

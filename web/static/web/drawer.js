@@ -126,7 +126,7 @@ export class AgentDrawer {
     const tb = table.createTBody();
     for (const [k, v] of Object.entries(params)) {
       const tr = tb.insertRow();
-      tr.append(el("th", { scope: "row" }, k), el("td", { class: "num" }, typeof v === "number" ? fmtNum(v) : String(v)));
+      tr.append(el("th", { scope: "row", title: k }, (T.param_labels || {})[k] || k), el("td", { class: "num" }, typeof v === "number" ? fmtNum(v) : String(v)));
     }
     ps.append(table);
     body.append(ps);
