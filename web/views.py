@@ -471,8 +471,10 @@ def builder_config(request: HttpRequest, scenario: Scenario | None, owned: bool)
 
 def _kpi_strings() -> dict:
     strings = run_page_strings()
-    return {key: strings[key] for key in ("kpi_labels", "quantity_labels", "line_items", "actor_types", "kpi",
-                                          "value", "no_data")}
+    out = {key: strings[key] for key in ("kpi_labels", "quantity_labels", "line_items", "actor_types", "kpi", "value",
+                                         "no_data")}
+    out["actor_types"] = {**out["actor_types"], **labels.contract_type_labels()}  # KPI rows' type: agent or contract
+    return out
 
 
 @login_required

@@ -109,6 +109,8 @@ def test_a_hohhot_run_in_chinese_shows_chinese_labels_on_the_run_page_drawer_rep
     page.goto(f"/runs/compare/?runs={first},{second}")
     page.wait_for_selector("#compare-table tbody tr[data-kpi]")
     assert _raw_headers(page, "#compare-table tbody tr[data-kpi] th") == []
+    scopes = page.locator("#compare-table tr.scope-head th").all_inner_texts()
+    assert scopes and [t for t in scopes if re.search(r"\b[a-z]+_[a-z_]+\b", t) or not CJK.search(t)] == [], scopes
     options = page.locator("#series-quantity option").all_inner_texts()
     assert options and [o for o in options if not CJK.search(o)] == [], options
     shot(page, "labels-compare-zh")
