@@ -17,7 +17,7 @@ from agents.contract_eval import kpis_with_contracts
 from agents.contract_types import contract_template
 from agents.ledger import CATEGORIES
 from tests.model.helpers import tiny_doc
-from tests.scenarios.helpers import ALL_FIXTURES, fixture_doc
+from tests.scenarios.helpers import ALL_FIXTURES, fixture_doc, run_doc
 from web import labels, twin
 from web.api.exports import kpi_rows
 from web.models import Run
@@ -58,12 +58,14 @@ def _names(name: str) -> tuple[set[str], set[str], set[str]]:
     doc = _contracts_doc() if name == "contracts" else fixture_doc(name)
     if not doc.get("demand_response", {}).get("events"):  # DR events must lie inside the horizon
         doc["horizon"]["steps"] = min(doc["horizon"]["steps"], SHORT_STEPS)
-    model = RegionModel(validate_scenario(doc))
-    model.run(min(doc["horizon"]["steps"], 72 if name == "contracts" else SHORT_STEPS))
-    kpis = kpis_with_contracts(model) if doc.get("contracts") else model.kpis()
+    model = run_doc(doc, min(doc["horizon"]["steps"], 72 if name == "contracts" else SHORT_STEPS))
+    # the contracts' results against their counterfactual, as a run stores them (single-region models)
+    kpis = kpis_with_contracts(model) if doc.get("contracts") and isinstance(model, RegionModel) else model.kpis()
     keys = {row["kpi"] for row in kpi_rows(kpis)}
     described = model.describe()
-    return keys, set(described["region_quantities"]), set(described["agent_quantities"])
+    blocks = [described, *(r for r in described.get("regions") or [] if isinstance(r, dict))]
+    return (keys, {q for b in blocks for q in b.get("region_quantities", [])},
+            {q for b in blocks for q in b.get("agent_quantities", [])})
 
 
 def _check(names) -> list[str]:
