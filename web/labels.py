@@ -129,10 +129,12 @@ AGENT_QUANTITIES = {
     "pv_mw": _("On-site PV"),
     "reserve_mw": _("Reserve offered"),
     "reserve_price_cny_per_mwh": _("Reserve price"),
+    "reserve_revenue_cny": _("Reserve revenue"),
     "revenue_cny": _("Revenue"),
     "soc_mwh": _("Energy stored"),
     "start_up_cost_cny": _("Start-up cost"),
     "ups_bridge_mw": _("UPS bridging power"),
+    "it_migrated_mw": _("IT load migrated"),
     "utilisation_pu": _("Utilisation"),
     "wue_l_per_kwh": _("Water usage effectiveness (WUE)"),
 }
@@ -321,6 +323,15 @@ KPIS = {
     "total_commitment_mw": _("Total commitment"),
     "amount_cny": _("Amount"),
     "fee_cny": _("Fee"),
+    "called_mw": _("Reduction called (power)"),
+    "committed_mw": _("Committed reduction (power)"),
+    "duration_h": _("Duration"),
+    "start_step": _("First step"),
+    "end_step": _("Last step"),
+    "notified_step": _("Step notified"),
+    "is_measured": _("Measured"),
+    "aggregator_id": _("Aggregator"),
+    "program_id": _("Program"),
     # multi-region runs: migration of work between regions
     "moved_it_mwh": _("IT energy moved"),
     "arrived_it_mwh": _("IT energy arrived"),
@@ -350,6 +361,9 @@ GROUPS = {
     "regions": _("Region"),
     "links": _("Link"),
     "programs": _("Program"),
+    "events": _("Event"),
+    "aggregators": _("Aggregator"),
+    "participants": _("Participant"),
 }
 BLOCKS = {
     "demand_response": _("Demand response"),
@@ -435,6 +449,18 @@ def label_of(name: str) -> str:
     if where is None:
         return f"{label} ({'.'.join(prefix)})"
     return _now("%(where)s: %(label)s") % {"where": " · ".join(where), "label": label}
+
+
+def quantity_label(name: str) -> str:
+    """A recorded series' label: a region quantity, or ``<region>.<quantity>`` of a multi-region run ("Region
+    hohhot: Region load")."""
+    if "." in name and name not in REGION_QUANTITIES:
+        region, _dot, leaf = name.partition(".")
+        if leaf in REGION_QUANTITIES:
+            return _now("%(where)s: %(label)s") % {
+                "where": _now("%(group)s %(id)s") % {"group": GROUPS["regions"], "id": region},
+                "label": REGION_QUANTITIES[leaf]}
+    return str(REGION_QUANTITIES[name]) if name in REGION_QUANTITIES else label_of(name)
 
 
 def has_label(name: str) -> bool:

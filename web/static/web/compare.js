@@ -18,6 +18,13 @@ function cell(tag, text, className) {
   return el;
 }
 
+// A region series' label (web/labels.py); "<region>.<quantity>" of a multi-region run as "<region> · <label>".
+function quantityLabel(q) {
+  const table = T.quantity_labels || {};
+  const leaf = q.slice(q.indexOf(".") + 1);
+  return table[q] || (q.includes(".") && table[leaf] ? q.slice(0, q.indexOf(".")) + " · " + table[leaf] : q);
+}
+
 function scopeTitle(row) {
   if (row.scope === "region") return T.region;
   if ((T.scopes || {})[row.scope]) return T.scopes[row.scope] + (row.id ? " · " + row.id : "");
@@ -89,7 +96,7 @@ async function main() {
   for (const q of quantities) {
     const o = document.createElement("option");
     o.value = q;
-    o.textContent = ((T.quantity_labels || {})[q] || q) + (unitSymbol(units[q]) ? " (" + unitSymbol(units[q]) + ")" : "");
+    o.textContent = quantityLabel(q) + (unitSymbol(units[q]) ? " (" + unitSymbol(units[q]) + ")" : "");
     select.appendChild(o);
   }
   select.value = quantities.includes("price_cny_per_mwh") ? "price_cny_per_mwh" : quantities[0];
