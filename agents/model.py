@@ -423,12 +423,21 @@ class RegionModel(mesa.Model):
         if self.step_index >= self.total_steps:
             self.running = False
             return
-        t = self.step_index
-        book, signals = self.book, self.signals
+        self.begin_step(self.step_index)
+        self.finish_step(self.step_index)
+
+    def begin_step(self, t: int) -> None:
+        """The step's first phase: people's decisions due, the operator's publication (``signals.advance``) and
+        every fleet's ``observe`` (a multi-region coordinator moves work between regions after it,
+        agents.multi_region)."""
         self.decisions.apply_due(t)  # people's decisions of this step take effect from it on
-        signals.advance(t)
+        self.signals.advance(t)
         for fleet in self.phase_order:
-            fleet.observe(t, signals)
+            fleet.observe(t, self.signals)
+
+    def finish_step(self, t: int) -> None:
+        """The step's other phases after ``begin_step``: bid, clear, dispatch, record (and settle when due)."""
+        book, signals = self.book, self.signals
         for fleet in self.phase_order:
             fleet.bid(t, book, signals)
         self.grid.clear(t, book)
