@@ -30,7 +30,7 @@ _ADDITIVE_KEYS = ("co2_t",)
 
 def _totals(model, per_region: dict[str, dict]) -> dict:
     blocks = list(per_region.values())
-    out: dict[str, float | int | None] = {"steps": int(model.step_index), "regions": len(blocks)}
+    out: dict[str, float | int | None] = {"steps": int(model.step_index)}
     for key, value in blocks[0].items():
         if isinstance(value, (int, float)) and not isinstance(value, bool) and (
                 (key.endswith(_ADDITIVE_SUFFIXES) and "_per_" not in key) or key in _ADDITIVE_KEYS):

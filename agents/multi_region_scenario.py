@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, TypeAdapter, ValidationError
 
 from agents import scenario as single
+from agents.budget import budget_errors
 from agents.scenario import (
     SCHEMA_VERSION,
     Actor,
@@ -184,6 +185,8 @@ def validate_multi_region_scenario(data: dict) -> MultiRegionScenario:
                    and not (e["loc"].startswith("regions.") and e["loc"].split(".")[1] in region_errors)]
         raise ScenarioValidationError(errors) from None
     errors += _cross_region_errors(parsed)
+    # the memory budget of the whole run (agents.budget sums the regions' shapes)
+    errors = errors or [{**e, "loc": "regions" if e["loc"] == "actors" else e["loc"]} for e in budget_errors(parsed)]
     if errors:
         raise ScenarioValidationError(errors)
     return parsed

@@ -278,3 +278,15 @@ def test_two_regions_same_seed_same_results_and_regions_draw_their_own_noise():
     assert a.series_table().equals(b.series_table())
     east, west = a.models["east"].dcs.it_mw, a.models["west"].dcs.it_mw
     assert not np.array_equal(east, west)  # same body, own sub-seed
+
+
+def test_the_whole_run_must_fit_the_memory_budget(monkeypatch):
+    from agents.budget import BUDGET_ENV, run_cost_bytes
+
+    doc = two_region_doc()
+    one_region = run_cost_bytes(validate_scenario(tiny_doc()))
+    both = run_cost_bytes(MultiRegionScenario.model_validate(doc))
+    assert both > one_region
+    monkeypatch.setenv(BUDGET_ENV, str((one_region + both) // 2))  # each region fits alone, both together do not
+    validate_scenario(tiny_doc())
+    assert "run budget exceeded" in _errors(doc)["regions"]
