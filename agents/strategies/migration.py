@@ -19,7 +19,8 @@ day-ahead forecasts of that day (agents.signals) and solves, for the day's steps
 with ``s_l = c_src · PUE_src − c_dst · PUE_dst · (1 + loss_l)`` the saving per MW of moved IT power, ``c`` the
 strategy's signal per MWh of electricity (``migration_signal``) and PUE the region's planned facility / IT power
 of the day (its sites' own data). HiGHS (scipy.optimize.linprog) solves it; the programme separates by step,
-so one call per day is a few milliseconds. Moved work leaves the source sites pro rata to their migratable
+so one call per day is a few milliseconds — and for a star of links of one latency class (one source, a
+destination per link) an exact greedy rule solves it without a solver call (``plan_migration``). Moved work leaves the source sites pro rata to their migratable
 work and arrives at the destination sites pro rata to their headroom, ``(1 + loss_pu)`` times as much (the
 energy of moving data and state, agents.multi_region_scenario.LinkSpec.loss_pu).
 
@@ -96,13 +97,18 @@ class MigrationPlan:
 
 
 def plan_migration(signal, pue, migratable_mw, headroom_mw, link_from, link_to, link_capacity_mw, link_loss_pu,
-                   link_class, min_saving_pu: float = 0.0) -> MigrationPlan:
+                   link_class, min_saving_pu: float = 0.0, method: Literal["auto", "lp"] = "auto") -> MigrationPlan:
     """Plan one day of migration (module docstring: the linear programme, solved with HiGHS).
 
     Parameters: ``signal`` [steps, regions] cost per MWh of electricity (``migration_signal``); ``pue``
     [steps, regions] facility / IT power of the region's sites [-]; ``migratable_mw`` [steps, regions, classes]
     (classes in ``WORK_CLASSES`` order); ``headroom_mw`` [steps, regions]; per link: source and destination
     region index, work capacity [MW], loss [pu], latency class (a key of ``LINK_CARRIES``).
+
+    ``method`` "auto": when every link leaves one source region for a destination of its own and all links
+    share one latency class (a star, as East Data, West Computing), the programme is a fractional knapsack
+    per step and the greedy rule — fill links by falling saving, each up to ``min(K_l, H_d / (1 + loss_l))``
+    and the work left — is exact (vectorised over steps, no solver call); otherwise, and with "lp", HiGHS.
     """
     sig = np.asarray(signal, dtype=float)
     w, n_regions = sig.shape
@@ -118,8 +124,13 @@ def plan_migration(signal, pue, migratable_mw, headroom_mw, link_from, link_to, 
     moved = np.zeros((w, n_links, n_classes))
     pairs = [(k, c) for k in range(n_links) for c, name in enumerate(WORK_CLASSES)
              if name in LINK_CARRIES[str(link_class[k])]]
+    star = (method == "auto" and n_links > 0 and np.unique(src).size == 1 and np.unique(dst).size == n_links
+            and len(set(map(str, link_class))) == 1)
     if pairs and allowed.any():
-        moved = _solve(saving, allowed, mig, head, src, dst, cap, loss, pairs, moved)
+        if star:
+            moved = _greedy_star(saving, allowed, mig, head, src, dst, cap, loss, str(link_class[0]), moved)
+        else:
+            moved = _solve(saving, allowed, mig, head, src, dst, cap, loss, pairs, moved)
     arrived = moved * (1.0 + loss)[None, :, None]
     out = np.zeros((w, n_regions, n_classes))
     into = np.zeros((w, n_regions))
@@ -127,6 +138,32 @@ def plan_migration(signal, pue, migratable_mw, headroom_mw, link_from, link_to, 
         out[:, src[k]] += moved[:, k]
         into[:, dst[k]] += arrived[:, k].sum(axis=1)
     return MigrationPlan(moved, arrived, out, into, saving)
+
+
+def _greedy_star(saving, allowed, mig, head, src, dst, cap, loss, latency_class, moved):
+    """Exact rule for a star of links sharing one latency class (``plan_migration``): per step, links by falling
+    saving, each filled up to ``min(K_l, H_d / (1 + loss_l), work left)``; the work carried is split over the
+    classes the links carry pro rata to their migratable work."""
+    w = saving.shape[0]
+    classes = [c for c, name in enumerate(WORK_CLASSES) if name in LINK_CARRIES[latency_class]]
+    pool = mig[:, src[0]][:, classes]  # [steps, carried classes]
+    left = pool.sum(axis=1)
+    room = np.minimum(cap[None, :], head[:, dst] / (1.0 + loss)[None, :])
+    gain = np.where(allowed, saving, -np.inf)
+    order = np.argsort(-gain, axis=1, kind="stable")
+    steps = np.arange(w)
+    total = np.zeros((w, src.size))
+    for rank in range(src.size):
+        k = order[:, rank]
+        x = np.where(np.isfinite(gain[steps, k]), np.clip(np.minimum(room[steps, k], left), 0.0, None), 0.0)
+        total[steps, k] = x
+        left = left - x
+    share = np.divide(pool, pool.sum(axis=1, keepdims=True), out=np.zeros_like(pool),
+                      where=pool.sum(axis=1, keepdims=True) > _TOL)
+    for j, c in enumerate(classes):
+        moved[:, :, c] = total * share[:, j:j + 1]
+    moved[moved < _TOL] = 0.0
+    return moved
 
 
 def _solve(saving, allowed, mig, head, src, dst, cap, loss, pairs, moved):

@@ -17,7 +17,10 @@ def _plan(signal, pue=None, mig=None, head=None, links=((0, 1, 10.0, 0.0, "batch
         mig[:, 0, BATCH] = 8.0
     head = np.full((w, n), 100.0) if head is None else np.asarray(head, dtype=float)
     src, dst, cap, loss, cls = zip(*links, strict=True)
-    return plan_migration(signal, pue, mig, head, src, dst, cap, loss, cls, min_saving_pu)
+    plan = plan_migration(signal, pue, mig, head, src, dst, cap, loss, cls, min_saving_pu)
+    lp = plan_migration(signal, pue, mig, head, src, dst, cap, loss, cls, min_saving_pu, method="lp")
+    np.testing.assert_allclose(plan.moved_mw, lp.moved_mw, atol=1e-9)  # the greedy rule of a star = HiGHS
+    return plan
 
 
 def test_work_moves_only_in_steps_where_the_destination_is_cheaper():
@@ -75,3 +78,28 @@ def test_signals_of_each_strategy():
 def test_share_out_is_pro_rata_and_never_above_a_site():
     out = share_out(np.array([3.0, 10.0]), np.array([[1.0, 2.0], [1.0, 2.0]]))
     np.testing.assert_allclose(out, [[1.0, 2.0], [1.0, 2.0]])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_greedy_rule_of_a_star_is_as_good_as_the_lp(seed):
+    rng = np.random.default_rng(seed)
+    w, n = 24, 4
+    signal, pue = rng.uniform(0.2, 1.0, (w, n)), rng.uniform(1.05, 1.5, (w, n))
+    mig, head = rng.uniform(0.0, 30.0, (w, n, 2)), rng.uniform(0.0, 20.0, (w, n))
+    cls = ("batch", "interactive")[seed % 2]
+    args = (signal, pue, mig, head, (0, 0, 0), (1, 2, 3), rng.uniform(5.0, 25.0, 3), rng.uniform(0.0, 0.05, 3),
+            (cls,) * 3, 0.05)
+    greedy, lp = plan_migration(*args), plan_migration(*args, method="lp")
+
+    def value(p):
+        return float((p.moved_mw.sum(axis=2) * p.saving_per_mw).sum())
+
+    assert greedy.moved_mw.sum() > 0.0
+    assert value(greedy) == pytest.approx(value(lp), rel=1e-7, abs=1e-7)
+    np.testing.assert_allclose(greedy.moved_mw.sum(axis=2), lp.moved_mw.sum(axis=2), atol=1e-6)
+    # feasible: within the work of the classes the links carry, the headroom with losses and the capacities
+    carried = [c for c, name in enumerate(("interactive", "batch")) if cls == "interactive" or name == "batch"]
+    assert np.all(greedy.moved_mw.sum(axis=(1, 2)) <= mig[:, 0, carried].sum(axis=1) + 1e-9)
+    assert np.all(greedy.in_mw[:, 1:] <= head[:, 1:] + 1e-9)
+    if cls == "batch":
+        assert greedy.moved_mw[:, :, 0].sum() == 0.0
