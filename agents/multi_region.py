@@ -169,6 +169,12 @@ class MultiRegionModel(mesa.Model):
             if members.size:
                 self.models[rid].dcs.apply_migration(a, z, members, delta[:, members])
 
+    def remove_all_agents(self) -> None:
+        """Remove every region's Mesa agents (a worker frees the model this way)."""
+        for m in self.models.values():
+            m.remove_all_agents()
+        super().remove_all_agents()
+
     def settle(self, frequency: bool = True) -> None:
         for m in self.models.values():
             m.settle(frequency=frequency)
