@@ -70,3 +70,18 @@ def test_a_multi_region_run_resumed_from_a_checkpoint_equals_an_uninterrupted_ru
     Run.objects.filter(pk=resumed.pk).update(heartbeat_at=resumed.created_at.replace(year=2000))
     assert services.run_execute(resumed.pk, "w2") == "succeeded"
     assert _results(resumed) == _results(straight)
+
+
+def test_the_validate_endpoint_summarises_a_multi_region_document_and_reports_field_paths(owner, tiny_data):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_login(owner)
+    doc = two_regions(tiny_data)
+    response = api.post("/api/scenarios/validate/", doc, format="json")
+    assert response.status_code == 200
+    summary = response.json()["summary"]
+    assert summary["region"] == "Tiny Hohhot, Tiny Hohhot" and summary["actors"] == 10 and summary["contracts"] == 2
+    doc["links"][0]["to_region"] = "mars"
+    response = api.post("/api/scenarios/validate/", doc, format="json")
+    assert response.status_code == 400 and "links.0.to_region" in json.dumps(response.json())
