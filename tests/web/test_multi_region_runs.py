@@ -85,3 +85,17 @@ def test_the_validate_endpoint_summarises_a_multi_region_document_and_reports_fi
     doc["links"][0]["to_region"] = "mars"
     response = api.post("/api/scenarios/validate/", doc, format="json")
     assert response.status_code == 400 and "links.0.to_region" in json.dumps(response.json())
+
+
+def test_the_pages_of_a_multi_region_scenario_and_run_render(owner, tiny_data, client):
+    from web.models import Scenario
+
+    doc = two_regions(tiny_data)
+    scenario = Scenario.objects.create(owner=owner, name="Two", data=validate_scenario(doc).model_dump(mode="json"))
+    run = create_unqueued(owner, doc, seed=5, scenario=scenario)
+    assert services.run_execute(run.pk, "w1") == "succeeded"
+    client.force_login(owner)
+    for url in ("/scenarios/", f"/scenarios/{scenario.pk}/edit/", "/runs/", f"/runs/{run.pk}/",
+                f"/runs/{run.pk}/report/", f"/runs/{run.pk}/screen/", f"/api/runs/{run.pk}/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
