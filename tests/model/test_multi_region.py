@@ -290,3 +290,31 @@ def test_the_whole_run_must_fit_the_memory_budget(monkeypatch):
     monkeypatch.setenv(BUDGET_ENV, str((one_region + both) // 2))  # each region fits alone, both together do not
     validate_scenario(tiny_doc())
     assert "run budget exceeded" in _errors(doc)["regions"]
+
+
+def _with_day_plans(doc: dict) -> dict:
+    """Shanghai's batch / training DCs also shift deferrable work in time (carbon_aware day plans) before the
+    coordinator moves their migratable work."""
+    for a in doc["regions"][0]["actors"]:
+        if a["type"] == "data_center" and "strategy" in a:
+            a["strategy"] = {"kind": "carbon_aware", "flex": {"deferrable_pu": 0.2, "migratable_pu": 0.6}}
+    return doc
+
+
+def test_day_plans_and_migration_together_conserve_it_energy_and_resume_bit_identically():
+    horizon = {"start": "2025-07-01T00:00", "steps": 96}
+    scenario = validate_scenario(_with_day_plans(edwc_doc("carbon", **horizon)))
+    straight = build_model(scenario)
+    straight.run()
+    assert straight.moved_mw.sum() > 0.0 and straight.models["shanghai"].dcs.strategy_groups
+    none = build_model(validate_scenario(_with_day_plans(edwc_doc("none", **horizon))))
+    none.run()
+    it = [sum(m.r["dc_it_mw"] for m in model.models.values()) for model in (straight, none)]
+    loss_mw = (straight.moved_mw.sum(axis=2) * straight.link_loss_pu).sum(axis=1)
+    assert np.max(np.abs(it[0] - it[1] - loss_mw)) <= 1e-6
+    for cut in (30, 48):
+        first = build_model(scenario)
+        first.run(cut)
+        resumed = checkpoint_loads(scenario, checkpoint_dumps(first))
+        resumed.run()
+        assert resumed.series_table().equals(straight.series_table())
