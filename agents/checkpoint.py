@@ -2,7 +2,8 @@
 
 Stored: step index, model RNG bit-generator state, battery state of charge, the offer book's accepted
 offers and the dynamic recorder arrays up to the step (the published real-time signals are read from
-them). Everything else is rebuilt from the scenario (precompute is deterministic), so
+them). Everything else is rebuilt from the scenario (precompute is deterministic) and the day plans made in the
+loop are replayed (data-center workloads, heat utilities, the current day's storage schedules), so
 ``checkpoint_loads(scenario, checkpoint_dumps(model))`` continues bit-identically to an uninterrupted run.
 """
 
@@ -13,6 +14,8 @@ import io
 import json
 
 import numpy as np
+
+from agents.decisions import validate_decisions
 
 FORMAT = "twin-checkpoint/1"
 
@@ -86,8 +89,12 @@ def restore_state(model, data, header: dict, after_replay=None) -> None:
         model.dcs.replay(model.signals, model.step_index, model.dr)
     else:
         model.dr.replay(model.signals, model.step_index)  # demand-response calls made before the checkpoint
-    if after_replay is not None:
+    if after_replay is not None:  # a multi-region coordinator's moves of each day, after its DC plans
         after_replay()
+    # heat utilities: the day plans made in the loop before the checkpoint, each with the strategies in force
+    # at its day's first step (after the DCs' replay and moves: their day plans set the heat they offer)
+    model.heat.replay(model.signals, model.step_index,
+                      validate_decisions(model.scenario, header.get("decisions", []), prefix="checkpoint.decisions"))
     # decisions applied up to the current day's first step shaped its storage plan; later ones the next plans
     later = model.decisions.restore(header.get("decisions", []),
                                     model.step_index - model.step_index % model.decisions.steps_per_day)
