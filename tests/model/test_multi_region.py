@@ -318,3 +318,23 @@ def test_day_plans_and_migration_together_conserve_it_energy_and_resume_bit_iden
         resumed = checkpoint_loads(scenario, checkpoint_dumps(first))
         resumed.run()
         assert resumed.series_table().equals(straight.series_table())
+
+
+def test_heat_utilities_plan_on_the_heat_offer_after_the_moves():
+    """A heat-recovering DC whose work moves away offers less heat: its utility decides the day after the move
+    (the coordinator runs between the DCs' and the heat utilities' observe) and never takes more than offered."""
+    doc = two_region_doc()
+    for region in doc["regions"]:
+        for a in region["actors"]:
+            if a["type"] == "data_center":
+                a["strategy"] = {"kind": "none", "flex": {"migratable_pu": 1.0}}
+    doc["links"].append({"id": "w-e", "from_region": "west", "to_region": "east", "work_capacity_mw": 5.0,
+                         "latency_ms": 30.0})
+    doc["migration"] = {"kind": "carbon", "carbon_signal": "average", "min_saving_pu": 0.0}
+    model = build_model(validate_scenario(doc))
+    model.run()
+    assert model.moved_mw.sum() > 0.0
+    for m in model.models.values():
+        d = m.dcs
+        assert np.any(d.it_migrated_mw < 0.0) or np.any(d.it_migrated_mw > 0.0)
+        assert np.all(d.heat_delivered_mw <= d.heat_offer_mw + 1e-9)
