@@ -52,10 +52,18 @@ def agent_parameters(spec: dict) -> dict:
     return out
 
 
+def scenario_actors(scenario: dict) -> list:
+    """The actor entries of a scenario snapshot: its ``actors``, or every region's of a multi-region one."""
+    regions = scenario.get("regions")
+    if isinstance(regions, list):
+        return [a for r in regions if isinstance(r, dict) for a in (r.get("actors") or [])]
+    return scenario.get("actors") or []
+
+
 def agents_info(scenario: dict) -> tuple[dict, dict]:
     """({id: capacity_mw}, {id: parameters}) of every actor of a scenario snapshot."""
     capacities, params = {}, {}
-    for spec in scenario.get("actors") or []:
+    for spec in scenario_actors(scenario):
         if not isinstance(spec, dict) or "id" not in spec:
             continue
         capacities[spec["id"]] = agent_capacity_mw(spec)

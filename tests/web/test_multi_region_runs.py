@@ -99,3 +99,13 @@ def test_the_pages_of_a_multi_region_scenario_and_run_render(owner, tiny_data, c
                 f"/runs/{run.pk}/report/", f"/runs/{run.pk}/screen/", f"/api/runs/{run.pk}/"):
         response = client.get(url)
         assert response.status_code == 200, url
+    # the twin's map: every region's actors, an outline around them, one agent's series
+    from web.twin import agents_info
+
+    run.refresh_from_db()
+    capacities, _ = agents_info(run.scenario_snapshot)
+    assert {"dc_hohhot", "w-dc_hohhot"} <= set(capacities)
+    outline = client.get(f"/api/runs/{run.pk}/outline.geojson")
+    assert outline.status_code == 200 and json.loads(outline.content)["features"]
+    series = client.get(f"/api/runs/{run.pk}/agents/w-dc_hohhot/series/")
+    assert series.status_code == 200 and "it_migrated_mw" in series.json()["quantities"]

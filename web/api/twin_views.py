@@ -45,8 +45,9 @@ class RunOutlineView(APIView):
             path = geo.shipped_path(picked["name"])
         if path is not None and path.is_file():
             return _geojson_response(path.read_bytes())
-        region = scenario.get("region") or {}
-        agents = [a for a in scenario.get("actors") or [] if isinstance(a, dict)]
+        agents = [a for a in twin.scenario_actors(scenario) if isinstance(a, dict)]  # every region's, if several
+        region = scenario.get("region") or {"lat": sum(a.get("lat", 0.0) for a in agents) / max(len(agents), 1),
+                                            "lon": sum(a.get("lon", 0.0) for a in agents) / max(len(agents), 1)}
         return _geojson_response(json.dumps(geo.schematic_outline(agents, region.get("lat"), region.get("lon"))))
 
 
