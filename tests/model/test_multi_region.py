@@ -338,3 +338,18 @@ def test_heat_utilities_plan_on_the_heat_offer_after_the_moves():
         d = m.dcs
         assert np.any(d.it_migrated_mw < 0.0) or np.any(d.it_migrated_mw > 0.0)
         assert np.all(d.heat_delivered_mw <= d.heat_offer_mw + 1e-9)
+
+
+def test_price_migration_lowers_the_data_centers_electricity_cost_but_not_co2():
+    """Price-following migration moves more work to Hohhot (forecast ≈ 290 vs ≈ 410 CNY/MWh in Shanghai): the
+    data centers pay less, while Hohhot's coal margin raises the regions' CO2 — the trade-off the carbon
+    strategy avoids."""
+    none, price = edwc_run("none").kpis(), edwc_run("price").kpis()
+
+    def dc_cost(k):
+        return sum(a["cost_cny"] for a in k["agents"].values() if a["type"] == "data_center")
+
+    assert price["migration"]["links"]["sh-hh"]["moved_it_mwh"] > 20_000.0  # measured 26,554 MWh in two weeks
+    assert dc_cost(price) < 0.97 * dc_cost(none)  # measured −4.2 % (185.6 → 177.8 MCNY)
+    assert price["migration"]["cost_change_cny"] < 0.0
+    assert price["region"]["co2_t"] > none["region"]["co2_t"]  # measured +2,813 t
