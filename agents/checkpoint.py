@@ -1,9 +1,10 @@
 """Checkpoints: the dynamic state of a RegionModel in an ``.npz`` (allow_pickle=False) with a JSON header.
 
-Stored: step index, model RNG bit-generator state, battery state of charge, the offer book's accepted
-offers and the dynamic recorder arrays up to the step (the published real-time signals are read from
-them). Everything else is rebuilt from the scenario (precompute is deterministic) and the day plans made in the
-loop are replayed (data-center workloads, heat utilities, the current day's storage schedules), so
+Stored: step index, model RNG bit-generator state, battery state of charge, backup generators' run state, the
+offer book's accepted offers and the dynamic recorder arrays up to the step (the published real-time signals
+are read from them). Everything else is rebuilt from the scenario (precompute is deterministic) and the day
+plans made in the loop are replayed (data-center workloads, heat utilities, the current day's storage
+schedules), so
 ``checkpoint_loads(scenario, checkpoint_dumps(model))`` continues bit-identically to an uninterrupted run.
 """
 
@@ -45,6 +46,7 @@ def checkpoint_dumps(model) -> bytes:
     }
     arrays = {f"rec:{k}": np.ascontiguousarray(v) for k, v in model.recorder.dynamic_arrays(model.step_index).items()}
     arrays["state:soc_mwh"] = np.asarray(model.storage.soc_mwh, dtype=float)
+    arrays["state:backup"] = model.dcs.backup.state_array()  # generators' run state (agents.actors.dc_backup)
     arrays["state:accepted_mw"] = np.ascontiguousarray(model.accepted_mw[: model.step_index])
     arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
     buf = io.BytesIO()
@@ -74,10 +76,12 @@ def checkpoint_loads(scenario, blob: bytes):
 
 def restore_state(model, data, header: dict, after_replay=None) -> None:
     """Restore a checkpoint's state (``data``: the opened npz, ``header`` its JSON header) into a freshly built
-    ``model`` of the same scenario and seed. ``after_replay()``: called once the day plans are replayed, before
-    the demand-response settlement (a multi-region coordinator re-applies its moves there)."""
+    ``model`` of the same scenario and seed. ``after_replay()``: called once the data centers' day plans are
+    replayed, before the heat utilities' (a multi-region coordinator re-applies its moves there)."""
     model.recorder.restore_dynamic({k[4:]: data[k] for k in data.files if k.startswith("rec:")})
     model.storage.soc_mwh = np.array(data["state:soc_mwh"], dtype=float)
+    if "state:backup" in data.files:
+        model.dcs.backup.restore(data["state:backup"])
     accepted = data["state:accepted_mw"]
     model.accepted_mw[: accepted.shape[0]] = accepted
     model.step_index = int(header["step_index"])

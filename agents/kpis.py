@@ -61,6 +61,10 @@ def _region(model, stop: int, dc_sums: dict) -> dict:
         "export_mwh": float(r["export_mw"].sum() * dt),
         "unserved_mwh": float(r["unserved_mw"].sum() * dt),
         "co2_t": float(r["co2_t"].sum()),
+        "dc_backup_energy_mwh": float(dc_sums["backup_energy"].sum()),  # of the DCs' backup generators
+        "dc_backup_fuel_cost_cny": float(dc_sums["backup_fuel"].sum()),
+        "dc_backup_co2_t": float(dc_sums["backup_co2"].sum()),
+        "dc_ups_bridge_mwh": float(dc_sums["ups_bridge"].sum()),
         **_prices_and_costs(model, r, stop),
         "reserve_shortfall_mwh": float(r["reserve_shortfall_mw"].sum() * dt),
         **_frequency(model, r, stop),
@@ -244,10 +248,17 @@ def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
     out["compute_eflop"] = acc["work"]  # already EFLOP
     out["certificates"] = renewable_claims.certificate_renewable_mwh(model.scenario.contracts, dcs.ids, 0, stop)
     out["compute_capacity_pflops"] = cap
+    for k in ("backup_energy", "backup_fuel", "backup_co2", "backup_starts", "ups_bridge"):
+        out[k] = np.zeros(n)
     if dcs.backup_members.size:
         backup = dcs.backup_mw[:stop]
         out["cost"][dcs.backup_members] += (backup * dcs.backup_fuel_cny_per_mwh).sum(axis=0) * dt
         out["co2"][dcs.backup_members] += (backup * dcs.backup_co2_t_per_mwh).sum(axis=0) * dt
+        tot = dcs.backup.totals(stop)  # agents.actors.dc_backup: energy, fuel cost, CO2, UPS bridge
+        m = dcs.backup_members
+        out["backup_energy"][m], out["backup_fuel"][m] = tot["energy_mwh"], tot["fuel_cost_cny"]
+        out["backup_co2"][m], out["ups_bridge"][m] = tot["co2_t"], tot["ups_bridge_mwh"]
+        out["backup_starts"][m] = dcs.backup.starts_before(stop)
     return out
 
 
@@ -324,6 +335,11 @@ def _data_centers(model, stop: int) -> dict:
             "water_m3": float(s["water"][i]),
             "co2_t": float(s["co2"][i]),
             "cost_cny": float(s["cost"][i]),  # grid energy at the price below + backup fuel
+            "backup_energy_mwh": float(s["backup_energy"][i]),  # own backup generators (agents.actors.dc_backup)
+            "backup_fuel_cost_cny": float(s["backup_fuel"][i]),
+            "backup_co2_t": float(s["backup_co2"][i]),  # included in co2_t
+            "backup_start_count": int(s["backup_starts"][i]),
+            "ups_bridge_mwh": float(s["ups_bridge"][i]),  # carried by the UPS while the generators start
             "electricity_price_basis": model.dc_price_quantity,  # retail, or wholesale for market participants
             "revenue_cny": float(revenue[i]),
             "heat_sales_cny": float(revenue[i]),

@@ -16,7 +16,17 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from agents.budget import budget_errors
 from agents.decisions import DecisionPointsSpec
@@ -26,6 +36,7 @@ from agents.physics.cooling import COOLING_TECHNOLOGIES
 from agents.physics.heat_pump import carnot_cop
 from agents.physics.it_load import ACCELERATOR_POWER_W
 from agents.strategies import NetLoadBatteryStrategySpec, NoStrategySpec, TouBatteryStrategySpec
+from agents.strategies.backup import SiteBackupSpec, legacy_backup
 from agents.strategies.heat_dispatch import HeatDispatchStrategySpec
 from agents.strategies.storage_schedule import HeatTankSpec, StorageStrategySpec
 from agents.strategies.workload_flex import DataCenterStrategySpec
@@ -231,16 +242,41 @@ class DataCenter(_Actor):
     heat_recovery: HeatRecovery | None = Field(None, description="Optional waste-heat recovery to a heat utility")
     pv_capacity_mw: float = Field(0.0, ge=0, le=5000, description="On-site PV peak power [MWp]")
     battery: Battery | None = Field(None, description="Optional on-site battery")
-    backup_generator_mw: float = Field(0.0, ge=0, le=5000, description="Standby generator capacity [MW]")
+    backup: SiteBackupSpec | None = Field(
+        None, description="Backup generators: technology (diesel, gas_engine, h2_fuel_cell) with its defaults "
+                          "(fuel cost, CO2, start-up time, minimum run time; each can be set) and when they run "
+                          "(strategy: contingency, or contingency_and_dr as a demand-response resource); null = "
+                          "the legacy backup_* fields below")
+    backup_generator_mw: float = Field(0.0, ge=0, le=5000,
+                                       description="Legacy: standby generator capacity [MW] (a generator that "
+                                                   "starts at once, contingency only); use backup instead")
     backup_fuel_cost_cny_per_mwh: float = Field(2000.0, ge=0, le=20000,
-                                                description="Backup generation fuel cost [CNY/MWh_el]")
-    backup_co2_t_per_mwh: float = Field(0.7, ge=0, le=2, description="Backup generation CO2 factor [tCO2/MWh_el]")
+                                                description="Legacy: backup generation fuel cost [CNY/MWh_el] "
+                                                            "(with backup_generator_mw)")
+    backup_co2_t_per_mwh: float = Field(0.7, ge=0, le=2, description="Legacy: backup generation CO2 factor "
+                                                                      "[tCO2/MWh_el] (with backup_generator_mw)")
     ride_through: RideThrough = Field(default_factory=RideThrough,
                                       description="Voltage-dip ride-through policy (transfer to backup)")
     weather_site: str | None = Field(None, min_length=1, max_length=64,
                                      description=_ACTOR_SITE_DESCRIPTION + " (drives cooling PUE/WUE and on-site PV)")
 
     _known_site = field_validator("weather_site")(_known_weather_site)
+
+    @model_validator(mode="after")
+    def _one_backup_form(self):
+        legacy = {"backup_generator_mw", "backup_fuel_cost_cny_per_mwh", "backup_co2_t_per_mwh"} & self.model_fields_set
+        if self.backup is not None and legacy and self.backup_generator_mw > 0:
+            raise ValueError(f"give the backup generators either as backup or as the legacy {sorted(legacy)}, "
+                             "not both")
+        return self
+
+    @property
+    def backup_generator(self) -> SiteBackupSpec | None:
+        """The site's backup generators: ``backup``, else the legacy scalar fields (agents.strategies.backup
+        ``legacy_backup``: starts at once, no minimum run, contingency only), else None."""
+        if self.backup is not None:
+            return self.backup
+        return legacy_backup(self.backup_generator_mw, self.backup_fuel_cost_cny_per_mwh, self.backup_co2_t_per_mwh)
 
 
 class HeatNetwork(_Strict):

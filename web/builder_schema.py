@@ -22,6 +22,8 @@ EN_LABELS = {
     "lat": "Latitude", "lon": "Longitude", "tz": "Time zone", "dt_h": "Step length",
     "co2_t_per_mwh": "CO₂ factor", "grid_co2_t_per_mwh": "Grid CO₂ factor", "fuel_co2_t_per_mwh": "Fuel CO₂ factor",
     "backup_co2_t_per_mwh": "Backup CO₂ factor", "eta_charge": "Charging efficiency",
+    "backup": "Backup generators", "start_up_time_s": "Start-up time", "min_run_time_h": "Minimum run time",
+    "dr_margin_cny_per_mwh": "DR offer margin", "dr_notice_s": "DR notice",
     "eta_discharge": "Discharging efficiency", "seller_id": "Seller", "buyer_id": "Buyer", "owner_id": "Owner",
     "season_start_md": "Heating season start (MM-DD)", "season_end_md": "Heating season end (MM-DD)",
 }
@@ -39,6 +41,8 @@ ZH_LABELS = {
     "fixed_overhead_pu": "固定附加负荷比例", "heat_recovery": "余热回收", "pv_capacity_mw": "屋顶光伏容量",
     "battery": "储能电池", "backup_generator_mw": "备用发电机容量", "backup_fuel_cost_cny_per_mwh": "备用燃料成本",
     "backup_co2_t_per_mwh": "备用发电碳排放因子", "ride_through": "电压暂降穿越",
+    "backup": "备用发电机", "start_up_time_s": "启动时间", "min_run_time_h": "最短运行时间",
+    "dr_margin_cny_per_mwh": "需求响应报价加价", "dr_notice_s": "需求响应提前通知",
     "heat_pump_capacity_mw": "热泵容量", "source_temp_c": "热源温度", "sink_temp_c": "供热温度",
     "carnot_efficiency": "卡诺效率", "recoverable_pu": "可回收热量比例", "capex_cny_per_mw": "单位投资",
     "capex_basis": "投资口径", "heat_pump_owner": "热泵所有者",
