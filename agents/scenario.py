@@ -36,7 +36,7 @@ from agents.physics.cooling import COOLING_TECHNOLOGIES
 from agents.physics.heat_pump import carnot_cop
 from agents.physics.it_load import ACCELERATOR_POWER_W
 from agents.strategies import NetLoadBatteryStrategySpec, NoStrategySpec, TouBatteryStrategySpec
-from agents.strategies.storage_schedule import StorageStrategySpec
+from agents.strategies.storage_schedule import StorageStrategySpec, reserve_fit_error
 from agents.strategies.workload_flex import DataCenterStrategySpec
 
 SCHEMA_VERSION = 1
@@ -531,6 +531,9 @@ class Storage(_Actor):
     def _meter_has_owner(self):
         if self.behind_meter and self.owner_id is None:
             raise ValueError("behind_meter needs owner_id (the data center whose meter the battery is behind)")
+        for strategy in (self.strategy, self.battery.strategy):
+            if isinstance(strategy, StorageStrategySpec) and (error := reserve_fit_error(strategy, self.battery)):
+                raise ValueError(error)
         return self
 
 

@@ -284,4 +284,6 @@ class StorageFleet(Fleet):
         return {name: float(arr[step, index]) for name, (arr, _) in self.series.items()}
 
     def power_mw(self, step: int) -> np.ndarray:
-        return self.power[step, : self.n].copy()
+        """Grid power per storage actor [MW]; 0 behind a DC's meter (its power is in the DC's grid draw; its own
+        series ``battery_mw`` has it)."""
+        return self.grid_side_power_mw(step, step + 1)[0]

@@ -56,6 +56,7 @@ __all__ = [
     "StorageStrategySpec",
     "ThermalStorageStrategySpec",
     "clip_power_mw",
+    "reserve_fit_error",
     "schedule_heat_tank",
     "schedule_horizon",
     "schedule_storage_window",
@@ -168,6 +169,22 @@ class StorageSchedule:
     reserve_mw: np.ndarray        # [members] reserve headroom kept at every step
     reserve_offer_cny: np.ndarray  # [members] reserve_mw × price × window hours (paid if accepted)
     peak_mw: np.ndarray | None    # [members] planned peak of net load + power (peak_shaving)
+
+
+def reserve_fit_error(spec: StorageStrategySpec, battery) -> str | None:
+    """Why a battery (scenario ``Battery``: energy, power, efficiencies) cannot keep ``spec``'s reserve, or None:
+    the reserve power must fit the converter (r ≤ P) and its energy both ways into the SOC band
+    (soc_min E + r h_r / eta_d ≤ soc_max E − r h_r eta_c)."""
+    r, h = spec.reserve_mw, spec.reserve_duration_h
+    if r <= 0:
+        return None
+    if r > battery.power_capacity_mw + 1e-9:
+        return f"reserve_mw {r} exceeds the battery's power_capacity_mw {battery.power_capacity_mw}"
+    e = battery.energy_capacity_mwh
+    if spec.soc_min_pu * e + r * h / battery.eta_discharge > spec.soc_max_pu * e - r * h * battery.eta_charge + 1e-9:
+        return ("the reserve's energy (reserve_mw × reserve_duration_h, both ways) does not fit in the SOC band "
+                "[soc_min_pu, soc_max_pu] of the battery's energy_capacity_mwh")
+    return None
 
 
 def _col(x, m: int) -> np.ndarray:
