@@ -115,8 +115,9 @@ REGISTRY: dict[str, dict[str, StrategyKind]] = {
                              "must-take", "agents.markets.heat.heat_merit_order"),
     },
     "storage": {
-        "none": StrategyKind("storage", "none", NoStrategySpec, "as its battery.strategy rule (tou or net_load)",
-                             "as its battery.strategy rule", "agents.markets.flexibility"),
+        "none": StrategyKind("storage", "none", NoStrategySpec,
+                             "as its battery.strategy (tou or net_load rule, or a schedule strategy object)",
+                             "as its battery.strategy", "agents.markets.flexibility"),
         "tou": StrategyKind("storage", "tou", TouBatteryStrategySpec, "the region's TOU tariff windows (published)",
                             "charge / discharge request per step (SOC and power limits applied each step)",
                             "agents.markets.flexibility.tou_request_mw"),

@@ -118,13 +118,16 @@ class StorageStrategySpec(_SocBand):
                            "all batteries of this strategy shave one net load together (the region's)")
     reserve_mw: float = Field(0.0, ge=0, le=20000,
                               description="Reserve capacity offered [MW]: headroom kept in both directions at "
-                                          "every step (power and energy)")
+                                          "every step (power and energy); in the run offered to the grid operator "
+                                          "each step (what the SOC can deliver for reserve_duration_h) and paid "
+                                          "when accepted (agents.markets.reserve)")
     reserve_duration_h: float = Field(1.0, gt=0, le=24,
                                       description="Hours the offered reserve must be deliverable for (energy "
                                                   "headroom = reserve_mw × this) [h]")
     reserve_price_cny_per_mw_h: float = Field(0.0, ge=0, le=100000,
                                               description="Price asked for the offered reserve capacity "
-                                                          "[CNY/(MW·h)]")
+                                                          "[CNY/(MW·h)]; accepted offers are paid the price of "
+                                                          "the marginal accepted offer")
     tou_band_pu: float = Field(0.05, ge=0, le=1,
                                description="tou_rule: forecast price within ± this fraction of the window mean "
                                            "counts as flat (idle) [-]")
