@@ -122,11 +122,15 @@ class StorageFleet(Fleet):
 
     def _group_schedules(self) -> None:
         """One scheduler per group of units sharing a schedule strategy spec (sorted: deterministic order), and
-        each unit's reserve offer (reserve_mw, its duration and price; zero without a schedule strategy)."""
+        each unit's reserve offer (reserve_mw, its duration and price; zero without a schedule strategy). A
+        shared peak (peak_scope shared) is shaved per net load: the grid-side units of the spec together (the
+        region's), and the units behind one DC's meter together (that DC's)."""
         groups: dict[str, tuple] = {}
         for i, rule in enumerate(self._unit_rules()):
             if isinstance(rule, StorageStrategySpec):
-                groups.setdefault(rule.model_dump_json(), (rule, []))[1].append(i)
+                shared = rule.kind == "peak_shaving" and rule.peak_scope == "shared"
+                key = rule.model_dump_json() + (f"|dc{self.meter_dc[i]}" if shared and self.metered[i] else "")
+                groups.setdefault(key, (rule, []))[1].append(i)
         self.scheduled = []
         self.reserve_offer_mw = np.zeros(self.m)
         self.reserve_duration_h = np.ones(self.m)

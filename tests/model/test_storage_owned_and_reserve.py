@@ -2,6 +2,8 @@
 operator (agents/actors/storage.py, agents/markets/reserve.py; docs/model.md "Storage: schedules, DC batteries
 and reserve"). Tiny fixture, 72 hourly steps (three days)."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -103,6 +105,32 @@ def test_dc_battery_peak_shaving_lowers_the_dc_peak_grid_draw():
     assert _dc_grid(_run(on_site)).max() == pytest.approx(after, abs=1e-6)
     grid_side = _run(_doc({"kind": "peak_shaving", "peak_weight_cny_per_mw": 3000.0}, workload="online_diurnal"))
     assert _dc_grid(grid_side).max() == pytest.approx(before)  # a grid-side unit leaves the DC's draw alone
+
+
+def test_a_shared_peak_is_shaved_per_net_load_grid_side_and_per_dc():
+    """Two units behind the DC's meter and one grid-side unit share a peak_shaving spec with peak_scope shared:
+    the two behind the meter shave the DC's one net load together (their summed power), the grid-side one
+    the region's; several units behind one DC add up in its grid draw."""
+    spec = {"kind": "peak_shaving", "peak_weight_cny_per_mw": 3000.0, "peak_scope": "shared"}
+    doc = _doc(spec, behind_meter=True, workload="online_diurnal")
+    doc["actors"].append({**doc["actors"][-1], "id": "bess_2", "name": "Second battery"})
+    doc["actors"].append({**doc["actors"][-1], "id": "bess_grid", "name": "Grid battery"})
+    for key in ("owner_id", "behind_meter"):
+        doc["actors"][-1].pop(key)
+    m = _run(doc)
+    st = m.storage
+    assert sorted(u.tolist() for _, u, _ in st.scheduled) == [[0, 1], [2]]
+    grid = _dc_grid(m)
+    assert np.allclose(grid, m.dcs.facility_mw[:, 0] + st.power[:, 0] + st.power[:, 1]
+                       + m.dcs.owned_heat_pump_mw(0, STEPS)[:, 0] - m.dcs.pv_used_mw(0, STEPS)[:, 0])
+    one = _run(_doc(spec, behind_meter=True, workload="online_diurnal"))
+    assert grid.max() <= _dc_grid(one).max() + 1e-9  # two shave at least as deep as one (here: the daily mean)
+    own = json.loads(json.dumps(doc))
+    for actor in own["actors"][-3:]:
+        actor["strategy"]["peak_scope"] = "own"
+    alone = _dc_grid(_run(own))  # each shaving the DC's net load as if alone: they overshoot together
+    assert alone.max() > grid.max() + 1.0, (alone.max(), grid.max())
+    assert np.abs(st.power[:, 2]).max() > 1.0  # the grid-side one trades on its own
 
 
 def test_storage_reserve_offer_lowers_the_shortfall_and_is_paid():
