@@ -101,8 +101,7 @@ class StorageFleet(Fleet):
             request[:, units] = 0.0  # written day by day in observe
         if self._meter_units.size:
             units = self._meter_units
-            np.maximum(request[:, units], -behind_meter_mw(0, ctx.steps, self.meter_dc[units]),
-                       out=request[:, units])
+            request[:, units] = np.maximum(request[:, units], -behind_meter_mw(0, ctx.steps, self.meter_dc[units]))
         self.request_mw = request
         rec = ctx.recorder
         self.power = rec.agent_quantity(self.kind, "battery_mw", self.unit_ids)

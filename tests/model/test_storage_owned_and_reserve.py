@@ -197,6 +197,22 @@ def test_soc_and_power_limits_hold_every_step(doc):
         assert (st.reserve[:, u] <= site + np.minimum(p, 0.0) + 1e-9).all()
 
 
+@pytest.mark.parametrize("strategy", ["tou", {"kind": "tou_rule"}])
+def test_a_battery_behind_the_meter_never_exports_through_the_dc(strategy):
+    """A 30 MW on-site battery (the DC draws ~19 MW) and a 30 MW storage actor behind the same meter: neither
+    discharges more than the site load (the rule's requests are capped at build, the schedule's per day)."""
+    doc = _doc(dc_battery=strategy)
+    doc["actors"][1]["battery"].update(energy_capacity_mwh=120.0, power_capacity_mw=30.0)
+    doc["actors"].append({"type": "storage", "id": "bess", "name": "Battery", "lat": 40.8, "lon": 111.7,
+                          "owner_id": "dc_hohhot", "behind_meter": True,
+                          "battery": {"energy_capacity_mwh": 120.0, "power_capacity_mw": 30.0, "strategy": strategy}})
+    m = _run(doc)
+    site = m.dcs.behind_meter_mw(0, STEPS, np.array([0]))[:, 0]
+    for u in range(m.storage.m):
+        discharge = np.maximum(-m.storage.power[:, u], 0.0)
+        assert discharge.max() > 5.0 and (discharge <= site + 1e-9).all(), u
+
+
 def test_no_future_reading_a_later_forecast_leaves_the_day_unchanged():
     """Garbling the published price forecast of day 2 (steps 48–71, published at step 24) leaves days 0 and 1 of
     a behind-the-meter unit, a grid-side unit with reserve and an on-site schedule battery unchanged."""
