@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agents.markets.offer_book import OfferBook
 from agents.markets.reserve import clear_reserve
@@ -46,3 +48,21 @@ def test_offer_book_reserve_block_round_trip():
     assert book.reserve_price_cny_per_mwh == 15.0
     book.offer_reserve(block, 0.0, 0.0)
     assert not book.reserve_offered
+
+
+@settings(max_examples=200, deadline=None)
+@given(short=st.floats(0.0, 100.0), offers=st.lists(st.tuples(st.floats(0.0, 30.0), st.floats(0.0, 500.0)),
+                                                    min_size=1, max_size=8))
+def test_reserve_clearing_properties(short, offers):
+    q = np.array([o[0] for o in offers])
+    p = np.array([o[1] for o in offers])
+    c = clear_reserve(short, q, p)
+    acc = c.accepted_mw
+    assert (acc >= 0.0).all() and (acc <= q + 1e-12).all()
+    assert acc.sum() == pytest.approx(min(short, q[q > 1e-9].sum()), abs=1e-9)
+    assert c.shortfall_mw == pytest.approx(max(short - acc.sum(), 0.0), abs=1e-9)
+    taken = acc > 0.0
+    assert c.price_cny_per_mwh == (p[taken].max() if taken.any() else 0.0)
+    # merit order: an offer cheaper than an accepted one is fully taken
+    if taken.any():
+        assert (acc[p < p[taken].max()] >= q[p < p[taken].max()] - 1e-9).all()
