@@ -1,8 +1,10 @@
 """Checkpoints: the dynamic state of a RegionModel in an ``.npz`` (allow_pickle=False) with a JSON header.
 
-Stored: step index, model RNG bit-generator state, battery state of charge, the offer book's accepted
-offers and the dynamic recorder arrays up to the step (the published real-time signals are read from
-them). Everything else is rebuilt from the scenario (precompute is deterministic), so
+Stored: step index, model RNG bit-generator state, battery state of charge, backup generators' run state, the
+offer book's accepted offers and the dynamic recorder arrays up to the step (the published real-time signals
+are read from them). Everything else is rebuilt from the scenario (precompute is deterministic) and the day
+plans made in the loop are replayed (data-center workloads, heat utilities, the current day's storage
+schedules), so
 ``checkpoint_loads(scenario, checkpoint_dumps(model))`` continues bit-identically to an uninterrupted run.
 """
 
@@ -13,6 +15,8 @@ import io
 import json
 
 import numpy as np
+
+from agents.decisions import validate_decisions
 
 FORMAT = "twin-checkpoint/1"
 
@@ -37,6 +41,7 @@ def checkpoint_dumps(model) -> bytes:
     }
     arrays = {f"rec:{k}": np.ascontiguousarray(v) for k, v in model.recorder.dynamic_arrays(model.step_index).items()}
     arrays["state:soc_mwh"] = np.asarray(model.storage.soc_mwh, dtype=float)
+    arrays["state:backup"] = model.dcs.backup.state_array()  # generators' run state (agents.actors.dc_backup)
     arrays["state:accepted_mw"] = np.ascontiguousarray(model.accepted_mw[: model.step_index])
     arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
     buf = io.BytesIO()
@@ -57,6 +62,8 @@ def checkpoint_loads(scenario, blob: bytes):
         model = RegionModel(scenario, seed=header["seed"])
         model.recorder.restore_dynamic({k[4:]: data[k] for k in data.files if k.startswith("rec:")})
         model.storage.soc_mwh = np.array(data["state:soc_mwh"], dtype=float)
+        if "state:backup" in data.files:
+            model.dcs.backup.restore(data["state:backup"])
         accepted = data["state:accepted_mw"]
         model.accepted_mw[: accepted.shape[0]] = accepted
     model.step_index = int(header["step_index"])
@@ -68,6 +75,10 @@ def checkpoint_loads(scenario, blob: bytes):
         model.dcs.replay(model.signals, model.step_index, model.dr)
     else:
         model.dr.replay(model.signals, model.step_index)  # demand-response calls made before the checkpoint
+    # heat utilities: the day plans made in the loop before the checkpoint, each with the strategies in force
+    # at its day's first step (after the DCs' replay: their day plans set the heat they offer)
+    model.heat.replay(model.signals, model.step_index,
+                      validate_decisions(scenario, header.get("decisions", []), prefix="checkpoint.decisions"))
     # decisions applied up to the current day's first step shaped its storage plan; later ones the next plans
     later = model.decisions.restore(header.get("decisions", []),
                                     model.step_index - model.step_index % model.decisions.steps_per_day)

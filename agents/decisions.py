@@ -17,9 +17,11 @@ the changed strategy re-validates with pydantic; every problem is reported with 
 bit-identical results, also after a checkpoint and resume.
 
 Which actors take decisions at run time (``RUNTIME_FLEETS``): storage with a schedule strategy (arbitrage,
-peak_shaving, tou_rule, net_load_rule, agents.strategies.storage_schedule). Its schedule is planned at each day's
-first step, so a changed parameter shapes the schedules planned from the decision's step on: at a ``day_start``
-point that is the same step; a decision inside a day is used from the next day's plan.
+peak_shaving, tou_rule, net_load_rule, agents.strategies.storage_schedule) and heat utilities with strategy
+``day_ahead_merit_order`` (agents.strategies.heat_dispatch: e.g. ``dc_heat_max_price_cny_per_mwh``, the heat
+offer, or the tank band). Their plans are made at each day's first step, so a changed parameter shapes the plans
+made from the decision's step on: at a ``day_start`` point that is the same step; a decision inside a day is
+used from the next day's plan.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 EVENTS = ("day_start", "dr_event")
-RUNTIME_FLEETS = ("storage",)
+RUNTIME_FLEETS = ("storage", "heat_utility")
 MAX_DECISIONS = 10_000
 
 
@@ -70,11 +72,21 @@ def decision_parameters(actor) -> list[str]:
     return [] if strategy is None else list(type(strategy).model_fields)
 
 
-def runtime_actors(scenario) -> list:
-    """Actors that take decisions at run time (their fleet supports it and their strategy is a schedule)."""
+def _runtime_strategy(actor_type: str):
+    """The strategy spec class an actor of ``actor_type`` must have to take decisions at run time."""
+    from agents.strategies.heat_dispatch import HeatDispatchStrategySpec
     from agents.strategies.storage_schedule import StorageStrategySpec
 
-    return [a for a in scenario.actors if a.type in RUNTIME_FLEETS and isinstance(a.strategy, StorageStrategySpec)]
+    return {"storage": StorageStrategySpec, "heat_utility": HeatDispatchStrategySpec}.get(actor_type, ())
+
+
+def _takes_decisions(actor) -> bool:
+    return actor.type in RUNTIME_FLEETS and isinstance(actor.strategy, _runtime_strategy(actor.type))
+
+
+def runtime_actors(scenario) -> list:
+    """Actors that take decisions at run time (their fleet supports it and their strategy is a schedule)."""
+    return [a for a in scenario.actors if _takes_decisions(a)]
 
 
 def validate_decisions(scenario, decisions, *, current: dict | None = None, min_step: int = 0,
@@ -83,7 +95,6 @@ def validate_decisions(scenario, decisions, *, current: dict | None = None, min_
     under ``"_actor"``. ``current`` {actor_id: actor spec} overrides the scenario's (earlier decisions);
     ``min_step``: decisions for earlier steps are rejected (they cannot take effect any more)."""
     from agents.scenario import ScenarioValidationError
-    from agents.strategies.storage_schedule import StorageStrategySpec
 
     if not isinstance(decisions, list):
         raise ScenarioValidationError([{"loc": prefix, "msg": "decisions must be a JSON list"}])
@@ -113,9 +124,10 @@ def validate_decisions(scenario, decisions, *, current: dict | None = None, min_
         if actor is None:
             errors.append({"loc": f"{where}.actor_id", "msg": f"no actor {d.actor_id!r} in the scenario"})
             continue
-        if actor.type not in RUNTIME_FLEETS or not isinstance(actor.strategy, StorageStrategySpec):
+        if not _takes_decisions(actor):
             errors.append({"loc": f"{where}.actor_id", "msg": f"actor {d.actor_id!r} takes no decisions at run time "
-                                                              "(only storage with a schedule strategy does)"})
+                                                              "(only storage with a schedule strategy and heat "
+                                                              "utilities with day_ahead_merit_order do)"})
             continue
         strategy = actor.strategy.model_dump(mode="json")
         keys = d.parameter.split(".")
@@ -134,9 +146,10 @@ def validate_decisions(scenario, decisions, *, current: dict | None = None, min_
             errors += [{"loc": _loc((where, *e["loc"])) if e["loc"] else f"{where}.value", "msg": e["msg"]}
                        for e in exc.errors()]
             continue
-        if not isinstance(new_actor.strategy, StorageStrategySpec):
+        if not _takes_decisions(new_actor):
             errors.append({"loc": f"{where}.value", "msg": "a run-time decision keeps a schedule strategy kind "
-                                                           "(tou_rule, net_load_rule, arbitrage, peak_shaving)"})
+                                                           "(storage: tou_rule, net_load_rule, arbitrage, "
+                                                           "peak_shaving; heat utility: day_ahead_merit_order)"})
             continue
         actors[d.actor_id] = new_actor
         last_step = d.step

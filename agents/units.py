@@ -27,12 +27,18 @@ SUFFIXES: dict[str, Quantity] = {
     "_cny_per_mw_h": Quantity("CNY/(MW·h)", "price"),  # reserve capacity price (per MW held per hour)
     "_cny_per_mw": Quantity("CNY/MW", "specific_cost"),
     "_cny_per_t": Quantity("CNY/t", "price"),
+    "_cny_per_mw_year": Quantity("CNY/(MW·a)", "price"),  # contract capacity payments (agents.contract_types)
+    "_cny_per_mw_month": Quantity("CNY/(MW·month)", "price"),
+    "_cny_per_year": Quantity("CNY/a", "money_rate"),
+    "_mwh_per_year": Quantity("MWh/a", "energy_rate"),
     "_cny": Quantity("CNY", "money"),
     "_mwh_per_eflop": Quantity("MWh/EFLOP", "energy_intensity"),
+    "_mwh_th": Quantity("MWh", "energy"),  # heat (heat tank fields)
     "_mwh": Quantity("MWh", "energy"),
     "_mw_per_c": Quantity("MW/°C", "sensitivity"),
     "_mw_per_k": Quantity("MW/K", "heat_transfer"),
     "_kwh_per_m2_yr": Quantity("kWh/(m²·a)", "energy_intensity"),
+    "_mw_th": Quantity("MW", "power"),  # heat flow (heat tank fields)
     "_mw": Quantity("MW", "power"),
     "_mva": Quantity("MVA", "apparent_power"),
     "_kw": Quantity("kW", "power"),
