@@ -116,7 +116,7 @@ class GridOperatorFleet(Fleet):
             cleared = clear_reserve(reserve_short, book.reserve_offer_mw, book.reserve_offer_price)
             book.record_reserve(cleared.accepted_mw, cleared.price_cny_per_mwh)
             reserve_short = cleared.shortfall_mw
-        elif book.n_reserve:
+        elif book.reserve_recorded:
             book.record_reserve(0.0, 0.0)
         book.reserve_shortfall_mw = reserve_short
 

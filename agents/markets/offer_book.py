@@ -66,6 +66,7 @@ class OfferBook:
         self.reserve_accepted_mw = np.zeros(0)  # what the last clearing accepted of them [MW]
         self.reserve_price_cny_per_mwh = 0.0  # [CNY per MW of reserve per hour = CNY/MWh]
         self.reserve_offered = False  # some reserve offer > 0 this step (the operator clears only then)
+        self.reserve_recorded = False  # the last reserve clearing accepted something (reset when none is offered)
 
     # ---- build ------------------------------------------------------------------------------------------------
 
@@ -166,6 +167,7 @@ class OfferBook:
         """The operator's reserve clearing of the step: accepted reserve per offer [MW], reserve price."""
         self.reserve_accepted_mw[:] = accepted_mw
         self.reserve_price_cny_per_mwh = float(price_cny_per_mw_h)
+        self.reserve_recorded = self.reserve_price_cny_per_mwh != 0.0 or bool(np.any(self.reserve_accepted_mw))
 
     def reserve_accepted(self, block: slice | str) -> np.ndarray:
         """What the last clearing accepted of a reserve block [MW] (a view)."""
