@@ -174,6 +174,7 @@ def run_page_strings() -> dict:
             "load_weighted_retail_price_cny_per_mwh": _("Load-weighted retail electricity price"),
             "dc_share_of_electricity_demand": _("Data-center share of electricity demand"),
             "reserve_shortfall_mwh": _("Reserve shortfall"),
+            "storage_reserve_payments_cny": _("Reserve payments to storage"),
             "worst_rocof_largest_infeed_hz_per_s": _("Worst RoCoF, loss of largest infeed"),
             "worst_rocof_dc_trip_hz_per_s": _("Worst RoCoF, data-center trip"),
             "worst_nadir_largest_infeed_hz": _("Worst frequency nadir, loss of largest infeed"),

@@ -134,8 +134,9 @@ REGISTRY: dict[str, dict[str, StrategyKind]] = {
             "agents.strategies.heat_dispatch.plan_heat_day"),
     },
     "storage": {
-        "none": StrategyKind("storage", "none", NoStrategySpec, "as its battery.strategy rule (tou or net_load)",
-                             "as its battery.strategy rule", "agents.markets.flexibility"),
+        "none": StrategyKind("storage", "none", NoStrategySpec,
+                             "as its battery.strategy (tou or net_load rule, or a schedule strategy object)",
+                             "as its battery.strategy", "agents.markets.flexibility"),
         "tou": StrategyKind("storage", "tou", TouBatteryStrategySpec, "the region's TOU tariff windows (published)",
                             "charge / discharge request per step (SOC and power limits applied each step)",
                             "agents.markets.flexibility.tou_request_mw"),
@@ -144,11 +145,13 @@ REGISTRY: dict[str, dict[str, StrategyKind]] = {
                                  "charge / discharge request per step (SOC and power limits applied each step)",
                                  "agents.markets.flexibility.net_load_request_mw"),
         **{kind: StrategyKind("storage", kind, _storage_spec(),
-                              "the day-ahead price forecast of the day (published the day before), its SOC at the "
-                              "day's first step" + (", the forecast net load it sees" if "net" in kind or "peak" in kind
-                                                    else ""),
+                              "the day-ahead price forecast of the day (published the day before; behind a DC's "
+                              "meter the price the DC pays for it), its SOC at the day's first step"
+                              + (", the forecast net load it sees (region, or its DC's site)" if "net" in kind
+                                 or "peak" in kind else ""),
                               "the day's charge / discharge schedule [MW per step] (" + what + "), applied each "
-                              "step within SOC and power limits",
+                              "step within SOC and power limits; with reserve_mw > 0 a reserve offer each step "
+                              "(agents.markets.reserve)",
                               "agents.strategies.storage_schedule.schedule_storage_window")
            for kind, what in (("arbitrage", "LP: maximise revenue at the forecast price, HiGHS"),
                               ("peak_shaving", "LP: arbitrage + weight × the day's peak of net load, HiGHS"),
