@@ -45,7 +45,26 @@ def kpi_table(kpis: dict) -> str:
             lines.append(f"  … {len(dcs) - 40} more data centers in kpis.json")
     for cid, c in kpis.get("contracts", {}).items():
         lines.append(f"  contract {cid}: {c['heat_mwh']:.1f} MWh heat, {c['payment_cny']:.0f} CNY")
+    lines += _regions_table(kpis)
     return "\n".join(lines)
+
+
+def _regions_table(kpis: dict) -> list[str]:
+    """A multi-region run: each region's headline KPIs and the work each link moved (agents.multi_region_kpis)."""
+    if "regions" not in kpis:
+        return []
+    cols = ("dc_it_energy_mwh", "electricity_demand_mwh", "co2_t", "system_cost_cny", "pue")
+    lines = ["", f"  {'region':<24}" + "".join(f"{c:>24}" for c in cols)]
+    for rid, row in kpis["regions"].items():
+        lines.append(f"  {rid[:24]:<24}" + "".join(f"{_fmt(row.get(c)):>24}" for c in cols))
+    mig = kpis["migration"]
+    lines.append(f"\n  migration ({mig['strategy']}): {_fmt(mig['moved_it_mwh'])} MWh of IT work moved, "
+                 f"CO2 change {_fmt(mig['co2_change_t'])} t (average) / {_fmt(mig['marginal_co2_change_t'])} t "
+                 f"(marginal), cost change {_fmt(mig['cost_change_cny'])} CNY")
+    for lid, row in mig["links"].items():
+        lines.append(f"  link {lid} ({row['from_region']} → {row['to_region']}): {_fmt(row['moved_it_mwh'])} MWh "
+                     f"moved, {_fmt(row['arrived_it_mwh'])} MWh arrived")
+    return lines
 
 
 def _fmt(value) -> str:
@@ -78,7 +97,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m agents") -> i
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed the usage error
         return EXIT_OK if exc.code == 0 else EXIT_INVALID
-    from agents import RegionModel, ScenarioValidationError, load_scenario, write_results
+    from agents import ScenarioValidationError, build_model, load_scenario, write_results
 
     try:
         scenario = load_scenario(args.scenario)
@@ -91,7 +110,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m agents") -> i
     if args.seed is not None and not 0 <= args.seed <= 2**32 - 1:
         print("--seed must be in 0 … 2**32-1", file=sys.stderr)
         return EXIT_INVALID
-    model = RegionModel(scenario, seed=args.seed)
+    model = build_model(scenario, seed=args.seed)  # a RegionModel or a MultiRegionModel
     if args.decisions is not None:
         try:
             with open(args.decisions, encoding="utf-8") as fh:

@@ -131,6 +131,7 @@ class RegionModel(mesa.Model):
         # settle_order, the operator last (RegionModel._settle_money)
         self.phase_order = (self.grid, self.dcs, self.storage, self.plants, self.renewables, self.heat)
         self.dispatch_order = (self.plants, self.storage, self.dcs, self.renewables, self.heat, self.grid)
+        self._observe_split = self.phase_order.index(self.dcs) + 1  # begin_step observes up to the data centers
         self.settle_order = (self.plants, self.renewables, self.storage, self.heat)
         self.grid.build(ctx)
         self.dcs.build(ctx)
@@ -424,11 +425,24 @@ class RegionModel(mesa.Model):
         if self.step_index >= self.total_steps:
             self.running = False
             return
-        t = self.step_index
-        book, signals = self.book, self.signals
+        self.begin_step(self.step_index)
+        self.finish_step(self.step_index)
+
+    def begin_step(self, t: int) -> None:
+        """The step up to the data centers' day plans: people's decisions due, the operator's publication
+        (``signals.advance``) and the ``observe`` of the fleets up to the data centers (a multi-region coordinator
+        moves work between regions after it, before the heat utilities see the DCs' heat offers;
+        agents.multi_region)."""
         self.decisions.apply_due(t)  # people's decisions of this step take effect from it on
-        signals.advance(t)
-        for fleet in self.phase_order:
+        self.signals.advance(t)
+        for fleet in self.phase_order[:self._observe_split]:
+            fleet.observe(t, self.signals)
+
+    def finish_step(self, t: int) -> None:
+        """The step's other phases after ``begin_step``: the other fleets' observe, bid, clear, dispatch, record
+        (and settle when due)."""
+        book, signals = self.book, self.signals
+        for fleet in self.phase_order[self._observe_split:]:
             fleet.observe(t, signals)
         for fleet in self.phase_order:
             fleet.bid(t, book, signals)

@@ -2,8 +2,6 @@
 scenario snapshot, and the page's translated texts."""
 from django.utils.translation import gettext as _
 
-from web.geo import scenario_actors
-
 CAPACITY_FIELDS = {  # type -> field of the scenario entry that sizes its symbol [MW]
     "data_center": "it_capacity_mw",
     "power_plant": "capacity_mw",
@@ -55,6 +53,14 @@ def agent_parameters(spec: dict) -> dict:
             continue
         add(key, value)
     return out
+
+
+def scenario_actors(scenario: dict) -> list:
+    """The actor entries of a scenario snapshot: its ``actors``, or every region's of a multi-region one."""
+    regions = scenario.get("regions")
+    if isinstance(regions, list):
+        return [a for r in regions if isinstance(r, dict) for a in (r.get("actors") or [])]
+    return scenario.get("actors") or []
 
 
 def agents_info(scenario: dict) -> tuple[dict, dict]:

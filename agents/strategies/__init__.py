@@ -157,6 +157,31 @@ REGISTRY: dict[str, dict[str, StrategyKind]] = {
     },
 }
 
+def _migration_spec():
+    from agents.strategies.migration import MigrationSpec
+
+    return MigrationSpec
+
+
+# Deciders that are not actors of a region: the multi-region coordinator's ``migration`` section
+# (agents.multi_region, one per multi-region scenario). Their rows follow the actors' in the registry.
+COORDINATORS = ("migration",)
+REGISTRY["migration"] = {
+    "none": StrategyKind("migration", "none", _migration_spec(), "nothing (no published signal)",
+                         "nothing: every region's work runs at home", "built in (docs/model.md)"),
+    **{kind: StrategyKind("migration", kind, _migration_spec(),
+                          "at each day's first step: every region's day-ahead " + seen + " forecast of the day and "
+                          "reserve margin, its data centers' planned IT and facility power (migratable work, "
+                          "headroom, PUE)",
+                          "the day's IT power moved on each link per step and work class (LP: maximise the saving "
+                          "per MW moved, within link capacity, latency class, migratable work and destination "
+                          "headroom, threshold min_saving_pu, HiGHS); moved work leaves the source DCs and arrives "
+                          "at the destination DCs × (1 + loss_pu)", "agents.strategies.migration.plan_migration")
+       for kind, seen in (("price", "price"),
+                          ("carbon", "average or marginal carbon-intensity (carbon_signal)"),
+                          ("cost_and_carbon", "price + carbon price × average or marginal carbon-intensity"))},
+}
+
 NONE = NoStrategySpec()
 
 
