@@ -99,6 +99,7 @@ def twin_strings() -> dict:
         "latency_classes": {"batch": _("batch"), "interactive": _("interactive")},
         "regions_kpis": _("Regions"),
         "regions_total": _("All regions"),
+        "links_total": _("All links"),
         "migration_kpis": _("Work moved between regions"),
         "migration_strategy": _("Migration strategy: %(strategy)s"),
         "migration_kinds": {"none": _("none"), "carbon": _("carbon-aware"), "price": _("price-following"),

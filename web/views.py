@@ -54,7 +54,10 @@ def scenario_facts(data: dict) -> dict:
     # Stored documents are normalised (web/scenario_services.py); rows saved raw before that still render.
     steps = _number(horizon.get("steps"), 0)
     dt_h = _number(horizon.get("dt_h"), 1.0)
-    actors = data.get("actors") if isinstance(data.get("actors"), list) else []
+    actors = geo.scenario_actors(data)  # of every region of a multi-region document
+    if isinstance(data.get("regions"), list):
+        region = {"name": ", ".join(str((b.get("region") or {}).get("name", b.get("id", "")))
+                                    for b in geo.scenario_regions(data))}
     by_type: dict[str, int] = {}
     for actor in actors:
         kind = actor.get("type", "") if isinstance(actor, dict) else ""

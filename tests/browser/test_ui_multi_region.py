@@ -43,7 +43,7 @@ def shot(page, name: str) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def multi_region_scenario(live_twin, ui):
     done = subprocess.run([sys.executable, "-c", SEED, str(ROOT / "fixtures" / "scenarios" / "east_data_west_computing.json"),
                            str(STEPS), ui.username, NAME], cwd=ROOT, env=live_twin.env, capture_output=True, text=True,
@@ -59,7 +59,7 @@ def map_option(page) -> dict:
         const opt = chart.getOption();
         const by = Object.fromEntries(opt.series.map((s) => [s.id, s.data || []]));
         const links = (by['flows-links'] || []).concat(by['flows-links-idle'] || []);
-        return {map: (opt.geo[0] || {}).map, provinces: ((opt.geo[0] || {}).regions || []).map((r) => r.name),
+        return {map: (opt.geo[0] || {}).map, provinces: ((opt.geo[0] || {}).regions || []).filter((r) => r.itemStyle && r.itemStyle.areaColor).map((r) => r.name),
                 regions: (by['regions'] || []).map((d) => ({id: d.regionId, name: d.name, value: d.value})),
                 links: links.map((d) => ({id: d.linkId, moved: d.moved_mw, width: d.lineStyle.width, coords: d.coords})),
                 agents: Object.entries(by).filter(([k]) => k.startsWith('agents-')).reduce((n, [, d]) => n + d.length, 0)};
@@ -154,7 +154,7 @@ def test_multi_region_twin_regions_links_switcher_migration_kpis(page_factory, u
     rows = page.locator("table.migration-kpis tbody tr")
     assert rows.count() == 3  # two links and the total
     total_cells = rows.nth(2).locator("td").all_inner_texts()
-    assert float(total_cells[0].replace(",", "")) == pytest.approx(moved_total, rel=1e-3)
+    assert float(total_cells[0].replace(",", "")) == pytest.approx(moved_total, abs=0.51)  # fmtNum: 0 decimals from 100
     page.locator("#twin-map").scroll_into_view_if_needed()
     page.evaluate("() => window.scrollTo(0, 0)")
     page.wait_for_timeout(300)

@@ -81,6 +81,13 @@ const isMulti = () => regionIds().length > 1;
 /** The series of the region shown (a single-region run: all of them). */
 const shownSeries = () => (isMulti() ? regionSeries(stream.region, regionId) : stream.region);
 
+/** The region's name in the panels' headings. */
+function showRegionName() {
+  const sel = el("region-select");
+  const name = sel && sel.selectedOptions[0] ? sel.selectedOptions[0].textContent : "";
+  for (const node of document.querySelectorAll("[data-region-name]")) node.textContent = "· " + name;
+}
+
 function setupRegionSwitch() {
   const sel = el("region-select");
   const ids = regionIds();
@@ -97,6 +104,7 @@ function setupRegionSwitch() {
     }
     sel.value = regionId;
     sel.closest("[data-region-switch]").hidden = false;
+    showRegionName();
   }
   if (panels) panels.regionId = regionId;
 }
@@ -105,7 +113,7 @@ if (el("region-select")) {
   el("region-select").addEventListener("change", (ev) => {
     regionId = ev.target.value;
     if (panels) panels.setRegion(regionId);
-    for (const node of document.querySelectorAll("[data-region-name]")) node.textContent = ev.target.selectedOptions[0].textContent;
+    showRegionName();
     scheduleDraw();
   });
 }
@@ -670,7 +678,7 @@ function migrationTable(migration) {
     const l = links[id] || {};
     row(l.name || id, (regionNames[v.from_region] || v.from_region) + " → " + (regionNames[v.to_region] || v.to_region), v);
   }
-  row(T.regions_total, "", migration).className = "total";
+  row(T.links_total, "", migration).className = "total";
   const wrap = document.createElement("div");
   wrap.className = "table-scroll";
   wrap.appendChild(table);
