@@ -52,6 +52,11 @@ def multi_region_scenario(live_twin, ui):
     return NAME
 
 
+def show_map(page) -> None:
+    page.evaluate("() => document.querySelector('.map-card').scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
+
+
 def map_option(page) -> dict:
     return page.evaluate("""() => {
         const chart = echarts.getInstanceByDom(document.getElementById('twin-map'));
@@ -72,7 +77,7 @@ def test_multi_region_twin_regions_links_switcher_migration_kpis(page_factory, u
     page.goto("/scenarios/")
     card = page.locator("article.scenario", has_text=multi_region_scenario)
     card.locator("input[name=seed]").fill("7")
-    card.locator("select[name=speed_steps_per_s]").select_option("5")
+    card.locator("select[name=speed_steps_per_s]").select_option("1")  # slow enough to pause and reload mid-run
     card.locator("button[type=submit]").click()
     page.wait_for_url(RUN_URL)
     run_url = page.url
@@ -114,6 +119,7 @@ def test_multi_region_twin_regions_links_switcher_migration_kpis(page_factory, u
         return opt.tooltip[0].formatter({data: d, name: d.name});
     }""")
     assert "20.0" in tip and "batch" in tip and "40 ms" in tip, tip
+    show_map(page)
     shot(page, "multi-region-twin-moving")
 
     # Region switcher: the panels and cards show Hohhot.
@@ -133,14 +139,33 @@ def test_multi_region_twin_regions_links_switcher_migration_kpis(page_factory, u
     assert len(names) == 2 and all("backbone" in n for n in names), names
     page.click("#timeline-live")
 
-    # Reload mid-run: the page continues from a fresh snapshot, the map again shows the three regions.
-    if page.locator("#run-status .badge[data-status=succeeded]").count() == 0:
-        filled = page.evaluate("() => twinRunState.filled")
-        page.reload()
-        page.wait_for_function(f"() => window.twinRunState && (twinRunState.filled > {filled} || twinRunState.run.status === 'succeeded')",
-                               timeout=60000)
-        page.wait_for_function("() => { const c = echarts.getInstanceByDom(document.getElementById('twin-map'));"
-                               " return c && c.getOption().series.some((s) => s.id === 'regions' && s.data.length === 3); }")
+    # Reload mid-run (paused, so it is surely mid-run): a fresh snapshot brings back the three regions, the
+    # links and every region's series; scrubbing works on it; the run then continues to its end.
+    assert page.locator("#run-status .badge[data-status=succeeded]").count() == 0
+    page.click("#btn-pause")
+    page.wait_for_selector("#run-status .badge[data-status=paused]", timeout=30000)
+    filled = page.evaluate("() => twinRunState.filled")
+    assert 0 < filled < STEPS
+    page.reload()
+    page.wait_for_function("() => { const c = echarts.getInstanceByDom(document.getElementById('twin-map'));"
+                           " return c && c.getOption().series.some((s) => s.id === 'regions' && s.data.length === 3); }")
+    assert page.evaluate("() => twinRunState.filled") >= filled
+    assert sorted(lk["id"] for lk in map_option(page)["links"]) == ["sh-hh", "sh-qd"]
+    page.locator("#timeline-range").focus()
+    page.keyboard.press("Home")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(300)
+    assert "4 /" in page.locator("#timeline-label").inner_text()
+    region = page.locator("#region-select").input_value()
+    load = page.evaluate(f"() => twinRunState.region['{region}.load_mw'][3]")
+    text = page.locator("#kpi-cards .kpi-card[data-key=load_mw] .kpi-value").inner_text()
+    assert float(text.replace(",", "")) == pytest.approx(load, rel=1e-3, abs=0.01)
+    page.click("#timeline-live")
+    page.select_option("#speed-select", "0")
+    page.click("#btn-speed")
+    page.wait_for_timeout(300)
+    page.click("#btn-resume")
 
     # The finished run: KPI table with a column per region and the totals; the migration table.
     page.wait_for_selector("#run-status .badge[data-status=succeeded]", timeout=120000)
@@ -155,10 +180,11 @@ def test_multi_region_twin_regions_links_switcher_migration_kpis(page_factory, u
     assert rows.count() == 3  # two links and the total
     total_cells = rows.nth(2).locator("td").all_inner_texts()
     assert float(total_cells[0].replace(",", "")) == pytest.approx(moved_total, abs=0.51)  # fmtNum: 0 decimals from 100
-    page.locator("#twin-map").scroll_into_view_if_needed()
     page.evaluate("() => window.scrollTo(0, 0)")
     page.wait_for_timeout(300)
     shot(page, "multi-region-twin")
+    show_map(page)
+    shot(page, "multi-region-map")
     page.locator("#results").scroll_into_view_if_needed()
     shot(page, "multi-region-kpis")
 
@@ -166,6 +192,8 @@ def test_multi_region_twin_regions_links_switcher_migration_kpis(page_factory, u
     page.evaluate("() => window.scrollTo(0, 0)")
     page.wait_for_timeout(400)
     shot(page, "multi-region-twin")
+    show_map(page)
+    shot(page, "multi-region-map")
     page.locator("#chart-migration").scroll_into_view_if_needed()
     page.wait_for_timeout(200)
     shot(page, "multi-region-panels")
