@@ -8,6 +8,8 @@
 """
 
 from agents.checkpoint import checkpoint_dumps, checkpoint_loads
+from agents.contract_eval import evaluate_contracts, kpis_with_contracts, scenario_without
+from agents.contract_types import CONTRACT_CLASSES, contract_template
 from agents.decisions import decision_parameters, runtime_actors, validate_decisions
 from agents.decisions import public as decision_public
 from agents.model import RegionModel
@@ -28,6 +30,7 @@ from agents.scenario import (
 )
 
 __all__ = [
+    "CONTRACT_CLASSES",
     "SCHEMA_VERSION",
     "MultiRegionModel",
     "MultiRegionScenario",
@@ -37,14 +40,18 @@ __all__ = [
     "build_model",
     "checkpoint_dumps",
     "checkpoint_loads",
+    "contract_template",
     "decision_parameters",
     "decision_public",
+    "evaluate_contracts",
     "is_multi_region",
+    "kpis_with_contracts",
     "load_scenario",
     "multi_region_json_schema",
     "package_versions",
     "runtime_actors",
     "scenario_json_schema",
+    "scenario_without",
     "validate_decisions",
     "validate_scenario",
     "write_results",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents.contract_types import HEAT_CONTRACT_TYPES
 from agents.markets import renewable_claims
 from agents.physics import it_load
 from agents.reductions import dot, row_dot
@@ -228,7 +229,7 @@ def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
         acc["work"] += it_load.delivered_compute_eflop(cap, utilisation(a, b).T, dt)  # capacity × utilisation
         # contracted renewable (hook, agents.markets.renewable_claims): PPA deliveries matched to the load
         # left after owned renewables in the same step
-        ppa = renewable_claims.contracted_renewable_mw(model.scenario.contracts, dcs.ids, a, b).T
+        ppa = renewable_claims.contracted_renewable_mw(model.ledger, dcs.ids, a, b).T
         owned_used = np.zeros_like(load)
         if owned.owners.size:
             gen_owned, used_owned = owned.chunk(a, b)
@@ -354,7 +355,7 @@ def _heat_pumps_of_others(model, stop: int) -> dict[str, dict[str, float]]:
     """Electricity, cost and CO2 of DC heat pumps owned by a heat utility (the heat_purchase buyer) or by a
     third party, per owner: {utility id or "third_party": {...}} (docs/model.md "KPI boundary")."""
     dcs, dt = model.dcs, model.dt_h
-    buyer = {c.seller_id: c.buyer_id for c in model.scenario.contracts if c.type == "heat_purchase"}
+    buyer = {c.seller_id: c.buyer_id for c in model.scenario.contracts if c.type in HEAT_CONTRACT_TYPES}
     price = {"heat_utility": model.r[model.price_quantity["heat_utility"]][:stop],  # the owner's price
              "third_party": model.r["retail_price_cny_per_mwh"][:stop]}
     intensity = model.r["carbon_intensity_kgco2_per_kwh"][:stop]
@@ -435,4 +436,7 @@ def compute_kpis(model) -> dict:
     region = _region(model, stop, dc_sums)
     third = others.get("third_party")
     region["third_party_heat_pump_electricity_mwh"] = third["dc_heat_pump_electricity_mwh"] if third else 0.0
-    return {"region": region, "agents": ordered, "contracts": model.contracts.summary(stop)}
+    contracts = model.ledger.summary(stop)  # per contract and party (agents.ledger) + the heat book's volumes
+    for cid, row in model.contracts.summary(stop).items():
+        contracts[cid].update(row)
+    return {"region": region, "agents": ordered, "contracts": contracts}

@@ -21,6 +21,7 @@ import mesa
 import numpy as np
 
 from agents import units
+from agents.frequency_study import SERIES as FREQUENCY_SERIES
 from agents.model import REGION_QUANTITIES, RegionModel
 from agents.multi_region_scenario import MultiRegionScenario
 from agents.scenario import ScenarioValidationError
@@ -33,6 +34,11 @@ from agents.strategies.migration import (
 )
 
 LINK_QUANTITIES = ("moved_mw", "arrived_mw")
+# region series summed over the regions (powers, CO2, money) and load-weighted (prices, intensities, shares):
+# the whole system under the single-region names, so views made for one region show the total
+SUMMED_QUANTITIES = tuple(q for q in REGION_QUANTITIES if q.endswith(("_mw", "_t", "_cny"))
+                          and q not in FREQUENCY_SERIES)  # a contingency's size is its region's, not a sum
+WEIGHTED_QUANTITIES = tuple(q for q in REGION_QUANTITIES if q.endswith(("_cny_per_mwh", "_kgco2_per_kwh", "_pu")))
 
 
 def region_seed(seed: int, region_id: str) -> int:
@@ -210,7 +216,8 @@ class MultiRegionModel(mesa.Model):
         regions = [{"id": rid, "name": m.scenario.region.name, "lat": m.scenario.region.lat,
                     "lon": m.scenario.region.lon, "tz": m.scenario.region.tz} for rid, m in self.models.items()]
         agent_q = sorted({name for m in self.models.values() for f in m.fleets.values() for name in f.series})
-        region_q = [f"{rid}.{q}" for rid in self.region_ids for q in REGION_QUANTITIES]
+        region_q = [*SUMMED_QUANTITIES, *WEIGHTED_QUANTITIES,
+                    *(f"{rid}.{q}" for rid in self.region_ids for q in REGION_QUANTITIES)]
         link_q = [f"{lid}.{q}" for lid in self.link_ids for q in LINK_QUANTITIES]
         return {
             "region": {"name": self.scenario.name, "lat": float(np.mean([r["lat"] for r in regions])),
@@ -229,16 +236,25 @@ class MultiRegionModel(mesa.Model):
             "units": {**units.units_for([*REGION_QUANTITIES, "power_mw", "heat_mw", *agent_q,
                                          *sorted(units.kpi_names(self.kpis()))]),
                       **{name: units.units_for([name.split(".", 1)[1]]).get(name.split(".", 1)[1], {})
-                         for name in region_q + link_q}},
+                         for name in region_q + link_q if "." in name}},
         }
 
     def region_frame(self, start: int, stop: int) -> dict[str, list[float]]:
-        """Series of every region (``<region id>.<quantity>``) and link (``<link id>.moved_mw`` / ``arrived_mw``)
-        for steps [start, stop) (clipped to the completed steps)."""
+        """Series for steps [start, stop) (clipped to the completed steps): the system totals under the region
+        names (``SUMMED_QUANTITIES`` summed, ``WEIGHTED_QUANTITIES`` weighted by each region's load), every region's
+        (``<region id>.<quantity>``) and every link's (``<link id>.moved_mw`` / ``arrived_mw``)."""
+        self.settle()
+        start, stop = max(0, int(start)), min(int(stop), self.step_index)
         out: dict[str, list[float]] = {}
+        rs = [m.r for m in self.models.values()]
+        load = sum(r["load_mw"][start:stop] for r in rs)
+        for q in SUMMED_QUANTITIES:
+            out[q] = sum(r[q][start:stop] for r in rs).tolist()
+        for q in WEIGHTED_QUANTITIES:
+            weighted = sum(r[q][start:stop] * r["load_mw"][start:stop] for r in rs)
+            out[q] = np.divide(weighted, load, out=np.zeros(stop - start), where=load > 0).tolist()
         for rid, m in self.models.items():
             out.update({f"{rid}.{k}": v for k, v in m.region_frame(start, stop).items()})
-        start, stop = max(0, int(start)), min(int(stop), self.step_index)
         for name, arr in self._link_series(start, stop).items():
             out[name] = arr.tolist()
         return out

@@ -77,6 +77,14 @@ ZH_LABELS = {
     "data_center": "数据中心", "heat_utility": "供热公司", "grid_operator": "电网运营商",
     "renewable_plant": "可再生能源电站", "power_plant": "火电厂", "storage": "储能", "heat_purchase": "购热合同",
     "voltage_dips": "电压暂降",
+    # contract types (agents.contract_types) and their main terms
+    "waste_heat_purchase": "余热购买合同", "green_ppa": "绿电购电协议", "storage_service": "储能服务合同",
+    "demand_response": "需求响应", "pricing": "定价方式", "strike_price_cny_per_mwh": "合同电价",
+    "term_years": "合同期限", "discount_rate_pu": "折现率", "take_or_pay_min_mwh_per_year": "照付不议最低热量",
+    "heat_pump": "热泵", "pipe": "管网连接", "capex_cny": "投资", "lifetime_years": "经济寿命",
+    "opex_cny_per_year": "年运维费用", "payer": "出资方", "certificates": "绿证随电量转移",
+    "capacity_payment_cny_per_mw_year": "容量补偿", "event_payment_cny_per_mwh": "响应电量补偿",
+    "penalty_cny_per_mwh": "未达标考核", "lease_cny_per_mw_month": "容量租赁费", "tolling_fee_cny_per_mwh": "放电服务费",
 }
 
 ZH_HELP = {

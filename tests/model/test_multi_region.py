@@ -353,3 +353,36 @@ def test_price_migration_lowers_the_data_centers_electricity_cost_but_not_co2():
     assert dc_cost(price) < 0.97 * dc_cost(none)  # measured −4.2 % (185.6 → 177.8 MCNY)
     assert price["migration"]["cost_change_cny"] < 0.0
     assert price["region"]["co2_t"] > none["region"]["co2_t"]  # measured +2,813 t
+
+
+@pytest.mark.slow
+def test_the_year_of_east_data_west_computing_moves_work_west_and_lowers_co2():
+    """The fixture's hourly year (docs/model.md "Several regions"): ≈ 91.5 GWh moved west, −24.0 kt CO2."""
+    runs = {}
+    for kind in ("none", "carbon"):
+        doc = json.loads(FIXTURE.read_text(encoding="utf-8"))
+        doc["migration"]["kind"] = kind
+        model = build_model(validate_scenario(doc))
+        model.run()
+        runs[kind] = model.kpis()
+    mig = runs["carbon"]["migration"]["links"]
+    assert mig["sh-hh"]["moved_it_mwh"] == pytest.approx(64_082.0, rel=0.02)
+    assert mig["sh-qd"]["moved_it_mwh"] == pytest.approx(27_413.0, rel=0.02)
+    d_co2 = runs["carbon"]["region"]["co2_t"] - runs["none"]["region"]["co2_t"]
+    assert -26_000.0 < d_co2 < -22_000.0  # measured −24,028 t
+    it = [runs[k]["region"]["dc_it_energy_mwh"] for k in ("none", "carbon")]
+    assert it[1] - it[0] == pytest.approx(runs["carbon"]["migration"]["loss_mwh"], rel=1e-9)
+
+
+def test_region_frame_carries_the_system_totals_under_the_single_region_names():
+    m = edwc_run("carbon")
+    frame = m.region_frame(0, 48)
+    regions = [np.asarray(m.models[rid].r["load_mw"][:48]) for rid in m.region_ids]
+    np.testing.assert_allclose(frame["load_mw"], sum(regions))
+    np.testing.assert_allclose(frame["co2_t"], sum(m.models[rid].r["co2_t"][:48] for rid in m.region_ids))
+    price = sum(m.models[rid].r["wholesale_price_cny_per_mwh"][:48] * regions[k]
+                for k, rid in enumerate(m.region_ids)) / sum(regions)
+    np.testing.assert_allclose(frame["wholesale_price_cny_per_mwh"], price)
+    assert "largest_infeed_mw" not in frame and "shanghai.largest_infeed_mw" in frame
+    d = m.describe()
+    assert {"load_mw", "renewable_share_pu"} <= set(d["region_quantities"]) <= set(d["units"])

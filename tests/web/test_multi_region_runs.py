@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from agents import MultiRegionModel, build_model, checkpoint_dumps, validate_scenario
+from agents import MultiRegionModel, build_model, checkpoint_dumps, kpis_with_contracts, validate_scenario
 from web import services
 from web.models import Run
 
@@ -54,7 +54,9 @@ def test_a_multi_region_run_executes_and_stores_regions_and_migration(owner, tin
     assert len(run.region_series["west.load_mw"]) == 48 and len(run.region_series["e-w.moved_mw"]) == 48
     direct = build_model(validate_scenario(doc), seed=5)
     direct.run()
-    assert run.kpis == json.loads(json.dumps(services._json_safe(direct.kpis())))
+    expected = json.loads(json.dumps(services._json_safe(kpis_with_contracts(direct))))
+    assert run.kpis == expected
+    assert "not evaluated" in run.kpis["contracts"]["heat_deal"]["evaluation"]  # no multi-region counterfactual
 
 
 def test_a_multi_region_run_resumed_from_a_checkpoint_equals_an_uninterrupted_run(owner, tiny_data):
