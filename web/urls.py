@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from . import views
+from . import sweep_pages, views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="scenario-list", permanent=False), name="home"),
@@ -18,4 +18,6 @@ urlpatterns = [
     path("runs/<uuid:run_id>/report/", views.run_report, name="run-report"),
     path("runs/<uuid:run_id>/", views.run_detail, name="run-detail"),
     path("runs/<uuid:run_id>/screen/", views.run_screen, name="run-screen"),
+    path("sweeps/", sweep_pages.sweep_list, name="sweep-list"),
+    path("sweeps/<uuid:sweep_id>/", sweep_pages.sweep_detail, name="sweep-detail"),
 ]
