@@ -123,7 +123,13 @@ def test_multi_region_twin_regions_links_switcher_migration_kpis(page_factory, u
     shot(page, "multi-region-twin-moving")
 
     # Region switcher: the panels and cards show Hohhot.
-    assert page.locator("#region-select option").count() == 3
+    # "All regions" first: the whole system (summed / load-weighted series under the single-region names)
+    assert page.locator("#region-select option").all_inner_texts()[0] == "All regions"
+    assert page.locator("#region-select").input_value() == ""
+    total = page.evaluate("() => twinRunState.region.load_mw[5]")
+    parts = page.evaluate("() => ['shanghai', 'hohhot', 'qaidam'].map((r) => twinRunState.region[r + '.load_mw'][5])")
+    assert total == pytest.approx(sum(parts))
+    assert page.locator("#region-select option").count() == 4
     page.select_option("#region-select", "hohhot")
     page.wait_for_timeout(300)
     step = page.evaluate("() => Number(document.getElementById('timeline-range').value)")
@@ -158,7 +164,8 @@ def test_multi_region_twin_regions_links_switcher_migration_kpis(page_factory, u
     page.wait_for_timeout(300)
     assert "4 /" in page.locator("#timeline-label").inner_text()
     region = page.locator("#region-select").input_value()
-    load = page.evaluate(f"() => twinRunState.region['{region}.load_mw'][3]")
+    key = f"{region}.load_mw" if region else "load_mw"
+    load = page.evaluate(f"() => twinRunState.region['{key}'][3]")
     text = page.locator("#kpi-cards .kpi-card[data-key=load_mw] .kpi-value").inner_text()
     assert float(text.replace(",", "")) == pytest.approx(load, rel=1e-3, abs=0.01)
     page.click("#timeline-live")

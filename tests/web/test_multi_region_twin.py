@@ -64,6 +64,7 @@ def test_the_run_page_of_a_multi_region_run_shows_every_region(owner, client):
     page = client.get(f"/runs/{run.pk}/").content.decode()
     options = re.findall(r'<option value="(\w+)">', page.split('id="region-select"', 1)[1].split("</select>", 1)[0])
     assert options == ["shanghai", "hohhot", "qaidam"]
+    assert '<option value="">All regions</option>' in page  # the whole system first
     assert 'id="chart-migration"' in page and "twin-multi" in page
     assert "514 agents" in page
     config = _config(page)

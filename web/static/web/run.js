@@ -96,11 +96,14 @@ function setupRegionSwitch() {
     if (sel) sel.closest("[data-region-switch]").hidden = true;
     return;
   }
-  if (!ids.includes(regionId)) regionId = sel && ids.includes(sel.value) ? sel.value : ids[0];
+  // "" = the whole system (the region series summed / load-weighted under the single-region names), when
+  // the run records them
+  const values = "load_mw" in stream.region ? ["", ...ids] : ids;
+  if (!values.includes(regionId)) regionId = sel && values.includes(sel.value) ? sel.value : values[0];
   if (sel) {
     const names = Object.fromEntries(stream.describe.regions.map((r) => [r.id, r.name || r.id]));
-    if (sel.options.length !== ids.length) {
-      sel.replaceChildren(...ids.map((id) => new Option(names[id], id)));
+    if ([...sel.options].map((o) => o.value).join("\n") !== values.join("\n")) {
+      sel.replaceChildren(...values.map((id) => new Option(id ? names[id] : T.regions_total, id)));
     }
     sel.value = regionId;
     sel.closest("[data-region-switch]").hidden = false;
