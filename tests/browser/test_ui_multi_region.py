@@ -128,7 +128,7 @@ def test_multi_region_twin_regions_links_switcher_migration_kpis(page_factory, u
     assert page.locator("#region-select").input_value() == ""
     total = page.evaluate("() => twinRunState.region.load_mw[5]")
     parts = page.evaluate("() => ['shanghai', 'hohhot', 'qaidam'].map((r) => twinRunState.region[r + '.load_mw'][5])")
-    assert total == pytest.approx(sum(parts))
+    assert total == pytest.approx(sum(parts), rel=1e-4)  # frames carry rounded values
     assert page.locator("#region-select option").count() == 4
     page.select_option("#region-select", "hohhot")
     page.wait_for_timeout(300)
