@@ -439,4 +439,6 @@ def compute_kpis(model) -> dict:
     contracts = model.ledger.summary(stop)  # per contract and party (agents.ledger) + the heat book's volumes
     for cid, row in model.contracts.summary(stop).items():
         contracts[cid].update(row)
+    for item in model.ledger.items(stop):  # its line items (payer → payee, CNY): the Contract Lab's drill-down
+        contracts[item.pop("contract_id")].setdefault("items", []).append(item)
     return {"region": region, "agents": ordered, "contracts": contracts}

@@ -2,7 +2,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import builder_views, sweep_views, twin_views, views
+from . import builder_views, lab_views, sweep_views, twin_views, views
 
 urlpatterns = [
     path("scenarios/", views.ScenarioListCreateView.as_view(), name="api-scenario-list"),
@@ -42,6 +42,8 @@ urlpatterns = [
     path("compare/", builder_views.CompareView.as_view(), name="api-compare"),
     path("compare/kpis.csv", builder_views.CompareCsvView.as_view(), name="api-compare-csv"),
     path("compare/kpis.xlsx", builder_views.CompareXlsxView.as_view(), name="api-compare-xlsx"),
+    path("lab/check/", lab_views.LabCheckView.as_view(), name="api-lab-check"),
+    path("lab/runs/", lab_views.LabRunView.as_view(), name="api-lab-run"),
     # Sweeps: parameter grids and seeds on the workers (docs/sweeps.md)
     path("sweeps/", sweep_views.SweepListCreateView.as_view(), name="api-sweep-list"),
     path("sweeps/<uuid:sweep_id>/", sweep_views.SweepDetailView.as_view(), name="api-sweep-detail"),
