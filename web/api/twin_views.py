@@ -45,10 +45,8 @@ class RunOutlineView(APIView):
             path = geo.shipped_path(picked["name"])
         if path is not None and path.is_file():
             return _geojson_response(path.read_bytes())
-        agents = [a for a in twin.scenario_actors(scenario) if isinstance(a, dict)]  # every region's, if several
-        region = scenario.get("region") or {"lat": sum(a.get("lat", 0.0) for a in agents) / max(len(agents), 1),
-                                            "lon": sum(a.get("lon", 0.0) for a in agents) / max(len(agents), 1)}
-        return _geojson_response(json.dumps(geo.schematic_outline(agents, region.get("lat"), region.get("lon"))))
+        lat, lon = geo.scenario_centre(scenario)  # every region's actors of a multi-region scenario
+        return _geojson_response(json.dumps(geo.schematic_outline(geo.scenario_actors(scenario), lat, lon)))
 
 
 class RunAgentSeriesView(APIView):
