@@ -27,7 +27,12 @@ def scenario_digest(scenario) -> str:
 
 
 def checkpoint_dumps(model) -> bytes:
-    """Serialise the dynamic state of ``model`` (see module docstring) to npz bytes."""
+    """Serialise the dynamic state of ``model`` (see module docstring) to npz bytes (a MultiRegionModel: every
+    region's checkpoint and the coordinator's moves, agents.multi_region_checkpoint)."""
+    if hasattr(model, "models"):
+        from agents.multi_region_checkpoint import multi_region_checkpoint_dumps
+
+        return multi_region_checkpoint_dumps(model)
     model.settle()
     header = {
         "format": FORMAT,
@@ -50,9 +55,14 @@ def checkpoint_dumps(model) -> bytes:
 
 
 def checkpoint_loads(scenario, blob: bytes):
-    """Rebuild the model of ``scenario`` and restore the state saved in ``blob``; returns the RegionModel."""
+    """Rebuild the model of ``scenario`` and restore the state saved in ``blob``; returns the RegionModel (or the
+    MultiRegionModel of a multi-region scenario, agents.multi_region_checkpoint)."""
     from agents.model import RegionModel
 
+    if hasattr(scenario, "regions"):
+        from agents.multi_region_checkpoint import multi_region_checkpoint_loads
+
+        return multi_region_checkpoint_loads(scenario, blob)
     with np.load(io.BytesIO(blob), allow_pickle=False) as data:
         header = json.loads(bytes(data["header"]).decode())
         if header.get("format") != FORMAT:
@@ -60,12 +70,20 @@ def checkpoint_loads(scenario, blob: bytes):
         if header["scenario_sha256"] != scenario_digest(scenario):
             raise ValueError("checkpoint was made from a different scenario")
         model = RegionModel(scenario, seed=header["seed"])
-        model.recorder.restore_dynamic({k[4:]: data[k] for k in data.files if k.startswith("rec:")})
-        model.storage.soc_mwh = np.array(data["state:soc_mwh"], dtype=float)
-        if "state:backup" in data.files:
-            model.dcs.backup.restore(data["state:backup"])
-        accepted = data["state:accepted_mw"]
-        model.accepted_mw[: accepted.shape[0]] = accepted
+        restore_state(model, data, header)
+    return model
+
+
+def restore_state(model, data, header: dict, after_replay=None) -> None:
+    """Restore a checkpoint's state (``data``: the opened npz, ``header`` its JSON header) into a freshly built
+    ``model`` of the same scenario and seed. ``after_replay()``: called once the data centers' day plans are
+    replayed, before the heat utilities' (a multi-region coordinator re-applies its moves there)."""
+    model.recorder.restore_dynamic({k[4:]: data[k] for k in data.files if k.startswith("rec:")})
+    model.storage.soc_mwh = np.array(data["state:soc_mwh"], dtype=float)
+    if "state:backup" in data.files:
+        model.dcs.backup.restore(data["state:backup"])
+    accepted = data["state:accepted_mw"]
+    model.accepted_mw[: accepted.shape[0]] = accepted
     model.step_index = int(header["step_index"])
     model.steps = int(header["mesa_steps"])
     model._settled = model.step_index
@@ -75,10 +93,12 @@ def checkpoint_loads(scenario, blob: bytes):
         model.dcs.replay(model.signals, model.step_index, model.dr)
     else:
         model.dr.replay(model.signals, model.step_index)  # demand-response calls made before the checkpoint
+    if after_replay is not None:  # a multi-region coordinator's moves of each day, after its DC plans
+        after_replay()
     # heat utilities: the day plans made in the loop before the checkpoint, each with the strategies in force
-    # at its day's first step (after the DCs' replay: their day plans set the heat they offer)
+    # at its day's first step (after the DCs' replay and moves: their day plans set the heat they offer)
     model.heat.replay(model.signals, model.step_index,
-                      validate_decisions(scenario, header.get("decisions", []), prefix="checkpoint.decisions"))
+                      validate_decisions(model.scenario, header.get("decisions", []), prefix="checkpoint.decisions"))
     # decisions applied up to the current day's first step shaped its storage plan; later ones the next plans
     later = model.decisions.restore(header.get("decisions", []),
                                     model.step_index - model.step_index % model.decisions.steps_per_day)
@@ -88,4 +108,3 @@ def checkpoint_loads(scenario, blob: bytes):
     if model.dr.active:
         model.dr.settle(model._settled, model.dcs.grid_power_mw)
     model.running = model.step_index < model.total_steps
-    return model

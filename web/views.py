@@ -54,7 +54,10 @@ def scenario_facts(data: dict) -> dict:
     # Stored documents are normalised (web/scenario_services.py); rows saved raw before that still render.
     steps = _number(horizon.get("steps"), 0)
     dt_h = _number(horizon.get("dt_h"), 1.0)
-    actors = data.get("actors") if isinstance(data.get("actors"), list) else []
+    actors = geo.scenario_actors(data)  # of every region of a multi-region document
+    if isinstance(data.get("regions"), list):
+        region = {"name": ", ".join(str((b.get("region") or {}).get("name", b.get("id", "")))
+                                    for b in geo.scenario_regions(data))}
     by_type: dict[str, int] = {}
     for actor in actors:
         kind = actor.get("type", "") if isinstance(actor, dict) else ""
@@ -330,13 +333,15 @@ def _run_twin_context(request: HttpRequest, run_id, *, big: bool) -> dict:
         # The query names the picked outline, so a newly uploaded one is not served from the browser's cache.
         "geo": {"url": f"{api['outline']}?v={outline['kind']}-{outline['name']}",
                 "name": f"twin-{outline['kind']}-{outline['name']}"},
-        "region_centre": {"lat": (snapshot.get("region") or {}).get("lat"), "lon": (snapshot.get("region") or {}).get("lon")},
+        "region_centre": dict(zip(("lat", "lon"), geo.scenario_centre(snapshot), strict=True)),
         "capacities": capacities,
         # Units of the KPI cards' running totals (not region quantities, so not in describe().units) and of every
         # labelled KPI key (the KPI tables of a finished run can load before the stream's describe arrives).
         "card_units": units.units_for(["energy_to_date_mwh", "renewable_to_date_share", "heat_from_dc_to_date_share",
                                        *labels.KPIS]),
         "agent_params": params,
+        # A multi-region run's migration table: its columns in order, with their units.
+        "migration_units": units.units_for(twin.MIGRATION_KPI_COLUMNS),
         "i18n": {**run_page_strings(), **twin.twin_strings(),
                  "param_labels": twin.parameter_labels(snapshot, get_language() or "en")},
     }
@@ -349,6 +354,8 @@ def _run_twin_context(request: HttpRequest, run_id, *, big: bool) -> dict:
         "nav": "runs",
         "speed_choices": RunStartForm.base_fields["speed_steps_per_s"].choices,
         "timeline_speeds": [(1, "1×"), (6, "6×"), (24, "24×"), (168, "168×")],
+        "regions": [{"id": block.get("id", ""), "name": (block.get("region") or {}).get("name", block.get("id", ""))}
+                    for block in snapshot.get("regions") or [] if isinstance(block, dict)],
     }
 
 

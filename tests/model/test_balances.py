@@ -33,6 +33,11 @@ SCENARIOS["chp_surplus"]["actors"][2]["units"].insert(0, {
     "kind": "chp", "capacity_mw": 100.0, "efficiency_pu": 0.4, "electrical_efficiency_pu": 0.5,
     "fuel_price_cny_per_mwh": 100.0, "fuel_co2_t_per_mwh": 0.2})
 SCENARIOS["with_storage"]["actors"].append(_storage_actor(strategy="net_load", soc_initial_pu=0.1))
+# a battery behind the DC's meter offering reserve in a region short of it, and an on-site schedule battery
+SCENARIOS["owned_reserve"] = variant(**{"actors.3.capacity_mw": 40.0, "actors.1.battery.strategy": {"kind": "arbitrage"}})
+SCENARIOS["owned_reserve"]["actors"].append({**_storage_actor(), "owner_id": "dc_hohhot", "behind_meter": True,
+                                             "strategy": {"kind": "arbitrage", "reserve_mw": 5.0,
+                                                          "reserve_price_cny_per_mw_h": 20.0}})
 
 
 @pytest.fixture(scope="module", params=sorted(SCENARIOS))
