@@ -31,10 +31,10 @@ def _csrf(page) -> str:
     return next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
 
 
-def _hohhot_run(page, seed: int) -> str:
-    doc = fixture_doc("hohhot")
-    doc["horizon"]["steps"] = STEPS
-    response = page.request.post("/api/runs/", data=json.dumps({"scenario": doc, "name": "Hohhot (3 days)",
+def _hohhot_run(page, seed: int, fixture: str = "hohhot", steps: int = STEPS) -> str:
+    doc = fixture_doc(fixture)
+    doc["horizon"]["steps"] = steps
+    response = page.request.post("/api/runs/", data=json.dumps({"scenario": doc, "name": f"{fixture} ({steps} h)",
                                                                 "seed": seed, "speed_steps_per_s": 0}),
                                  headers={"Content-Type": "application/json", "X-CSRFToken": _csrf(page)})
     assert response.status == 201, response.text()
@@ -114,4 +114,25 @@ def test_a_hohhot_run_in_chinese_shows_chinese_labels_on_the_run_page_drawer_rep
     options = page.locator("#series-quantity option").all_inner_texts()
     assert options and [o for o in options if not CJK.search(o)] == [], options
     shot(page, "labels-compare-zh")
+    assert errors.items == []
+
+
+def test_a_multi_region_run_in_chinese_labels_its_regions_and_migration(page_factory, ui):
+    page, errors = page_factory(1366, 768)
+    ui.login(page)
+    page.goto("/runs/")
+    page.click("form.langswitch button[value=zh-hans]")
+    page.wait_for_selector("html[lang=zh-hans]")
+    run = _hohhot_run(page, 1, "east_data_west_computing", 48)
+    page.goto(f"/runs/{run}/")
+    page.wait_for_selector("#kpi-table table.kpis-regions tbody tr")
+    assert _raw_headers(page, "#kpi-table table.kpis-regions tbody th") == []
+    assert _raw_headers(page, "#kpi-table table.migration-kpis thead th") == []
+    page.locator("#kpi-table").scroll_into_view_if_needed()
+    shot(page, "labels-multi-region-kpis-zh")
+    page.goto(f"/runs/{run}/report/")
+    page.wait_for_selector("#report[data-ready=true]")
+    assert _raw_headers(page, "#report-kpis th[title]") == []
+    text = page.locator("#report-kpis").inner_text()
+    assert "算力迁移" in text and "通道" in text  # the migration block and its links
     assert errors.items == []
