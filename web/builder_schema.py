@@ -66,7 +66,7 @@ ZH_LABELS = {
     "carry_over": "结转至次日", "migratable_pu": "可迁移负载比例", "max_deferral_pu": "最大延后比例",
     "capacity_headroom_pu": "容量裕度", "reference_power_efficiency_pu": "参考发电效率",
     "reference_heat_efficiency_pu": "参考供热效率", "exergy_reference_temp_c": "㶲参考温度", "commitment": "启停方式",
-    "price_threshold_cny_per_mwh": "电价阈值", "carbon_threshold_kgco2_per_kwh": "碳强度阈值", "behind_meter": "表后（用户侧）",
+    "price_threshold_cny_per_mwh": "电价阈值", "carbon_threshold_kgco2_per_kwh": "碳强度阈值",
     "power_to_heat_ratio": "热电比", "fuel": "燃料", "marginal_cost_cny_per_mwh": "边际成本",
     "min_load_pu": "最小出力比例", "ramp_pu_per_h": "爬坡速率", "co2_t_per_mwh": "碳排放因子",
     "forced_outage_rate_pu": "强迫停运率", "mean_outage_h": "平均停运时长", "technology": "技术",
