@@ -64,15 +64,9 @@ def checkpoint_loads(scenario, blob: bytes):
     model._settled = model.step_index
     model._pool = [float(x) for x in header["storage_pool"]]
     model.rng.bit_generator.state = header["rng_state"]
-    if model.dcs.strategy_groups:  # DR calls and DC workload plans before the checkpoint, in the run's order
-        model.dcs.replay(model.signals, model.step_index, model.dr)
-    else:
-        model.dr.replay(model.signals, model.step_index)  # demand-response calls made before the checkpoint
-    # decisions applied up to the current day's first step shaped its storage plan; later ones the next plans
-    later = model.decisions.restore(header.get("decisions", []),
-                                    model.step_index - model.step_index % model.decisions.steps_per_day)
-    model.storage.replay(model.signals, model.step_index)  # the current day's storage schedules
-    model.decisions.apply_later(later)
+    # DR calls, DC day plans and the current day's storage schedules before the checkpoint, with people's
+    # decisions re-applied at their steps, in the run's order (agents.decisions.DecisionBook.replay)
+    model.decisions.replay(header.get("decisions", []), model.step_index)
     model.signals.advance(max(model.step_index - 1, 0))  # as after the last completed step
     if model.dr.active:
         model.dr.settle(model._settled, model.dcs.grid_power_mw)

@@ -48,12 +48,13 @@ class DemandResponseDesk:
         self.day_of_week_by_day = np.asarray(day_of_week, dtype=int)[::self.spd]
         pos = {d: i for i, d in enumerate(dcs.ids)}
         self.members = [np.array([pos[m] for m in a.member_ids], dtype=int) for a in self.aggregators]
-        cap = dcs._param("it_capacity_mw")
-        self.commitment_mw = [agg.member_commitments_mw(a, cap[m]) for a, m in zip(self.aggregators, self.members,
-                                                                                  strict=True)]
+        self._cap_mw = dcs._param("it_capacity_mw")
+        self.commitment_mw = [agg.member_commitments_mw(a, self._cap_mw[m])
+                              for a, m in zip(self.aggregators, self.members, strict=True)]
         self.enrolled = np.unique(np.concatenate(self.members)) if self.members else np.zeros(0, dtype=int)
         self.called_mw = np.zeros((self.steps, dcs.n)) if self.aggregators else np.zeros((0, dcs.n))
         self.calls: list[dict] = []  # one per event: program, start, end, notified, called per aggregator
+        self._terms: list[dict] = []  # per call: {aggregator index: (its spec, member commitments [MW])} at the call
         self._explicit = []
         for e in section.events:
             e = e.model_copy(update={"start": e.start.replace(tzinfo=None), "end": e.end.replace(tzinfo=None)})
@@ -99,15 +100,6 @@ class DemandResponseDesk:
             for s, e in zip(windows.start_step, windows.end_step, strict=True):
                 self._call(pid, start + int(s), start + int(e), t, None, signals)
 
-    def replay(self, signals, until: int) -> None:
-        """Re-make the calls of steps [0, until) after a checkpoint restore: they depend only on the published
-        forecasts and the scenario's events, so replaying the operator's observe gives the same calls."""
-        if not self.active:
-            return
-        for t in sorted({n for n, *_ in self._explicit if n < until} | set(range(0, until, self.spd))):
-            signals.advance(t)
-            self.observe(t, signals)
-
     def _call(self, program_id: str, start: int, end: int, t: int, called_mw, signals) -> None:
         idx = [k for k, a in enumerate(self.aggregators) if a.program_id == program_id]
         if not idx or end <= start:
@@ -121,9 +113,18 @@ class DemandResponseDesk:
                                        offer_price_cny_per_mwh=a.offer_price_cny_per_mwh)
             self.called_mw[start:end, self.members[k]] += x[None, :]
         self._in_event[program_id][start:end] = True
+        self._terms.append({k: (self.aggregators[k], self.commitment_mw[k]) for k in idx})
         self.calls.append({"program_id": program_id, "start_step": start, "end_step": end, "notified_step": t,
                            "aggregators": [self.aggregators[k].id for k in idx]})
         signals.dr_calls.append((program_id, start, end, t))
+
+    def apply_aggregator(self, aggregator_id: str, spec) -> None:
+        """A DR bid decided at run time (agents.decisions): aggregator ``aggregator_id`` commits ``spec``'s
+        reduction / offer prices / allocation for the events called from now on (events already called keep the
+        terms of their call, which their settlement uses)."""
+        k = next(i for i, a in enumerate(self.aggregators) if a.id == aggregator_id)
+        self.aggregators[k] = spec
+        self.commitment_mw[k] = agg.member_commitments_mw(spec, self._cap_mw[self.members[k]])
 
     def called_for(self, t: int, members: np.ndarray) -> np.ndarray:
         """Reduction the members are asked to shed at step ``t`` [MW] (0 outside events)."""
@@ -139,10 +140,10 @@ class DemandResponseDesk:
             call = self.calls[self._settled_calls]
             if min(call["end_step"] + after, self.steps) > settled:
                 return
-            self._settle_call(call, grid_power_mw)
+            self._settle_call(call, self._terms[self._settled_calls], grid_power_mw)
             self._settled_calls += 1
 
-    def _settle_call(self, call: dict, grid_power_mw) -> None:
+    def _settle_call(self, call: dict, terms: dict, grid_power_mw) -> None:
         program = self.programs[call["program_id"]]
         start, end = call["start_step"], call["end_step"]
         stop = min(end + int(np.ceil(AFTER_WINDOW_H / self.dt_h - 1e-9)), self.steps)
@@ -153,9 +154,7 @@ class DemandResponseDesk:
                 event_days[c["start_step"] // self.spd] = True
         eligible = baselines.eligible_days(self.day_of_week_by_day, excluded=event_days)
         load = grid_power_mw(0, stop)
-        for k, a in enumerate(self.aggregators):
-            if a.id not in call["aggregators"]:
-                continue
+        for k, (a, commitment) in terms.items():
             m = self.members[k]
             try:
                 base = baselines.baseline(program.baseline_method, load[:, m], eligible, event_start_step=start,
@@ -165,7 +164,7 @@ class DemandResponseDesk:
                 self.results.append({**call, "aggregator_id": a.id, "measured": False, "reason": str(exc)})
                 continue
             resp = dr.measure_response(base.baseline_mw, load[start:end, m], self.dt_h)
-            ledger = agg.settle_event(program, a, response_mwh=resp.response_mwh, commitment_mw=self.commitment_mw[k],
+            ledger = agg.settle_event(program, a, response_mwh=resp.response_mwh, commitment_mw=commitment,
                                       duration_h=(end - start) * self.dt_h)
             self.ledger.extend(ledger)
             self.results.append({**call, "aggregator_id": a.id, "measured": True,
