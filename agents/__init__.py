@@ -7,7 +7,7 @@
 """
 
 from agents.checkpoint import checkpoint_dumps, checkpoint_loads
-from agents.decisions import decision_parameters, runtime_actors, validate_decisions
+from agents.decisions import decision_parameters, decision_targets, runtime_actors, validate_decisions
 from agents.decisions import public as decision_public
 from agents.model import RegionModel
 from agents.recording import package_versions, write_results
@@ -28,6 +28,7 @@ __all__ = [
     "checkpoint_dumps",
     "checkpoint_loads",
     "decision_parameters",
+    "decision_targets",
     "decision_public",
     "load_scenario",
     "package_versions",

@@ -417,4 +417,7 @@ def compute_kpis(model) -> dict:
     region = _region(model, stop, dc_sums)
     third = others.get("third_party")
     region["third_party_heat_pump_electricity_mwh"] = third["dc_heat_pump_electricity_mwh"] if third else 0.0
-    return {"region": region, "agents": ordered, "contracts": model.contracts.summary(stop)}
+    out = {"region": region, "agents": ordered, "contracts": model.contracts.summary(stop)}
+    if model.dr.active:  # demand-response events, per program / event / aggregator / participant (agents.dr_desk)
+        out["demand_response"] = model.dr.kpis()
+    return out

@@ -94,6 +94,10 @@ NAMES: dict[str, Quantity] = {
     "penalty_cny_per_mwh_short": Quantity("CNY/MWh", "price"),
     "cycle_limit_per_window": Quantity("", "count"),
     "every_steps": Quantity("", "count"),  # decision points: stop every N steps
+    # demand-response results (kpis.json "demand_response", agents.dr_desk): step indices of an event
+    "start_step": Quantity("", "count"),
+    "end_step": Quantity("", "count"),
+    "notified_step": Quantity("", "count"),
 }
 
 # Prefixes of yes/no KPIs ("meets_80pct_renewable_hourly").
@@ -139,6 +143,7 @@ def kpi_names(kpis: Mapping) -> set[str]:
                 names.add(key)
 
     take(kpis.get("region") or {})
+    take(kpis.get("demand_response") or {})  # per program / event / aggregator / participant / party
     for group in ("agents", "contracts"):
         for block in (kpis.get(group) or {}).values():
             take(block)
