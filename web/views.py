@@ -138,6 +138,25 @@ def run_page_strings() -> dict:
             "so_far": _("Decisions so far:"),
             "load_failed": _("Could not load the decision point."),
             "failed": _("The decisions were not accepted"),
+            # what is decided, per kind of decision target (agents.decisions.TARGETS)
+            "kinds": {
+                "storage": _("Storage schedule strategy"),
+                "data_center": _("Data-center workload strategy"),
+                "dr_aggregator": _("Demand-response bid of an aggregator"),
+            },
+            "parameters": {
+                "kind": _("Strategy kind"),
+                "carbon_signal": _("Carbon signal followed (average or marginal)"),
+                "carbon_price_cny_per_t": _("Carbon price added to the energy price"),
+                "min_signal_spread_pu": _("Least forecast spread to shift work"),
+                "dr_committed_mw": _("IT reduction committed per event step"),
+                "carry_over": _("Carry deferred work into the next day"),
+                "flex": _("Workload split and shifting limits (JSON)"),
+                "total_commitment_mw": _("Total committed reduction"),
+                "commitment_mw": _("Committed reduction per member (JSON list)"),
+                "offer_price_cny_per_mwh": _("Members' offered prices (JSON list)"),
+                "allocation": _("How a call is split (pro_rata or merit_order)"),
+            },
         },
         "kpi_labels": {
             "pue": _("Power usage effectiveness (PUE)"),
