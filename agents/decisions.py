@@ -383,8 +383,10 @@ class DecisionBook:
             signals.advance(t)
             if dr.active:
                 dr.observe(t, signals)
-            if dcs.strategy_groups and t % spd == 0:
-                dcs._plan_day(signals)
+            if t % spd == 0:
+                if dcs.strategy_groups:
+                    dcs._plan_day(signals)
+                model.agents.do("decide", t)  # the Mesa agents' activation of that day (Actor.decide)
             if t == day_start:
                 model.storage.replay(signals, until)  # the current day's schedules
         for d in todo:
