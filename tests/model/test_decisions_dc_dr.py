@@ -89,6 +89,21 @@ def test_a_dc_decision_shapes_the_days_plan_from_its_step_on():
         assert float(np.sum(m.dcs.it_mw[:, 0])) == pytest.approx(float(np.sum(base.dcs.it_base_mw[:, 0])), rel=1e-9)
 
 
+def test_a_carbon_aware_threshold_decided_at_a_day_start_changes_that_days_plan():
+    scenario = validate_scenario(_doc())
+    base = _run(scenario)
+    low = float(np.median(base.signals._day_ahead["carbon_intensity_kgco2_per_kwh"][24:48]))
+    m = _run(scenario, [{"step": 24, "actor_id": "dc_hohhot", "parameter": "carbon_threshold_kgco2_per_kwh",
+                         "value": low}])
+    it, it_base = np.asarray(m.dcs.it_mw[:, 0]), np.asarray(base.dcs.it_mw[:, 0])
+    assert np.array_equal(it[:24], it_base[:24]) and np.abs(it[24:48] - it_base[24:48]).max() > 0.1
+    # the threshold rule: once the work carried in from day 0 is due (its 12-h deadline), deferrable work is
+    # added only in the hours at or below the threshold and moved out of the others
+    carbon = m.signals._day_ahead["carbon_intensity_kgco2_per_kwh"][36:48]
+    shift = np.asarray(m.dcs.it_shift_mw[36:48, 0])
+    assert shift[carbon > low].max() < 0.0 < shift[carbon <= low].min()
+
+
 def test_a_dr_bid_is_used_for_the_events_called_from_its_step_on():
     scenario = validate_scenario(_doc())
     base = _run(scenario)
