@@ -149,6 +149,8 @@ def run_page_strings() -> dict:
                 "carbon_signal": _("Carbon signal followed (average or marginal)"),
                 "carbon_price_cny_per_t": _("Carbon price added to the energy price"),
                 "min_signal_spread_pu": _("Least forecast spread to shift work"),
+                "price_threshold_cny_per_mwh": _("Price threshold: defer work out of dearer hours"),
+                "carbon_threshold_kgco2_per_kwh": _("Carbon-aware threshold: defer work out of dirtier hours"),
                 "dr_committed_mw": _("IT reduction committed per event step"),
                 "carry_over": _("Carry deferred work into the next day"),
                 "flex": _("Workload split and shifting limits (JSON)"),
