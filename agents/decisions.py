@@ -386,7 +386,8 @@ class DecisionBook:
             if t % spd == 0:
                 if dcs.strategy_groups:
                     dcs._plan_day(signals)
-                model.agents.do("decide", t)  # the Mesa agents' activation of that day (Actor.decide)
+                for fleet in model.phase_order:  # the Mesa agents' activation of that day (Actor.decide)
+                    fleet.activate(t)
             if t == day_start:
                 model.storage.replay(signals, until)  # the current day's schedules
         for d in todo:

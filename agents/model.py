@@ -430,7 +430,8 @@ class RegionModel(mesa.Model):
         for fleet in self.phase_order:
             fleet.observe(t, signals)
         if signals.new_day:  # the Mesa agents take up the day's decisions of their fleets (Actor.decide)
-            self.agents.do("decide", t)
+            for fleet in self.phase_order:
+                fleet.activate(t)
         for fleet in self.phase_order:
             fleet.bid(t, book, signals)
         self.grid.clear(t, book)

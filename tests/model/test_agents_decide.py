@@ -1,5 +1,5 @@
 """The Mesa agents are activated (issue 12 "Done when"): at each day's first step ``RegionModel.step`` calls
-``decide`` on every agent (``model.agents.do``) once the fleets have planned the day, and each actor type's
+``decide`` on every agent (``Fleet.activate``) once the fleets have planned the day, and each actor type's
 decision state changes during a run — including a strategy that people change at a decision point."""
 
 from agents import RegionModel, checkpoint_dumps, checkpoint_loads, validate_scenario
