@@ -5,21 +5,27 @@ named events — ``day_start`` (the first step of each simulated day, the days t
 use) and ``dr_event`` (the step after the grid operator called a demand-response event). A decision point is a
 step index ``s`` (0 < s < steps): the model stops *before* stepping ``s``.
 
-A decision is ``{"step": s, "actor_id": ..., "parameter": "<dotted path in the actor's strategy>", "value": ...}``
-(:class:`DecisionSpec`). :func:`validate_decisions` checks it like a scenario field: the actor exists, its fleet
-takes decisions at run time, the path exists in that actor's strategy (``kind`` included), and the actor with
-the changed strategy re-validates with pydantic; every problem is reported with a ``loc`` path
-(``decisions.0.value``, ``decisions.0.strategy.soc_max_pu`` …) in a :class:`ScenarioValidationError`.
+A decision is ``{"step": s, "actor_id": ..., "parameter": "<dotted path>", "value": ...}`` (:class:`DecisionSpec`);
+``actor_id`` names an actor or an aggregator of the scenario's ``demand_response`` section. :func:`validate_decisions`
+checks it like a scenario field: the target exists and takes decisions at run time, the path exists in its
+parameters (``kind`` included; list items by index, ``commitment_mw.0``), and the changed target re-validates with
+pydantic; every problem is reported with a ``loc`` path (``decisions.0.value``, ``decisions.0.strategy.soc_max_pu``,
+``decisions.0.commitment_mw.0`` …) in a :class:`ScenarioValidationError`.
 
 :class:`DecisionBook` (``RegionModel.decisions``) holds the scheduled decisions; the model applies those of step
 ``s`` at the start of step ``s`` (they take effect from that step on) and records each applied one with its step
-(``applied``). The applied list is part of a checkpoint (agents.checkpoint), so scenario + seed + decisions give
-bit-identical results, also after a checkpoint and resume.
+(``applied``). The applied list is part of a checkpoint (agents.checkpoint), and ``DecisionBook.replay`` re-applies
+it in the run's order on a resume, so scenario + seed + decisions give bit-identical results, also after a
+checkpoint and resume.
 
-Which actors take decisions at run time (``RUNTIME_FLEETS``): storage with a schedule strategy (arbitrage,
-peak_shaving, tou_rule, net_load_rule, agents.strategies.storage_schedule). Its schedule is planned at each day's
-first step, so a changed parameter shapes the schedules planned from the decision's step on: at a ``day_start``
-point that is the same step; a decision inside a day is used from the next day's plan.
+What takes decisions at run time (``TARGETS``, one class per kind, each with ``find`` / ``parameters`` /
+``rebuild`` / ``apply``): storage with a schedule strategy (arbitrage, peak_shaving, tou_rule, net_load_rule,
+agents.strategies.storage_schedule); data centers given a workload strategy other than none (every
+``DataCenterStrategySpec`` field, agents.strategies.workload_flex); DR aggregators (a DR bid: committed reduction,
+offered prices, allocation; agents.dr_desk). Storage schedules and DC workload plans are made at each day's first
+step, so a changed parameter shapes the plans made from the decision's step on: at a ``day_start`` point that is
+the same step; a decision inside a day is used from the next day's plan. A DR bid holds for the events the grid
+operator calls from the decision's step on.
 """
 
 from __future__ import annotations
