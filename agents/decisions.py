@@ -35,7 +35,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 EVENTS = ("day_start", "dr_event")
-RUNTIME_FLEETS = ("storage", "data_center")  # actor types with run-time decisions (+ DR aggregators, DR_TARGET)
 DR_TARGET = "dr_aggregator"  # decisions for an aggregator of the scenario's demand_response section (a DR bid)
 DR_BID_PARAMETERS = ("total_commitment_mw", "commitment_mw", "offer_price_cny_per_mwh", "allocation")
 MAX_DECISIONS = 10_000
