@@ -91,3 +91,28 @@ def test_every_dr_kpi_key_has_a_unit_and_is_documented(dr_run):
     missing = sorted(key for key in keys if f"`{key}`" not in section)
     assert not missing, f"DR KPI keys not documented in docs/model.md: {missing}"
     assert "demand_response" not in RegionModel(validate_scenario(_doc() | {"demand_response": {}})).kpis()
+
+
+def test_summer_peak_dr_kpis_show_the_event_peak_lowered_by_the_measured_response():
+    """shanghai_summer_peak.json, Lingang DR-committed (tests/model/test_dc_strategies.py ``peak_doc``): each
+    event's measured response covers the 23 MW called, the members' peak over the event falls by about the mean
+    response, the program pays in full and charges no penalty; without the strategy the shortfall is penalised.
+    Measured: events #1 (3 h) / #2 (4 h) respond 26.8 / 27.0 MW, peak −28.1 / −26.9 MW, paid 207,000 / 276,000
+    CNY; strategy none: 1.3 / 1.6 MW, penalties 65,130 / 85,514 CNY."""
+    from tests.model.test_dc_strategies import run_peak
+
+    dr, none = run_peak("dr").kpis()["demand_response"], run_peak("none").kpis()["demand_response"]
+    program = run_peak("dr").scenario.demand_response.programs[0]
+    assert list(dr["events"]) == ["sh-dr-peak#1", "sh-dr-peak#2"]
+    for ev in dr["events"].values():
+        assert ev["is_measured"] and ev["called_mw"] == pytest.approx(23.0)
+        assert ev["mean_response_mw"] >= ev["called_mw"]
+        assert ev["peak_reduction_mw"] == pytest.approx(ev["mean_response_mw"], rel=0.1)
+        committed_mwh = ev["committed_mw"] * ev["duration_h"]
+        assert ev["payment_cny"] == pytest.approx(program.energy_payment_cny_per_mwh * committed_mwh)
+        assert ev["penalty_cny"] == 0.0 and ev["shortfall_mwh"] == 0.0
+        assert len(ev["participants"]) == 21
+    for ev in none["events"].values():
+        assert ev["mean_response_mw"] < 0.1 * ev["called_mw"]
+        assert ev["penalty_cny"] == pytest.approx(program.penalty_cny_per_mwh_short * ev["shortfall_mwh"])
+    assert dr["programs"]["sh-dr-peak"]["payment_cny"] > 10 * none["programs"]["sh-dr-peak"]["payment_cny"]
