@@ -162,3 +162,24 @@ def test_dc_and_dr_decisions_replay_bit_identically_stopped_scheduled_resumed_an
     kpis = json.loads((tmp_path / "out" / "kpis.json").read_text())
     assert kpis.pop("provenance")["decisions"] == DECISIONS  # stored with the results
     assert kpis == json.loads(json.dumps(stopped.kpis()))
+
+
+def test_a_bid_on_the_total_scales_the_members_and_a_members_bid_drops_the_total():
+    """shanghai_summer_peak.json's aggregator gives both the members' commitments and their total (23 MW)."""
+    from pathlib import Path
+
+    from agents import load_scenario
+    from agents.decisions import validate_decisions
+
+    scenario = load_scenario(Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
+                             / "shanghai_summer_peak.json")
+    old = scenario.demand_response.aggregators[0]
+    total, = validate_decisions(scenario, [{"step": 10, "actor_id": old.id, "parameter": "total_commitment_mw",
+                                            "value": 46.0}])
+    new = total["_actor"]
+    assert new.total_commitment_mw == 46.0
+    assert new.commitment_mw == pytest.approx([2.0 * c for c in old.commitment_mw])
+    one, = validate_decisions(scenario, [{"step": 10, "actor_id": old.id, "parameter": "commitment_mw.0",
+                                          "value": 5.0}])
+    assert one["_actor"].total_commitment_mw is None  # null = the sum of commitment_mw
+    assert one["_actor"].commitment_mw == [5.0, *old.commitment_mw[1:]]
