@@ -2,7 +2,9 @@
 
 Stored: step index, model RNG bit-generator state, battery state of charge, the offer book's accepted
 offers and the dynamic recorder arrays up to the step (the published real-time signals are read from
-them). Everything else is rebuilt from the scenario (precompute is deterministic), so
+them). Everything else is rebuilt from the scenario (precompute is deterministic) and the day plans made in the
+loop are replayed with people's decisions at their steps (DR calls, data-center workloads, heat utilities, the
+current day's storage schedules; agents.decisions.DecisionBook.replay), so
 ``checkpoint_loads(scenario, checkpoint_dumps(model))`` continues bit-identically to an uninterrupted run.
 """
 

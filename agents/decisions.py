@@ -21,9 +21,11 @@ checkpoint and resume.
 What takes decisions at run time (``TARGETS``, one class per kind, each with ``find`` / ``parameters`` /
 ``rebuild`` / ``apply``): storage with a schedule strategy (arbitrage, peak_shaving, tou_rule, net_load_rule,
 agents.strategies.storage_schedule); data centers given a workload strategy other than none (every
-``DataCenterStrategySpec`` field, agents.strategies.workload_flex); DR aggregators (a DR bid: committed reduction,
-offered prices, allocation; agents.dr_desk). Storage schedules and DC workload plans are made at each day's first
-step, so a changed parameter shapes the plans made from the decision's step on: at a ``day_start`` point that is
+``DataCenterStrategySpec`` field, agents.strategies.workload_flex); heat utilities with strategy
+``day_ahead_merit_order`` (agents.strategies.heat_dispatch: e.g. ``dc_heat_max_price_cny_per_mwh``, the heat
+offer, or the tank band); DR aggregators (a DR bid: committed reduction,
+offered prices, allocation; agents.dr_desk). Storage schedules, DC workload plans and heat plans are made at each day's
+first step, so a changed parameter shapes the plans made from the decision's step on: at a ``day_start`` point that is
 the same step; a decision inside a day is used from the next day's plan. A DR bid holds for the events the grid
 operator calls from the decision's step on.
 """
@@ -69,7 +71,7 @@ def _loc(loc) -> str:
     """Dotted path without the union tag pydantic puts after ``strategy`` (strategy.arbitrage.x → strategy.x)."""
     from agents.strategies import REGISTRY
 
-    tags = set(REGISTRY["storage"])  # the kinds of the storage strategy union (pydantic's tags)
+    tags = set(REGISTRY["storage"]) | set(REGISTRY["heat_utility"])  # kinds of the strategy unions (pydantic's tags)
     parts = [str(p) for i, p in enumerate(loc)
              if not (i > 0 and loc[i - 1] == "strategy" and i < len(loc) - 1 and p in tags)]
     return ".".join(parts)
@@ -137,6 +139,22 @@ class _DataCenterTarget(_StrategyTarget):
         return actor.strategy.kind != "none"
 
 
+class _HeatUtilityTarget(_StrategyTarget):
+    """A heat utility with strategy ``day_ahead_merit_order`` (agents.strategies.heat_dispatch): e.g. its heat
+    offer ``dc_heat_max_price_cny_per_mwh``, its internal carbon price or its tank band, from the next day's plan
+    on (``HeatUtilityFleet.apply_actor_spec``)."""
+
+    kind = actor_type = "heat_utility"
+
+    def takes(self, actor) -> bool:
+        from agents.strategies.heat_dispatch import HeatDispatchStrategySpec
+
+        return isinstance(actor.strategy, HeatDispatchStrategySpec)
+
+    def check(self, new) -> str | None:
+        return None if self.takes(new) else "a run-time decision keeps the heat utility's day_ahead_merit_order"
+
+
 class _AggregatorTarget:
     """A demand-response aggregator of ``demand_response.aggregators`` (a DR bid): its committed reduction
     (``total_commitment_mw``, ``commitment_mw`` per member, ``commitment_mw.<i>`` for one member), the members'
@@ -177,7 +195,7 @@ class _AggregatorTarget:
         model.dr.apply_aggregator(key, new)
 
 
-TARGETS = {t.kind: t for t in (_StorageTarget(), _DataCenterTarget(), _AggregatorTarget())}
+TARGETS = {t.kind: t for t in (_StorageTarget(), _DataCenterTarget(), _HeatUtilityTarget(), _AggregatorTarget())}
 
 
 def _target_of(scenario, key: str):
@@ -375,7 +393,8 @@ class DecisionBook:
         signals, in the run's order, with people's decisions re-applied at their steps — the grid operator's DR
         calls (its explicit notices and each day's triggered calls), the data centers' day plans (each day's
         first step) and the current day's storage schedules (re-planned from the SOC at the day's start, after
-        the decisions up to that step). Each depends only on published forecasts, the scenario, the decisions
+        the decisions up to that step), and the heat utilities' day plans. Each depends only on published
+        forecasts, the scenario, the decisions
         and the carried state, so they come out as in the uninterrupted run."""
         model = self.model
         dr, dcs, signals, spd = model.dr, model.dcs, model.signals, self.steps_per_day
@@ -391,6 +410,7 @@ class DecisionBook:
             if t % spd == 0:
                 if dcs.strategy_groups:
                     dcs._plan_day(signals)
+                model.heat._decide_day(signals)  # after the DCs' plans: they set the heat the DCs offer
                 for fleet in model.phase_order:  # the Mesa agents' activation of that day (Actor.decide)
                     fleet.activate(t)
             if t == day_start:

@@ -396,6 +396,8 @@ def compute_kpis(model) -> dict:
             "chp_surplus_mwh": float(h.chp_surplus[:stop, i].sum() * dt),
             "chp_power_co2_t": float(h.chp_co2_power_t[:stop, i].sum()),
             "heat_cost_cny_per_mwh": _ratio(heat[agent_id]["cost_cny"], delivered),
+            "heat_storage_charged_mwh": float(h.storage_charge[:stop, i].sum() * dt),  # its heat tank
+            "heat_storage_discharged_mwh": float(h.storage_discharge[:stop, i].sum() * dt),
         })
     others = _heat_pumps_of_others(model, stop)
     for agent_id, row in heat.items():  # a utility that owns DC heat pumps pays their electricity (cost_cny);

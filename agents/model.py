@@ -144,15 +144,17 @@ class RegionModel(mesa.Model):
         contract_hr = np.array([self.dcs.hr_position[dc_pos[c.seller_id]] for c in heat_contracts], dtype=int)
         # a buyer that owns the DC's heat pump also pays its electricity: 1/COP per MWh of heat delivered
         buyer_el = np.where(self.dcs.hp_owner[contract_hr] == "heat_utility", 1.0 / self.dcs.hp_cop[contract_hr], 0.0)
-        wholesale_fc = self._wholesale_price_forecast()
-        # the utilities' electricity is valued at the price they pay (docs/model.md, Markets): the wholesale
-        # forecast for market participants, else the retail price of that forecast (the published TOU tariff)
-        buy_fc = wholesale_fc if "heat_utility" in m.wholesale_buyers \
-            else retail_price(m.clearing_rule, wholesale_fc, self.tariff_price)
-        self.heat.build(ctx, m.carbon_price_cny_per_t, [(hu_pos[c.buyer_id], c.price_cny_per_mwh)
+        # the heat utilities decide each day on the grid operator's published day-ahead forecasts (agents.signals),
+        # computed here before heat recovery changes DC facility power; their electricity is valued at the price
+        # they pay (docs/model.md, Markets): the wholesale forecast for market participants, else its retail price
+        self._published_forecasts = self._day_ahead_forecasts() if self.heat.n else None
+        heat_wholesale = "heat_utility" in m.wholesale_buyers
+        self.heat.build(ctx, m.carbon_price_cny_per_t, [(hu_pos[c.buyer_id], self._heat_contract_price(c))
                                                         for c in heat_contracts],
-                        self.dcs.heat_offer_mw[:, contract_hr], wholesale_fc,
-                        contract_el_per_heat=buyer_el, buy_price_forecast_cny_per_mwh=buy_fc)
+                        lambda a, z: self.dcs.heat_offer_mw[a:z, contract_hr], self._published_forecasts or {},
+                        lambda w, a, z: w if heat_wholesale else retail_price(m.clearing_rule, w, self.tariff_price[a:z]),
+                        contract_el_per_heat=buyer_el)
+        self._contract_hr = contract_hr
         delivered = np.zeros((self.total_steps, self.dcs.hr_members.size))
         delivered[:, contract_hr] = self.heat.dc_heat_mw  # one contract per seller (validated)
         self.dcs.set_heat_delivery(delivered)
@@ -167,29 +169,10 @@ class RegionModel(mesa.Model):
             self._index.append((self.fleets[a.type], counters[a.type]))
             counters[a.type] += 1
 
-    def _wholesale_price_forecast(self) -> np.ndarray:
-        """Day-ahead wholesale price forecast [steps] the heat utilities dispatch against (agents.markets.forecast):
-        plants at their offer price and expected capacity, renewables and import lines at theirs (each line's
-        hourly/monthly price profile: one forecast per offer-price variant), against the forecast demand without
-        the heat sector's electricity (utility units, DC heat pumps) and CHP, which are decided from this forecast."""
-        if not self.heat.n:
-            return np.zeros(self.total_steps)
-        m, imp = self.scenario.markets, self.imports
-        outage_rate = np.array([p.forced_outage_rate_pu for p in self.plants.specs], dtype=float)
-        plants_mw = self.plants.cap * (1.0 - outage_rate)  # expected availability: outages are not known ahead
-        capacity = np.hstack([np.broadcast_to(plants_mw, (self.total_steps, self.plants.n)),
-                              self.renewables.available_mw, self.dcs.pv_available_mw, imp.available_mw])
-        static = np.concatenate([self.plants.offer_price, self.renewables.mc, np.zeros(self.dcs.pv_members.size)])
-        demand = self.grid.other_load[:, 0] + self.dcs.facility_mw.sum(axis=1)
-        out = np.empty(self.total_steps)
-        for v, line_prices in enumerate(imp.variant_offer_price):
-            rows = np.flatnonzero(imp.variant == v)
-            if rows.size:
-                out[rows] = merit_order_price_forecast(
-                    demand[rows], capacity[rows], np.concatenate([static, line_prices]),
-                    price_floor_cny_per_mwh=m.price_floor_cny_per_mwh, price_cap_cny_per_mwh=m.price_cap_cny_per_mwh,
-                    export_capacity_mw=m.exports.capacity_mw, export_price_cny_per_mwh=m.exports.price_cny_per_mwh)
-        return out
+    def _heat_contract_price(self, contract) -> float | np.ndarray:
+        """Price of a heat_purchase the buyer's merit order and payments use [CNY/MWh_th]: a float, or one per
+        step [steps] (indexed contract prices); the heat fleet takes either."""
+        return contract.price_cny_per_mwh
 
     def _open_market(self) -> None:
         """The offer book (agents.markets.offer_book): every fleet registers its blocks, the book is laid out
@@ -229,7 +212,8 @@ class RegionModel(mesa.Model):
         """What the grid operator publishes (agents.signals): the day-ahead forecasts (computed when first read)
         and the real-time price (the recorded one) and marginal emissions (from the recorded clearing)."""
         book, variant = self.book, self.imports.variant
-        return Signals(self.total_steps, max(1, round(24.0 / self.dt_h)), self._day_ahead_forecasts,
+        return Signals(self.total_steps, max(1, round(24.0 / self.dt_h)),
+                       self._published_forecasts or self._day_ahead_forecasts,
                        real_time={"price_cny_per_mwh": self.r["wholesale_price_cny_per_mwh"]},
                        fill=lambda name, a, z: book.marginal_co2_kgco2_per_kwh(a, z, variant[a:z]))
 
@@ -314,6 +298,7 @@ class RegionModel(mesa.Model):
         self.grid.attach_dr(self.dr)
         self.dcs.attach_dr(self.dr)
         self.dcs.attach_region(self._dc_day_changed)
+        self.heat.attach_region(self._heat_day_changed)
         self.decisions = DecisionBook(self)  # decision points and people's decisions (agents.decisions)
 
     def _dc_day_changed(self, start: int, stop: int) -> None:
@@ -326,6 +311,22 @@ class RegionModel(mesa.Model):
         self.r["load_mw"][sl] = self.gross_load_mw[sl]
         self.r["dc_it_mw"][sl] = self.dcs.it_mw[sl].sum(axis=1)
         self.r["dc_facility_mw"][sl] = fac
+
+    def _heat_day_changed(self, start: int, stop: int) -> None:
+        """The heat utilities re-planned steps [start, stop) in the loop: the DC heat they take, the DCs' heat
+        pumps and cooling, the region's fixed load and heat series of those steps follow (same sums as at build)."""
+        sl = slice(start, stop)
+        delivered = np.zeros((stop - start, self.dcs.hr_members.size))
+        delivered[:, self._contract_hr] = self.heat.dc_heat_mw[sl]
+        self.dcs.update_heat_delivery(start, stop, delivered)
+        self._dc_day_changed(start, stop)
+        r, heat = self.r, self.heat
+        r["dc_heat_pump_mw"][sl] = self.dcs.hp_power_mw[sl].sum(axis=1)
+        r["heat_electric_mw"][sl] = heat.electric_load_mw[sl]
+        r["heat_produced_mw"][sl] = heat.produced[sl].sum(axis=1)
+        r["heat_from_dc_mw"][sl] = heat.from_dc[sl].sum(axis=1)
+        r["heat_recovered_mw"][sl] = self.dcs.heat_recovered_mw[sl].sum(axis=1)
+        r["heat_unserved_mw"][sl] = heat.unserved[sl].sum(axis=1)
 
     # ------------------------------------------------------------------------------------------- build helpers
 

@@ -26,7 +26,8 @@ from agents.physics.cooling import COOLING_TECHNOLOGIES
 from agents.physics.heat_pump import carnot_cop
 from agents.physics.it_load import ACCELERATOR_POWER_W
 from agents.strategies import NetLoadBatteryStrategySpec, NoStrategySpec, TouBatteryStrategySpec
-from agents.strategies.storage_schedule import StorageStrategySpec
+from agents.strategies.heat_dispatch import HeatDispatchStrategySpec
+from agents.strategies.storage_schedule import HeatTankSpec, StorageStrategySpec
 from agents.strategies.workload_flex import DataCenterStrategySpec
 
 SCHEMA_VERSION = 1
@@ -352,6 +353,16 @@ class HeatUtility(_Actor):
         0.90, gt=0, le=1.2, description="Efficiency method: reference efficiency of separate heat production [-]")
     exergy_reference_temp_c: float = Field(
         10.0, ge=-30, le=40, description="Exergy method: temperature of the reference environment T_0 [°C]")
+    heat_storage: HeatTankSpec | None = Field(
+        None, description="Hot-water heat tank in its network (capacity_mwh_th, charge/discharge power [MW_th], "
+                          "standing loss [1/h], initial stored heat [-]); the day's dispatch charges it when heat is "
+                          "cheap and discharges it when dear (agents.strategies.heat_dispatch); null = no tank")
+    strategy: Annotated[NoStrategySpec | HeatDispatchStrategySpec, Field(discriminator="kind")] = Field(
+        default_factory=NoStrategySpec,
+        description="How it decides (agents.strategies, docs/strategies.md): none = each day's merit order on the "
+                    "published forecasts at default parameters; day_ahead_merit_order = the same with its heat "
+                    "offer (most it pays for DC heat), internal carbon price and tank band, which run-time "
+                    "decisions may change")
 
 
 class Interconnection(_Strict):

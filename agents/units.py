@@ -28,10 +28,12 @@ SUFFIXES: dict[str, Quantity] = {
     "_cny_per_t": Quantity("CNY/t", "price"),
     "_cny": Quantity("CNY", "money"),
     "_mwh_per_eflop": Quantity("MWh/EFLOP", "energy_intensity"),
+    "_mwh_th": Quantity("MWh", "energy"),  # heat (heat tank fields)
     "_mwh": Quantity("MWh", "energy"),
     "_mw_per_c": Quantity("MW/°C", "sensitivity"),
     "_mw_per_k": Quantity("MW/K", "heat_transfer"),
     "_kwh_per_m2_yr": Quantity("kWh/(m²·a)", "energy_intensity"),
+    "_mw_th": Quantity("MW", "power"),  # heat flow (heat tank fields)
     "_mw": Quantity("MW", "power"),
     "_mva": Quantity("MVA", "apparent_power"),
     "_kw": Quantity("kW", "power"),

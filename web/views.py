@@ -142,6 +142,7 @@ def run_page_strings() -> dict:
             "kinds": {
                 "storage": _("Storage schedule strategy"),
                 "data_center": _("Data-center workload strategy"),
+                "heat_utility": _("Heat utility's day plan (heat offer)"),
                 "dr_aggregator": _("Demand-response bid of an aggregator"),
             },
             "parameters": {
@@ -154,6 +155,8 @@ def run_page_strings() -> dict:
                 "dr_committed_mw": _("IT reduction committed per event step"),
                 "carry_over": _("Carry deferred work into the next day"),
                 "flex": _("Workload split and shifting limits (JSON)"),
+                "dc_heat_max_price_cny_per_mwh": _("Heat offer: most paid per MWh of data-center heat"),
+                "electricity_co2_price_cny_per_t": _("Internal carbon price on electricity"),
                 "total_commitment_mw": _("Total committed reduction"),
                 "commitment_mw": _("Committed reduction per member (JSON list)"),
                 "offer_price_cny_per_mwh": _("Members' offered prices (JSON list)"),

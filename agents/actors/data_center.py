@@ -266,6 +266,24 @@ class DataCenterFleet(Fleet):
         self.facility_mw[:, hr] = fac_hr - saved
         self.cooling_saved_mw = self.record(rec, "cooling_saved_mw", static=saved, members=hr)
 
+    def update_heat_delivery(self, start: int, stop: int, delivered_mw: np.ndarray) -> None:
+        """The utilities re-planned steps [start, stop) (agents.actors.heat_utility): the equations of
+        ``set_heat_delivery`` on those rows; facility power before the cooling saving = current + saved."""
+        sl, hr = slice(start, stop), self.hr_members
+        if not hr.size:
+            return
+        source, hp = heat_pump.heat_pump_for_delivery(delivered_mw, self.hp_cop[None, :])
+        self.heat_delivered_mw[sl] = delivered_mw
+        self.heat_recovered_mw[sl] = source
+        self.hp_power_mw[sl] = hp
+        self.hp_total_mw[sl] = hp.sum(axis=1)
+        self.heat_reused_mw[sl] = np.where(self.hp_dc_owned[None, :], delivered_mw, source)
+        fac_hr = self.facility_mw[sl, hr] + self.cooling_saved_mw[sl]
+        it_hr = self.it_mw[sl, hr]
+        saved = fac_hr * cooling.overhead_split(fac_hr / it_hr)["cooling"] * np.minimum(source / it_hr, 1.0)
+        self.facility_mw[sl, hr] = fac_hr - saved
+        self.cooling_saved_mw[sl] = saved
+
     def owned_heat_pump_mw(self, start: int, stop: int) -> np.ndarray:
         """Electricity of the heat pumps the DCs own [steps, DCs] [MW] (zero where another party owns them)."""
         out = np.zeros((stop - start, self.n))

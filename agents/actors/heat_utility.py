@@ -1,14 +1,17 @@
-"""Heat utilities: district-heating networks supplied by DC heat (contracts), boilers, CHP and heat pumps.
+"""Heat utilities: district-heating networks supplied by DC heat (contracts), boilers, CHP, heat pumps and a tank.
 
-Heat is scheduled for the whole horizon at build time: demand (space heating in the season, domestic hot water
-while the network runs) and network losses depend only on weather and parameters, and each utility ranks its
-units by marginal cost with day-ahead price forecasts as the value of electricity: CHP power earns the
-*wholesale* price forecast (agents.markets.forecast); heat pumps and electric boilers pay the forecast of the
-price the utility pays — the retail price of that forecast (the published TOU tariff under ``tou_tariff``, the
-wholesale forecast passed through otherwise), or the wholesale forecast when heat utilities buy on the market
-(``markets.wholesale_buyers``). The electricity this needs enters the power
-market as fixed load; CHP power is a must-take offer per CHP unit at its marginal cost (fuel + carbon cost
-allocated to power, agents.physics.chp). Money and the CO2 split are settled from the accepted CHP power.
+Demand (space heating in the season, domestic hot water while the network runs) and network losses depend only
+on weather and parameters. Each utility decides each day from the grid operator's published day-ahead forecasts
+of that day and its own state (agents.strategies.heat_dispatch): its units and the DC heat contracts in one
+merit order by marginal cost — CHP power earns the *wholesale* price forecast; heat pumps and electric boilers
+pay the forecast of the price the utility pays (the retail price of that forecast: the published TOU tariff
+under ``tou_tariff``, the wholesale forecast passed through otherwise; the wholesale forecast when heat
+utilities buy on the market, ``markets.wholesale_buyers``) — and its hot-water tank against the marginal heat
+cost. The days are planned at build in order (their inputs are published from build-time information) and
+planned again in the loop at a day's first step when their inputs changed (a run-time decision, a DC heat offer
+changed by a data center's day plan). The electricity this needs enters the power market as fixed load; CHP
+power is a must-take offer per CHP unit at its marginal cost (fuel + carbon cost allocated to power,
+agents.physics.chp). Money and the CO2 split are settled from the accepted CHP power.
 """
 
 from __future__ import annotations
@@ -16,9 +19,15 @@ from __future__ import annotations
 import numpy as np
 
 from agents.actors.base import Actor, BuildContext, Fleet
-from agents.markets.heat import heat_merit_order
 from agents.markets.offer_book import MUST_TAKE
 from agents.physics import chp, district_heat, heat_pump
+from agents.strategies.heat_dispatch import (
+    DEFAULT,
+    HeatDispatchStrategySpec,
+    plan_heat_day,
+    tank_scheduler,
+    unit_heat_cost_cny_per_mwh,
+)
 
 _FUEL_KINDS = ("gas_boiler", "coal_boiler", "chp")
 
@@ -46,7 +55,7 @@ class HeatUtilityFleet(Fleet):
 
     kind = "heat_utility"
     agent_class = HeatUtility
-    decision_series = ("heat_produced_mw", "heat_from_dc_mw")
+    decision_series = ("heat_produced_mw", "heat_from_dc_mw", "heat_storage_charge_mw", "heat_storage_discharge_mw")
 
     def _network_loads(self, ctx: BuildContext) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Demand at the buildings (space heat + hot water), hot water alone and network losses [steps, utilities]."""
@@ -72,17 +81,24 @@ class HeatUtilityFleet(Fleet):
                                                             net.ground_temp_c, operating)
         return demand, dhw, loss
 
-    def build(self, ctx: BuildContext, carbon_price_cny_per_t: float, contracts: list, dc_offer_mw: np.ndarray,
-              price_forecast_cny_per_mwh: np.ndarray, contract_el_per_heat: np.ndarray | None = None,
-              buy_price_forecast_cny_per_mwh: np.ndarray | None = None) -> None:
-        """``contracts``: (buyer utility index, price) per heat_purchase; ``dc_offer_mw`` [steps, contracts];
-        ``price_forecast_cny_per_mwh`` [steps] day-ahead wholesale price forecast (agents.markets.forecast), the
-        value of CHP power sold; ``buy_price_forecast_cny_per_mwh`` [steps] forecast of the price the utilities
-        pay for electricity (default: the wholesale forecast); ``contract_el_per_heat`` [contracts] electricity
-        the buyer pays per MWh of DC heat (1/COP when it owns the data center's heat pump, else 0), valued at the
-        buy-price forecast in the merit order."""
+    def build(self, ctx: BuildContext, carbon_price_cny_per_t: float, contracts: list, dc_offer_mw,
+              forecasts: dict[str, np.ndarray], buy_price_of, contract_el_per_heat: np.ndarray | None = None) -> None:
+        """``contracts``: (buyer utility index, price) per heat_purchase, the price a float or an array [steps]
+        (indexed contract prices) [CNY/MWh_th]; ``dc_offer_mw(a, z)`` → the DC heat offered under each contract
+        in steps [a, z) [MW_th] (it follows the data centers' day plans); ``forecasts``: the grid operator's
+        published day-ahead forecasts (agents.signals.DAY_AHEAD names) [steps]; ``buy_price_of(wholesale, a,
+        z)`` → the price the utilities pay for electricity in steps [a, z) given a wholesale price forecast of
+        them (retail of it, or itself for market participants); ``contract_el_per_heat`` [contracts]
+        electricity the buyer pays per MWh of DC heat (1/COP when it owns the data center's heat pump, else 0).
+
+        Every day is planned here in order, each from that day's window of the forecasts and the tank's SOC at
+        its start only (agents.strategies.heat_dispatch.plan_heat_day) — what the utilities would decide at the
+        day's first step, since none of these inputs depends on the step loop. ``observe`` re-plans a day in
+        the loop when its inputs changed: a run-time decision (``apply_actor_spec``) or a DC heat offer changed
+        by a data center's day plan."""
         T, rec, n = ctx.steps, ctx.recorder, self.n
         self.dt_h = ctx.dt_h
+        self.steps_per_day = max(1, round(24.0 / ctx.dt_h))
         self.carbon_price = carbon_price_cny_per_t
         temp = np.asarray(ctx.weather.temp_c, dtype=float)
         demand, dhw, loss = self._network_loads(ctx)
@@ -93,12 +109,13 @@ class HeatUtilityFleet(Fleet):
         kind = np.array([u.kind for _, u in units], dtype=str)
         eff = np.array([u.efficiency_pu for _, u in units], dtype=float)
         eta_el = np.array([u.electrical_efficiency for _, u in units], dtype=float)
-        fuel_per_heat = np.where(np.isin(kind, _FUEL_KINDS), 1.0 / np.where(eff > 0, eff, 1.0), 0.0)
-        fuel_price = np.array([u.fuel_price_cny_per_mwh for _, u in units], dtype=float)
-        fuel_co2 = np.array([u.fuel_co2_t_per_mwh for _, u in units], dtype=float)
-        fuel_cost = fuel_price + fuel_co2 * carbon_price_cny_per_t  # per MWh of fuel, carbon included
+        self._fuel_per_heat = np.where(np.isin(kind, _FUEL_KINDS), 1.0 / np.where(eff > 0, eff, 1.0), 0.0)
+        self._fuel_price = np.array([u.fuel_price_cny_per_mwh for _, u in units], dtype=float)
+        self._fuel_co2 = np.array([u.fuel_co2_t_per_mwh for _, u in units], dtype=float)
+        self._fuel_cost = self._fuel_price + self._fuel_co2 * carbon_price_cny_per_t  # per MWh fuel, carbon incl.
         is_chp = kind == "chp"
-        chp_el_per_heat = np.where(is_chp, eta_el / np.where(eff > 0, eff, 1.0), 0.0)  # σ = η_el / η_th
+        self._chp_el_per_heat = np.where(is_chp, eta_el / np.where(eff > 0, eff, 1.0), 0.0)  # σ = η_el / η_th
+        self._eta_el, self._eff = eta_el, eff
         power_share = np.zeros(len(units))
         for j in np.flatnonzero(is_chp):
             s = self.specs[owner[j]]
@@ -117,73 +134,180 @@ class HeatUtilityFleet(Fleet):
             el_per_heat[:, ashp] = 1.0 / np.maximum(cop, 1.0)
         eboiler = kind == "electric_boiler"
         el_per_heat[:, eboiler] = 1.0 / eff[eboiler]
+        self._el_per_heat = el_per_heat
+        self._unit_cap = np.array([u.capacity_mw for _, u in units], dtype=float)
 
-        # merit order for the horizon: contracts first (ties), then own units; electricity bought valued at the
-        # forecast of the price the utility pays, CHP power sold at the wholesale forecast
-        sell = np.asarray(price_forecast_cny_per_mwh, dtype=float)[:, None]
-        price = sell if buy_price_forecast_cny_per_mwh is None \
-            else np.asarray(buy_price_forecast_cny_per_mwh, dtype=float)[:, None]
-        unit_cost = fuel_per_heat * fuel_cost + price * el_per_heat - sell * chp_el_per_heat
-        self.contract_owner = np.array([c[0] for c in contracts], dtype=int)
-        self.contract_price = np.array([c[1] for c in contracts], dtype=float)
-        caps = np.hstack([dc_offer_mw, np.broadcast_to(np.array([u.capacity_mw for _, u in units], dtype=float),
-                                                        (T, len(units)))])
-        buyer_el = np.zeros(len(contracts)) if contract_el_per_heat is None else np.asarray(contract_el_per_heat, float)
-        costs = np.hstack([self.contract_price[None, :] + price * buyer_el[None, :], unit_cost])
-        dispatch, unserved = heat_merit_order(demand + loss, caps, costs, np.concatenate([self.contract_owner, owner]))
         k = len(contracts)
-        self.dc_heat_mw = dispatch[:, :k]
-        unit_heat = dispatch[:, k:]
+        self.contract_owner = np.array([c[0] for c in contracts], dtype=int)
+        self.contract_price = np.zeros((T, k))  # [steps, contracts]: a fixed or an indexed price per step
+        for j, c in enumerate(contracts):
+            self.contract_price[:, j] = np.broadcast_to(np.asarray(c[1], dtype=float), (T,))
+        self._buyer_el = np.zeros(k) if contract_el_per_heat is None else np.asarray(contract_el_per_heat, float)
+        self._source_owner = np.concatenate([self.contract_owner, owner])
+        self._dc_offer_of, self._buy_price_of, self._forecasts = dc_offer_mw, buy_price_of, forecasts
+        self.need_mw = demand + loss
+        self._offer_used = np.zeros((T, k))  # the DC heat offer each day's plan saw [MW_th]
+        self._changed = None  # the model's callback after a day was re-planned in the loop
+        self._replan = False  # inputs changed since build: plan every day from now on in the loop
+        self._tanks = [s.heat_storage for s in self.specs]
+        self._schedulers = [tank_scheduler(tk, st, self.dt_h) for tk, st in zip(self._tanks, self.strategies,
+                                                                                  strict=True)]
+        self.soc_initial_mwh = np.array([0.0 if tk is None else tk.soc_initial_pu * tk.capacity_mwh_th
+                                         for tk in self._tanks])
 
-        def per_utility(x: np.ndarray, who: np.ndarray) -> np.ndarray:
-            return _per_owner(x, who, n)
-
-        unit_fuel = unit_heat * fuel_per_heat  # [MW of fuel]
+        # decisions of each day (written by _plan_day), then their consequences for [0, T) (_derive)
+        self.dc_heat_mw = np.zeros((T, k))
+        unit_heat = np.zeros((T, len(units)))
+        unserved = np.zeros((T, n))
         self.chp_units = np.flatnonzero(is_chp)
-        unit_chp_power = np.zeros_like(unit_heat)  # [MW_el], first law checked by chp_power_mw
-        unit_chp_power[:, self.chp_units] = chp.chp_power_mw(unit_heat[:, self.chp_units], eta_el[self.chp_units],
-                                                             eff[self.chp_units])
-        self._unit_co2_t = unit_fuel * fuel_co2 * self.dt_h  # every unit's fuel CO2 [t per step]
-        self.chp_offer_mw = np.ascontiguousarray(unit_chp_power[:, self.chp_units])  # [steps, CHP units]
         self.chp_power_share = power_share[self.chp_units]
-        self.chp_offer_price = chp.power_cost_per_mwh_el(fuel_cost[self.chp_units], self.chp_power_share,
+        self.chp_offer_price = chp.power_cost_per_mwh_el(self._fuel_cost[self.chp_units], self.chp_power_share,
                                                          eta_el[self.chp_units])
         # fuel CO2 allocated to each MWh of CHP power [tCO2/MWh_el] (the marginal-emissions signal)
-        self.chp_co2_t_per_mwh_el = (fuel_co2[self.chp_units] * self.chp_power_share
+        self.chp_co2_t_per_mwh_el = (self._fuel_co2[self.chp_units] * self.chp_power_share
                                      / np.where(eta_el[self.chp_units] > 0, eta_el[self.chp_units], 1.0))
-        self.el_in_mw = per_utility(unit_heat * el_per_heat, owner)
-        production_cost = per_utility(unit_fuel * fuel_price, owner) * self.dt_h \
-            + per_utility(self._unit_co2_t, owner) * carbon_price_cny_per_t
-        from_dc = per_utility(self.dc_heat_mw, self.contract_owner)
-        need = demand + loss
-        served_share = np.divide(need - unserved, need, out=np.ones_like(need), where=need > 0)
-        self.delivered_mw = served_share * demand
-        self.contract_payment = per_utility(self.dc_heat_mw * self.contract_price, self.contract_owner) * self.dt_h
         self.heat_price = self._param("heat_price_cny_per_mwh")
         self.loss_mw = loss
 
         self.record(rec, "heat_demand_mw", static=demand)
         self.record(rec, "dhw_demand_mw", static=dhw)
         self.record(rec, "heat_loss_mw", static=loss)
-        self.from_dc = self.record(rec, "heat_from_dc_mw", static=from_dc)
-        self.produced = self.record(rec, "heat_produced_mw", static=per_utility(unit_heat, owner))
+        self.from_dc = self.record(rec, "heat_from_dc_mw", static=np.zeros((T, n)))
+        self.produced = self.record(rec, "heat_produced_mw", static=np.zeros((T, n)))
         self.unserved = self.record(rec, "heat_unserved_mw", static=unserved)
+        self.storage_charge = self.record(rec, "heat_storage_charge_mw", static=np.zeros((T, n)))
+        self.storage_discharge = self.record(rec, "heat_storage_discharge_mw", static=np.zeros((T, n)))
+        self.storage_soc = self.record(rec, "heat_storage_soc_mwh", static=np.zeros((T, n)))
+        self.storage_loss = self.record(rec, "heat_storage_loss_mw", static=np.zeros((T, n)))
+        self.marginal_cost = self.record(rec, "heat_marginal_cost_cny_per_mwh", static=np.zeros((T, n)))
         self.power_in = self.record(rec, "power_mw")  # electricity use − CHP power sold (settled)
         self.chp_out = self.record(rec, "chp_generation_mw")  # CHP power the market took (settled)
         self.chp_surplus = self.record(rec, "chp_surplus_mw")  # CHP power it could not take (settled)
         self.chp_co2_power_t = self.record(rec, "chp_power_co2_t")  # CHP fuel CO2 allocated to power (settled)
-        self.fuel = self.record(rec, "fuel_mw", static=per_utility(unit_fuel, owner))
+        self.fuel = self.record(rec, "fuel_mw", static=np.zeros((T, n)))
         self.co2_t = self.record(rec, "co2_t")  # CO2 charged to heat: boilers + the heat share of CHP (settled)
-        self.production_cost_cny = self.record(rec, "production_cost_cny", static=production_cost)
+        self.production_cost_cny = self.record(rec, "production_cost_cny", static=np.zeros((T, n)))
         self.cost_cny = self.record(rec, "cost_cny")
         self.revenue_cny = self.record(rec, "revenue_cny")
         unit_ids = [f"{self.ids[i]}.unit{j}_{u.kind}" for j, (i, u) in enumerate(units)]
         self.unit_heat = rec.agent_quantity("heat_unit", "heat_mw", unit_ids, static=unit_heat)
-        self.unit_fuel = rec.agent_quantity("heat_unit", "fuel_mw", unit_ids, static=unit_fuel)
-        self.unit_chp_power = rec.agent_quantity("heat_unit", "chp_power_mw", unit_ids, static=unit_chp_power)
+        self.unit_fuel = rec.agent_quantity("heat_unit", "fuel_mw", unit_ids, static=np.zeros((T, len(units))))
+        self.unit_chp_power = rec.agent_quantity("heat_unit", "chp_power_mw", unit_ids,
+                                                 static=np.zeros((T, len(units))))
+        self._unit_co2_t = np.zeros((T, len(units)))  # every unit's fuel CO2 [t per step]
+        self.chp_offer_mw = np.zeros((T, self.chp_units.size))  # [steps, CHP units]
+        self.el_in_mw = np.zeros((T, n))
+        self.delivered_mw = np.zeros((T, n))
+        self.contract_payment = np.zeros((T, n))
         # region totals used by the power market every step
-        self.electric_load_mw = self.el_in_mw.sum(axis=1)
-        self.chp_total_mw = self.chp_offer_mw.sum(axis=1)
+        self.electric_load_mw = np.zeros(T)
+        self.chp_total_mw = np.zeros(T)
+
+        soc = self.soc_initial_mwh
+        for a in range(0, T if n else 0, self.steps_per_day):
+            z = min(a + self.steps_per_day, T)
+            soc = self._plan_day(a, z, {name: v[a:z] for name, v in forecasts.items()}, soc)
+        self._derive(0, T)
+
+    # ---- the day's decision -------------------------------------------------------------------------------
+
+    def _plan_day(self, a: int, z: int, forecast: dict[str, np.ndarray], soc_start_mwh: np.ndarray) -> np.ndarray:
+        """Plan steps [a, z) from the day's published forecasts ``forecast`` (views of that day only) and the
+        tanks' stored heat at ``a``; write the day's decisions; returns the SOC at the day's end."""
+        wholesale = np.asarray(forecast["price_cny_per_mwh"], dtype=float)
+        buy = self._buy_price_of(wholesale, a, z)
+        dc_cost = np.empty((z - a, self.contract_owner.size))
+        unit_cost = np.empty((z - a, self._owner.size))
+        offer = np.array(self._dc_offer_of(a, z), dtype=float)
+        self._offer_used[a:z] = offer
+        for i, st in enumerate(self.strategies):
+            spec = st if isinstance(st, HeatDispatchStrategySpec) else DEFAULT
+            ci = forecast["marginal_co2_kgco2_per_kwh" if spec.carbon_signal == "marginal"
+                          else "carbon_intensity_kgco2_per_kwh"]
+            co2_cost = spec.electricity_co2_price_cny_per_t * np.asarray(ci, dtype=float)  # kg/kWh = t/MWh
+            mine = self._owner == i
+            unit_cost[:, mine] = unit_heat_cost_cny_per_mwh(
+                fuel_per_heat=self._fuel_per_heat[mine], fuel_cost_cny_per_mwh=self._fuel_cost[mine],
+                el_per_heat=self._el_per_heat[a:z, mine], chp_el_per_heat=self._chp_el_per_heat[mine],
+                buy_price_cny_per_mwh=buy, sell_price_cny_per_mwh=wholesale,
+                electricity_co2_cost_cny_per_mwh=co2_cost)
+            bought = self.contract_owner == i
+            price = self.contract_price[a:z, bought]
+            dc_cost[:, bought] = price + (buy + co2_cost)[:, None] * self._buyer_el[bought][None, :]
+            if spec.dc_heat_max_price_cny_per_mwh is not None:  # its heat offer: dearer DC heat is not bought
+                offer[:, bought] = np.where(price > spec.dc_heat_max_price_cny_per_mwh, 0.0, offer[:, bought])
+        caps = np.hstack([offer, np.broadcast_to(self._unit_cap, (z - a, self._unit_cap.size))])
+        plan = plan_heat_day(self.need_mw[a:z], caps, np.hstack([dc_cost, unit_cost]), self._source_owner,
+                             self._schedulers, soc_start_mwh)
+        k = self.contract_owner.size
+        self.dc_heat_mw[a:z] = plan.dispatch_mw[:, :k]
+        self.unit_heat[a:z] = plan.dispatch_mw[:, k:]
+        self.unserved[a:z] = plan.unserved_mw
+        self.storage_charge[a:z] = plan.charge_mw
+        self.storage_discharge[a:z] = plan.discharge_mw
+        self.storage_soc[a:z] = plan.soc_mwh
+        self.storage_loss[a:z] = plan.loss_mwh / self.dt_h
+        self.marginal_cost[a:z] = plan.marginal_cost_cny_per_mwh
+        return plan.soc_mwh[-1]
+
+    def _derive(self, a: int, z: int) -> None:
+        """Fuel, CO2, CHP power, electricity, costs and deliveries of steps [a, z) from the planned dispatch."""
+        n, sl = self.n, slice(a, z)
+        unit_heat = self.unit_heat[sl]
+        unit_fuel = unit_heat * self._fuel_per_heat  # [MW of fuel]
+        self.unit_fuel[sl] = unit_fuel
+        cu = self.chp_units
+        self.unit_chp_power[sl] = 0.0
+        self.unit_chp_power[sl, cu] = chp.chp_power_mw(unit_heat[:, cu], self._eta_el[cu], self._eff[cu])
+        self._unit_co2_t[sl] = unit_fuel * self._fuel_co2 * self.dt_h
+        self.chp_offer_mw[sl] = self.unit_chp_power[sl, cu]
+        self.el_in_mw[sl] = _per_owner(unit_heat * self._el_per_heat[sl], self._owner, n)
+        self.production_cost_cny[sl] = _per_owner(unit_fuel * self._fuel_price, self._owner, n) * self.dt_h \
+            + _per_owner(self._unit_co2_t[sl], self._owner, n) * self.carbon_price
+        self.from_dc[sl] = _per_owner(self.dc_heat_mw[sl], self.contract_owner, n)
+        self.produced[sl] = _per_owner(unit_heat, self._owner, n)
+        self.fuel[sl] = _per_owner(unit_fuel, self._owner, n)
+        need = self.need_mw[sl]
+        # demand at the buildings served: the share of the need not unserved (tank charge/discharge is supply)
+        demand = self.series["heat_demand_mw"][0][sl]
+        served_share = np.divide(need - self.unserved[sl], need, out=np.ones_like(need), where=need > 0)
+        self.delivered_mw[sl] = served_share * demand
+        self.contract_payment[sl] = _per_owner(self.dc_heat_mw[sl] * self.contract_price[sl], self.contract_owner,
+                                               n) * self.dt_h
+        self.electric_load_mw[sl] = self.el_in_mw[sl].sum(axis=1)
+        self.chp_total_mw[sl] = self.chp_offer_mw[sl].sum(axis=1)
+
+    def attach_region(self, changed) -> None:
+        """``changed(a, z)``: the model's update after a day was re-planned in the loop (DC heat delivery, the
+        region's fixed load and heat series of those steps)."""
+        self._changed = changed
+
+    def apply_actor_spec(self, index: int, spec) -> None:
+        """A run-time decision (agents.decisions): utility ``index`` follows ``spec`` (validated) from the next
+        day's plan on (at a day_start decision point: that day's)."""
+        self.specs[index] = spec
+        self.agents[index].spec = spec
+        self.strategies[index] = spec.strategy
+        self._schedulers[index] = tank_scheduler(self._tanks[index], spec.strategy, self.dt_h)
+        self._replan = True
+
+    def _soc_before(self, a: int) -> np.ndarray:
+        return self.soc_initial_mwh.copy() if a == 0 else self.storage_soc[a - 1].copy()
+
+    def _decide_day(self, signals) -> None:
+        """At a day's first step: plan the day again if its inputs changed since build (module docstring)."""
+        a, z = signals.day_window(0)
+        if z <= a or not self.n:
+            return
+        if not self._replan and not np.array_equal(self._dc_offer_of(a, z), self._offer_used[a:z]):
+            self._replan = True  # a data center's day plan changed the heat it offers
+        if not self._replan:
+            return
+        self._plan_day(a, z, {name: signals.day_ahead_window(name, 0) for name in self._forecasts},
+                       self._soc_before(a))
+        self._derive(a, z)
+        if self._changed is not None:
+            self._changed(a, z)
 
     # ---- phases -------------------------------------------------------------------------------------------
 
@@ -196,9 +320,14 @@ class HeatUtilityFleet(Fleet):
     def bid(self, t: int, book, signals) -> None:
         book.offer(self.chp_block, self.chp_offer_mw[t])
 
+    def observe(self, t: int, signals) -> None:
+        """At a day's first step the utilities decide the day (``_decide_day``) from its published forecasts."""
+        super().observe(t, signals)
+        if signals.new_day:
+            self._decide_day(signals)
+
     def dispatch(self, t: int, book) -> None:
-        """Heat is dispatched for the horizon at build (merit order against the day-ahead price forecast); the
-        step's decision is that schedule's row."""
+        """The step's heat decision is the row of the day's plan."""
         self.decided_step = t
 
     def settle(self, start: int, stop: int, prices) -> None:

@@ -48,6 +48,12 @@ def _dc_spec():
     return DataCenterStrategySpec
 
 
+def _heat_spec():
+    from agents.strategies.heat_dispatch import HeatDispatchStrategySpec
+
+    return HeatDispatchStrategySpec
+
+
 def _storage_spec():
     from agents.strategies.storage_schedule import StorageStrategySpec
 
@@ -110,9 +116,19 @@ REGISTRY: dict[str, dict[str, StrategyKind]] = {
     },
     "heat_utility": {
         "none": StrategyKind("heat_utility", "none", NoStrategySpec,
-                             "the operator's day-ahead wholesale price forecast (merit order)",
-                             "heat merit order for the horizon (units and DC heat contracts); CHP power offered "
-                             "must-take", "agents.markets.heat.heat_merit_order"),
+                             "at each day's first step: the day's published price forecast (the price it pays: "
+                             "retail of it, or itself on the market), the DC heat offered and its contract price, "
+                             "its tank's stored heat (own state)",
+                             "the day's heat merit order (units, DC heat bought only when cheaper than its "
+                             "alternative, tank charge/discharge against the marginal heat cost); CHP power "
+                             "offered must-take", "agents.strategies.heat_dispatch.plan_heat_day"),
+        "day_ahead_merit_order": StrategyKind(
+            "heat_utility", "day_ahead_merit_order", _heat_spec(),
+            "as none, plus the day's average or marginal carbon-intensity forecast (carbon_signal) priced at its "
+            "internal carbon price; its heat offer (dc_heat_max_price_cny_per_mwh) and tank band, which run-time "
+            "decisions may change",
+            "as none; DC heat dearer than its heat offer is not bought",
+            "agents.strategies.heat_dispatch.plan_heat_day"),
     },
     "storage": {
         "none": StrategyKind("storage", "none", NoStrategySpec, "as its battery.strategy rule (tou or net_load)",
