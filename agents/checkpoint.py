@@ -1,10 +1,10 @@
 """Checkpoints: the dynamic state of a RegionModel in an ``.npz`` (allow_pickle=False) with a JSON header.
 
-Stored: step index, model RNG bit-generator state, battery state of charge, the offer book's accepted
-offers and the dynamic recorder arrays up to the step (the published real-time signals are read from
-them). Everything else is rebuilt from the scenario (precompute is deterministic) and the day plans made in the
-loop are replayed with people's decisions at their steps (DR calls, data-center workloads, heat utilities, the
-current day's storage schedules; agents.decisions.DecisionBook.replay), so
+Stored: step index, model RNG bit-generator state, battery state of charge, backup generators' run state, the
+offer book's accepted offers and the dynamic recorder arrays up to the step (the published real-time signals
+are read from them). Everything else is rebuilt from the scenario (precompute is deterministic) and the day
+plans made in the loop are replayed with people's decisions at their steps (DR calls, data-center workloads,
+heat utilities, the current day's storage schedules; agents.decisions.DecisionBook.replay), so
 ``checkpoint_loads(scenario, checkpoint_dumps(model))`` continues bit-identically to an uninterrupted run.
 """
 
@@ -39,6 +39,7 @@ def checkpoint_dumps(model) -> bytes:
     }
     arrays = {f"rec:{k}": np.ascontiguousarray(v) for k, v in model.recorder.dynamic_arrays(model.step_index).items()}
     arrays["state:soc_mwh"] = np.asarray(model.storage.soc_mwh, dtype=float)
+    arrays["state:backup"] = model.dcs.backup.state_array()  # generators' run state (agents.actors.dc_backup)
     arrays["state:accepted_mw"] = np.ascontiguousarray(model.accepted_mw[: model.step_index])
     arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
     buf = io.BytesIO()
@@ -59,6 +60,8 @@ def checkpoint_loads(scenario, blob: bytes):
         model = RegionModel(scenario, seed=header["seed"])
         model.recorder.restore_dynamic({k[4:]: data[k] for k in data.files if k.startswith("rec:")})
         model.storage.soc_mwh = np.array(data["state:soc_mwh"], dtype=float)
+        if "state:backup" in data.files:
+            model.dcs.backup.restore(data["state:backup"])
         accepted = data["state:accepted_mw"]
         model.accepted_mw[: accepted.shape[0]] = accepted
     model.step_index = int(header["step_index"])

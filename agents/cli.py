@@ -44,7 +44,11 @@ def kpi_table(kpis: dict) -> str:
         if len(dcs) > 40:
             lines.append(f"  … {len(dcs) - 40} more data centers in kpis.json")
     for cid, c in kpis.get("contracts", {}).items():
-        lines.append(f"  contract {cid}: {c['heat_mwh']:.1f} MWh heat, {c['payment_cny']:.0f} CNY")
+        lines.append(f"  contract {cid} ({c['type']}): {c.get('volume_mwh', 0.0):.1f} MWh")
+        for pid, p in c.get("parties", {}).items():
+            npv = p.get("npv_cny")
+            lines.append(f"    {pid[:30]:<30} ledger {_fmt(p.get('net_cny'))} CNY"
+                         + (f", NPV {_fmt(npv)} CNY vs without" if npv is not None else ""))
     return "\n".join(lines)
 
 
@@ -78,7 +82,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m agents") -> i
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed the usage error
         return EXIT_OK if exc.code == 0 else EXIT_INVALID
-    from agents import RegionModel, ScenarioValidationError, load_scenario, write_results
+    from agents import RegionModel, ScenarioValidationError, kpis_with_contracts, load_scenario, write_results
 
     try:
         scenario = load_scenario(args.scenario)
@@ -110,7 +114,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m agents") -> i
     finally:
         if bar is not None:
             bar.close()
-    paths = write_results(model, args.out)
+    paths = write_results(model, args.out, kpis=kpis_with_contracts(model))  # + contracts vs counterfactual
     kpis = json.loads(open(paths["kpis"], encoding="utf-8").read())
     if args.json:
         print(json.dumps(kpis, indent=2))

@@ -52,6 +52,13 @@ class DemandResponseDesk:
         self.commitment_mw = [agg.member_commitments_mw(a, self._cap_mw[m])
                               for a, m in zip(self.aggregators, self.members, strict=True)]
         self.enrolled = np.unique(np.concatenate(self.members)) if self.members else np.zeros(0, dtype=int)
+        # what a member is paid per MWh of response: the program's energy payment less its aggregator's fee
+        # (a DC's backup generators run for DR when this covers their offer, agents.actors.dc_backup)
+        self.member_price_cny_per_mwh = np.zeros(dcs.n)
+        for a, m in zip(self.aggregators, self.members, strict=True):
+            if a.program_id in self.programs:
+                price = self.programs[a.program_id].energy_payment_cny_per_mwh * (1.0 - a.fee_share_pu)
+                self.member_price_cny_per_mwh[m] = np.maximum(self.member_price_cny_per_mwh[m], price)
         self.called_mw = np.zeros((self.steps, dcs.n)) if self.aggregators else np.zeros((0, dcs.n))
         self.calls: list[dict] = []  # one per event: program, start, end, notified, called per aggregator
         self._terms: list[dict] = []  # per call: {aggregator index: (its spec, member commitments [MW])} at the call

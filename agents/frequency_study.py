@@ -56,7 +56,7 @@ class FrequencyStudy:
         follow = self.ic is not None and self.ic.follow_region_load and mean > 0.0
         self.scale = self.region_load_mw / mean if follow else np.ones(self.region_load_mw.size)
         onset = design_trip_onsets(dc_specs, self.study)  # only sites with backup generators can transfer
-        onset = np.where([s.backup_generator_mw > 0 for s in dc_specs], onset, np.inf) if dc_specs else onset
+        onset = np.where([s.backup_generator is not None for s in dc_specs], onset, np.inf) if dc_specs else onset
         self.trip_groups = [(float(t), np.flatnonzero(onset == t)) for t in np.unique(onset[np.isfinite(onset)])]
 
     def system(self, sl: slice, online_mva: np.ndarray) -> dict:

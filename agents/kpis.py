@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents.contract_types import HEAT_CONTRACT_TYPES
 from agents.markets import renewable_claims
 from agents.physics import it_load
 from agents.reductions import dot, row_dot
@@ -61,6 +62,10 @@ def _region(model, stop: int, dc_sums: dict) -> dict:
         "export_mwh": float(r["export_mw"].sum() * dt),
         "unserved_mwh": float(r["unserved_mw"].sum() * dt),
         "co2_t": float(r["co2_t"].sum()),
+        "dc_backup_energy_mwh": float(dc_sums["backup_energy"].sum()),  # of the DCs' backup generators
+        "dc_backup_fuel_cost_cny": float(dc_sums["backup_fuel"].sum()),
+        "dc_backup_co2_t": float(dc_sums["backup_co2"].sum()),
+        "dc_ups_bridge_mwh": float(dc_sums["ups_bridge"].sum()),
         **_prices_and_costs(model, r, stop),
         "reserve_shortfall_mwh": float(r["reserve_shortfall_mw"].sum() * dt),
         **_frequency(model, r, stop),
@@ -224,7 +229,7 @@ def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
         acc["work"] += it_load.delivered_compute_eflop(cap, utilisation(a, b).T, dt)  # capacity × utilisation
         # contracted renewable (hook, agents.markets.renewable_claims): PPA deliveries matched to the load
         # left after owned renewables in the same step
-        ppa = renewable_claims.contracted_renewable_mw(model.scenario.contracts, dcs.ids, a, b).T
+        ppa = renewable_claims.contracted_renewable_mw(model.ledger, dcs.ids, a, b).T
         owned_used = np.zeros_like(load)
         if owned.owners.size:
             gen_owned, used_owned = owned.chunk(a, b)
@@ -244,10 +249,17 @@ def _data_center_sums(model, stop: int) -> dict[str, np.ndarray]:
     out["compute_eflop"] = acc["work"]  # already EFLOP
     out["certificates"] = renewable_claims.certificate_renewable_mwh(model.scenario.contracts, dcs.ids, 0, stop)
     out["compute_capacity_pflops"] = cap
+    for k in ("backup_energy", "backup_fuel", "backup_co2", "backup_starts", "ups_bridge"):
+        out[k] = np.zeros(n)
     if dcs.backup_members.size:
         backup = dcs.backup_mw[:stop]
         out["cost"][dcs.backup_members] += (backup * dcs.backup_fuel_cny_per_mwh).sum(axis=0) * dt
         out["co2"][dcs.backup_members] += (backup * dcs.backup_co2_t_per_mwh).sum(axis=0) * dt
+        tot = dcs.backup.totals(stop)  # agents.actors.dc_backup: energy, fuel cost, CO2, UPS bridge
+        m = dcs.backup_members
+        out["backup_energy"][m], out["backup_fuel"][m] = tot["energy_mwh"], tot["fuel_cost_cny"]
+        out["backup_co2"][m], out["ups_bridge"][m] = tot["co2_t"], tot["ups_bridge_mwh"]
+        out["backup_starts"][m] = dcs.backup.starts_before(stop)
     return out
 
 
@@ -324,6 +336,11 @@ def _data_centers(model, stop: int) -> dict:
             "water_m3": float(s["water"][i]),
             "co2_t": float(s["co2"][i]),
             "cost_cny": float(s["cost"][i]),  # grid energy at the price below + backup fuel
+            "backup_energy_mwh": float(s["backup_energy"][i]),  # own backup generators (agents.actors.dc_backup)
+            "backup_fuel_cost_cny": float(s["backup_fuel"][i]),
+            "backup_co2_t": float(s["backup_co2"][i]),  # included in co2_t
+            "backup_start_count": int(s["backup_starts"][i]),
+            "ups_bridge_mwh": float(s["ups_bridge"][i]),  # carried by the UPS while the generators start
             "electricity_price_basis": model.dc_price_quantity,  # retail, or wholesale for market participants
             "revenue_cny": float(revenue[i]),
             "heat_sales_cny": float(revenue[i]),
@@ -338,7 +355,7 @@ def _heat_pumps_of_others(model, stop: int) -> dict[str, dict[str, float]]:
     """Electricity, cost and CO2 of DC heat pumps owned by a heat utility (the heat_purchase buyer) or by a
     third party, per owner: {utility id or "third_party": {...}} (docs/model.md "KPI boundary")."""
     dcs, dt = model.dcs, model.dt_h
-    buyer = {c.seller_id: c.buyer_id for c in model.scenario.contracts if c.type == "heat_purchase"}
+    buyer = {c.seller_id: c.buyer_id for c in model.scenario.contracts if c.type in HEAT_CONTRACT_TYPES}
     price = {"heat_utility": model.r[model.price_quantity["heat_utility"]][:stop],  # the owner's price
              "third_party": model.r["retail_price_cny_per_mwh"][:stop]}
     intensity = model.r["carbon_intensity_kgco2_per_kwh"][:stop]
@@ -419,7 +436,10 @@ def compute_kpis(model) -> dict:
     region = _region(model, stop, dc_sums)
     third = others.get("third_party")
     region["third_party_heat_pump_electricity_mwh"] = third["dc_heat_pump_electricity_mwh"] if third else 0.0
-    out = {"region": region, "agents": ordered, "contracts": model.contracts.summary(stop)}
+    contracts = model.ledger.summary(stop)  # per contract and party (agents.ledger) + the heat book's volumes
+    for cid, row in model.contracts.summary(stop).items():
+        contracts[cid].update(row)
+    out = {"region": region, "agents": ordered, "contracts": contracts}
     if model.dr.active:  # demand-response events, per program / event / aggregator / participant (agents.dr_desk)
         out["demand_response"] = model.dr.kpis()
     return out

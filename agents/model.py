@@ -27,11 +27,14 @@ from agents.actors.heat_utility import HeatUtilityFleet
 from agents.actors.power_plant import PowerPlantFleet
 from agents.actors.renewable_plant import RenewablePlantFleet
 from agents.actors.storage import StorageFleet
+from agents.contract_eval import RESULT_KEYS as CONTRACT_RESULT_KEYS
+from agents.contract_types import HEAT_CONTRACT_TYPES
 from agents.decisions import DecisionBook
 from agents.dr_desk import DemandResponseDesk
 from agents.events import EventSchedule
 from agents.frequency_study import SERIES as FREQUENCY_SERIES
 from agents.frequency_study import FrequencyStudy, online_mva
+from agents.ledger import ContractLedger
 from agents.markets import commitment
 from agents.markets import contracts as contract_settlement
 from agents.markets import imports as import_lines
@@ -140,7 +143,7 @@ class RegionModel(mesa.Model):
                                                self.local_month, m.price_floor_cny_per_mwh, m.carbon_price_cny_per_t)
         dc_pos = {d.id: i for i, d in enumerate(self.dcs.specs)}
         hu_pos = {u.id: i for i, u in enumerate(self.heat.specs)}
-        heat_contracts = [c for c in scenario.contracts if c.type == "heat_purchase"]
+        heat_contracts = [c for c in scenario.contracts if c.type in HEAT_CONTRACT_TYPES]
         contract_hr = np.array([self.dcs.hr_position[dc_pos[c.seller_id]] for c in heat_contracts], dtype=int)
         # a buyer that owns the DC's heat pump also pays its electricity: 1/COP per MWh of heat delivered
         buyer_el = np.where(self.dcs.hp_owner[contract_hr] == "heat_utility", 1.0 / self.dcs.hp_cop[contract_hr], 0.0)
@@ -149,11 +152,15 @@ class RegionModel(mesa.Model):
         # they pay (docs/model.md, Markets): the wholesale forecast for market participants, else its retail price
         self._published_forecasts = self._day_ahead_forecasts() if self.heat.n else None
         heat_wholesale = "heat_utility" in m.wholesale_buyers
+        # contract price of every step (fixed, indexed to the buyer's alternative or shared savings) on the same
+        # published forecasts (agents.markets.contracts); read through the seam _heat_contract_price
+        self._heat_prices = self._contract_heat_prices(heat_contracts, buyer_el, heat_wholesale)
         self.heat.build(ctx, m.carbon_price_cny_per_t, [(hu_pos[c.buyer_id], self._heat_contract_price(c))
                                                         for c in heat_contracts],
                         lambda a, z: self.dcs.heat_offer_mw[a:z, contract_hr], self._published_forecasts or {},
                         lambda w, a, z: w if heat_wholesale else retail_price(m.clearing_rule, w, self.tariff_price[a:z]),
                         contract_el_per_heat=buyer_el)
+        self.heat_contract_price = self.heat.contract_price  # [steps, contracts]: what is dispatched and paid
         self._contract_hr = contract_hr
         delivered = np.zeros((self.total_steps, self.dcs.hr_members.size))
         delivered[:, contract_hr] = self.heat.dc_heat_mw  # one contract per seller (validated)
@@ -161,7 +168,7 @@ class RegionModel(mesa.Model):
         self.storage.build(ctx, multiplier, self._storage_net_load,
                            self.dcs.behind_meter_mw(0, self.total_steps, self.storage.dc_index))
         self.contracts = contract_settlement.ContractBook(heat_contracts, self.recorder, self.dt_h,
-                                                          self.heat.dc_heat_mw)
+                                                          self.heat.dc_heat_mw, self.heat_contract_price)
 
         self._index = []  # describe() order: scenario actor order → (fleet, local index)
         counters = dict.fromkeys(self.fleets, 0)
@@ -169,10 +176,22 @@ class RegionModel(mesa.Model):
             self._index.append((self.fleets[a.type], counters[a.type]))
             counters[a.type] += 1
 
+    def _contract_heat_prices(self, heat_contracts, buyer_el, heat_wholesale: bool) -> dict[str, np.ndarray]:
+        """{contract id: price [steps] CNY/MWh_th} from the published wholesale forecast (and the buy price of it)."""
+        if not heat_contracts:
+            return {}
+        wholesale = np.asarray(self._published_forecasts["price_cny_per_mwh"], dtype=float)
+        buy = wholesale if heat_wholesale else retail_price(self.scenario.markets.clearing_rule, wholesale,
+                                                            self.tariff_price)
+        prices = contract_settlement.heat_contract_prices(
+            heat_contracts, {u.id: u for u in self.heat.specs}, self.weather.temp_c, buy, wholesale,
+            self.scenario.markets.carbon_price_cny_per_t, buyer_el)
+        return {c.id: prices[:, j] for j, c in enumerate(heat_contracts)}
+
     def _heat_contract_price(self, contract) -> float | np.ndarray:
-        """Price of a heat_purchase the buyer's merit order and payments use [CNY/MWh_th]: a float, or one per
+        """Price of a heat contract the buyer's merit order and payments use [CNY/MWh_th]: a float, or one per
         step [steps] (indexed contract prices); the heat fleet takes either."""
-        return contract.price_cny_per_mwh
+        return self._heat_prices[contract.id]
 
     def _open_market(self) -> None:
         """The offer book (agents.markets.offer_book): every fleet registers its blocks, the book is laid out
@@ -297,6 +316,7 @@ class RegionModel(mesa.Model):
                                      local_month=self.local_month, day_of_week=self.day_of_week)
         self.grid.attach_dr(self.dr)
         self.dcs.attach_dr(self.dr)
+        self.ledger = ContractLedger(self)  # every contract's line items per party (agents.ledger)
         self.dcs.attach_region(self._dc_day_changed)
         self.heat.attach_region(self._heat_day_changed)
         self.decisions = DecisionBook(self)  # decision points and people's decisions (agents.decisions)
@@ -464,6 +484,7 @@ class RegionModel(mesa.Model):
         Pure function of the recorded decisions, so the numbers do not depend on when it runs.
         """
         self._settle_money()
+        self.ledger.settle(self._settled)  # contracts' line items (agents.ledger), also after a checkpoint restore
         if self.dr.active:
             self.dr.settle(self._settled, self.dcs.grid_power_mw)
         if frequency or self.step_index - self._freq_settled >= FREQUENCY_CHUNK_STEPS:
@@ -593,7 +614,8 @@ class RegionModel(mesa.Model):
             "region_quantities": list(REGION_QUANTITIES),
             "agent_quantities": ["power_mw", "heat_mw", *agent_q],
             "units": units.units_for([*REGION_QUANTITIES, "power_mw", "heat_mw", *agent_q,
-                                      *sorted(units.kpi_names(self.kpis()))]),
+                                      *sorted(units.kpi_names(self.kpis())),
+                                      *(CONTRACT_RESULT_KEYS if self.scenario.contracts else ())]),
         }
 
     def region_frame(self, start: int, stop: int) -> dict[str, list[float]]:

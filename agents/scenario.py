@@ -16,9 +16,21 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from agents.budget import budget_errors
+from agents.contract_types import CONTRACT_CLASSES, CONTRACT_TYPES, HEAT_CONTRACT_TYPES, Contract, contract_errors
+from agents.contract_types import HeatPurchase as HeatPurchase  # re-exported (agents.scenario.HeatPurchase)
 from agents.decisions import DecisionPointsSpec
 from agents.markets.aggregator import AggregatorSpec
 from agents.markets.demand_response import DemandResponseEventSpec, DemandResponseProgramSpec
@@ -26,6 +38,7 @@ from agents.physics.cooling import COOLING_TECHNOLOGIES
 from agents.physics.heat_pump import carnot_cop
 from agents.physics.it_load import ACCELERATOR_POWER_W
 from agents.strategies import NetLoadBatteryStrategySpec, NoStrategySpec, TouBatteryStrategySpec
+from agents.strategies.backup import SiteBackupSpec, legacy_backup
 from agents.strategies.heat_dispatch import HeatDispatchStrategySpec
 from agents.strategies.storage_schedule import HeatTankSpec, StorageStrategySpec
 from agents.strategies.workload_flex import DataCenterStrategySpec
@@ -231,16 +244,41 @@ class DataCenter(_Actor):
     heat_recovery: HeatRecovery | None = Field(None, description="Optional waste-heat recovery to a heat utility")
     pv_capacity_mw: float = Field(0.0, ge=0, le=5000, description="On-site PV peak power [MWp]")
     battery: Battery | None = Field(None, description="Optional on-site battery")
-    backup_generator_mw: float = Field(0.0, ge=0, le=5000, description="Standby generator capacity [MW]")
+    backup: SiteBackupSpec | None = Field(
+        None, description="Backup generators: technology (diesel, gas_engine, h2_fuel_cell) with its defaults "
+                          "(fuel cost, CO2, start-up time, minimum run time; each can be set) and when they run "
+                          "(strategy: contingency, or contingency_and_dr as a demand-response resource); null = "
+                          "the legacy backup_* fields below")
+    backup_generator_mw: float = Field(0.0, ge=0, le=5000,
+                                       description="Legacy: standby generator capacity [MW] (a generator that "
+                                                   "starts at once, contingency only); use backup instead")
     backup_fuel_cost_cny_per_mwh: float = Field(2000.0, ge=0, le=20000,
-                                                description="Backup generation fuel cost [CNY/MWh_el]")
-    backup_co2_t_per_mwh: float = Field(0.7, ge=0, le=2, description="Backup generation CO2 factor [tCO2/MWh_el]")
+                                                description="Legacy: backup generation fuel cost [CNY/MWh_el] "
+                                                            "(with backup_generator_mw)")
+    backup_co2_t_per_mwh: float = Field(0.7, ge=0, le=2, description="Legacy: backup generation CO2 factor "
+                                                                      "[tCO2/MWh_el] (with backup_generator_mw)")
     ride_through: RideThrough = Field(default_factory=RideThrough,
                                       description="Voltage-dip ride-through policy (transfer to backup)")
     weather_site: str | None = Field(None, min_length=1, max_length=64,
                                      description=_ACTOR_SITE_DESCRIPTION + " (drives cooling PUE/WUE and on-site PV)")
 
     _known_site = field_validator("weather_site")(_known_weather_site)
+
+    @model_validator(mode="after")
+    def _one_backup_form(self):
+        legacy = {"backup_generator_mw", "backup_fuel_cost_cny_per_mwh", "backup_co2_t_per_mwh"} & self.model_fields_set
+        if self.backup is not None and legacy and self.backup_generator_mw > 0:
+            raise ValueError(f"give the backup generators either as backup or as the legacy {sorted(legacy)}, "
+                             "not both")
+        return self
+
+    @property
+    def backup_generator(self) -> SiteBackupSpec | None:
+        """The site's backup generators: ``backup``, else the legacy scalar fields (agents.strategies.backup
+        ``legacy_backup``: starts at once, no minimum run, contingency only), else None."""
+        if self.backup is not None:
+            return self.backup
+        return legacy_backup(self.backup_generator_mw, self.backup_fuel_cost_cny_per_mwh, self.backup_co2_t_per_mwh)
 
 
 class HeatNetwork(_Strict):
@@ -641,17 +679,7 @@ Event = Annotated[VoltageDips, Field(discriminator="type")]
 # ---------------------------------------------------------------------------------------------------- contracts
 
 
-class HeatPurchase(_Strict):
-    """A heat utility buys the heat a data center recovers (delivered at network temperature)."""
-
-    type: Literal["heat_purchase"] = Field("heat_purchase", description="Discriminator: the kind of this entry")
-    id: ActorId
-    seller_id: ActorId = Field(description="Data center selling recovered heat")
-    buyer_id: ActorId = Field(description="Heat utility buying it")
-    price_cny_per_mwh: float = Field(ge=0, le=5000, description="Price of delivered heat [CNY/MWh_th]")
-
-
-Contract = Annotated[HeatPurchase, Field(discriminator="type")]
+# the contract types, their parties and overlap rules live in agents.contract_types (HeatPurchase, Contract …)
 
 
 class DemandResponse(_Strict):
@@ -707,13 +735,15 @@ class ScenarioValidationError(ValueError):
         return "invalid scenario:\n" + "\n".join(f"  {e['loc'] or '(root)'}: {e['msg']}" for e in self.errors)
 
 
-_UNION_TAGS = set(ACTOR_TYPES) | {"heat_purchase", "voltage_dips"}
+_UNION_TAGS = set(ACTOR_TYPES) | set(CONTRACT_TYPES) | {"voltage_dips"}
+_FIELD_UNION_TAGS = {"pricing": {"fixed", "indexed", "shared_savings"}}  # unions under a field, not a list
 
 
 def _readable_loc(loc: tuple[Any, ...]) -> str:
     """Dotted path without the discriminator tag pydantic inserts: ("actors", 3, "data_center", "x") → actors.3.x."""
     parts = [str(p) for i, p in enumerate(loc)
              if not (isinstance(p, str) and p in _UNION_TAGS and i > 0 and isinstance(loc[i - 1], int))
+             and not (i > 0 and p in _FIELD_UNION_TAGS.get(loc[i - 1], ()))
              and not (p in ("lines", "legacy") and i > 0 and loc[i - 1] == "imports")]
     return ".".join(parts)
 
@@ -801,24 +831,16 @@ def _cross_field_errors(s: Scenario) -> list[dict[str, str]]:
         if c.id in contract_ids or c.id in kinds:
             errors.append({"loc": f"contracts.{j}.id", "msg": f"duplicate id {c.id!r}"})
         contract_ids.add(c.id)
-        if c.type == "heat_purchase":
-            if kinds.get(c.seller_id) != "data_center":
+    errors += contract_errors(s)  # parties of the right type, overlaps, DR enrolment (agents.contract_types)
+    for j, c in enumerate(s.contracts):
+        if c.type in HEAT_CONTRACT_TYPES and kinds.get(c.seller_id) == "data_center":
+            dc = s.actors[ids[c.seller_id]]
+            sellers.setdefault(c.seller_id, j)
+            if dc.heat_recovery is None:
                 errors.append({"loc": f"contracts.{j}.seller_id",
-                               "msg": f"{c.seller_id!r} is not a data_center of this scenario"})
-            else:
-                dc = s.actors[ids[c.seller_id]]
-                if dc.heat_recovery is None:
-                    errors.append({"loc": f"contracts.{j}.seller_id",
-                                   "msg": f"data center {c.seller_id!r} has no heat_recovery"})
-                if c.seller_id in sellers:
-                    errors.append({"loc": f"contracts.{j}.seller_id",
-                                   "msg": f"{c.seller_id!r} already sells its heat under contracts.{sellers[c.seller_id]}"})
-                sellers.setdefault(c.seller_id, j)
-            if kinds.get(c.buyer_id) != "heat_utility":
-                errors.append({"loc": f"contracts.{j}.buyer_id",
-                               "msg": f"{c.buyer_id!r} is not a heat_utility of this scenario"})
-            elif kinds.get(c.seller_id) == "data_center" and s.actors[ids[c.seller_id]].heat_recovery is not None:
-                sink = s.actors[ids[c.seller_id]].heat_recovery.sink_temp_c
+                               "msg": f"data center {c.seller_id!r} has no heat_recovery"})
+            elif kinds.get(c.buyer_id) == "heat_utility":
+                sink = dc.heat_recovery.sink_temp_c
                 supply = min(n.supply_temp_c for n in s.actors[ids[c.buyer_id]].networks)
                 if sink < supply:
                     errors.append({"loc": f"actors.{ids[c.seller_id]}.heat_recovery.sink_temp_c",
@@ -906,13 +928,20 @@ def _raw_reference_errors(doc: dict) -> list[dict[str, str]]:
         if a["id"] in kinds:
             errors.append({"loc": f"actors.{i}.id", "msg": f"duplicate id {a['id']!r}"})
         kinds.setdefault(a["id"], a.get("type"))
+    aggregators = doc.get("demand_response", {}).get("aggregators") if isinstance(doc.get("demand_response"), dict) \
+        else None
+    for a in aggregators if isinstance(aggregators, list) else []:
+        if isinstance(a, dict) and isinstance(a.get("id"), str):
+            kinds.setdefault(a["id"], "aggregator")
     contracts = doc.get("contracts") if isinstance(doc.get("contracts"), list) else []
     for j, c in enumerate(contracts):
-        if not isinstance(c, dict) or c.get("type") != "heat_purchase":
+        cls = CONTRACT_CLASSES.get(c.get("type")) if isinstance(c, dict) else None
+        if cls is None:
             continue
-        for key, kind in (("seller_id", "data_center"), ("buyer_id", "heat_utility")):
-            if isinstance(c.get(key), str) and kinds.get(c[key]) != kind:
-                errors.append({"loc": f"contracts.{j}.{key}", "msg": f"{c[key]!r} is not a {kind} of this scenario"})
+        for key, allowed in cls.PARTIES.items():
+            if isinstance(c.get(key), str) and kinds.get(c[key]) not in allowed:
+                errors.append({"loc": f"contracts.{j}.{key}",
+                               "msg": f"{c[key]!r} is not a {' or '.join(allowed)} of this scenario"})
     return errors
 
 

@@ -26,6 +26,10 @@ SUFFIXES: dict[str, Quantity] = {
     "_cny_per_mwh": Quantity("CNY/MWh", "price"),
     "_cny_per_mw": Quantity("CNY/MW", "specific_cost"),
     "_cny_per_t": Quantity("CNY/t", "price"),
+    "_cny_per_mw_year": Quantity("CNY/(MW·a)", "price"),  # contract capacity payments (agents.contract_types)
+    "_cny_per_mw_month": Quantity("CNY/(MW·month)", "price"),
+    "_cny_per_year": Quantity("CNY/a", "money_rate"),
+    "_mwh_per_year": Quantity("MWh/a", "energy_rate"),
     "_cny": Quantity("CNY", "money"),
     "_mwh_per_eflop": Quantity("MWh/EFLOP", "energy_intensity"),
     "_mwh_th": Quantity("MWh", "energy"),  # heat (heat tank fields)

@@ -22,6 +22,8 @@ EN_LABELS = {
     "lat": "Latitude", "lon": "Longitude", "tz": "Time zone", "dt_h": "Step length",
     "co2_t_per_mwh": "CO₂ factor", "grid_co2_t_per_mwh": "Grid CO₂ factor", "fuel_co2_t_per_mwh": "Fuel CO₂ factor",
     "backup_co2_t_per_mwh": "Backup CO₂ factor", "eta_charge": "Charging efficiency",
+    "backup": "Backup generators", "start_up_time_s": "Start-up time", "min_run_time_h": "Minimum run time",
+    "dr_margin_cny_per_mwh": "DR offer margin", "dr_notice_s": "DR notice",
     "eta_discharge": "Discharging efficiency", "seller_id": "Seller", "buyer_id": "Buyer", "owner_id": "Owner",
     "season_start_md": "Heating season start (MM-DD)", "season_end_md": "Heating season end (MM-DD)",
 }
@@ -39,6 +41,8 @@ ZH_LABELS = {
     "fixed_overhead_pu": "固定附加负荷比例", "heat_recovery": "余热回收", "pv_capacity_mw": "屋顶光伏容量",
     "battery": "储能电池", "backup_generator_mw": "备用发电机容量", "backup_fuel_cost_cny_per_mwh": "备用燃料成本",
     "backup_co2_t_per_mwh": "备用发电碳排放因子", "ride_through": "电压暂降穿越",
+    "backup": "备用发电机", "start_up_time_s": "启动时间", "min_run_time_h": "最短运行时间",
+    "dr_margin_cny_per_mwh": "需求响应报价加价", "dr_notice_s": "需求响应提前通知",
     "heat_pump_capacity_mw": "热泵容量", "source_temp_c": "热源温度", "sink_temp_c": "供热温度",
     "carnot_efficiency": "卡诺效率", "recoverable_pu": "可回收热量比例", "capex_cny_per_mw": "单位投资",
     "capex_basis": "投资口径", "heat_pump_owner": "热泵所有者",
@@ -73,6 +77,14 @@ ZH_LABELS = {
     "data_center": "数据中心", "heat_utility": "供热公司", "grid_operator": "电网运营商",
     "renewable_plant": "可再生能源电站", "power_plant": "火电厂", "storage": "储能", "heat_purchase": "购热合同",
     "voltage_dips": "电压暂降",
+    # contract types (agents.contract_types) and their main terms
+    "waste_heat_purchase": "余热购买合同", "green_ppa": "绿电购电协议", "storage_service": "储能服务合同",
+    "demand_response": "需求响应", "pricing": "定价方式", "strike_price_cny_per_mwh": "合同电价",
+    "term_years": "合同期限", "discount_rate_pu": "折现率", "take_or_pay_min_mwh_per_year": "照付不议最低热量",
+    "heat_pump": "热泵", "pipe": "管网连接", "capex_cny": "投资", "lifetime_years": "经济寿命",
+    "opex_cny_per_year": "年运维费用", "payer": "出资方", "certificates": "绿证随电量转移",
+    "capacity_payment_cny_per_mw_year": "容量补偿", "event_payment_cny_per_mwh": "响应电量补偿",
+    "penalty_cny_per_mwh": "未达标考核", "lease_cny_per_mw_month": "容量租赁费", "tolling_fee_cny_per_mwh": "放电服务费",
 }
 
 ZH_HELP = {

@@ -523,11 +523,12 @@ def _stop(execution: _Execution, status: str) -> str:
 def run_finish(run_id, model, *, worker: str | None = None, compute_s: float = 0.0, steps_per_s: float | None = None
                ) -> Run:
     """Write KPIs, the region series and the results files (``RESULTS_DIR/<run_id>/``); mark succeeded."""
-    from agents import write_results
+    from agents import kpis_with_contracts, write_results
 
     out_dir = Path(settings.RESULTS_DIR) / str(run_id)
     out_dir.mkdir(parents=True, exist_ok=True)
-    kpis = model.kpis()  # once: the results file and the run record share it
+    # once, with contracts vs their counterfactual (agents.contract_eval), if those runs fit in the task's slice
+    kpis = kpis_with_contracts(model, max_seconds=settings.TWIN_TASK_SLICE_S * 0.8, steps_per_s=steps_per_s)
     paths = write_results(model, out_dir, kpis=kpis)
     region_series = compact_table(model.region_frame(0, model.step_index))
     agent_state = compact_table(model.agent_state(model.step_index - 1)) if model.step_index else None

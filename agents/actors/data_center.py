@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.actors.base import Actor, BuildContext, Fleet
+from agents.actors.dc_backup import DataCenterBackup
 from agents.markets.offer_book import ON_SITE
 from agents.physics import cooling, heat_pump, it_load
 from agents.strategies.deferral import DeferralState
@@ -103,12 +104,13 @@ class DataCenterFleet(Fleet):
         self._hr_cap_mw = cap_hp
         self._build_strategies(ctx, cap, idle, f_fixed)
 
-        # backup generators (used only when the grid cannot serve the load)
-        self.backup_members = np.flatnonzero(self._param("backup_generator_mw") > 0)
-        self.backup_cap_mw = self._param("backup_generator_mw")[self.backup_members]
-        self.backup_fuel_cny_per_mwh = self._param("backup_fuel_cost_cny_per_mwh")[self.backup_members]
-        self.backup_co2_t_per_mwh = self._param("backup_co2_t_per_mwh")[self.backup_members]
-        self.backup_mw = self.record(rec, "backup_mw", members=self.backup_members)
+        # backup generators (agents.actors.dc_backup): contingencies and demand response
+        self.backup = DataCenterBackup(self, rec, ctx.dt_h)
+        self.backup_members = self.backup.members
+        self.backup_cap_mw = self.backup.cap_mw
+        self.backup_fuel_cny_per_mwh = self.backup.fuel_cny_per_mwh
+        self.backup_co2_t_per_mwh = self.backup.co2_t_per_mwh
+        self.backup_mw = self.backup.output_mw
         self._rec = rec
 
     # ---- workload strategies (agents.strategies.workload_flex) ----------------------------------------------
@@ -143,6 +145,7 @@ class DataCenterFleet(Fleet):
             keys.setdefault(self.specs[i].strategy.model_dump_json(), []).append(i)
         flex_pos = np.full(self.n, -1)
         flex_pos[self.flex_members] = np.arange(self.flex_members.size)
+        self._flex_pos = flex_pos  # DC → its column among the flexible members (−1: none)
         self.strategy_groups: list[dict] = []
         for key in sorted(keys):
             idx = np.array(keys[key], dtype=int)
@@ -370,41 +373,49 @@ class DataCenterFleet(Fleet):
         self.events = events
 
     def bid(self, t: int, book, signals) -> None:
-        """Offer on-site PV; a voltage-dip event moves load to the backup generators, off the grid's demand."""
-        self.step_event_backup_mw = float(self.events.total_mw[t])
+        """Offer on-site PV; backup generators take load off the grid's demand: a voltage-dip event's, the
+        reduction a DR call asks of a member whose generators are a DR resource, a minimum run
+        (agents.actors.dc_backup)."""
+        planned = None
+        if self.backup_members.size:
+            planned = self.backup.bid(t, self.events.backup_mw[t],
+                                      lambda: self.behind_meter_mw(t, t + 1, self.backup_members)[0],
+                                      getattr(self, "dr", None), lambda members: self._dr_delivered_mw(t, members))
+        self.step_event_backup_mw = float(self.events.total_mw[t]) if planned is None else planned
         book.demand_mw = book.demand_mw - self.step_event_backup_mw
         book.offer(self.pv_block, self.pv_available_mw[t])
 
     def dispatch(self, t: int, book) -> None:
-        """Backup generators: the event's forced output, then — when the clearing left load unserved — start
+        """Backup generators: what they planned in the bid, then — when the clearing left load unserved — start
         pro rata to cover it (``book.unserved_mw`` is reduced by what they cover). Runs after the batteries'
         dispatch (their power this step is part of the site load the generators can carry)."""
         backup = self.step_event_backup_mw
-        if backup > 0.0:
-            self.backup_mw[t] = self.events.backup_mw[t]
-        if book.unserved_mw > 0.0 and self.backup_members.size:
-            extra = self._backup_for_unserved(t, book.unserved_mw)
-            book.unserved_mw -= extra
-            backup += extra
+        if self.backup_members.size:
+            if book.unserved_mw > 0.0:
+                extra = self.backup.cover_unserved(t, book.unserved_mw, lambda: self._backup_site_mw(t))
+                book.unserved_mw -= extra
+                backup += extra
+            self.backup.end_step(t)
         self.step_backup_mw = backup
         self.decided_step = t
 
-    def _backup_for_unserved(self, t: int, unserved: float) -> float:
-        """Start backup generators pro rata to cover unserved load (on top of what a voltage-dip event put on
-        them); returns the extra backup output [MW]."""
+    def _backup_site_mw(self, t: int) -> np.ndarray:
+        """Site load of the backup members at step ``t`` (behind the meter + battery power) [MW]."""
         members = self.backup_members
         load = self.behind_meter_mw(t, t + 1, members)[0]
         pos = self._battery_pos[members]
         if (pos >= 0).any():
             load[pos >= 0] += self._battery_mw(t, t + 1)[0][pos[pos >= 0]]
-        forced = self.events.backup_mw[t]
-        room = np.minimum(self.backup_cap_mw - forced, np.maximum(load - forced, 0.0))
-        total = float(room.sum())
-        if total <= 0.0:
-            return 0.0
-        out = room * (min(unserved, total) / total)
-        self.backup_mw[t] = forced + out
-        return float(out.sum())
+        return load
+
+    def _dr_delivered_mw(self, t: int, members: np.ndarray) -> np.ndarray:
+        """DR reduction the members' workload strategy delivers at step ``t`` [MW] (0 without one)."""
+        out = np.zeros(members.size)
+        pos = self._flex_pos[members]
+        has = pos >= 0
+        if has.any():
+            out[has] = self.dr_delivered_mw[t, pos[has]]
+        return out
 
     def power_mw(self, step: int) -> np.ndarray:
         return np.array(self.grid_power_mw(step, step + 1)[0])

@@ -19,9 +19,9 @@ Attribution used here (energy-correct, so no claim ever exceeds consumption):
   ``r`` the renewable share of the charge; the initial state of charge counts as not renewable;
 - ``used_t = direct_t + from_storage_t ≤ L_t``.
 
-Contracted renewable energy (PPAs, green certificates) arrives with the "Cooperation contracts" issue; the
-hooks ``contracted_renewable_mw`` (PPAs, hourly) and ``certificate_renewable_mwh`` (period volumes) return what
-each DC has contracted (zeros until those contract types exist).
+Contracted renewable energy: ``contracted_renewable_mw`` returns what green PPAs (agents.contract_types.GreenPpa
+with certificates) deliver to each DC hour by hour, from the contract ledger; ``certificate_renewable_mwh``
+(unbundled certificates over the period) stays zero: no contract type sells certificates without energy.
 """
 
 from __future__ import annotations
@@ -77,9 +77,12 @@ def owned_renewable_used_mw(load_mw, generation_mw, charge_mw, discharge_mw, cha
 
 
 def contracted_renewable_mw(contracts, dc_ids, start: int, stop: int) -> np.ndarray:
-    """Renewable power delivered to each data center under PPAs with an hourly profile, [steps, DCs] [MW], for
-    steps [start, stop) — the hook for the "Cooperation contracts" issue. No contract type carries renewable
-    energy yet (``heat_purchase`` does not), so it is zero; a PPA type adds its delivered profile to its buyer."""
+    """Renewable power delivered to each data center under green PPAs that transfer their certificates,
+    [steps, DCs] [MW], for steps [start, stop). ``contracts``: the model's contract ledger (agents.ledger
+    .ContractLedger, which meters each PPA's renewable volume every step); a plain list of scenario contracts
+    (no metered output) gives zeros."""
+    if hasattr(contracts, "renewable_to_dcs_mw"):
+        return contracts.renewable_to_dcs_mw(dc_ids, start, stop)
     return np.zeros((max(stop - start, 0), len(dc_ids)))
 
 

@@ -88,9 +88,12 @@ REGISTRY: dict[str, dict[str, StrategyKind]] = {
     },
     "data_center": {
         "none": StrategyKind("data_center", "none", NoStrategySpec,
-                             "the reduction its aggregator asks for (dr_called_mw), if enrolled — not acted on",
-                             "nothing: IT load from its workload profile; backup generators start on voltage-dip "
-                             "events and for load the grid cannot serve", "built in (docs/model.md)"),
+                             "the reduction its aggregator asks for (dr_called_mw), if enrolled — not acted on by "
+                             "the workload",
+                             "nothing: IT load from its workload profile; backup generators (own field "
+                             "backup.strategy) start on voltage-dip events and for load the grid cannot serve, and "
+                             "carry a DR call that pays their offer (contingency_and_dr)",
+                             "built in (docs/model.md)"),
         **{kind: StrategyKind("data_center", kind, _dc_spec(),
                               "at each day's first step: " + seen + ", its deferred work carried in (own state)",
                               "the day's IT power per step: deferrable work placed within its deadline " + what

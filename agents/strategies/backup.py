@@ -47,11 +47,15 @@ __all__ = [
     "BackupDispatch",
     "BackupGeneratorSpec",
     "BackupStrategySpec",
+    "SiteBackupSpec",
     "backup_accounting",
     "contingency_dispatch",
     "dr_dispatch",
     "dr_offer",
+    "legacy_backup",
     "run_backup_mw",
+    "start_lag_pu",
+    "step_running",
 ]
 
 Technology = Literal["diesel", "gas_engine", "h2_fuel_cell"]
@@ -96,18 +100,60 @@ class BackupGeneratorSpec(BaseModel):
 
 
 class BackupStrategySpec(BaseModel):
-    """When a backup generator runs (the actor's ``strategy`` field)."""
+    """When a backup generator runs (a data center's ``backup.strategy``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["contingency", "contingency_and_dr"] = Field(
-        "contingency", description="contingency: runs only when the site loses the grid; contingency_and_dr: "
-                                   "also offers its capacity into demand-response events")
+        "contingency", description="contingency: runs only on a grid contingency at the site (a voltage-dip "
+                                   "transfer, load the grid cannot serve); contingency_and_dr: also delivers the "
+                                   "site's called demand-response reduction when the event pays at least its offer")
     dr_margin_cny_per_mwh: float = Field(0.0, ge=0, le=100000,
                                          description="Added to the fuel cost in the DR offer price [CNY/MWh]")
     dr_notice_s: float = Field(3600.0, ge=0, le=86400,
                                description="How long before a DR event it is notified [s]; the start-up time "
                                            "beyond the notice delays its response")
+
+
+class SiteBackupSpec(BackupGeneratorSpec):
+    """A data center's backup generators (scenario field ``backup``): the technology with its defaults and
+    overrides (BackupGeneratorSpec) and when they run (``strategy``)."""
+
+    strategy: BackupStrategySpec = Field(
+        default_factory=BackupStrategySpec,
+        description="When the generators run: contingency (grid contingency at the site only) or "
+                    "contingency_and_dr (also as a demand-response resource, docs/model.md 'Backup generators')")
+
+
+def legacy_backup(capacity_mw: float, fuel_cost_cny_per_mwh: float, co2_t_per_mwh: float) -> SiteBackupSpec | None:
+    """The generator of a scenario written before backup technologies (the scalar ``backup_generator_mw``,
+    ``backup_fuel_cost_cny_per_mwh``, ``backup_co2_t_per_mwh`` fields): a diesel set with the given fuel cost and
+    CO2 factor that starts at once and has no minimum run time, as the model then assumed (same results);
+    None without capacity."""
+    if capacity_mw <= 0:
+        return None
+    return SiteBackupSpec(technology="diesel", capacity_mw=capacity_mw, fuel_cost_cny_per_mwh=fuel_cost_cny_per_mwh,
+                          co2_t_per_mwh=co2_t_per_mwh, start_up_time_s=0.0, min_run_time_h=0.0)
+
+
+def step_running(on, tau_h, request, min_run_time_h) -> tuple[np.ndarray, np.ndarray]:
+    """One step of the run/stop machine of :func:`run_backup_mw` for generators [members]: ``on`` ran in the
+    previous step, ``tau_h`` its run time at this step's start [h]. A running generator keeps running while
+    requested or until ``tau_h ≥ min_run_time_h``; one that is off starts when requested. Returns
+    ``(running, started)`` (bool [members])."""
+    on = np.asarray(on, dtype=bool)
+    req = np.asarray(request, dtype=bool)
+    keep = on & (req | (np.asarray(tau_h, dtype=float) < np.asarray(min_run_time_h, dtype=float) - 1e-12))
+    start = req & ~keep
+    return keep | start, start
+
+
+def start_lag_pu(tau_h, dt_h: float, start_delay_s) -> np.ndarray:
+    """Share of a step a running generator still spends starting: ``clip((δ − τ) / dt, 0, 1)`` with δ the
+    start-up delay [h] and τ its run time at the step's start [h] (0 in the step it starts). Its output in
+    the step is ``(1 − lag) × load`` (:func:`run_backup_mw`); ``lag × load`` is bridged by the UPS."""
+    delay_h = np.asarray(start_delay_s, dtype=float) / 3600.0
+    return np.clip((delay_h - np.asarray(tau_h, dtype=float)) / dt_h, 0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -148,10 +194,8 @@ def run_backup_mw(request, load_mw, dt_h: float, capacity_mw, start_delay_s, min
     on = np.zeros(m, dtype=bool)
     starts = np.zeros(m, dtype=int)
     for t in range(steps):
-        keep = on & (req[t] | (tau < min_run - 1e-12))
-        start = req[t] & ~keep
-        tau = np.where(keep, tau, 0.0)
-        on = keep | start
+        on, start = step_running(on, tau, req[t], min_run)
+        tau = np.where(on & ~start, tau, 0.0)
         starts += start
         share = np.clip((tau + dt_h - delay_h) / dt_h, 0.0, 1.0)
         out[t] = np.where(on, np.minimum(load[t], cap) * share, 0.0)

@@ -114,3 +114,30 @@ def test_fuel_cost_and_emissions_accounting_by_hand():
     np.testing.assert_allclose(acc["co2_t"], [2 * 0.76, 0.0])
     half = backup_accounting(specs, np.repeat(out, 2, axis=0), 0.5)  # same energy at half-hour steps
     np.testing.assert_allclose(half["energy_mwh"], acc["energy_mwh"])
+
+
+def test_one_step_machine_and_start_lag_match_the_horizon_dispatch_by_hand():
+    from agents.strategies.backup import SiteBackupSpec, legacy_backup, start_lag_pu, step_running
+
+    # 60 s delay at 15-min steps: 1/15 of the first step; a 30-min delay at 15-min steps: two full steps
+    np.testing.assert_allclose(start_lag_pu([0.0, 0.25, 0.0, 0.25, 0.5], 0.25, [60.0, 60.0, 1800.0, 1800.0, 1800.0]),
+                               [60 / 900, 0.0, 1.0, 1.0, 0.0])
+    # stepping the machine (step_running + start_lag_pu) gives run_backup_mw's output and starts
+    req = _outage(10, slice(1, 2)) | _outage(10, slice(6, 8))
+    load = np.full((10, 1), 3.0)
+    ref = run_backup_mw(req, load, 0.25, [5.0], [600.0], [1.0])
+    on, tau, starts, out = np.zeros(1, bool), np.zeros(1), 0, []
+    for t in range(10):
+        on, started = step_running(on, tau, req[t], [1.0])
+        tau = np.where(started, 0.0, tau)
+        out.append(float(np.where(on, 3.0 * (1.0 - start_lag_pu(tau, 0.25, [600.0])), 0.0)[0]))
+        starts += int(started[0])
+        tau = np.where(on, tau + 0.25, 0.0)
+    np.testing.assert_allclose(out, ref.output_mw[:, 0], rtol=1e-12)
+    assert starts == ref.starts[0] == 2
+    # the legacy scalar fields: a diesel that starts at once, no minimum run, contingency only
+    old = legacy_backup(20.0, 2000.0, 0.7)
+    assert isinstance(old, SiteBackupSpec) and old.start_up_time_s == 0.0 and old.min_run_time_h == 0.0
+    assert (old.fuel_cost_cny_per_mwh, old.co2_t_per_mwh, old.strategy.kind) == (2000.0, 0.7, "contingency")
+    assert legacy_backup(0.0, 2000.0, 0.7) is None
+    assert all(f.description for f in SiteBackupSpec.model_fields.values())
