@@ -325,6 +325,30 @@ def validate_decisions(scenario, decisions, *, current: dict | None = None, min_
     return out
 
 
+def decisions_valid_in(scenario, decisions: list[dict], base=None) -> list[dict]:
+    """The decisions (public form, each with its step) that still apply to ``scenario`` — a counterfactual of
+    ``base`` (agents.contract_eval: the same run without a contract): in order, every decision that validates
+    after the ones kept before it; a DR bid on an aggregator the counterfactual changed (a member removed with
+    its contract) is dropped, since its parameter paths may no longer name the same members."""
+    from agents.scenario import ScenarioValidationError
+
+    changed = set()
+    if base is not None:
+        old = {a.id: a for a in base.demand_response.aggregators}
+        changed = {a.id for a in scenario.demand_response.aggregators if old.get(a.id) != a}
+        changed |= set(old) - {a.id for a in scenario.demand_response.aggregators}
+    kept: list[dict] = []
+    for d in decisions:
+        if d.get("actor_id") in changed and not any(a.id == d["actor_id"] for a in scenario.actors):
+            continue
+        try:
+            validate_decisions(scenario, [*kept, d])
+        except ScenarioValidationError:
+            continue
+        kept.append(d)
+    return kept
+
+
 def public(decision: dict) -> dict:
     """A decision as stored / returned (no internal keys)."""
     return {k: decision[k] for k in ("step", "actor_id", "parameter", "value")}

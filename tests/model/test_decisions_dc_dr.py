@@ -8,7 +8,14 @@ import json
 import numpy as np
 import pytest
 
-from agents import RegionModel, ScenarioValidationError, checkpoint_dumps, checkpoint_loads, validate_scenario
+from agents import (
+    RegionModel,
+    ScenarioValidationError,
+    checkpoint_dumps,
+    checkpoint_loads,
+    kpis_with_contracts,
+    validate_scenario,
+)
 from agents.cli import main as cli_main
 from agents.decisions import decision_targets
 from tests.model.helpers import tiny_doc
@@ -161,7 +168,7 @@ def test_dc_and_dr_decisions_replay_bit_identically_stopped_scheduled_resumed_an
     assert cli_main([str(doc_path), "--out", str(tmp_path / "out"), "--json", "--decisions", str(dec_path)]) == 0
     kpis = json.loads((tmp_path / "out" / "kpis.json").read_text())
     assert kpis.pop("provenance")["decisions"] == DECISIONS  # stored with the results
-    assert kpis == json.loads(json.dumps(stopped.kpis()))
+    assert kpis == json.loads(json.dumps(kpis_with_contracts(stopped)))  # + the contract vs its counterfactual
 
 
 def test_a_bid_on_the_total_scales_the_members_and_a_members_bid_drops_the_total():
@@ -183,3 +190,32 @@ def test_a_bid_on_the_total_scales_the_members_and_a_members_bid_drops_the_total
                                           "value": 5.0}])
     assert one["_actor"].total_commitment_mw is None  # null = the sum of commitment_mw
     assert one["_actor"].commitment_mw == [5.0, *old.commitment_mw[1:]]
+
+
+def test_the_contract_counterfactual_replays_the_runs_decisions():
+    """kpis.json's contract results compare the run with the same run without the contract — with the same
+    people's decisions (a DC strategy decided at step 24), not the undecided scenario."""
+    from agents import evaluate_contracts
+    from agents.contract_eval import scenario_without
+
+    scenario = validate_scenario(_doc())
+    m = _run(scenario, DC_DAY)
+    result = evaluate_contracts(scenario, m.seed, model=m)["heat_deal"]["parties"]["dc_hohhot"]
+    cf_scenario = scenario_without(scenario, "heat_deal")
+    decided, undecided = _run(cf_scenario, DC_DAY), _run(cf_scenario)
+    base_co2 = m.kpis()["agents"]["dc_hohhot"]["co2_t"]
+    assert result["co2_location_change_t"] == pytest.approx(base_co2 - decided.kpis()["agents"]["dc_hohhot"]["co2_t"])
+    assert decided.kpis()["agents"]["dc_hohhot"]["co2_t"] != undecided.kpis()["agents"]["dc_hohhot"]["co2_t"]
+
+
+def test_decisions_valid_in_a_counterfactual_drop_bids_on_changed_aggregators():
+    from agents.decisions import decisions_valid_in
+
+    base = validate_scenario(_doc())
+    doc = _doc()
+    doc["demand_response"]["aggregators"][0]["commitment_mw"] = [3.0]  # what removing a member would change
+    changed = validate_scenario(doc)
+    assert decisions_valid_in(base, DECISIONS, base=base) == DECISIONS
+    assert decisions_valid_in(changed, DECISIONS, base=base) == [*DC_DAY, *DC_INSIDE]
+    doc["actors"][1]["strategy"] = {"kind": "none"}  # the DC no longer takes decisions there
+    assert decisions_valid_in(validate_scenario(doc), DECISIONS) == BID
