@@ -439,6 +439,8 @@ def compute_kpis(model) -> dict:
     contracts = model.ledger.summary(stop)  # per contract and party (agents.ledger) + the heat book's volumes
     for cid, row in model.contracts.summary(stop).items():
         contracts[cid].update(row)
+    for item in model.ledger.items(stop):  # its line items (payer → payee, CNY): the Contract Lab's drill-down
+        contracts[item.pop("contract_id")].setdefault("items", []).append(item)
     out = {"region": region, "agents": ordered, "contracts": contracts}
     if model.dr.active:  # demand-response events, per program / event / aggregator / participant (agents.dr_desk)
         out["demand_response"] = model.dr.kpis()

@@ -935,7 +935,8 @@ def _raw_reference_errors(doc: dict) -> list[dict[str, str]]:
             kinds.setdefault(a["id"], "aggregator")
     contracts = doc.get("contracts") if isinstance(doc.get("contracts"), list) else []
     for j, c in enumerate(contracts):
-        cls = CONTRACT_CLASSES.get(c.get("type")) if isinstance(c, dict) else None
+        kind = c.get("type") if isinstance(c, dict) else None
+        cls = CONTRACT_CLASSES.get(kind) if isinstance(kind, str) else None  # a list or object: a field error
         if cls is None:
             continue
         for key, allowed in cls.PARTIES.items():

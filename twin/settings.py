@@ -191,6 +191,10 @@ TWIN_QUOTA_RUNNING_RUNS = env_int("TWIN_QUOTA_RUNNING_RUNS", 2, minimum=1)  # a 
 TWIN_QUOTA_WAITING_RUNS = env_int("TWIN_QUOTA_WAITING_RUNS", 10, minimum=1)  # queued + paused runs per user
 TWIN_QUOTA_RESULT_BYTES = env_int("TWIN_QUOTA_RESULT_BYTES", 2_000_000_000, minimum=0)  # stored results per user
 TWIN_QUOTA_WEBSOCKETS = env_int("TWIN_QUOTA_WEBSOCKETS", 20, minimum=1)  # open live viewers per user
+TWIN_QUOTA_ACTIVE_SWEEPS = env_int("TWIN_QUOTA_ACTIVE_SWEEPS", 2, minimum=1)  # queued + running sweeps per user
+TWIN_SWEEP_MAX_RUNS = env_int("TWIN_SWEEP_MAX_RUNS", 1000, minimum=1)  # points × seeds of one sweep
+# One sweep point runs to its end in one task (no slices): its own Celery time limits [s].
+TWIN_SWEEP_POINT_TIME_LIMIT_S = env_int("TWIN_SWEEP_POINT_TIME_LIMIT_S", 1800, minimum=10)
 TWIN_RESULT_RETENTION_DAYS = env_int("TWIN_RESULT_RETENTION_DAYS", 30, minimum=0)  # 0 = keep finished runs forever
 DATA_UPLOAD_MAX_MEMORY_SIZE = TWIN_MAX_BODY_BYTES
 
@@ -213,6 +217,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ROUTES = {
     "web.tasks.run_execute_task": {"queue": "simulations"},
     "web.tasks.run_reap_stale_task": {"queue": "simulations"},
+    "web.tasks.sweep_point_task": {"queue": "simulations"},
 }
 CELERY_BEAT_SCHEDULE = {
     "reap-stale-runs": {"task": "web.tasks.run_reap_stale_task", "schedule": float(TWIN_HEARTBEAT_S * 5)}

@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 
 from agents import scenario_json_schema, units
+from web import contract_labels
 
 ACRONYMS = {"it": "IT", "dc": "DC", "pv": "PV", "co2": "CO₂", "hvdc": "HVDC", "soc": "SOC", "pue": "PUE",
             "cop": "COP", "id": "ID", "tz": "TZ", "md": "(MM-DD)", "tou": "TOU", "chp": "CHP"}
@@ -113,6 +114,11 @@ ZH_WORDS = {
     "soc": "荷电状态", "size": "规模", "area": "面积", "floor": "地板", "limit": "限值", "factor": "因子",
     "hvdc": "直流", "infeed": "馈入", "largest": "最大", "share_pu": "比例", "compute": "算力", "site": "站点",
 }
+
+# the contract types' fields (web/contract_labels.py)
+EN_LABELS.update(contract_labels.EN_LABELS)
+ZH_LABELS.update(contract_labels.ZH_LABELS)
+ZH_HELP.update(contract_labels.ZH_HELP)
 
 _ID_SUFFIX = "_id"
 
@@ -218,7 +224,9 @@ def _builder_schema(lang: str) -> dict:
         _dress_properties(def_name, node, lang)
         kind = kind_of.get(def_name)
         if kind:
-            node["title"] = ZH_LABELS.get(kind, _humanise(kind)) if lang.startswith("zh") else _humanise(kind)
+            titles = contract_labels.TYPE_TITLES.get(kind)
+            node["title"] = ZH_LABELS.get(kind, _humanise(kind)) if lang.startswith("zh") else (
+                titles[0] if titles else _humanise(kind))
         elif lang.startswith("zh") and def_name in ZH_LABELS:
             node["title"] = ZH_LABELS[def_name]
     return schema

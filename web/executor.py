@@ -47,6 +47,55 @@ def enqueue_run(run_id) -> Future | None:
     return embedded_pool().submit(_execute_embedded, str(run_id))
 
 
+def enqueue_sweep_points(point_ids: list) -> None:
+    """Send one task per sweep row: a Celery group on ``simulations`` (independent tasks, no chord: nothing waits
+    for the group) in distributed mode, the in-process pool in embedded mode (web/sweep_services.py)."""
+    if not point_ids:
+        return
+    if settings.TWIN_MODE == "distributed":
+        from celery import group
+
+        from .tasks import sweep_point_task
+
+        group(sweep_point_task.si(int(pk)) for pk in point_ids).apply_async(queue="simulations")
+        return
+    global _pending
+    pool = embedded_pool()
+    for pk in point_ids:
+        with _lock:
+            _pending += 1
+        pool.submit(_execute_sweep_point_embedded, int(pk))
+
+
+def queued_messages() -> int | None:
+    """Task messages waiting for a worker: the broker's ``simulations`` list (distributed) or the embedded pool's
+    pending tokens; None when unknown (the broker unreachable)."""
+    if settings.TWIN_MODE != "distributed":
+        return _pending
+    try:
+        import redis
+
+        return int(redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=5).llen("simulations"))
+    except Exception:  # unknown: the caller re-sends (duplicates are harmless)
+        return None
+
+
+def _execute_sweep_point_embedded(point_id: int) -> str:
+    global _pending
+    from . import sweep_services
+
+    close_old_connections()
+    try:
+        return sweep_services.sweep_point_execute(point_id, worker_name())
+    except Exception:  # the pool thread keeps serving
+        logger.exception("embedded execution of sweep point %s crashed", point_id)
+        return "crashed"
+    finally:
+        connections.close_all()
+        with _lock:
+            _pending -= 1
+
+
 def embedded_pending() -> int:
     """Dispatch tokens submitted to the embedded pool and not yet finished (tests wait for 0 between cases)."""
     return _pending
@@ -116,7 +165,7 @@ def stop_embedded(timeout_s: float = 5.0) -> None:
 
 
 def _reap_forever() -> None:
-    from . import services
+    from . import services, sweep_services
 
     first = True
     period_s = settings.TWIN_HEARTBEAT_S * 5
@@ -125,8 +174,11 @@ def _reap_forever() -> None:
         try:
             if first:
                 services.run_requeue_orphans()
+                sweep_services.sweep_requeue_orphans()
                 first = False
             services.run_reap_stale()
+            sweep_services.sweep_reap_stale()
+            sweep_services.sweep_prune()
             services.run_reenqueue_waiting()
             services.run_prune_results()
         except Exception:  # e.g. database not migrated yet; try again next period
@@ -171,6 +223,9 @@ def start_memory_watchdog(limit_bytes: int, kind: str = "celery", period_s: floa
             if rss > limit_bytes:
                 try:
                     services.run_fail_over_memory(prefix, rss_bytes=rss, limit_bytes=limit_bytes)
+                    from . import sweep_services
+
+                    sweep_services.sweep_fail_over_memory(prefix, rss_bytes=rss, limit_bytes=limit_bytes)
                 finally:
                     logger.error("worker %s* over its memory limit (%d > %d bytes): exiting", prefix, rss, limit_bytes)
                     os._exit(75)

@@ -123,3 +123,83 @@ class ScenarioVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.number}"
+
+
+class Sweep(models.Model):
+    """A parameter grid and/or seeds over one base scenario (docs/sweeps.md); its runs are ``SweepPoint`` rows."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"  # every point succeeded
+        FAILED = "failed"  # every point finished, at least one failed
+        CANCELLED = "cancelled"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sweeps")
+    scenario = models.ForeignKey(Scenario, null=True, blank=True, on_delete=models.SET_NULL, related_name="sweeps")
+    name = models.CharField(max_length=200)
+    base_snapshot = models.JSONField(help_text="Normalised base scenario document (contract included)")
+    contract = models.JSONField(null=True, blank=True, help_text="Contract added to the base scenario, if any")
+    mode = models.CharField(max_length=16, default="grid", help_text="grid or one_at_a_time")
+    params = models.JSONField(default=list, help_text="[{path, loc, values, base}] (web.sweep_grid)")
+    seeds = models.JSONField(default=list)
+    kpis = models.JSONField(default=list, help_text="Selected KPI paths ([] = default selection)")
+    points = models.IntegerField(default=0)
+    total_runs = models.IntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    error = models.TextField(blank=True, default="")
+    enqueued_at = models.DateTimeField(null=True, blank=True, help_text="Last time its queued points were sent")
+    package_versions = models.JSONField(default=dict)
+    git_sha = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="sweep_owner_created")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.status})"
+
+
+class SweepPoint(models.Model):
+    """One run of a sweep: (sweep, point, seed) is its key; the task that runs it writes its result here."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+    sweep = models.ForeignKey(Sweep, on_delete=models.CASCADE, related_name="runs")
+    point = models.IntegerField(help_text="Index of the grid point (0 …)")
+    seed = models.BigIntegerField()
+    values = models.JSONField(default=dict, help_text="{path: value} of every parameter at this point")
+    varied = models.CharField(max_length=300, blank=True, default="", help_text="one_at_a_time: the path varied")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.IntegerField(default=0)
+    worker = models.CharField(max_length=200, blank=True, default="")
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    compute_s = models.FloatField(default=0.0)
+    metrics = models.JSONField(null=True, blank=True, help_text="Selected KPIs {path: number}")
+    kpis = models.JSONField(null=True, blank=True, help_text="Full kpis.json of the run")
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["sweep", "point", "seed"]
+        constraints = [models.UniqueConstraint(fields=["sweep", "point", "seed"], name="unique_sweep_point_seed")]
+        indexes = [models.Index(fields=["sweep", "status"], name="sweep_point_status"),
+                   models.Index(fields=["status", "heartbeat_at"], name="sweep_point_stale")]
+
+    def __str__(self) -> str:
+        return f"sweep {self.sweep_id} point {self.point} seed {self.seed} ({self.status})"

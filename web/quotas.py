@@ -15,7 +15,7 @@ from django.db.models import Sum
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
-from .models import Run
+from .models import Run, Sweep
 
 CLOSE_QUOTA = 4429
 WS_ENTRY_TTL_S = 90  # a viewer's entry in the shared count expires unless its consumer refreshes it
@@ -50,6 +50,30 @@ def quota_check_run_create(user) -> None:
             "TWIN_QUOTA_WAITING_RUNS",
             f"Quota reached: you have {waiting} runs waiting (queued or paused), the limit TWIN_QUOTA_WAITING_RUNS "
             f"is {limit}. Wait for them to start, or cancel some.", limit=limit, used=waiting)
+    stored, cap = user_result_bytes(user), settings.TWIN_QUOTA_RESULT_BYTES
+    if cap and stored >= cap:
+        raise QuotaExceeded(
+            "TWIN_QUOTA_RESULT_BYTES",
+            f"Quota reached: your runs store {stored / 1e6:.0f} MB of results, the limit TWIN_QUOTA_RESULT_BYTES "
+            f"is {cap / 1e6:.0f} MB. Delete old runs to start new ones.", limit=cap, used=stored)
+
+
+def quota_check_sweep_create(user, runs: int) -> None:
+    """Raise ``QuotaExceeded`` when ``user`` may not start a sweep of ``runs`` runs: active sweeps
+    (``TWIN_QUOTA_ACTIVE_SWEEPS``), runs per sweep (``TWIN_SWEEP_MAX_RUNS``) or stored results used up."""
+    active = Sweep.objects.filter(owner=user, status__in=Sweep.ACTIVE).count()
+    limit = settings.TWIN_QUOTA_ACTIVE_SWEEPS
+    if active >= limit:
+        raise QuotaExceeded(
+            "TWIN_QUOTA_ACTIVE_SWEEPS",
+            f"Quota reached: you have {active} sweeps queued or running, the limit TWIN_QUOTA_ACTIVE_SWEEPS is "
+            f"{limit}. Wait for one to finish, or cancel one.", limit=limit, used=active)
+    cap = settings.TWIN_SWEEP_MAX_RUNS
+    if runs > cap:
+        raise QuotaExceeded(
+            "TWIN_SWEEP_MAX_RUNS",
+            f"Quota reached: this sweep has {runs} runs (points × seeds), the limit TWIN_SWEEP_MAX_RUNS is {cap}. "
+            "Use fewer values or seeds.", limit=cap, used=runs)
     stored, cap = user_result_bytes(user), settings.TWIN_QUOTA_RESULT_BYTES
     if cap and stored >= cap:
         raise QuotaExceeded(

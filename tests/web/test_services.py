@@ -20,10 +20,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def direct_kpis(data: dict, seed: int) -> dict:
-    """KPIs of the same scenario stepped in one go, outside the pipeline, as stored in JSON."""
+    """KPIs of the same scenario stepped in one go, outside the pipeline, as stored in JSON (with the contracts'
+    results against their counterfactual, as the worker writes them)."""
+    from agents import kpis_with_contracts
+
     model = RegionModel(validate_scenario(data), seed=seed)
     model.run()
-    return json.loads(json.dumps(services._json_safe(model.kpis())))
+    return json.loads(json.dumps(services._json_safe(kpis_with_contracts(model))))
 
 
 def create_unqueued(owner, data, **kw) -> Run:

@@ -2,7 +2,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import builder_views, twin_views, views
+from . import builder_views, lab_views, sweep_views, twin_views, views
 
 urlpatterns = [
     path("scenarios/", views.ScenarioListCreateView.as_view(), name="api-scenario-list"),
@@ -42,6 +42,20 @@ urlpatterns = [
     path("compare/", builder_views.CompareView.as_view(), name="api-compare"),
     path("compare/kpis.csv", builder_views.CompareCsvView.as_view(), name="api-compare-csv"),
     path("compare/kpis.xlsx", builder_views.CompareXlsxView.as_view(), name="api-compare-xlsx"),
+    path("lab/check/", lab_views.LabCheckView.as_view(), name="api-lab-check"),
+    path("lab/runs/", lab_views.LabRunView.as_view(), name="api-lab-run"),
+    # Sweeps: parameter grids and seeds on the workers (docs/sweeps.md)
+    path("sweeps/", sweep_views.SweepListCreateView.as_view(), name="api-sweep-list"),
+    path("sweeps/<uuid:sweep_id>/", sweep_views.SweepDetailView.as_view(), name="api-sweep-detail"),
+    path("sweeps/<uuid:sweep_id>/cancel/", sweep_views.SweepCancelView.as_view(), name="api-sweep-cancel"),
+    path("sweeps/<uuid:sweep_id>/results/", sweep_views.SweepResultsView.as_view(), name="api-sweep-results"),
+    path("sweeps/<uuid:sweep_id>/results.csv", sweep_views.SweepResultsCsvView.as_view(),
+         name="api-sweep-results-csv"),
+    path("sweeps/<uuid:sweep_id>/results.parquet", sweep_views.SweepResultsParquetView.as_view(),
+         name="api-sweep-results-parquet"),
+    path("sweeps/<uuid:sweep_id>/points/<int:point>/", sweep_views.SweepPointView.as_view(), name="api-sweep-point"),
+    path("sweeps/<uuid:sweep_id>/points/<int:point>/run/", sweep_views.SweepPointRunView.as_view(),
+         name="api-sweep-point-run"),
     path("token/", views.TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (Content-Security-Policy).

@@ -6,6 +6,7 @@ import {
   describeChange, editorErrors, mapPoints, newEntry, partiesOf, round,
 } from "./builder.js";
 import { createPicker } from "./builder_map.js";
+import { cspSafeTheme, labelControls, useLanguage } from "./jsonform.js";
 
 const config = JSON.parse(document.getElementById("builder-config").textContent);
 const T = config.i18n;
@@ -220,30 +221,8 @@ function openTabsOf(parts) {
   }
 }
 
-// Every control of the generated form gets an accessible name (its label, else the field's title), and
-// json-editor's tabs (plain <div>s) become keyboard-operable tabs.
 function labelFields() {
-  for (const tab of $("form-editor").querySelectorAll(".je-tab--top, .je-tab")) {
-    if (tab.dataset.keyboard) continue;
-    tab.dataset.keyboard = "1";
-    tab.tabIndex = 0;
-    tab.setAttribute("role", "button");
-    tab.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" || event.key === " ") {
-        event.preventDefault();
-        tab.click();
-      }
-    });
-  }
-  for (const control of $("form-editor").querySelectorAll("input, select, textarea, button")) {
-    if (control.getAttribute("aria-label") || control.labels?.length) continue;
-    const holder = control.closest("[data-schemapath]");
-    const label = holder && holder.querySelector(":scope label, :scope > .je-header, :scope > h3, :scope > span > h3");
-    const text = control.tagName === "BUTTON"
-      ? control.title || control.textContent.trim()
-      : (label && label.textContent.trim()) || (holder && holder.dataset.schemapath) || "";
-    if (text) control.setAttribute("aria-label", text);
-  }
+  labelControls($("form-editor"));
 }
 
 // ------------------------------------------------------------------ map picker and coordinates
@@ -482,43 +461,10 @@ $("import-file").addEventListener("change", async (event) => {
 
 // ------------------------------------------------------------------ start
 
-// json-editor's base theme hides a few helper elements with setAttribute("style", …), which a strict
-// Content-Security-Policy (style-src 'self') refuses: the same elements, hidden by a class of builder.css.
-function cspSafeTheme(JSONEditor) {
-  const theme = JSONEditor.AbstractTheme.prototype;
-  theme.getHiddenLabel = function (text) {
-    const label = document.createElement("label");
-    label.textContent = text;
-    label.className = "visually-hidden";
-    return label;
-  };
-  theme.getHiddenText = function (text) {
-    const span = document.createElement("span");
-    span.textContent = text;
-    span.className = "visually-hidden";
-    return span;
-  };
-  theme.visuallyHidden = function (element) {
-    if (element) element.classList.add("visually-hidden");
-  };
-  theme.getOptInCheckbox = function (formname) {
-    const container = document.createElement("span");
-    const label = this.getHiddenLabel(formname + " opt-in");
-    label.setAttribute("for", formname + "-opt-in");
-    const checkbox = document.createElement("input");
-    checkbox.type = "checkbox";
-    checkbox.id = formname + "-opt-in";
-    checkbox.classList.add("json-editor-opt-in");
-    container.append(checkbox, label);
-    return { label, checkbox, container };
-  };
-}
-
 function startEditor(doc) {
   const JSONEditor = window.JSONEditor;
   cspSafeTheme(JSONEditor);
-  JSONEditor.defaults.languages.twin = { ...JSONEditor.defaults.languages.en, ...T.jsoneditor };
-  JSONEditor.defaults.language = "twin";
+  useLanguage(JSONEditor, T.jsoneditor);
   editor = new JSONEditor($("form-editor"), {
     schema: config.schema,
     startval: doc,

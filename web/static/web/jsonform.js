@@ -1,0 +1,67 @@
+// Glue shared by the pages that generate forms from a JSON Schema with @json-editor/json-editor (the builder,
+// the Contract Lab): a theme that respects the strict Content-Security-Policy, accessible names on every
+// generated control, keyboard-operable tabs, and the page's translated button texts.
+
+// json-editor's base theme hides a few helper elements with setAttribute("style", …), which a strict
+// Content-Security-Policy (style-src 'self') refuses: the same elements, hidden by a class of builder.css.
+export function cspSafeTheme(JSONEditor) {
+  const theme = JSONEditor.AbstractTheme.prototype;
+  theme.getHiddenLabel = function (text) {
+    const label = document.createElement("label");
+    label.textContent = text;
+    label.className = "visually-hidden";
+    return label;
+  };
+  theme.getHiddenText = function (text) {
+    const span = document.createElement("span");
+    span.textContent = text;
+    span.className = "visually-hidden";
+    return span;
+  };
+  theme.visuallyHidden = function (element) {
+    if (element) element.classList.add("visually-hidden");
+  };
+  theme.getOptInCheckbox = function (formname) {
+    const container = document.createElement("span");
+    const label = this.getHiddenLabel(formname + " opt-in");
+    label.setAttribute("for", formname + "-opt-in");
+    const checkbox = document.createElement("input");
+    checkbox.type = "checkbox";
+    checkbox.id = formname + "-opt-in";
+    checkbox.classList.add("json-editor-opt-in");
+    container.append(checkbox, label);
+    return { label, checkbox, container };
+  };
+}
+
+// The page's translations of json-editor's own texts (keys of its language table).
+export function useLanguage(JSONEditor, strings) {
+  JSONEditor.defaults.languages.twin = { ...JSONEditor.defaults.languages.en, ...strings };
+  JSONEditor.defaults.language = "twin";
+}
+
+// Every control of a generated form gets an accessible name (its label, else the field's title), and
+// json-editor's tabs (plain <div>s) become keyboard-operable tabs.
+export function labelControls(container) {
+  for (const tab of container.querySelectorAll(".je-tab--top, .je-tab")) {
+    if (tab.dataset.keyboard) continue;
+    tab.dataset.keyboard = "1";
+    tab.tabIndex = 0;
+    tab.setAttribute("role", "button");
+    tab.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        tab.click();
+      }
+    });
+  }
+  for (const control of container.querySelectorAll("input, select, textarea, button")) {
+    if (control.getAttribute("aria-label") || control.labels?.length) continue;
+    const holder = control.closest("[data-schemapath]");
+    const label = holder && holder.querySelector(":scope label, :scope > .je-header, :scope > h3, :scope > span > h3");
+    const text = control.tagName === "BUTTON"
+      ? control.title || control.textContent.trim()
+      : (label && label.textContent.trim()) || (holder && holder.dataset.schemapath) || "";
+    if (text) control.setAttribute("aria-label", text);
+  }
+}
