@@ -25,7 +25,12 @@ def scenario_digest(scenario) -> str:
 
 
 def checkpoint_dumps(model) -> bytes:
-    """Serialise the dynamic state of ``model`` (see module docstring) to npz bytes."""
+    """Serialise the dynamic state of ``model`` (see module docstring) to npz bytes (a MultiRegionModel: every
+    region's checkpoint and the coordinator's moves, agents.multi_region_checkpoint)."""
+    if hasattr(model, "models"):
+        from agents.multi_region_checkpoint import multi_region_checkpoint_dumps
+
+        return multi_region_checkpoint_dumps(model)
     model.settle()
     header = {
         "format": FORMAT,
@@ -48,9 +53,14 @@ def checkpoint_dumps(model) -> bytes:
 
 
 def checkpoint_loads(scenario, blob: bytes):
-    """Rebuild the model of ``scenario`` and restore the state saved in ``blob``; returns the RegionModel."""
+    """Rebuild the model of ``scenario`` and restore the state saved in ``blob``; returns the RegionModel (or the
+    MultiRegionModel of a multi-region scenario, agents.multi_region_checkpoint)."""
     from agents.model import RegionModel
 
+    if hasattr(scenario, "regions"):
+        from agents.multi_region_checkpoint import multi_region_checkpoint_loads
+
+        return multi_region_checkpoint_loads(scenario, blob)
     with np.load(io.BytesIO(blob), allow_pickle=False) as data:
         header = json.loads(bytes(data["header"]).decode())
         if header.get("format") != FORMAT:
@@ -58,22 +68,30 @@ def checkpoint_loads(scenario, blob: bytes):
         if header["scenario_sha256"] != scenario_digest(scenario):
             raise ValueError("checkpoint was made from a different scenario")
         model = RegionModel(scenario, seed=header["seed"])
-        model.recorder.restore_dynamic({k[4:]: data[k] for k in data.files if k.startswith("rec:")})
-        model.storage.soc_mwh = np.array(data["state:soc_mwh"], dtype=float)
-        if "state:backup" in data.files:
-            model.dcs.backup.restore(data["state:backup"])
-        accepted = data["state:accepted_mw"]
-        model.accepted_mw[: accepted.shape[0]] = accepted
+        restore_state(model, data, header)
+    return model
+
+
+def restore_state(model, data, header: dict, after_replay=None) -> None:
+    """Restore a checkpoint's state (``data``: the opened npz, ``header`` its JSON header) into a freshly built
+    ``model`` of the same scenario and seed. ``after_replay(a, z)``: called after the data centers' plan of each
+    replayed day [a, z), before the heat utilities' (a multi-region coordinator re-applies that day's moves)."""
+    model.recorder.restore_dynamic({k[4:]: data[k] for k in data.files if k.startswith("rec:")})
+    model.storage.soc_mwh = np.array(data["state:soc_mwh"], dtype=float)
+    if "state:backup" in data.files:
+        model.dcs.backup.restore(data["state:backup"])
+    accepted = data["state:accepted_mw"]
+    model.accepted_mw[: accepted.shape[0]] = accepted
     model.step_index = int(header["step_index"])
     model.steps = int(header["mesa_steps"])
     model._settled = model.step_index
     model._pool = [float(x) for x in header["storage_pool"]]
     model.rng.bit_generator.state = header["rng_state"]
-    # DR calls, DC day plans and the current day's storage schedules before the checkpoint, with people's
-    # decisions re-applied at their steps, in the run's order (agents.decisions.DecisionBook.replay)
-    model.decisions.replay(header.get("decisions", []), model.step_index)
+    # DR calls, DC day plans (and a multi-region coordinator's moves of each day), heat plans and the current
+    # day's storage schedules before the checkpoint, with people's decisions re-applied at their steps, in the
+    # run's order (agents.decisions.DecisionBook.replay)
+    model.decisions.replay(header.get("decisions", []), model.step_index, after_day=after_replay)
     model.signals.advance(max(model.step_index - 1, 0))  # as after the last completed step
     if model.dr.active:
         model.dr.settle(model._settled, model.dcs.grid_power_mw)
     model.running = model.step_index < model.total_steps
-    return model

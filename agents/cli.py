@@ -49,7 +49,26 @@ def kpi_table(kpis: dict) -> str:
             npv = p.get("npv_cny")
             lines.append(f"    {pid[:30]:<30} ledger {_fmt(p.get('net_cny'))} CNY"
                          + (f", NPV {_fmt(npv)} CNY vs without" if npv is not None else ""))
+    lines += _regions_table(kpis)
     return "\n".join(lines)
+
+
+def _regions_table(kpis: dict) -> list[str]:
+    """A multi-region run: each region's headline KPIs and the work each link moved (agents.multi_region_kpis)."""
+    if "regions" not in kpis:
+        return []
+    cols = ("dc_it_energy_mwh", "electricity_demand_mwh", "co2_t", "system_cost_cny", "pue")
+    lines = ["", f"  {'region':<24}" + "".join(f"{c:>24}" for c in cols)]
+    for rid, row in kpis["regions"].items():
+        lines.append(f"  {rid[:24]:<24}" + "".join(f"{_fmt(row.get(c)):>24}" for c in cols))
+    mig = kpis["migration"]
+    lines.append(f"\n  migration ({mig['strategy']}): {_fmt(mig['moved_it_mwh'])} MWh of IT work moved, "
+                 f"CO2 change {_fmt(mig['co2_change_t'])} t (average) / {_fmt(mig['marginal_co2_change_t'])} t "
+                 f"(marginal), cost change {_fmt(mig['cost_change_cny'])} CNY")
+    for lid, row in mig["links"].items():
+        lines.append(f"  link {lid} ({row['from_region']} → {row['to_region']}): {_fmt(row['moved_it_mwh'])} MWh "
+                     f"moved, {_fmt(row['arrived_it_mwh'])} MWh arrived")
+    return lines
 
 
 def _fmt(value) -> str:
@@ -82,7 +101,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m agents") -> i
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed the usage error
         return EXIT_OK if exc.code == 0 else EXIT_INVALID
-    from agents import RegionModel, ScenarioValidationError, kpis_with_contracts, load_scenario, write_results
+    from agents import ScenarioValidationError, build_model, kpis_with_contracts, load_scenario, write_results
 
     try:
         scenario = load_scenario(args.scenario)
@@ -95,7 +114,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m agents") -> i
     if args.seed is not None and not 0 <= args.seed <= 2**32 - 1:
         print("--seed must be in 0 … 2**32-1", file=sys.stderr)
         return EXIT_INVALID
-    model = RegionModel(scenario, seed=args.seed)
+    model = build_model(scenario, seed=args.seed)  # a RegionModel or a MultiRegionModel
     if args.decisions is not None:
         try:
             with open(args.decisions, encoding="utf-8") as fh:

@@ -230,6 +230,10 @@ def kpis_with_contracts(model, kpis: dict | None = None, *, max_seconds: float |
     kpis.json. ``max_seconds`` with ``steps_per_s`` (the base run's speed): when the counterfactual runs (one
     per contract) would take longer, they are skipped and each contract says so in ``evaluation``."""
     kpis = model.kpis() if kpis is None else kpis
+    if getattr(model, "is_multi_region", False):  # agents.multi_region: no counterfactual runs of several regions
+        for row in kpis["contracts"].values():
+            row["evaluation"] = "not evaluated: counterfactuals of a multi-region run are not offered yet"
+        return kpis
     if not model.scenario.contracts:
         return kpis
     if max_seconds is not None and steps_per_s:

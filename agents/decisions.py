@@ -412,14 +412,15 @@ class DecisionBook:
         TARGETS[d["_target"]].apply(self.model, d["actor_id"], d["_actor"])
         self.applied.append({**public(d), "step": t})
 
-    def replay(self, applied: list[dict], until: int) -> None:
+    def replay(self, applied: list[dict], until: int, after_day=None) -> None:
         """After a checkpoint restore at step ``until``: re-make what steps [0, until) decided from published
         signals, in the run's order, with people's decisions re-applied at their steps — the grid operator's DR
         calls (its explicit notices and each day's triggered calls), the data centers' day plans (each day's
         first step) and the current day's storage schedules (re-planned from the SOC at the day's start, after
         the decisions up to that step), and the heat utilities' day plans. Each depends only on published
         forecasts, the scenario, the decisions
-        and the carried state, so they come out as in the uninterrupted run."""
+        and the carried state, so they come out as in the uninterrupted run. ``after_day(a, z)``: called after
+        the data centers' plan of each day [a, z) (a multi-region coordinator re-applies its moves of the day)."""
         model = self.model
         dr, dcs, signals, spd = model.dr, model.dcs, model.signals, self.steps_per_day
         todo = validate_decisions(model.scenario, applied, prefix="checkpoint.decisions")
@@ -434,6 +435,8 @@ class DecisionBook:
             if t % spd == 0:
                 if dcs.strategy_groups:
                     dcs._plan_day(signals)
+                if after_day is not None:
+                    after_day(t, min(t + spd, until))
                 model.heat._decide_day(signals)  # after the DCs' plans: they set the heat the DCs offer
                 for fleet in model.phase_order:  # the Mesa agents' activation of that day (Actor.decide)
                     fleet.activate(t)

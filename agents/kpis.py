@@ -68,6 +68,7 @@ def _region(model, stop: int, dc_sums: dict) -> dict:
         "dc_ups_bridge_mwh": float(dc_sums["ups_bridge"].sum()),
         **_prices_and_costs(model, r, stop),
         "reserve_shortfall_mwh": float(r["reserve_shortfall_mw"].sum() * dt),
+        "storage_reserve_payments_cny": float(model.storage.reserve_revenue[:stop].sum()),  # agents.markets.reserve
         **_frequency(model, r, stop),
     }
 
@@ -431,6 +432,8 @@ def compute_kpis(model) -> dict:
         p = model.storage.power[:stop, i]
         storage[agent_id]["charged_mwh"] = float(np.maximum(p, 0).sum() * dt)
         storage[agent_id]["discharged_mwh"] = float(np.maximum(-p, 0).sum() * dt)
+        storage[agent_id]["reserve_revenue_cny"] = float(model.storage.reserve_revenue[:stop, i].sum())
+        storage[agent_id]["mean_reserve_mw"] = float(model.storage.reserve[:stop, i].mean()) if stop else 0.0
     agents.update(storage)
     ordered = {a.id: agents[a.id] for a in model.scenario.actors}
     region = _region(model, stop, dc_sums)

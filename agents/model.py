@@ -59,6 +59,7 @@ REGION_QUANTITIES = (
     "generation_mw", "renewable_mw", "renewable_available_mw", "curtailment_mw", "chp_surplus_mw", "import_mw",
     "export_mw",
     "storage_charge_mw", "storage_discharge_mw", "unserved_mw", "backup_mw", "reserve_shortfall_mw",
+    "storage_reserve_mw", "reserve_price_cny_per_mwh",
     "wholesale_price_cny_per_mwh", "retail_price_cny_per_mwh", "carbon_intensity_kgco2_per_kwh",
     "renewable_share_pu", "import_renewable_mw", "co2_t",
     "system_cost_cny", "carbon_cost_cny", "retailer_margin_cny", "heat_demand_mw", "heat_loss_mw",
@@ -134,6 +135,7 @@ class RegionModel(mesa.Model):
         # settle_order, the operator last (RegionModel._settle_money)
         self.phase_order = (self.grid, self.dcs, self.storage, self.plants, self.renewables, self.heat)
         self.dispatch_order = (self.plants, self.storage, self.dcs, self.renewables, self.heat, self.grid)
+        self._observe_split = self.phase_order.index(self.dcs) + 1  # begin_step observes up to the data centers
         self.settle_order = (self.plants, self.renewables, self.storage, self.heat)
         self.grid.build(ctx)
         self.dcs.build(ctx)
@@ -165,8 +167,7 @@ class RegionModel(mesa.Model):
         delivered = np.zeros((self.total_steps, self.dcs.hr_members.size))
         delivered[:, contract_hr] = self.heat.dc_heat_mw  # one contract per seller (validated)
         self.dcs.set_heat_delivery(delivered)
-        self.storage.build(ctx, multiplier, self._storage_net_load,
-                           self.dcs.behind_meter_mw(0, self.total_steps, self.storage.dc_index))
+        self.storage.build(ctx, multiplier, self._storage_net_load, self.dcs.behind_meter_mw, self._dc_price_of)
         self.contracts = contract_settlement.ContractBook(heat_contracts, self.recorder, self.dt_h,
                                                           self.heat.dc_heat_mw, self.heat_contract_price)
 
@@ -211,7 +212,7 @@ class RegionModel(mesa.Model):
         self.book.open()
         self._blocks = self.book.slices
         self.grid.open_market(m, self.book)
-        self.dcs.connect(self.storage.dc_index, lambda a, z: self.storage.power[a:z, self.storage.n:],
+        self.dcs.connect(self.storage.meter_members, self.storage.dc_battery_mw,
                          lambda a, z: self.book.accepted_between(self.dcs.pv_block, a, z))
         self._settled = 0
         self._freq_settled = 0
@@ -409,22 +410,33 @@ class RegionModel(mesa.Model):
 
         return wind_pu
 
-    def _storage_net_load(self, units: np.ndarray) -> np.ndarray:
-        """Net load storage ``units`` see [steps, units]: region net load for stand-alone units, facility − PV
-        for DC batteries."""
-        region = (self.grid.other_load[:, 0] + self.dcs.facility_mw.sum(axis=1)
-                  - self.renewables.available_mw.sum(axis=1) - self.dcs.pv_available_mw.sum(axis=1))
-        pv_col = {int(i): j for j, i in enumerate(self.dcs.pv_members)}
-        out = np.empty((self.total_steps, len(units)))
-        for k, unit in enumerate(units):
-            if unit < self.storage.n:
-                out[:, k] = region
-            else:
-                i = int(self.storage.dc_index[unit - self.storage.n])
-                out[:, k] = self.dcs.facility_mw[:, i]
-                if i in pv_col:
-                    out[:, k] -= self.dcs.pv_available_mw[:, pv_col[i]]
+    def _storage_net_load(self, units: np.ndarray, a: int, z: int) -> np.ndarray:
+        """Net load storage ``units`` see over steps [a, z) [steps, units]: the region's net load (load −
+        renewables − DC PV) for grid-side units; behind a DC's meter its site load (facility + own heat pump)
+        − its PV."""
+        dcs, st = self.dcs, self.storage
+        out = np.empty((z - a, len(units)))
+        grid_side = ~st.metered[units]
+        if grid_side.any():
+            out[:, grid_side] = (self.grid.other_load[a:z, 0] + dcs.facility_mw[a:z].sum(axis=1)
+                                 - self.renewables.available_mw[a:z].sum(axis=1)
+                                 - dcs.pv_available_mw[a:z].sum(axis=1))[:, None]
+        if not grid_side.all():
+            met = np.flatnonzero(~grid_side)
+            sites = st.meter_dc[units[met]]
+            out[:, met] = dcs.behind_meter_mw(a, z, sites)
+            pv_col = {int(i): j for j, i in enumerate(dcs.pv_members)}
+            for k, i in zip(met, sites, strict=True):
+                if int(i) in pv_col:
+                    out[:, k] -= dcs.pv_available_mw[a:z, pv_col[int(i)]]
         return out
+
+    def _dc_price_of(self, price: np.ndarray, a: int, z: int) -> np.ndarray:
+        """The price a data center pays [CNY/MWh] for wholesale prices ``price`` of steps [a, z): themselves for
+        wholesale buyers (``markets.wholesale_buyers``), else the retail price (the TOU tariff under tou_tariff)."""
+        m = self.scenario.markets
+        return price if "data_center" in m.wholesale_buyers else retail_price(m.clearing_rule, price,
+                                                                               self.tariff_price[a:z])
 
     # ------------------------------------------------------------------------------------------- stepping
 
@@ -444,11 +456,24 @@ class RegionModel(mesa.Model):
         if self.step_index >= self.total_steps:
             self.running = False
             return
-        t = self.step_index
-        book, signals = self.book, self.signals
+        self.begin_step(self.step_index)
+        self.finish_step(self.step_index)
+
+    def begin_step(self, t: int) -> None:
+        """The step up to the data centers' day plans: people's decisions due, the operator's publication
+        (``signals.advance``) and the ``observe`` of the fleets up to the data centers (a multi-region coordinator
+        moves work between regions after it, before the heat utilities see the DCs' heat offers;
+        agents.multi_region)."""
         self.decisions.apply_due(t)  # people's decisions of this step take effect from it on
-        signals.advance(t)
-        for fleet in self.phase_order:
+        self.signals.advance(t)
+        for fleet in self.phase_order[:self._observe_split]:
+            fleet.observe(t, self.signals)
+
+    def finish_step(self, t: int) -> None:
+        """The step's other phases after ``begin_step``: the other fleets' observe, bid, clear, dispatch, record
+        (and settle when due)."""
+        book, signals = self.book, self.signals
+        for fleet in self.phase_order[self._observe_split:]:
             fleet.observe(t, signals)
         if signals.new_day:  # the Mesa agents take up the day's decisions of their fleets (Actor.decide)
             for fleet in self.phase_order:
@@ -474,6 +499,8 @@ class RegionModel(mesa.Model):
         r["unserved_mw"][t] = book.unserved_mw
         r["backup_mw"][t] = self.dcs.step_backup_mw
         r["reserve_shortfall_mw"][t] = book.reserve_shortfall_mw
+        r["reserve_price_cny_per_mwh"][t] = book.reserve_price_cny_per_mwh
+        r["storage_reserve_mw"][t] = self.storage.step_reserve_mw
         r["storage_charge_mw"][t] = self.storage.step_charge_mw
         r["storage_discharge_mw"][t] = self.storage.step_discharge_mw
 

@@ -40,7 +40,7 @@ from agents.physics.it_load import ACCELERATOR_POWER_W
 from agents.strategies import NetLoadBatteryStrategySpec, NoStrategySpec, TouBatteryStrategySpec
 from agents.strategies.backup import SiteBackupSpec, legacy_backup
 from agents.strategies.heat_dispatch import HeatDispatchStrategySpec
-from agents.strategies.storage_schedule import HeatTankSpec, StorageStrategySpec
+from agents.strategies.storage_schedule import HeatTankSpec, StorageStrategySpec, reserve_fit_error
 from agents.strategies.workload_flex import DataCenterStrategySpec
 
 SCHEMA_VERSION = 1
@@ -184,8 +184,12 @@ class Battery(_Strict):
     eta_charge: float = Field(0.95, gt=0, le=1, description="Charging efficiency [-]")
     eta_discharge: float = Field(0.95, gt=0, le=1, description="Discharging efficiency [-]")
     soc_initial_pu: float = Field(0.5, ge=0, le=1, description="Initial state of charge / capacity [-]")
-    strategy: Literal["tou", "net_load"] = Field(
-        "tou", description="tou: charge in valley, discharge in peak hours; net_load: shave peaks of net load")
+    strategy: Literal["tou", "net_load"] | StorageStrategySpec = Field(
+        "tou", description="tou: charge in valley, discharge in peak hours; net_load: shave peaks of net load; or a "
+                           "schedule strategy object (kind arbitrage / peak_shaving / tou_rule / net_load_rule, "
+                           "agents.strategies.storage_schedule) planned each day from the published forecast — for "
+                           "a data center's on-site battery against the price the DC pays and its own net load "
+                           "(a battery that offers reserve is a storage actor)")
 
 
 class RideThrough(_Strict):
@@ -263,6 +267,14 @@ class DataCenter(_Actor):
                                      description=_ACTOR_SITE_DESCRIPTION + " (drives cooling PUE/WUE and on-site PV)")
 
     _known_site = field_validator("weather_site")(_known_weather_site)
+
+    @field_validator("battery")
+    @classmethod
+    def _on_site_battery_offers_no_reserve(cls, value):
+        if value is not None and isinstance(value.strategy, StorageStrategySpec) and value.strategy.reserve_mw > 0:
+            raise ValueError("an on-site battery offers no reserve: model a battery that offers reserve as a storage "
+                             "actor with owner_id and behind_meter")
+        return value
 
     @model_validator(mode="after")
     def _one_backup_form(self):
@@ -548,6 +560,20 @@ class Storage(_Actor):
     owner_id: ActorId | None = Field(
         None, description="Data center that owns this battery (renewable energy it stores from that DC's own plants "
                           "counts towards the DC's renewable energy factor); None = owned by a third party")
+    behind_meter: bool = Field(
+        False, description="True (needs owner_id): the battery sits behind its owner data center's meter — its power "
+                           "is part of that DC's grid draw, cost and KPIs, it never exports through the DC, and a "
+                           "schedule strategy plans it against the price the DC pays and the DC's own net load; "
+                           "False: a grid-side unit trading at the wholesale price")
+
+    @model_validator(mode="after")
+    def _meter_has_owner(self):
+        if self.behind_meter and self.owner_id is None:
+            raise ValueError("behind_meter needs owner_id (the data center whose meter the battery is behind)")
+        for strategy in (self.strategy, self.battery.strategy):
+            if isinstance(strategy, StorageStrategySpec) and (error := reserve_fit_error(strategy, self.battery)):
+                raise ValueError(error)
+        return self
 
 
 Actor = Annotated[DataCenter | HeatUtility | GridOperator | RenewablePlant | PowerPlant | Storage,

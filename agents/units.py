@@ -24,6 +24,7 @@ class Quantity(NamedTuple):
 # Suffix → quantity. Matched longest first, so "_cny_per_mwh" wins over "_mwh" and "_mw_per_c" over "_c".
 SUFFIXES: dict[str, Quantity] = {
     "_cny_per_mwh": Quantity("CNY/MWh", "price"),
+    "_cny_per_mw_h": Quantity("CNY/(MW·h)", "price"),  # reserve capacity price (per MW held per hour)
     "_cny_per_mw": Quantity("CNY/MW", "specific_cost"),
     "_cny_per_t": Quantity("CNY/t", "price"),
     "_cny_per_mw_year": Quantity("CNY/(MW·a)", "price"),  # contract capacity payments (agents.contract_types)
@@ -104,6 +105,8 @@ NAMES: dict[str, Quantity] = {
     "start_step": Quantity("", "count"),
     "end_step": Quantity("", "count"),
     "notified_step": Quantity("", "count"),
+    # storage reserve (agents.markets.reserve): price per MW of reserve held per hour, CNY/(MW·h) = CNY/MWh
+    "reserve_price_cny_per_mwh": Quantity("CNY/(MW·h)", "price"),
 }
 
 # Prefixes of yes/no KPIs ("meets_80pct_renewable_hourly").

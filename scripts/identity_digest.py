@@ -34,9 +34,9 @@ def _set(doc: dict, path: str, value) -> None:
 def digest(doc: dict) -> dict:
     import numpy as np
 
-    from agents import RegionModel, validate_scenario
+    from agents import build_model, validate_scenario
 
-    model = RegionModel(validate_scenario(doc))
+    model = build_model(validate_scenario(doc))  # a RegionModel, or a MultiRegionModel for several regions
     model.run()
     kpis = json.dumps(model.kpis(), sort_keys=True, allow_nan=True)
     table = model.series_table()

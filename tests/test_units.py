@@ -1,7 +1,7 @@
 """Every region quantity, agent quantity, KPI key and numeric scenario field resolves to a unit (agents.units)."""
 import pytest
 
-from agents import RegionModel, scenario_json_schema, units, validate_scenario
+from agents import build_model, scenario_json_schema, units, validate_scenario
 from agents.model import REGION_QUANTITIES
 from tests.scenarios.helpers import ALL_FIXTURES, fixture_doc
 
@@ -71,7 +71,7 @@ def test_every_kpi_key_and_agent_quantity_of_a_fixture_has_a_unit(name):
     doc = fixture_doc(name)
     if not doc.get("demand_response", {}).get("events"):  # DR events must lie inside the horizon
         doc["horizon"]["steps"] = min(doc["horizon"]["steps"], SHORT_STEPS)
-    model = RegionModel(validate_scenario(doc))
+    model = build_model(validate_scenario(doc))  # a RegionModel, or a MultiRegionModel for several regions
     model.run(SHORT_STEPS)
     kpi_keys = units.kpi_names(model.kpis())
     described = model.describe()

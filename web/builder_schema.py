@@ -31,6 +31,7 @@ EN_LABELS = {
 
 # Chinese labels by field path or field name (units are appended from the units table).
 ZH_LABELS = {
+    "behind_meter": "位于数据中心表后",  # storage behind its owner data center's meter
     "schema_version": "模式版本", "name": "名称", "description": "说明", "region": "区域", "horizon": "模拟时段",
     "actors": "主体", "markets": "市场", "contracts": "合同", "events": "事件", "seed": "随机种子",
     "id": "标识", "lat": "纬度", "lon": "经度", "type": "类型", "tz": "时区", "weather_site": "气象站",

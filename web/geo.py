@@ -2,7 +2,9 @@
 
 An outline is picked for a run by the region's centre (``region.lat``/``lon``): the user's own outlines
 first, then the shipped ones, the one with the smallest bounding box that contains the centre; with none,
-a schematic rectangle around the agents. Uploads are validated (size, structure, coordinate ranges,
+a schematic rectangle around the agents. A multi-region scenario (a ``regions`` list) whose regions lie in
+several provinces gets China's provinces (``china_provinces``); otherwise the outline that contains every
+region's centre, picked the same way. Uploads are validated (size, structure, coordinate ranges,
 vertex count) into field-level errors, normalised (name + geometry, coordinates rounded) and stored as
 one file per user and name under ``VAR_DIR/geo/<user id>/``.
 """
@@ -59,6 +61,96 @@ def pick_outline(lat: float | None, lon: float | None, candidates) -> dict | Non
     if lat is None or lon is None:
         return None
     inside = [c for c in candidates if _contains(c["bbox"], lon, lat)]
+    return min(inside, key=lambda c: _area(c["bbox"])) if inside else None
+
+
+# Multi-region scenarios -------------------------------------------------------------------------
+
+CHINA_PROVINCES = "china_provinces"
+
+
+def scenario_regions(scenario: dict) -> list[dict]:
+    """The region blocks of a scenario document: each entry of a multi-region ``regions`` list, or the
+    document itself (``region``, ``actors``, ``contracts``) for a single region."""
+    regions = scenario.get("regions")
+    if isinstance(regions, list) and regions:
+        return [r for r in regions if isinstance(r, dict)]
+    return [scenario]
+
+
+def scenario_actors(scenario: dict) -> list[dict]:
+    """Every actor of a scenario document, over all its regions."""
+    return [a for r in scenario_regions(scenario) for a in (r.get("actors") or []) if isinstance(a, dict)]
+
+
+def region_centres(scenario: dict) -> list[tuple[float, float]]:
+    """(lat, lon) of each region's centre that has both."""
+    out = []
+    for block in scenario_regions(scenario):
+        region = block.get("region") or {}
+        lat, lon = region.get("lat"), region.get("lon")
+        if isinstance(lat, (int, float)) and isinstance(lon, (int, float)):
+            out.append((float(lat), float(lon)))
+    return out
+
+
+def scenario_centre(scenario: dict) -> tuple[float | None, float | None]:
+    """The centre of a scenario's map: its region's, or the mean of its regions' centres."""
+    centres = region_centres(scenario)
+    if not centres:
+        return None, None
+    return (sum(c[0] for c in centres) / len(centres), sum(c[1] for c in centres) / len(centres))
+
+
+def _in_ring(ring, lon: float, lat: float) -> bool:
+    """Even-odd ray casting of (lon, lat) against one linear ring [[lon, lat], ...]."""
+    inside = False
+    j = len(ring) - 1
+    for i in range(len(ring)):
+        (xi, yi), (xj, yj) = ring[i][:2], ring[j][:2]
+        if (yi > lat) != (yj > lat) and lon < (xj - xi) * (lat - yi) / (yj - yi) + xi:
+            inside = not inside
+        j = i
+    return inside
+
+
+def _in_polygon(rings, lon: float, lat: float) -> bool:
+    return bool(rings) and _in_ring(rings[0], lon, lat) and not any(_in_ring(h, lon, lat) for h in rings[1:])
+
+
+@lru_cache(maxsize=1)
+def _province_features() -> tuple:
+    path = shipped_path(CHINA_PROVINCES)
+    if path is None or not path.is_file():
+        return ()
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    return tuple(doc.get("features") or ())
+
+
+def province_of(lat: float, lon: float) -> str | None:
+    """The name of China's province (fixtures/geo/china_provinces.geojson) containing the point, or None."""
+    for feature in _province_features():
+        geometry = feature.get("geometry") or {}
+        polygons = geometry["coordinates"] if geometry.get("type") == "MultiPolygon" else [geometry.get("coordinates")]
+        if any(_in_polygon(p, lon, lat) for p in polygons if p):
+            return (feature.get("properties") or {}).get("name") or ""
+    return None
+
+
+def spans_provinces(scenario: dict) -> bool:
+    """True for a scenario with regions in at least two of China's provinces (and none outside China)."""
+    centres = region_centres(scenario)
+    if len(centres) < 2:
+        return False
+    provinces = [province_of(lat, lon) for lat, lon in centres]
+    return None not in provinces and len(set(provinces)) > 1
+
+
+def pick_outline_all(centres: list[tuple[float, float]], candidates) -> dict | None:
+    """The candidate with the smallest bounding box containing every (lat, lon) centre, or None."""
+    if not centres:
+        return None
+    inside = [c for c in candidates if all(_contains(c["bbox"], lon, lat) for lat, lon in centres)]
     return min(inside, key=lambda c: _area(c["bbox"])) if inside else None
 
 
@@ -241,12 +333,15 @@ def user_outline_delete(user, name: str) -> bool:
 
 def outline_for_run(user, scenario: dict) -> dict:
     """{"kind": "user"|"shipped"|"schematic", "name", "title", "source", "licence"} for a run's map."""
-    region = scenario.get("region") or {}
-    lat, lon = region.get("lat"), region.get("lon")
-    mine = pick_outline(lat, lon, user_outlines(user))
+    centres = region_centres(scenario)
+    if len(centres) > 1 and spans_provinces(scenario) and shipped_outline(CHINA_PROVINCES) is not None:
+        shipped = shipped_outline(CHINA_PROVINCES)
+        return {"kind": "shipped", **{k: shipped[k] for k in ("name", "title", "source", "licence")},
+                "title_zh": shipped.get("title_zh", "")}
+    mine = pick_outline_all(centres, user_outlines(user))
     if mine is not None:
         return {"kind": "user", **{k: mine.get(k, "") for k in ("name", "title", "source", "licence")}}
-    shipped = pick_outline(lat, lon, shipped_outlines())
+    shipped = pick_outline_all(centres, shipped_outlines())
     if shipped is not None:
         return {"kind": "shipped", **{k: shipped[k] for k in ("name", "title", "source", "licence")},
                 "title_zh": shipped.get("title_zh", "")}

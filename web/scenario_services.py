@@ -76,7 +76,9 @@ def scenario_delete(scenario: Scenario) -> None:
 
 
 def scenario_summary(scenario) -> dict:
-    """Counts of a validated ``agents.Scenario`` for the validate endpoint: actors per type, horizon, contracts."""
+    """Counts of a validated ``agents.Scenario`` for the validate endpoint: actors per type, horizon, contracts
+    (a multi-region scenario: its regions' names, all their actors and contracts)."""
+    regions = getattr(scenario, "regions", None) or [scenario]
     by_type: dict[str, int] = {}
     for actor in scenario.actors:
         by_type[actor.type] = by_type.get(actor.type, 0) + 1
@@ -84,14 +86,14 @@ def scenario_summary(scenario) -> dict:
     return {
         "name": scenario.name,
         "schema_version": scenario.schema_version,
-        "region": scenario.region.name,
+        "region": ", ".join(r.region.name for r in regions),
         "start": horizon.start,
         "steps": horizon.steps,
         "dt_h": horizon.dt_h,
         "horizon_h": horizon.steps * horizon.dt_h,
         "actors": len(scenario.actors),
         "actors_by_type": by_type,
-        "contracts": len(scenario.contracts),
+        "contracts": sum(len(r.contracts) for r in regions),
         "seed": scenario.seed,
     }
 

@@ -363,10 +363,10 @@ def _heartbeat_while(run_id, worker: str):
 
 
 def _build(run: Run):
-    from agents import RegionModel, checkpoint_loads
+    from agents import build_model, checkpoint_loads
 
-    scenario = scenario_validate(run.scenario_snapshot)
-    model = checkpoint_loads(scenario, bytes(run.checkpoint)) if run.checkpoint else RegionModel(scenario, seed=run.seed)
+    scenario = scenario_validate(run.scenario_snapshot)  # single- or multi-region (agents.build_model)
+    model = checkpoint_loads(scenario, bytes(run.checkpoint)) if run.checkpoint else build_model(scenario, seed=run.seed)
     # the run's stored decisions still to come (those applied before the checkpoint are part of it)
     model.apply_decisions([d for d in run.decisions or [] if d["step"] >= model.step_index])
     return model

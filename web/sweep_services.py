@@ -105,10 +105,11 @@ def sweep_point_execute(point_id, worker: str) -> str:
     model = None
     try:
         with _heartbeat(owned, stop):
-            from agents import RegionModel, kpis_with_contracts, validate_scenario
+            from agents import kpis_with_contracts, validate_scenario
+            from agents.multi_region import build_model
 
             scenario = validate_scenario(sweep_grid.point_document(sweep.base_snapshot, sweep.params, point.values))
-            model = RegionModel(scenario, seed=int(point.seed))
+            model = build_model(scenario, seed=int(point.seed))  # one region or several
             t0 = time.perf_counter()
             while model.step_index < model.total_steps:
                 model.step()

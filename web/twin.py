@@ -8,6 +8,9 @@ CAPACITY_FIELDS = {  # type -> field of the scenario entry that sizes its symbol
     "renewable_plant": "capacity_mw",
 }
 PARAMS_MAX = 40
+# Columns of a multi-region run's migration table (kpis.json ``migration``: per link and in all), in order.
+MIGRATION_KPI_COLUMNS = ("moved_it_mwh", "arrived_it_mwh", "loss_mwh", "cost_change_cny", "co2_change_t",
+                         "marginal_co2_change_t", "hours_used_h", "utilisation_pu")
 
 
 def agent_capacity_mw(spec: dict) -> float:
@@ -52,10 +55,18 @@ def agent_parameters(spec: dict) -> dict:
     return out
 
 
+def scenario_actors(scenario: dict) -> list:
+    """The actor entries of a scenario snapshot: its ``actors``, or every region's of a multi-region one."""
+    regions = scenario.get("regions")
+    if isinstance(regions, list):
+        return [a for r in regions if isinstance(r, dict) for a in (r.get("actors") or [])]
+    return scenario.get("actors") or []
+
+
 def agents_info(scenario: dict) -> tuple[dict, dict]:
-    """({id: capacity_mw}, {id: parameters}) of every actor of a scenario snapshot."""
+    """({id: capacity_mw}, {id: parameters}) of every actor of a scenario snapshot (of every region)."""
     capacities, params = {}, {}
-    for spec in scenario.get("actors") or []:
+    for spec in scenario_actors(scenario):
         if not isinstance(spec, dict) or "id" not in spec:
             continue
         capacities[spec["id"]] = agent_capacity_mw(spec)
@@ -80,7 +91,24 @@ def twin_strings() -> dict:
             "data_center": _("Data centers"), "heat_utility": _("Heat utilities"), "power_plant": _("Power plants"),
             "renewable_plant": _("Renewable plants"), "storage": _("Storage"), "grid_operator": _("Grid operator"),
             "aggregator": _("Aggregators"), "power_flows": _("Power flows"), "imports": _("Imports"),
-            "heat_flows": _("Heat flows"),
+            "heat_flows": _("Heat flows"), "regions": _("Regions"), "links": _("Links between regions"),
+        },
+        # multi-region runs: the map's region markers and links, the KPI and migration tables
+        "map": {"moved": _("Work moved"), "capacity": _("Link capacity"), "latency_class": _("Latency class"),
+                "load": _("Load"), "price": _("Wholesale price")},
+        "latency_classes": {"batch": _("batch"), "interactive": _("interactive")},
+        "regions_kpis": _("Regions"),
+        "regions_total": _("All regions"),
+        "links_total": _("All links"),
+        "migration_kpis": _("Work moved between regions"),
+        "migration_strategy": _("Migration strategy: %(strategy)s"),
+        "migration_kinds": {"none": _("none"), "carbon": _("carbon-aware"), "price": _("price-following"),
+                            "cost_and_carbon": _("cost and carbon")},
+        "migration_columns": {
+            "link": _("Link"), "moved_it_mwh": _("IT energy moved"), "arrived_it_mwh": _("IT energy arrived"),
+            "loss_mwh": _("Transfer losses"), "cost_change_cny": _("Cost change"), "co2_change_t": _("CO₂ change"),
+            "marginal_co2_change_t": _("CO₂ change (marginal)"), "hours_used_h": _("Hours used"),
+            "utilisation_pu": _("Utilisation"),
         },
         "sankey": {
             "renewable": _("Renewable"), "thermal": _("Thermal plants"), "import": _("Import"),

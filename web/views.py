@@ -54,7 +54,10 @@ def scenario_facts(data: dict) -> dict:
     # Stored documents are normalised (web/scenario_services.py); rows saved raw before that still render.
     steps = _number(horizon.get("steps"), 0)
     dt_h = _number(horizon.get("dt_h"), 1.0)
-    actors = data.get("actors") if isinstance(data.get("actors"), list) else []
+    actors = geo.scenario_actors(data)  # of every region of a multi-region document
+    if isinstance(data.get("regions"), list):
+        region = {"name": ", ".join(str((b.get("region") or {}).get("name", b.get("id", "")))
+                                    for b in geo.scenario_regions(data))}
     by_type: dict[str, int] = {}
     for actor in actors:
         kind = actor.get("type", "") if isinstance(actor, dict) else ""
@@ -198,6 +201,7 @@ def run_page_strings() -> dict:
             "load_weighted_retail_price_cny_per_mwh": _("Load-weighted retail electricity price"),
             "dc_share_of_electricity_demand": _("Data-center share of electricity demand"),
             "reserve_shortfall_mwh": _("Reserve shortfall"),
+            "storage_reserve_payments_cny": _("Reserve payments to storage"),
             "worst_rocof_largest_infeed_hz_per_s": _("Worst RoCoF, loss of largest infeed"),
             "worst_rocof_dc_trip_hz_per_s": _("Worst RoCoF, data-center trip"),
             "worst_nadir_largest_infeed_hz": _("Worst frequency nadir, loss of largest infeed"),
@@ -406,11 +410,13 @@ def _run_twin_context(request: HttpRequest, run_id, *, big: bool) -> dict:
         # The query names the picked outline, so a newly uploaded one is not served from the browser's cache.
         "geo": {"url": f"{api['outline']}?v={outline['kind']}-{outline['name']}",
                 "name": f"twin-{outline['kind']}-{outline['name']}"},
-        "region_centre": {"lat": (snapshot.get("region") or {}).get("lat"), "lon": (snapshot.get("region") or {}).get("lon")},
+        "region_centre": dict(zip(("lat", "lon"), geo.scenario_centre(snapshot), strict=True)),
         "capacities": capacities,
         # Units of the KPI cards' running totals (not region quantities, so not in describe().units).
         "card_units": units.units_for(["energy_to_date_mwh", "renewable_to_date_share", "heat_from_dc_to_date_share"]),
         "agent_params": params,
+        # A multi-region run's migration table: its columns in order, with their units.
+        "migration_units": units.units_for(twin.MIGRATION_KPI_COLUMNS),
         "i18n": {**run_page_strings(), **twin.twin_strings()},
     }
     return {
@@ -422,6 +428,8 @@ def _run_twin_context(request: HttpRequest, run_id, *, big: bool) -> dict:
         "nav": "runs",
         "speed_choices": RunStartForm.base_fields["speed_steps_per_s"].choices,
         "timeline_speeds": [(1, "1×"), (6, "6×"), (24, "24×"), (168, "168×")],
+        "regions": [{"id": block.get("id", ""), "name": (block.get("region") or {}).get("name", block.get("id", ""))}
+                    for block in snapshot.get("regions") or [] if isinstance(block, dict)],
     }
 
 

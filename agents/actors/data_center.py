@@ -217,6 +217,21 @@ class DataCenterFleet(Fleet):
         if self._region_changed is not None:
             self._region_changed(a, z)
 
+    def enable_migration(self) -> None:
+        """Record the IT power moved into (+) / out of (−) each DC by a multi-region coordinator
+        (``it_migrated_mw`` [steps, DCs]; agents.multi_region)."""
+        self.it_migrated_mw = self.record(self._rec, "it_migrated_mw", static=np.zeros((self.it_mw.shape[0], self.n)))
+
+    def apply_migration(self, a: int, z: int, members: np.ndarray, delta_mw: np.ndarray) -> None:
+        """Work moved between regions changes the IT power of ``members`` in steps [a, z) by ``delta_mw``
+        [steps, members] (after the day's own plan); facility power, heat offer and the region's load follow,
+        as after a day's plan (``_refresh``, ``attach_region``)."""
+        self.it_mw[a:z, members] += delta_mw
+        self.it_migrated_mw[a:z, members] = delta_mw
+        self._refresh(a, z, members)
+        if self._region_changed is not None:
+            self._region_changed(a, z)
+
     def _refresh(self, a: int, z: int, members: np.ndarray) -> None:
         """Facility power, heat offer and the cooling the heat pump saves for steps [a, z) of ``members`` after
         their IT power changed — the equations of ``build`` / ``set_heat_delivery`` on those columns only."""

@@ -9,6 +9,7 @@ from agents.markets.clearing import MeritOrder
 from agents.markets.demand import other_load_mw
 from agents.markets.heat import must_take_split, price_with_must_take
 from agents.markets.offer_book import IMPORT
+from agents.markets.reserve import clear_reserve
 
 UNSERVED_TOL_MW = 1e-9  # below this a clearing shortfall is rounding, not unserved load
 SUPPLY_BLOCKS = ("must", "flex", "res", "chp")  # offers the operator pays as a buyer (DC PV is behind the meter)
@@ -83,9 +84,11 @@ class GridOperatorFleet(Fleet):
         """Clear the book (agents.markets.clearing.MeritOrder, reserve held back from dispatchable offers).
 
         Must-take blocks (heat-led CHP power, agents.markets.heat) serve the demand first, then exports, and
-        set the price when they are marginal. Writes the accepted quantities (``book.record``) and the step's
-        ``price_cny_per_mwh``, ``export_mw``, ``unserved_mw`` (shortfalls below 1e-9 MW count as 0),
-        ``reserve_shortfall_mw`` into the book."""
+        set the price when they are marginal. The reserve the plants' headroom cannot hold is then cleared
+        against the storage reserve offers (agents.markets.reserve.clear_reserve: merit order, uniform price of
+        the marginal accepted offer). Writes the accepted quantities (``book.record``, ``book.record_reserve``)
+        and the step's ``price_cny_per_mwh``, ``export_mw``, ``unserved_mw`` (shortfalls below 1e-9 MW count
+        as 0), ``reserve_price_cny_per_mwh`` and the remaining ``reserve_shortfall_mw`` into the book."""
         m = self.markets
         chp = book.must_take_mw
         chp_total = float(chp.sum())
@@ -109,6 +112,12 @@ class GridOperatorFleet(Fleet):
         book.price_cny_per_mwh = price
         book.export_mw = export
         book.unserved_mw = 0.0 if unserved <= UNSERVED_TOL_MW else unserved
+        if book.reserve_offered:
+            cleared = clear_reserve(reserve_short, book.reserve_offer_mw, book.reserve_offer_price)
+            book.record_reserve(cleared.accepted_mw, cleared.price_cny_per_mwh)
+            reserve_short = cleared.shortfall_mw
+        elif book.reserve_recorded:
+            book.record_reserve(0.0, 0.0)
         book.reserve_shortfall_mw = reserve_short
 
     def settle(self, start: int, stop: int, prices) -> None:
@@ -117,7 +126,8 @@ class GridOperatorFleet(Fleet):
         Revenue: non-DC consumers at the retail price, data centers' grid draw and heat utilities' electricity
         at their price (retail, or wholesale for market participants, ``markets.wholesale_buyers``), stand-alone
         battery charging at the wholesale price, exports at the export bid. Cost: what it pays sellers — plants and renewables (their
-        income under the clearing rule), CHP electricity and battery discharge at the wholesale price, imports.
+        income under the clearing rule), CHP electricity and battery discharge at the wholesale price, imports,
+        and the storage reserve it accepted (agents.markets.reserve).
         Revenue − cost is the supplier's margin, a transfer (docs/model.md). Arrays per step [MW, CNY/MWh].
         Settles after the other fleets (reads their settled arrays).
         """
@@ -126,7 +136,7 @@ class GridOperatorFleet(Fleet):
         dc_price, heat_price = prices.price_for("data_center"), prices.price_for("heat_utility")
         dc_grid_mw = self._dcs.grid_power_mw(start, stop).sum(axis=1)
         heat_electricity_mw = self._heat.electric_load_mw[sl]
-        stand_alone = self._storage.power[sl, : self._storage.n]
+        stand_alone = self._storage.grid_side_power_mw(start, stop)
         storage_charge_mw = np.maximum(stand_alone, 0.0).sum(axis=1)
         storage_discharge_mw = np.maximum(-stand_alone, 0.0).sum(axis=1)
         export_mw = self.export_mw[sl]
@@ -140,7 +150,7 @@ class GridOperatorFleet(Fleet):
                                    + heat_electricity_mw * heat_price + storage_charge_mw * wholesale
                                    + export_mw * self.markets.exports.price_cny_per_mwh) * dt
         self.cost_cny[sl, 0] = ((supply_income_cny_per_h + (chp_sold_mw + storage_discharge_mw) * wholesale) * dt
-                                + import_cost_cny)
+                                + import_cost_cny + self._storage.reserve_revenue[sl].sum(axis=1))
 
     def power_mw(self, step: int) -> np.ndarray:
         return self.other_load[step].copy()

@@ -12,6 +12,13 @@ book and writes ``accepted_mw[t]``, and the fleet reads back what was accepted (
 
 The accepted matrix ``accepted_mw`` [steps, offers] is the market's record (checkpoints store it);
 settlement reads it per block over many steps (``book.accepted_between``).
+
+Reserve side: a fleet that offers operating reserve registers a reserve block once
+(``book.add_reserve("storage_reserve", size=m)``) and writes each step the reserve it can deliver and its
+price (``book.offer_reserve(block, mw, price_cny_per_mw_h)``); the grid operator clears the requirement
+against plant headroom and these offers (agents.markets.reserve) and writes the step's accepted reserve
+(``book.reserve_accepted(block)``), the reserve price ``reserve_price_cny_per_mwh`` and the remaining
+``reserve_shortfall_mw``. The fleets record what they were accepted (no horizon matrix here).
 """
 
 from __future__ import annotations
@@ -52,6 +59,14 @@ class OfferBook:
         # the reserve requirement is a share of [MW]
         self.demand_mw = 0.0
         self.reserve_base_mw = 0.0
+        self.reserve_blocks: dict[str, slice] = {}
+        self.n_reserve = 0
+        self.reserve_offer_mw = np.zeros(0)  # the current step's reserve offers [MW] and prices [CNY/(MW·h)]
+        self.reserve_offer_price = np.zeros(0)
+        self.reserve_accepted_mw = np.zeros(0)  # what the last clearing accepted of them [MW]
+        self.reserve_price_cny_per_mwh = 0.0  # [CNY per MW of reserve per hour = CNY/MWh]
+        self.reserve_offered = False  # some reserve offer > 0 this step (the operator clears only then)
+        self.reserve_recorded = False  # the last reserve clearing accepted something (reset when none is offered)
 
     # ---- build ------------------------------------------------------------------------------------------------
 
@@ -73,6 +88,20 @@ class OfferBook:
         co2 = np.broadcast_to(np.asarray(co2_t_per_mwh, dtype=float), (n,)).copy()
         block = Block(name, n, price, co2, bool(dispatchable), bool(must_take), int(priority), len(self.blocks))
         self.blocks[name] = block
+        return block
+
+    def add_reserve(self, name: str, *, size: int) -> slice:
+        """Register a block of ``size`` reserve offers (quantities and prices written each step)."""
+        if self.is_open:
+            raise RuntimeError("the offer book is open: blocks are registered at build")
+        if name in self.reserve_blocks or name in self.blocks:
+            raise ValueError(f"offer block {name!r} is registered twice")
+        block = slice(self.n_reserve, self.n_reserve + int(size))
+        self.reserve_blocks[name] = block
+        self.n_reserve += int(size)
+        self.reserve_offer_mw = np.zeros(self.n_reserve)
+        self.reserve_offer_price = np.zeros(self.n_reserve)
+        self.reserve_accepted_mw = np.zeros(self.n_reserve)
         return block
 
     def open(self) -> None:
@@ -126,6 +155,24 @@ class OfferBook:
                     pos += other.size
         else:
             self.offer_mw[b.slice] = mw
+
+    def offer_reserve(self, block: slice | str, mw, price_cny_per_mw_h) -> None:
+        """Write this step's reserve offers of a reserve block [MW] at their prices [CNY/(MW·h)]."""
+        sl = self.reserve_blocks[block] if isinstance(block, str) else block
+        self.reserve_offer_mw[sl] = mw
+        self.reserve_offer_price[sl] = price_cny_per_mw_h
+        self.reserve_offered = bool(np.any(self.reserve_offer_mw > 0.0))
+
+    def record_reserve(self, accepted_mw, price_cny_per_mw_h: float) -> None:
+        """The operator's reserve clearing of the step: accepted reserve per offer [MW], reserve price."""
+        self.reserve_accepted_mw[:] = accepted_mw
+        self.reserve_price_cny_per_mwh = float(price_cny_per_mw_h)
+        self.reserve_recorded = self.reserve_price_cny_per_mwh != 0.0 or bool(np.any(self.reserve_accepted_mw))
+
+    def reserve_accepted(self, block: slice | str) -> np.ndarray:
+        """What the last clearing accepted of a reserve block [MW] (a view)."""
+        sl = self.reserve_blocks[block] if isinstance(block, str) else block
+        return self.reserve_accepted_mw[sl]
 
     def record(self, t: int, accepted_mw: np.ndarray) -> None:
         """The operator's clearing of step ``t``: accepted quantity per offer [MW]."""

@@ -134,8 +134,9 @@ REGISTRY: dict[str, dict[str, StrategyKind]] = {
             "agents.strategies.heat_dispatch.plan_heat_day"),
     },
     "storage": {
-        "none": StrategyKind("storage", "none", NoStrategySpec, "as its battery.strategy rule (tou or net_load)",
-                             "as its battery.strategy rule", "agents.markets.flexibility"),
+        "none": StrategyKind("storage", "none", NoStrategySpec,
+                             "as its battery.strategy (tou or net_load rule, or a schedule strategy object)",
+                             "as its battery.strategy", "agents.markets.flexibility"),
         "tou": StrategyKind("storage", "tou", TouBatteryStrategySpec, "the region's TOU tariff windows (published)",
                             "charge / discharge request per step (SOC and power limits applied each step)",
                             "agents.markets.flexibility.tou_request_mw"),
@@ -144,17 +145,44 @@ REGISTRY: dict[str, dict[str, StrategyKind]] = {
                                  "charge / discharge request per step (SOC and power limits applied each step)",
                                  "agents.markets.flexibility.net_load_request_mw"),
         **{kind: StrategyKind("storage", kind, _storage_spec(),
-                              "the day-ahead price forecast of the day (published the day before), its SOC at the "
-                              "day's first step" + (", the forecast net load it sees" if "net" in kind or "peak" in kind
-                                                    else ""),
+                              "the day-ahead price forecast of the day (published the day before; behind a DC's "
+                              "meter the price the DC pays for it), its SOC at the day's first step"
+                              + (", the forecast net load it sees (region, or its DC's site)" if "net" in kind
+                                 or "peak" in kind else ""),
                               "the day's charge / discharge schedule [MW per step] (" + what + "), applied each "
-                              "step within SOC and power limits",
+                              "step within SOC and power limits; with reserve_mw > 0 a reserve offer each step "
+                              "(agents.markets.reserve)",
                               "agents.strategies.storage_schedule.schedule_storage_window")
            for kind, what in (("arbitrage", "LP: maximise revenue at the forecast price, HiGHS"),
                               ("peak_shaving", "LP: arbitrage + weight × the day's peak of net load, HiGHS"),
                               ("tou_rule", "rule: charge below / discharge above the day's mean forecast price"),
                               ("net_load_rule", "rule: flatten the forecast net load"))},
     },
+}
+
+def _migration_spec():
+    from agents.strategies.migration import MigrationSpec
+
+    return MigrationSpec
+
+
+# Deciders that are not actors of a region: the multi-region coordinator's ``migration`` section
+# (agents.multi_region, one per multi-region scenario). Their rows follow the actors' in the registry.
+COORDINATORS = ("migration",)
+REGISTRY["migration"] = {
+    "none": StrategyKind("migration", "none", _migration_spec(), "nothing (no published signal)",
+                         "nothing: every region's work runs at home", "built in (docs/model.md)"),
+    **{kind: StrategyKind("migration", kind, _migration_spec(),
+                          "at each day's first step: every region's day-ahead " + seen + " forecast of the day and "
+                          "reserve margin, its data centers' planned IT and facility power (migratable work, "
+                          "headroom, PUE)",
+                          "the day's IT power moved on each link per step and work class (LP: maximise the saving "
+                          "per MW moved, within link capacity, latency class, migratable work and destination "
+                          "headroom, threshold min_saving_pu, HiGHS); moved work leaves the source DCs and arrives "
+                          "at the destination DCs × (1 + loss_pu)", "agents.strategies.migration.plan_migration")
+       for kind, seen in (("price", "price"),
+                          ("carbon", "average or marginal carbon-intensity (carbon_signal)"),
+                          ("cost_and_carbon", "price + carbon price × average or marginal carbon-intensity"))},
 }
 
 NONE = NoStrategySpec()

@@ -56,6 +56,7 @@ __all__ = [
     "StorageStrategySpec",
     "ThermalStorageStrategySpec",
     "clip_power_mw",
+    "reserve_fit_error",
     "schedule_heat_tank",
     "schedule_horizon",
     "schedule_storage_window",
@@ -117,13 +118,16 @@ class StorageStrategySpec(_SocBand):
                            "all batteries of this strategy shave one net load together (the region's)")
     reserve_mw: float = Field(0.0, ge=0, le=20000,
                               description="Reserve capacity offered [MW]: headroom kept in both directions at "
-                                          "every step (power and energy)")
+                                          "every step (power and energy); in the run offered to the grid operator "
+                                          "each step (what the SOC can deliver for reserve_duration_h) and paid "
+                                          "when accepted (agents.markets.reserve)")
     reserve_duration_h: float = Field(1.0, gt=0, le=24,
                                       description="Hours the offered reserve must be deliverable for (energy "
                                                   "headroom = reserve_mw × this) [h]")
     reserve_price_cny_per_mw_h: float = Field(0.0, ge=0, le=100000,
                                               description="Price asked for the offered reserve capacity "
-                                                          "[CNY/(MW·h)]")
+                                                          "[CNY/(MW·h)]; accepted offers are paid the price of "
+                                                          "the marginal accepted offer")
     tou_band_pu: float = Field(0.05, ge=0, le=1,
                                description="tou_rule: forecast price within ± this fraction of the window mean "
                                            "counts as flat (idle) [-]")
@@ -168,6 +172,22 @@ class StorageSchedule:
     reserve_mw: np.ndarray        # [members] reserve headroom kept at every step
     reserve_offer_cny: np.ndarray  # [members] reserve_mw × price × window hours (paid if accepted)
     peak_mw: np.ndarray | None    # [members] planned peak of net load + power (peak_shaving)
+
+
+def reserve_fit_error(spec: StorageStrategySpec, battery) -> str | None:
+    """Why a battery (scenario ``Battery``: energy, power, efficiencies) cannot keep ``spec``'s reserve, or None:
+    the reserve power must fit the converter (r ≤ P) and its energy both ways into the SOC band
+    (soc_min E + r h_r / eta_d ≤ soc_max E − r h_r eta_c)."""
+    r, h = spec.reserve_mw, spec.reserve_duration_h
+    if r <= 0:
+        return None
+    if r > battery.power_capacity_mw + 1e-9:
+        return f"reserve_mw {r} exceeds the battery's power_capacity_mw {battery.power_capacity_mw}"
+    e = battery.energy_capacity_mwh
+    if spec.soc_min_pu * e + r * h / battery.eta_discharge > spec.soc_max_pu * e - r * h * battery.eta_charge + 1e-9:
+        return ("the reserve's energy (reserve_mw × reserve_duration_h, both ways) does not fit in the SOC band "
+                "[soc_min_pu, soc_max_pu] of the battery's energy_capacity_mwh")
+    return None
 
 
 def _col(x, m: int) -> np.ndarray:

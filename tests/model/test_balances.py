@@ -45,6 +45,11 @@ SCENARIOS["agents_decide"]["demand_response"] = {
     "aggregators": [{"id": "vpp", "program_id": "p", "member_ids": ["dc_hohhot"], "commitment_mw": [2.0]}]}
 DECIDED = {"agents_decide": [{"step": 24, "actor_id": "vpp", "parameter": "commitment_mw.0", "value": 4.0},
                              {"step": 60, "actor_id": "dc_hohhot", "parameter": "kind", "value": "carbon_aware"}]}
+# a battery behind the DC's meter offering reserve in a region short of it, and an on-site schedule battery
+SCENARIOS["owned_reserve"] = variant(**{"actors.3.capacity_mw": 40.0, "actors.1.battery.strategy": {"kind": "arbitrage"}})
+SCENARIOS["owned_reserve"]["actors"].append({**_storage_actor(), "owner_id": "dc_hohhot", "behind_meter": True,
+                                             "strategy": {"kind": "arbitrage", "reserve_mw": 5.0,
+                                                          "reserve_price_cny_per_mw_h": 20.0}})
 
 
 @pytest.fixture(scope="module", params=sorted(SCENARIOS))

@@ -22,10 +22,11 @@ def actor(doc: dict, actor_id: str) -> dict:
 
 
 def run_doc(doc: dict, steps: int | None = None):
-    """Validate ``doc``, build a RegionModel and run ``steps`` (None = the whole horizon)."""
-    from agents import RegionModel, validate_scenario
+    """Validate ``doc``, build its model (a RegionModel, or a MultiRegionModel for a multi-region document) and run
+    ``steps`` (None = the whole horizon)."""
+    from agents import build_model, validate_scenario
 
-    model = RegionModel(validate_scenario(doc))
+    model = build_model(validate_scenario(doc))
     model.run(steps)
     return model
 

@@ -26,7 +26,7 @@ def test_fixture_files_match_their_generator():
     from fixtures import generate
 
     texts = generate.build_all()
-    assert set(texts) == set(DEMO_FIXTURES) | {"loss_of_load_event", "shanghai_summer_peak"}
+    assert set(texts) == set(DEMO_FIXTURES) | {"loss_of_load_event", "shanghai_summer_peak", "east_data_west_computing"}
     for stem, text in texts.items():
         on_disk = (ROOT / "fixtures" / "scenarios" / f"{stem}.json").read_text(encoding="utf-8")
         assert on_disk == text, f"{stem}.json is stale: run python fixtures/generate.py"
@@ -143,15 +143,16 @@ def test_fixture_runs_a_week_with_closed_balances(name):
     model = run_doc(fixture_doc(name), SHORT_STEPS)
     steps = min(SHORT_STEPS, model.total_steps)
     assert model.step_index == steps
-    r = model.region_frame(0, steps)
-    g = {k: np.asarray(v) for k, v in r.items()}
-    supply = g["generation_mw"] + g["import_mw"] + g["storage_discharge_mw"] + g["unserved_mw"]
-    use = g["load_mw"] + g["export_mw"] + g["storage_charge_mw"]
-    np.testing.assert_allclose(supply, use, atol=1e-6, rtol=0)
-    heat_in = g["heat_produced_mw"] + g["heat_from_dc_mw"] + g["heat_unserved_mw"]
-    np.testing.assert_allclose(heat_in, g["heat_demand_mw"] + g["heat_loss_mw"], atol=1e-6, rtol=0)
-    assert np.all(g["dc_facility_mw"] >= g["dc_it_mw"])
-    assert np.all(g["heat_recovered_mw"] <= g["dc_it_mw"] + 1e-9)
+    for region in getattr(model, "models", {"": model}).values():  # every region of a multi-region fixture
+        r = region.region_frame(0, steps)
+        g = {k: np.asarray(v) for k, v in r.items()}
+        supply = g["generation_mw"] + g["import_mw"] + g["storage_discharge_mw"] + g["unserved_mw"]
+        use = g["load_mw"] + g["export_mw"] + g["storage_charge_mw"]
+        np.testing.assert_allclose(supply, use, atol=1e-6, rtol=0)
+        heat_in = g["heat_produced_mw"] + g["heat_from_dc_mw"] + g["heat_unserved_mw"]
+        np.testing.assert_allclose(heat_in, g["heat_demand_mw"] + g["heat_loss_mw"], atol=1e-6, rtol=0)
+        assert np.all(g["dc_facility_mw"] >= g["dc_it_mw"])
+        assert np.all(g["heat_recovered_mw"] <= g["dc_it_mw"] + 1e-9)
     kpis = model.kpis()
     assert kpis["region"]["steps"] == steps
     assert len(kpis["agents"]) == len(model.describe()["agents"])

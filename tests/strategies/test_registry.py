@@ -4,6 +4,7 @@ from pathlib import Path
 
 from agents.scenario import ACTOR_TYPES
 from agents.strategies import (
+    COORDINATORS,
     REGISTRY,
     NetLoadBatteryStrategySpec,
     NoStrategySpec,
@@ -24,8 +25,8 @@ def test_docs_table_is_the_registry():
 
 
 def test_every_actor_type_has_the_none_strategy_and_described_specs():
-    assert set(REGISTRY) == set(ACTOR_TYPES)
-    for actor_type in ACTOR_TYPES:
+    assert set(REGISTRY) == set(ACTOR_TYPES) | set(COORDINATORS)  # + the multi-region coordinator (migration)
+    for actor_type in (*ACTOR_TYPES, *COORDINATORS):
         assert strategy_kinds(actor_type)[0] == "none"
         for kind, row in REGISTRY[actor_type].items():
             assert row.kind == kind and row.actor_type == actor_type and row.observes and row.decides

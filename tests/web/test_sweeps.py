@@ -420,3 +420,29 @@ def test_queued_points_whose_messages_were_lost_are_sent_again(owner, short_tiny
     sweep = wait_complete(wait_until, sweep.pk)
     assert sweep.status == "succeeded"
     assert sweep_services.sweep_reap_stale()["resent"] == []  # finished: never again
+
+
+def test_a_multi_region_scenario_sweeps_like_a_single_region_one(owner, tiny_data, wait_until):
+    """A sweep point of a multi-region document builds a MultiRegionModel (agents.build_model): a link's
+    capacity swept from 0.5 to 5 MW moves more work over the wider link, and a point equals its single run."""
+    from agents import build_model
+    from tests.web.test_multi_region_runs import two_regions
+
+    doc = two_regions(tiny_data)
+    doc["horizon"] = {**doc["horizon"], "steps": 24}
+    doc["regions"][0]["markets"]["carbon_price_cny_per_t"] = 300.0  # east dearer than west: work moves west
+    doc["regions"][1]["markets"]["carbon_price_cny_per_t"] = 0.0
+    sweep = sweep_services.sweep_create(owner, doc, params=[{"path": "links.e-w.work_capacity_mw",
+                                                             "values": [0.5, 5]}], seeds=[4])
+    sweep = wait_complete(wait_until, sweep.pk)
+    assert sweep.status == Sweep.Status.SUCCEEDED
+    rows = {r.point: r for r in SweepPoint.objects.filter(sweep=sweep)}
+    assert {r.status for r in rows.values()} == {"succeeded"}
+    moved = {p: r.kpis["migration"]["links"]["e-w"]["moved_it_mwh"] for p, r in rows.items()}
+    assert 0.0 < moved[0] < moved[1]
+    expected = copy.deepcopy(doc)
+    expected["links"][0]["work_capacity_mw"] = 5.0
+    model = build_model(validate_scenario(expected), seed=4)
+    model.run()
+    assert rows[1].kpis["region"]["system_cost_cny"] == pytest.approx(model.kpis()["region"]["system_cost_cny"],
+                                                                     rel=1e-12)

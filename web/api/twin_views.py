@@ -45,9 +45,8 @@ class RunOutlineView(APIView):
             path = geo.shipped_path(picked["name"])
         if path is not None and path.is_file():
             return _geojson_response(path.read_bytes())
-        region = scenario.get("region") or {}
-        agents = [a for a in scenario.get("actors") or [] if isinstance(a, dict)]
-        return _geojson_response(json.dumps(geo.schematic_outline(agents, region.get("lat"), region.get("lon"))))
+        lat, lon = geo.scenario_centre(scenario)  # every region's actors of a multi-region scenario
+        return _geojson_response(json.dumps(geo.schematic_outline(geo.scenario_actors(scenario), lat, lon)))
 
 
 class RunAgentSeriesView(APIView):

@@ -71,6 +71,37 @@ export const PANELS = {
   ],
 };
 
+// ------------------------------------------------------------------------------- several regions
+
+/**
+ * The series of one region of a multi-region run: every `<region id>.<quantity>` as `<quantity>` (the same
+ * arrays, not copies). Without a region id (a single-region run) the series as they are.
+ */
+export function regionSeries(series, regionId) {
+  if (!regionId) return series || {};
+  const prefix = regionId + ".";
+  const out = {};
+  for (const [k, v] of Object.entries(series || {})) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
+  return out;
+}
+
+/** The values of quantity `q` of every region, concatenated (e.g. all regions' prices for one colour scale). */
+export function acrossRegions(series, regionIds, q) {
+  const out = [];
+  for (const r of regionIds || []) {
+    const arr = (series || {})[r + "." + q];
+    if (arr) for (const v of arr) out.push(v);
+  }
+  return out;
+}
+
+export const LINK_COLORS = ["#e07b00", "#7b3fa0", "#008b8b", "#c71585", "#556b2f", "#4169e1"];
+
+/** Series of the migration panel: the moved MW of each link (`<link id>.moved_mw`), labelled by its name. */
+export function linkSeries(links) {
+  return (links || []).map((l, i) => ({ q: l.id + ".moved_mw", key: l.id, label: l.name || l.id, color: LINK_COLORS[i % LINK_COLORS.length] }));
+}
+
 /** The panel's series that the run records (describe.region_quantities or the snapshot's region). */
 export function presentSeries(panel, region) {
   return PANELS[panel].filter((s) => s.q in region);
@@ -149,7 +180,7 @@ export const CARD_UNIT_KEYS = {
 };
 
 // Units-table entry for a quantity of a panel's axis.
-export const PANEL_UNIT_KEYS = { power: "load_mw", price: "wholesale_price_cny_per_mwh", heat: "heat_demand_mw", sankey: "load_mw" };
+export const PANEL_UNIT_KEYS = { power: "load_mw", price: "wholesale_price_cny_per_mwh", heat: "heat_demand_mw", sankey: "load_mw", migration: "load_mw" };
 
 /** The unit symbol of `key` in a units table ("" when the table does not know it). */
 export function unitOf(units, key) {
@@ -213,6 +244,26 @@ export class TimePanels {
     this.bucket = 1;
     this.zoom = null; // [startMs, endMs] of the visible window, null = all
     this.cursor = -1;
+    this.regionId = ""; // multi-region run: the region the supply, price and heat panels show
+  }
+
+  /** The series a panel draws from: the selected region's (the migration panel: the links', unprefixed). */
+  seriesOf(panel) {
+    const all = this.stream.region;
+    return panel === "migration" || !this.regionId ? all : regionSeries(all, this.regionId);
+  }
+
+  /** Show another region of a multi-region run (the visible time window is kept). */
+  setRegion(regionId) {
+    if (regionId === this.regionId) return;
+    this.regionId = regionId || "";
+    const zoom = this.zoom;
+    this.init();
+    if (zoom) {
+      for (const c of Object.values(this.charts)) c.chart.dispatchAction({ type: "dataZoom", startValue: zoom[0], endValue: zoom[1] });
+      this.zoom = zoom;
+    }
+    this.draw();
   }
 
   option(panel, series) {
@@ -235,10 +286,10 @@ export class TimePanels {
         type: "time", axisLabel: { hideOverlap: true, color: th.muted, fontSize: th.font },
         min: s.startMs, max: s.startMs + s.stepMs * Math.max(1, s.run.total_steps),
       },
-      yAxis: { type: "value", name: unitOf(s.describe && s.describe.units, PANEL_UNIT_KEYS[panel]), nameTextStyle: { color: th.muted, fontSize: th.font, align: "right" },
+      yAxis: { type: "value", name: unitOf(s.describe && s.describe.units, panel === "migration" && series.length ? series[0].q : PANEL_UNIT_KEYS[panel]), nameTextStyle: { color: th.muted, fontSize: th.font, align: "right" },
         splitLine: { lineStyle: { color: th.split } }, axisLabel: { formatter: (v) => fmtNum(v), color: th.muted, fontSize: th.font } },
       series: series.map((d, i) => ({
-        name: (this.T.series && this.T.series[d.key]) || d.key, type: "line", showSymbol: false,
+        name: d.label || (this.T.series && this.T.series[d.key]) || d.key, type: "line", showSymbol: false,
         step: d.step ? "end" : false, stack: d.stack, connectNulls: false,
         lineStyle: { width: d.stack ? 0.6 : 1.6, color: d.color, type: d.dashed ? "dashed" : "solid" },
         itemStyle: { color: d.color },
@@ -253,12 +304,14 @@ export class TimePanels {
     this.charts = {};
     for (const [panel, node] of Object.entries(this.elements)) {
       if (!node) continue;
-      const series = presentSeries(panel, this.stream.region);
+      const series = panel === "migration"
+        ? linkSeries(this.stream.describe && this.stream.describe.links).filter((d) => d.q in this.stream.region)
+        : presentSeries(panel, this.seriesOf(panel));
       const chart = this.echarts.init(node, null, { renderer: "canvas" });
       chart.setOption(this.option(panel, series));
       chart.group = "twin-time";
       chart.on("datazoom", () => this.onZoom(chart));
-      this.charts[panel] = { chart, series };
+      this.charts[panel] = { chart, series, panel };
     }
     this.echarts.connect("twin-time"); // zooming one chart zooms all (same time axis)
   }
@@ -289,8 +342,9 @@ export class TimePanels {
     const s = this.stream;
     this.bucket = this.currentBucket();
     for (const c of Object.values(this.charts)) {
+      const values = this.seriesOf(c.panel);
       c.chart.setOption({
-        series: c.series.map((d) => ({ data: aggregate(s.region[d.q], s.filled, this.bucket, s.startMs, s.stepMs) })),
+        series: c.series.map((d) => ({ data: aggregate(values[d.q], s.filled, this.bucket, s.startMs, s.stepMs) })),
       });
     }
     this.drawCursor();

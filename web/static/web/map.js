@@ -1,7 +1,9 @@
 // The offline map of the twin: ECharts `geo` on a GeoJSON outline shipped in fixtures/geo (or the user's
 // own), agents as symbols by type sized by capacity and coloured by their state at the selected step,
 // animated lines for power flows (plants and imports → grid) and heat flows (data center → heat utility,
-// along the heat contracts). Pure helpers are exported for `node --test`.
+// along the heat contracts). A multi-region run (describe.regions, describe.links) shows every region (a
+// marker and label, its province filled by its price) and the links as animated lines whose width follows
+// the work moved at the step (`<link id>.moved_mw`). Pure helpers are exported for `node --test`.
 
 export const TYPES = ["data_center", "heat_utility", "power_plant", "renewable_plant", "storage", "grid_operator", "aggregator"];
 export const SYMBOLS = {
@@ -158,6 +160,99 @@ export function flowWidth(mw, maxMw, scale = 1) {
   return (1 + 5 * Math.log1p(mw) / Math.log1p(maxMw)) * scale;
 }
 
+
+// ------------------------------------------------------------------------------- several regions
+
+/** Agents grouped by their region id (describe.agents[].region): {regionId: [index into agents]}; agents
+ * of a single-region run (no `region`) fall in the group "". Order follows the agents. */
+export function groupByRegion(agents) {
+  const out = {};
+  (agents || []).forEach((a, i) => {
+    const r = a && a.region ? a.region : "";
+    (out[r] = out[r] || []).push(i);
+  });
+  return out;
+}
+
+export const LINK_WIDTH_IDLE_PX = 1.5;
+export const LINK_WIDTH_MAX_PX = 10;
+
+/** Line width [px] of a link: LINK_WIDTH_IDLE_PX with nothing moved, growing with the square root of the
+ * moved MW over the largest link capacity up to LINK_WIDTH_MAX_PX (a link at its capacity). */
+export function linkWidth(movedMw, maxCapacityMw, scale = 1) {
+  if (!(movedMw > 0) || !(maxCapacityMw > 0)) return LINK_WIDTH_IDLE_PX * scale;
+  const f = Math.sqrt(Math.min(1, movedMw / maxCapacityMw));
+  return (LINK_WIDTH_IDLE_PX + (LINK_WIDTH_MAX_PX - LINK_WIDTH_IDLE_PX) * f) * scale;
+}
+
+/**
+ * The links at a step, from the region values `at` of that step (keys `<link id>.moved_mw`): each
+ * {id, name, from, to, coords: [[lon, lat] of from, of to], moved_mw (null when unknown), capacity_mw,
+ * latency_class, latency_ms}. Links whose regions have no centre are left out.
+ */
+export function linkLines(regions, links, at) {
+  const pos = new Map((regions || []).filter((r) => Number.isFinite(r.lat) && Number.isFinite(r.lon)).map((r) => [r.id, r]));
+  const out = [];
+  for (const l of links || []) {
+    const a = pos.get(l.from_region);
+    const b = pos.get(l.to_region);
+    if (!a || !b) continue;
+    const v = at ? at[l.id + ".moved_mw"] : null;
+    out.push({
+      id: l.id, name: l.name || l.id, from: l.from_region, to: l.to_region, coords: [[a.lon, a.lat], [b.lon, b.lat]],
+      moved_mw: v === undefined || v === null || !Number.isFinite(v) ? null : v,
+      capacity_mw: l.work_capacity_mw, latency_class: l.latency_class, latency_ms: l.latency_ms,
+    });
+  }
+  return out;
+}
+
+function ringContains(ring, lon, lat) {
+  let inside = false;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const [xi, yi] = ring[i];
+    const [xj, yj] = ring[j];
+    if ((yi > lat) !== (yj > lat) && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
+
+/** The name (properties.name) of the outline feature containing (lon, lat), or null (even-odd rule; holes). */
+export function featureAt(geojson, lon, lat) {
+  for (const f of (geojson && geojson.features) || []) {
+    const g = f.geometry;
+    if (!g) continue;
+    const polys = g.type === "MultiPolygon" ? g.coordinates : g.type === "Polygon" ? [g.coordinates] : [];
+    for (const rings of polys) {
+      if (rings.length && ringContains(rings[0], lon, lat) && !rings.slice(1).some((h) => ringContains(h, lon, lat))) {
+        return (f.properties && f.properties.name) || "";
+      }
+    }
+  }
+  return null;
+}
+
+/** Flow lines of a multi-region run: flowLines of each region over its own agents, contracts and import
+ * (importByRegion: {regionId: MW}; each region's imports come from the north-west of its agents). */
+export function regionFlowLines(agents, contracts, state, importByRegion) {
+  const groups = groupByRegion(agents);
+  const power = (state && state.power_mw) || [];
+  const heat = (state && state.heat_mw) || [];
+  const out = [];
+  for (const [rid, all] of Object.entries(groups)) {
+    const idx = all.filter((i) => Number.isFinite(agents[i].lat) && Number.isFinite(agents[i].lon));
+    const own = idx.map((i) => agents[i]);
+    const located = own;
+    const box = located.length ? [Math.min(...located.map((a) => a.lon)), Math.min(...located.map((a) => a.lat)),
+      Math.max(...located.map((a) => a.lon)), Math.max(...located.map((a) => a.lat))] : null;
+    const from = box ? [box[0] - Math.max(0.3, (box[2] - box[0]) * 0.3), box[3] + Math.max(0.3, (box[3] - box[1]) * 0.3)] : null;
+    const sub = { power_mw: idx.map((i) => power[i]), heat_mw: idx.map((i) => heat[i]) };
+    const own_contracts = (contracts || []).filter((c) => (c.region || "") === rid);
+    out.push(...flowLines(own, own_contracts, sub, (importByRegion || {})[rid] || 0, from).map((f) => ({ ...f, region: rid })));
+  }
+  return out;
+}
+
 // ------------------------------------------------------------------------------------------- ECharts glue
 
 export class TwinMap {
@@ -199,6 +294,13 @@ export class TwinMap {
     this.capacity = capacities || {};
     this.maxCap = Math.max(0, ...this.allAgents.map((a) => this.capacity[a.id] || 0));
     this.types = TYPES.filter((t) => this.agents.some((a) => a.type === t));
+    this.regions = ((describe && describe.regions) || []).filter((r) => Number.isFinite(r.lat) && Number.isFinite(r.lon));
+    this.links = (describe && describe.links) || [];
+    this.multi = this.regions.length > 1;
+    this.maxLinkCap = Math.max(0, ...this.links.map((l) => l.work_capacity_mw || 0));
+    // the outline's feature (province) of each region, filled by that region's price
+    this.regionArea = {};
+    for (const r of this.regions) this.regionArea[r.id] = featureAt(geojson, r.lon, r.lat);
     const th = this.dark
       ? { area: "#1b2a3a", border: "#5f7ea3", text: "#e8eef5", emph: "#2c4a6b" }
       : { area: "#e9eef4", border: "#8aa0b8", text: "#1d2733", emph: "#cfe0f1" };
@@ -224,12 +326,32 @@ export class TwinMap {
         data: [],
       });
     }
+    if (this.multi) {
+      series.push({
+        id: "flows-links", name: this.layerName("links"), type: "lines", coordinateSystem: "geo", z: 5, polyline: false,
+        effect: { show: true, period: 2.5, trailLength: 0.35, symbol: "arrow", symbolSize: 8 * this.scale, color: "#f2a900" },
+        lineStyle: { color: "#e07b00", opacity: 0.85, curveness: 0.18 },
+        emphasis: { lineStyle: { opacity: 1 } }, data: [],
+      }, {
+        id: "flows-links-idle", name: this.layerName("links"), type: "lines", coordinateSystem: "geo", z: 5, polyline: false,
+        effect: { show: false },
+        lineStyle: { color: this.dark ? "#9fb0c3" : "#7b8794", opacity: 0.8, curveness: 0.18, type: "dashed" }, data: [],
+      }, {
+        id: "regions", name: this.layerName("regions"), type: "scatter", coordinateSystem: "geo", z: 6,
+        symbol: "circle", symbolSize: 16 * this.scale,
+        itemStyle: { color: "rgba(0,0,0,0)", borderColor: this.dark ? "#ffd166" : "#1d2733", borderWidth: 2.5 * this.scale },
+        label: { show: true, position: "right", distance: 8, formatter: (p) => p.name, color: th.text,
+          fontSize: 13 * this.scale, fontWeight: "bold", backgroundColor: this.dark ? "rgba(13,23,34,0.75)" : "rgba(255,255,255,0.8)",
+          padding: [2, 4], borderRadius: 3 },
+        data: [],
+      });
+    }
     this.chart.setOption({
       animation: false,
       tooltip: { trigger: "item", confine: true, formatter: (p) => this.tooltip(p) },
       geo: {
         map: mapName, roam: true, zoom: 1, scaleLimit: { min: 0.3, max: 40 },
-        boundingCoords: viewCoords(this.agents, this.box),
+        boundingCoords: viewCoords(this.multi ? this.agents.concat(this.regions) : this.agents, this.box),
         label: { show: false }, itemStyle: { areaColor: th.area, borderColor: th.border, borderWidth: 0.8 },
         emphasis: { itemStyle: { areaColor: th.emph }, label: { show: true, color: th.text } },
         select: { disabled: true }, regions: [],
@@ -242,10 +364,24 @@ export class TwinMap {
 
   tooltip(p) {
     const d = p.data || {};
-    if (!d.agentId) return p.name || "";
     const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
-    const parts = [`<b>${esc(d.name)}</b>`, esc(this.typeLabel(d.type))];
     const u = (q) => { const x = (this.T.units || {})[q]; return x && x.unit ? " " + esc(x.unit) : ""; };
+    const fmt = (v) => (v === null || v === undefined || !Number.isFinite(v) ? "—" : v.toFixed(1));
+    const M = this.T.map || {};
+    if (d.linkId) {
+      const cls = (this.T.latency_classes || {})[d.latency_class] || d.latency_class || "";
+      const mw = u(d.linkId + ".moved_mw"); // the link's series' unit (describe.units), also its capacity's
+      return [`<b>${esc(d.name)}</b>`,
+        `${esc(M.moved || "Work moved")}: ${fmt(d.moved_mw)}${mw}`,
+        `${esc(M.capacity || "Capacity")}: ${fmt(d.capacity_mw)}${mw}`,
+        `${esc(M.latency_class || "Latency class")}: ${esc(cls)}${Number.isFinite(d.latency_ms) ? ` (${d.latency_ms} ms)` : ""}`].join("<br>");
+    }
+    if (d.regionId) {
+      return [`<b>${esc(d.name)}</b>`, `${esc(M.load || "Load")}: ${fmt(d.load)}${u("load_mw")}`,
+        `${esc(M.price || "Price")}: ${fmt(d.price)}${u("wholesale_price_cny_per_mwh")}`].join("<br>");
+    }
+    if (!d.agentId) return p.name || "";
+    const parts = [`<b>${esc(d.name)}</b>`, esc(this.typeLabel(d.type))];
     if (d.power !== null && d.power !== undefined) parts.push(`${esc(this.T.power || "Power")}: ${d.power.toFixed(1)}${u("power_mw")}`);
     if (d.heat) parts.push(`${esc(this.T.heat || "Heat")}: ${d.heat.toFixed(1)}${u("heat_mw")}`);
     return parts.join("<br>");
@@ -254,6 +390,7 @@ export class TwinMap {
   /** Show or hide a layer (a series id: "agents-<type>", "flows-power", "flows-import", "flows-heat"). */
   setLayer(id, shown) {
     this.visible[id] = shown;
+    if (id === "flows-links") this.visible["flows-links-idle"] = shown; // one layer, two series (same name)
     this.applyVisibility();
   }
 
@@ -265,8 +402,9 @@ export class TwinMap {
     this.chart.setOption({ legend: { show: false, selected } });
   }
 
-  /** Draw the state at a step: agents' power/heat, the region's price and import at that step. */
-  draw(state, price, priceRange, importMw) {
+  /** Draw the state at a step: agents' power/heat, the region's price and import at that step; in a
+   * multi-region run `at` holds every region's and link's values of the step (`<id>.<quantity>`). */
+  draw(state, price, priceRange, importMw, at) {
     if (!this.chart || !this.mapName) return;
     const idx = new Map(this.allAgents.map((a, i) => [a.id, i]));
     const power = (state && state.power_mw) || [];
@@ -285,13 +423,41 @@ export class TwinMap {
     }
     const box = this.box;
     const importFrom = box ? [box[0] - (box[2] - box[0]) * 0.02, box[3] + (box[3] - box[1]) * 0.02] : null;
-    const flows = flowLines(this.allAgents.filter((a) => Number.isFinite(a.lat) && Number.isFinite(a.lon)), this.contracts,
-      { power_mw: this.allAgents.map((a, i) => power[i]), heat_mw: this.allAgents.map((a, i) => heat[i]) }, importMw || 0, importFrom);
+    const vals = at || {};
+    const flows = this.multi
+      ? regionFlowLines(this.allAgents, this.contracts, { power_mw: power, heat_mw: heat },
+        Object.fromEntries(this.regions.map((r) => [r.id, vals[r.id + ".import_mw"]])))
+      : flowLines(this.allAgents.filter((a) => Number.isFinite(a.lat) && Number.isFinite(a.lon)), this.contracts,
+        { power_mw: this.allAgents.map((a, i) => power[i]), heat_mw: this.allAgents.map((a, i) => heat[i]) }, importMw || 0, importFrom);
     const maxMw = Math.max(0, ...flows.map((f) => f.mw));
     const lines = { power: [], import: [], heat: [] };
     for (const f of flows) lines[f.kind].push({ coords: f.coords, lineStyle: { width: flowWidth(f.mw, maxMw, this.scale) }, value: f.mw });
     const series = this.types.map((t) => ({ id: "agents-" + t, data: byType[t] || [] }));
     for (const k of Object.keys(lines)) series.push({ id: "flows-" + k, data: lines[k] });
+    if (this.multi) {
+      const regionPrice = (r) => {
+        const w = vals[r.id + ".wholesale_price_cny_per_mwh"];
+        return w === null || w === undefined ? vals[r.id + ".price_cny_per_mwh"] : w;
+      };
+      const live = [];
+      const idle = [];
+      for (const l of linkLines(this.regions, this.links, vals)) {
+        const item = { name: l.name, coords: l.coords, linkId: l.id, moved_mw: l.moved_mw, capacity_mw: l.capacity_mw,
+          latency_class: l.latency_class, latency_ms: l.latency_ms, value: l.moved_mw,
+          lineStyle: { width: linkWidth(l.moved_mw, this.maxLinkCap, this.scale) } };
+        (l.moved_mw > 1e-6 ? live : idle).push(item);
+      }
+      series.push({ id: "flows-links", data: live }, { id: "flows-links-idle", data: idle });
+      series.push({ id: "regions", data: this.regions.map((r) => ({ name: r.name || r.id, regionId: r.id, value: [r.lon, r.lat],
+        load: vals[r.id + ".load_mw"], price: regionPrice(r) })) });
+      const lo = priceRange ? priceRange[0] : 0;
+      const hi = priceRange ? priceRange[1] : 0;
+      const regions = this.regions.filter((r) => this.regionArea[r.id]).map((r) => ({
+        name: this.regionArea[r.id], itemStyle: { areaColor: priceFill(regionPrice(r), lo, hi, this.dark) },
+      }));
+      this.chart.setOption({ geo: { regions }, series });
+      return;
+    }
     const fill = priceFill(price, priceRange ? priceRange[0] : 0, priceRange ? priceRange[1] : 0, this.dark);
     this.chart.setOption({ geo: { itemStyle: { areaColor: fill } }, series });
   }

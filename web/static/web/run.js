@@ -2,7 +2,7 @@
 // panels (charts.js), the timeline (timeline.js) and the agent drawer (drawer.js); the controls call the
 // REST API. Texts come translated from the server (json_script "run-config").
 import { RunStream, TERMINAL } from "./stream.js";
-import { TimePanels, SankeyPanel, kpiCards, valuesAt, priceAt, fmtNum, unitOf, PANEL_UNIT_KEYS } from "./charts.js";
+import { TimePanels, SankeyPanel, kpiCards, valuesAt, priceAt, fmtNum, unitOf, PANEL_UNIT_KEYS, regionSeries, acrossRegions } from "./charts.js";
 import { downloadPng } from "./exports.js";
 import { TwinMap, range } from "./map.js";
 import { Timeline } from "./timeline.js";
@@ -56,7 +56,7 @@ function setConn(state, detail) {
 }
 
 // ---------------------------------------------------------------- twin views
-const panels = echarts ? new TimePanels(echarts, { power: el("chart-power"), price: el("chart-price"), heat: el("chart-heat") }, stream, T, dark) : null;
+const panels = echarts ? new TimePanels(echarts, { power: el("chart-power"), price: el("chart-price"), heat: el("chart-heat"), migration: el("chart-migration") }, stream, T, dark) : null;
 const sankey = echarts && el("chart-sankey") ? new SankeyPanel(echarts, el("chart-sankey"), T, dark) : null;
 const twinMap = echarts && el("twin-map") ? new TwinMap(echarts, el("twin-map"), { T, dark, onAgent: (id) => openDrawer(id) }) : null;
 const drawer = el("agent-drawer") ? new AgentDrawer(el("agent-drawer"), {
@@ -73,6 +73,53 @@ let mapReady = false;
 let firstPaint = false;
 let priceRange = null;
 let drawnStep = null;
+
+// A multi-region run (describe.regions): the region the panels, cards and sankey show (#region-select).
+let regionId = "";
+const regionIds = () => ((stream.describe && stream.describe.regions) || []).map((r) => r.id);
+const isMulti = () => regionIds().length > 1;
+/** The series of the region shown (a single-region run: all of them). */
+const shownSeries = () => (isMulti() ? regionSeries(stream.region, regionId) : stream.region);
+
+/** The region's name in the panels' headings. */
+function showRegionName() {
+  const sel = el("region-select");
+  const name = sel && sel.selectedOptions[0] ? sel.selectedOptions[0].textContent : "";
+  for (const node of document.querySelectorAll("[data-region-name]")) node.textContent = "· " + name;
+}
+
+function setupRegionSwitch() {
+  const sel = el("region-select");
+  const ids = regionIds();
+  if (!isMulti()) {
+    regionId = "";
+    if (sel) sel.closest("[data-region-switch]").hidden = true;
+    return;
+  }
+  // "" = the whole system (the region series summed / load-weighted under the single-region names), when
+  // the run records them
+  const values = "load_mw" in stream.region ? ["", ...ids] : ids;
+  if (!values.includes(regionId)) regionId = sel && values.includes(sel.value) ? sel.value : values[0];
+  if (sel) {
+    const names = Object.fromEntries(stream.describe.regions.map((r) => [r.id, r.name || r.id]));
+    if ([...sel.options].map((o) => o.value).join("\n") !== values.join("\n")) {
+      sel.replaceChildren(...values.map((id) => new Option(id ? names[id] : T.regions_total, id)));
+    }
+    sel.value = regionId;
+    sel.closest("[data-region-switch]").hidden = false;
+    showRegionName();
+  }
+  if (panels) panels.regionId = regionId;
+}
+
+if (el("region-select")) {
+  el("region-select").addEventListener("change", (ev) => {
+    regionId = ev.target.value;
+    if (panels) panels.setRegion(regionId);
+    showRegionName();
+    scheduleDraw();
+  });
+}
 
 function openDrawer(id) {
   if (drawer) drawer.show(id, currentStep());
@@ -110,6 +157,7 @@ function buildLayerToggles() {
   items.replaceChildren();
   const layers = twinMap.types.map((t) => ["agents-" + t, (T.layers && T.layers[t]) || t, t]);
   layers.push(["flows-power", T.layers.power_flows, "power"], ["flows-import", T.layers.imports, "import"], ["flows-heat", T.layers.heat_flows, "heat"]);
+  if (twinMap.multi) layers.unshift(["regions", T.layers.regions, "region"], ["flows-links", T.layers.links, "link"]);
   for (const [id, label, kind] of layers) {
     const wrap = document.createElement("label");
     wrap.className = "layer layer-" + kind;
@@ -142,6 +190,7 @@ function drawUnits() {
 const pngCharts = () => ({ "chart-power": panels && panels.charts.power && panels.charts.power.chart,
   "chart-price": panels && panels.charts.price && panels.charts.price.chart,
   "chart-heat": panels && panels.charts.heat && panels.charts.heat.chart,
+  "chart-migration": panels && panels.charts.migration && panels.charts.migration.chart,
   "chart-sankey": sankey && sankey.chart, "twin-map": twinMap && twinMap.chart });
 for (const button of document.querySelectorAll("button[data-png-of]")) {
   button.addEventListener("click", () => {
@@ -152,6 +201,7 @@ for (const button of document.querySelectorAll("button[data-png-of]")) {
 
 function onSnapshot() {
   drawUnits();
+  setupRegionSwitch();
   if (panels) panels.init();
   buildAgentTable();
   syncSpeedSelect();
@@ -210,7 +260,7 @@ function drawAgents(state) {
 function drawCards(step) {
   const box = el("kpi-cards");
   if (!box) return;
-  const cards = kpiCards(stream.region, step, stream.describe ? stream.describe.dt_h || 1 : 1, unitsTable());
+  const cards = kpiCards(shownSeries(), step, stream.describe ? stream.describe.dt_h || 1 : 1, unitsTable());
   if (box.children.length !== cards.length) {
     box.replaceChildren();
     for (const c of cards) {
@@ -360,16 +410,19 @@ function draw() {
   const step = currentStep();
   const state = stream.agentsAt(step);
   const agents = state ? state.agents : null;
-  const at = valuesAt(stream.region, step);
+  const at = valuesAt(shownSeries(), step);
   if (panels) panels.setCursor(timeline && !timeline.cursor.live ? step : -1);
   if (sankey) sankey.draw(at);
   drawCards(step);
   drawAgents(agents);
   if (mapReady) {
     if (!priceRange || stream.run.status !== "succeeded") {
-      priceRange = range(stream.region.wholesale_price_cny_per_mwh || stream.region.price_cny_per_mwh);
+      const ids = isMulti() ? regionIds() : null;
+      const wholesale = ids ? acrossRegions(stream.region, ids, "wholesale_price_cny_per_mwh") : stream.region.wholesale_price_cny_per_mwh;
+      priceRange = range(ids && !wholesale.length ? acrossRegions(stream.region, ids, "price_cny_per_mwh")
+        : wholesale || stream.region.price_cny_per_mwh);
     }
-    twinMap.draw(agents, priceAt(at), priceRange, at.import_mw);
+    twinMap.draw(agents, priceAt(at), priceRange, at.import_mw, isMulti() ? valuesAt(stream.region, step) : null);
   }
   if (step >= 0 && (!state || state.step !== step)) fetchAgentState(step);
   setText("map-step", step >= 0 && (!state || state.step !== step)
@@ -398,7 +451,7 @@ const resizer = typeof ResizeObserver === "function" ? new ResizeObserver(() => 
     resizeAll();
   });
 }) : null;
-for (const id of ["twin-map", "chart-sankey", "chart-power", "chart-price", "chart-heat"]) if (resizer && el(id)) resizer.observe(el(id));
+for (const id of ["twin-map", "chart-sankey", "chart-power", "chart-price", "chart-heat", "chart-migration"]) if (resizer && el(id)) resizer.observe(el(id));
 window.addEventListener("resize", resizeAll);
 
 // ---------------------------------------------------------------- controls
@@ -559,6 +612,88 @@ function dataCenterTable(agents) {
   return table;
 }
 
+// A multi-region run's KPIs: one column per region and the totals (kpis.regions, kpis.region), then the
+// work moved on each link and in all (kpis.migration).
+function regionsKpiTable(kpis) {
+  const regions = (stream.describe && stream.describe.regions) || [];
+  const ids = regions.map((r) => r.id).filter((id) => kpis.regions && kpis.regions[id]);
+  const names = Object.fromEntries(regions.map((r) => [r.id, r.name || r.id]));
+  const keys = [];
+  for (const block of [kpis.region || {}, ...ids.map((id) => kpis.regions[id])]) {
+    for (const [k, v] of Object.entries(block)) if (k !== "steps" && typeof v === "number" && !keys.includes(k)) keys.push(k);
+  }
+  const labels = T.kpi_labels || {};
+  const table = document.createElement("table");
+  table.className = "table kpis kpis-regions";
+  const head = table.createTHead().insertRow();
+  cell(head, T.kpi);
+  for (const id of ids) cell(head, names[id], "num");
+  cell(head, T.regions_total, "num");
+  cell(head, "");
+  const body = table.createTBody();
+  for (const k of keys) {
+    const q = quantityOf(k);
+    const share = q.kind === "share";
+    const show = (v) => (typeof v === "number" ? fmtNum(share ? v * 100 : v) : "—");
+    const tr = body.insertRow();
+    const th = document.createElement("th");
+    th.textContent = labels[k] || k;
+    th.title = k;
+    tr.appendChild(th);
+    for (const id of ids) cell(tr, show(kpis.regions[id][k]), "num");
+    cell(tr, show((kpis.region || {})[k]), "num total");
+    cell(tr, share ? "%" : q.unit, "unit");
+  }
+  const wrap = document.createElement("div");
+  wrap.className = "table-scroll";
+  wrap.appendChild(table);
+  return wrap;
+}
+
+function migrationTable(migration) {
+  const cols = T.migration_columns || {};
+  const links = Object.fromEntries(((stream.describe && stream.describe.links) || []).map((l) => [l.id, l]));
+  const regionNames = Object.fromEntries(((stream.describe && stream.describe.regions) || []).map((r) => [r.id, r.name || r.id]));
+  const table = document.createElement("table");
+  table.className = "table kpis migration-kpis";
+  const head = table.createTHead().insertRow();
+  cell(head, cols.link || "link");
+  const columns = Object.keys(config.migration_units || {});
+  const share = (c) => (config.migration_units[c] || {}).kind === "share";
+  for (const c of columns) {
+    const u = share(c) ? "%" : (config.migration_units[c] || {}).unit;
+    cell(head, (cols[c] || c) + (u ? " [" + u + "]" : ""), "num");
+  }
+  const body = table.createTBody();
+  const row = (label, title, v) => {
+    const tr = body.insertRow();
+    const th = document.createElement("th");
+    th.textContent = label;
+    if (title) th.title = title;
+    tr.appendChild(th);
+    for (const c of columns) {
+      const x = v[c];
+      cell(tr, typeof x === "number" ? fmtNum(share(c) ? x * 100 : x) : "—", "num");
+    }
+    return tr;
+  };
+  for (const [id, v] of Object.entries(migration.links || {})) {
+    const l = links[id] || {};
+    row(l.name || id, (regionNames[v.from_region] || v.from_region) + " → " + (regionNames[v.to_region] || v.to_region), v);
+  }
+  row(T.links_total, "", migration).className = "total";
+  const wrap = document.createElement("div");
+  wrap.className = "table-scroll";
+  wrap.appendChild(table);
+  if (migration.strategy) {
+    const p = document.createElement("p");
+    p.className = "muted small";
+    p.textContent = (T.migration_strategy || "%(strategy)s").replace("%(strategy)s", (T.migration_kinds || {})[migration.strategy] || migration.strategy);
+    wrap.prepend(p);
+  }
+  return wrap;
+}
+
 function section(title, content, cls) {
   const div = document.createElement("div");
   div.className = cls;
@@ -584,7 +719,10 @@ function showResults() {
       const cols = document.createElement("div");
       cols.className = "kpi-cols";
       cols.append(kpiTable(region.slice(0, half)), kpiTable(region.slice(half)));
-      const parts = [section(T.region_kpis, cols, "kpi-section")];
+      const parts = kpis.regions
+        ? [section(T.regions_kpis, regionsKpiTable(kpis), "kpi-section")]
+        : [section(T.region_kpis, cols, "kpi-section")];
+      if (kpis.migration) parts.push(section(T.migration_kpis, migrationTable(kpis.migration), "kpi-section"));
       const dcs = dataCenterTable(kpis.agents);
       if (dcs) {
         const wrap = document.createElement("div");
