@@ -194,7 +194,8 @@ def evaluate_contracts(scenario, seed: int | None = None, model=None) -> dict:
         cf_scenario = scenario_without(scenario, c.id)
         # the same completed steps, with the base run's people's decisions that still apply (agents.decisions)
         cf = _run_steps(cf_scenario, seed, model.step_index,
-                        decisions_valid_in(cf_scenario, model.decisions.applied, base=scenario))
+                        decisions_valid_in(cf_scenario, getattr(model, "decisions", None) and model.decisions.applied
+                                           or [], base=scenario))
         cf_kpis = cf.kpis()
         roles = {c.seller_id: "seller", c.buyer_id: "buyer"}
         parties = dict(roles)
