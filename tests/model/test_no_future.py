@@ -33,8 +33,8 @@ def _doc(storage_kind: str | None = None, dr: bool = False) -> dict:
 
 def _garbled_pair(doc: dict, first_unseen: int):
     """Two models of ``doc``; in the second every day-ahead signal from step ``first_unseen`` on is scaled at
-    random, the region's other load after it raised by 20 % (so later real-time prices differ too) and the net
-    load forecast storage schedules see after it scaled at random."""
+    random and the region's other load after it raised by 20 % (so later real-time prices and the net load the
+    peak-shaving / net-load schedules see differ too)."""
     scenario = validate_scenario(doc)
     a, b = RegionModel(scenario), RegionModel(scenario)
     rng = np.random.default_rng(11)
@@ -42,9 +42,6 @@ def _garbled_pair(doc: dict, first_unseen: int):
         arr[first_unseen:] = arr[first_unseen:] * rng.uniform(0.2, 3.0, arr.size - first_unseen)
     b.grid.other_load[first_unseen:] *= 1.2
     b.gross_load_mw[first_unseen:] *= 1.2
-    for _, _, _, net in b.storage.scheduled:  # the net load forecast the peak-shaving / net-load schedules see
-        if net is not None:
-            net[first_unseen:] *= rng.uniform(0.5, 1.5, net[first_unseen:].shape)
     return a, b
 
 
