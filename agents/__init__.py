@@ -10,7 +10,7 @@
 from agents.checkpoint import checkpoint_dumps, checkpoint_loads
 from agents.contract_eval import evaluate_contracts, kpis_with_contracts, scenario_without
 from agents.contract_types import CONTRACT_CLASSES, contract_template
-from agents.decisions import decision_parameters, runtime_actors, validate_decisions
+from agents.decisions import decision_parameters, decision_targets, runtime_actors, validate_decisions
 from agents.decisions import public as decision_public
 from agents.model import RegionModel
 from agents.multi_region import MultiRegionModel, build_model
@@ -42,6 +42,7 @@ __all__ = [
     "checkpoint_loads",
     "contract_template",
     "decision_parameters",
+    "decision_targets",
     "decision_public",
     "evaluate_contracts",
     "is_multi_region",

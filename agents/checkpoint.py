@@ -3,8 +3,8 @@
 Stored: step index, model RNG bit-generator state, battery state of charge, backup generators' run state, the
 offer book's accepted offers and the dynamic recorder arrays up to the step (the published real-time signals
 are read from them). Everything else is rebuilt from the scenario (precompute is deterministic) and the day
-plans made in the loop are replayed (data-center workloads, heat utilities, the current day's storage
-schedules), so
+plans made in the loop are replayed with people's decisions at their steps (DR calls, data-center workloads,
+heat utilities, the current day's storage schedules; agents.decisions.DecisionBook.replay), so
 ``checkpoint_loads(scenario, checkpoint_dumps(model))`` continues bit-identically to an uninterrupted run.
 """
 
@@ -15,8 +15,6 @@ import io
 import json
 
 import numpy as np
-
-from agents.decisions import validate_decisions
 
 FORMAT = "twin-checkpoint/1"
 
@@ -76,8 +74,8 @@ def checkpoint_loads(scenario, blob: bytes):
 
 def restore_state(model, data, header: dict, after_replay=None) -> None:
     """Restore a checkpoint's state (``data``: the opened npz, ``header`` its JSON header) into a freshly built
-    ``model`` of the same scenario and seed. ``after_replay()``: called once the data centers' day plans are
-    replayed, before the heat utilities' (a multi-region coordinator re-applies its moves there)."""
+    ``model`` of the same scenario and seed. ``after_replay(a, z)``: called after the data centers' plan of each
+    replayed day [a, z), before the heat utilities' (a multi-region coordinator re-applies that day's moves)."""
     model.recorder.restore_dynamic({k[4:]: data[k] for k in data.files if k.startswith("rec:")})
     model.storage.soc_mwh = np.array(data["state:soc_mwh"], dtype=float)
     if "state:backup" in data.files:
@@ -89,21 +87,10 @@ def restore_state(model, data, header: dict, after_replay=None) -> None:
     model._settled = model.step_index
     model._pool = [float(x) for x in header["storage_pool"]]
     model.rng.bit_generator.state = header["rng_state"]
-    if model.dcs.strategy_groups:  # DR calls and DC workload plans before the checkpoint, in the run's order
-        model.dcs.replay(model.signals, model.step_index, model.dr)
-    else:
-        model.dr.replay(model.signals, model.step_index)  # demand-response calls made before the checkpoint
-    if after_replay is not None:  # a multi-region coordinator's moves of each day, after its DC plans
-        after_replay()
-    # heat utilities: the day plans made in the loop before the checkpoint, each with the strategies in force
-    # at its day's first step (after the DCs' replay and moves: their day plans set the heat they offer)
-    model.heat.replay(model.signals, model.step_index,
-                      validate_decisions(model.scenario, header.get("decisions", []), prefix="checkpoint.decisions"))
-    # decisions applied up to the current day's first step shaped its storage plan; later ones the next plans
-    later = model.decisions.restore(header.get("decisions", []),
-                                    model.step_index - model.step_index % model.decisions.steps_per_day)
-    model.storage.replay(model.signals, model.step_index)  # the current day's storage schedules
-    model.decisions.apply_later(later)
+    # DR calls, DC day plans (and a multi-region coordinator's moves of each day), heat plans and the current
+    # day's storage schedules before the checkpoint, with people's decisions re-applied at their steps, in the
+    # run's order (agents.decisions.DecisionBook.replay)
+    model.decisions.replay(header.get("decisions", []), model.step_index, after_day=after_replay)
     model.signals.advance(max(model.step_index - 1, 0))  # as after the last completed step
     if model.dr.active:
         model.dr.settle(model._settled, model.dcs.grid_power_mw)

@@ -27,7 +27,9 @@ the base run itself.
 What the counterfactual removes besides the contract: for a heat contract, the seller's ``heat_recovery``
 (without a buyer there is no heat recovery: a scenario rule); for a demand-response contract, the provider's
 enrolment (the aggregator, or the data center's membership of its aggregators), since without the contract it
-is not called. PPAs and storage services change no dispatch (they are financial overlays), so their
+is not called. People's decisions of the base run (agents.decisions) are replayed in the counterfactual, those
+that still apply to it (``decisions_valid_in``: not a DR bid on an aggregator the contract's removal changed).
+PPAs and storage services change no dispatch (they are financial overlays), so their
 counterfactual differs only in money, REF and market-based CO2.
 """
 
@@ -37,6 +39,7 @@ import numpy as np
 
 from agents import finance
 from agents.contract_types import HEAT_CONTRACT_TYPES
+from agents.decisions import decisions_valid_in
 from agents.ledger import HOURS_PER_YEAR, asset_lines
 
 #: numeric keys evaluate_contracts adds per contract and per party (units for describe(), agents.units)
@@ -188,7 +191,11 @@ def evaluate_contracts(scenario, seed: int | None = None, model=None) -> dict:
     base_kpis = model.kpis()
     out = {}
     for c in scenario.contracts:
-        cf = _run_steps(scenario_without(scenario, c.id), seed, model.step_index)  # the same completed steps
+        cf_scenario = scenario_without(scenario, c.id)
+        # the same completed steps, with the base run's people's decisions that still apply (agents.decisions)
+        cf = _run_steps(cf_scenario, seed, model.step_index,
+                        decisions_valid_in(cf_scenario, getattr(model, "decisions", None) and model.decisions.applied
+                                           or [], base=scenario))
         cf_kpis = cf.kpis()
         roles = {c.seller_id: "seller", c.buyer_id: "buyer"}
         parties = dict(roles)
@@ -206,10 +213,12 @@ def evaluate_contracts(scenario, seed: int | None = None, model=None) -> dict:
     return out
 
 
-def _run_steps(scenario, seed: int, steps: int | None):
+def _run_steps(scenario, seed: int, steps: int | None, decisions: list[dict] | None = None):
     from agents.model import RegionModel
 
     model = RegionModel(scenario, seed=seed)
+    if decisions:
+        model.apply_decisions(decisions)
     model.run(steps=steps)
     return model
 

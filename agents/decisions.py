@@ -5,23 +5,29 @@ named events — ``day_start`` (the first step of each simulated day, the days t
 use) and ``dr_event`` (the step after the grid operator called a demand-response event). A decision point is a
 step index ``s`` (0 < s < steps): the model stops *before* stepping ``s``.
 
-A decision is ``{"step": s, "actor_id": ..., "parameter": "<dotted path in the actor's strategy>", "value": ...}``
-(:class:`DecisionSpec`). :func:`validate_decisions` checks it like a scenario field: the actor exists, its fleet
-takes decisions at run time, the path exists in that actor's strategy (``kind`` included), and the actor with
-the changed strategy re-validates with pydantic; every problem is reported with a ``loc`` path
-(``decisions.0.value``, ``decisions.0.strategy.soc_max_pu`` …) in a :class:`ScenarioValidationError`.
+A decision is ``{"step": s, "actor_id": ..., "parameter": "<dotted path>", "value": ...}`` (:class:`DecisionSpec`);
+``actor_id`` names an actor or an aggregator of the scenario's ``demand_response`` section. :func:`validate_decisions`
+checks it like a scenario field: the target exists and takes decisions at run time, the path exists in its
+parameters (``kind`` included; list items by index, ``commitment_mw.0``), and the changed target re-validates with
+pydantic; every problem is reported with a ``loc`` path (``decisions.0.value``, ``decisions.0.strategy.soc_max_pu``,
+``decisions.0.commitment_mw.0`` …) in a :class:`ScenarioValidationError`.
 
 :class:`DecisionBook` (``RegionModel.decisions``) holds the scheduled decisions; the model applies those of step
 ``s`` at the start of step ``s`` (they take effect from that step on) and records each applied one with its step
-(``applied``). The applied list is part of a checkpoint (agents.checkpoint), so scenario + seed + decisions give
-bit-identical results, also after a checkpoint and resume.
+(``applied``). The applied list is part of a checkpoint (agents.checkpoint), and ``DecisionBook.replay`` re-applies
+it in the run's order on a resume, so scenario + seed + decisions give bit-identical results, also after a
+checkpoint and resume.
 
-Which actors take decisions at run time (``RUNTIME_FLEETS``): storage with a schedule strategy (arbitrage,
-peak_shaving, tou_rule, net_load_rule, agents.strategies.storage_schedule) and heat utilities with strategy
+What takes decisions at run time (``TARGETS``, one class per kind, each with ``find`` / ``parameters`` /
+``rebuild`` / ``apply``): storage with a schedule strategy (arbitrage, peak_shaving, tou_rule, net_load_rule,
+agents.strategies.storage_schedule); data centers given a workload strategy other than none (every
+``DataCenterStrategySpec`` field, agents.strategies.workload_flex); heat utilities with strategy
 ``day_ahead_merit_order`` (agents.strategies.heat_dispatch: e.g. ``dc_heat_max_price_cny_per_mwh``, the heat
-offer, or the tank band). Their plans are made at each day's first step, so a changed parameter shapes the plans
-made from the decision's step on: at a ``day_start`` point that is the same step; a decision inside a day is
-used from the next day's plan.
+offer, or the tank band); DR aggregators (a DR bid: committed reduction,
+offered prices, allocation; agents.dr_desk). Storage schedules, DC workload plans and heat plans are made at each day's
+first step, so a changed parameter shapes the plans made from the decision's step on: at a ``day_start`` point that is
+the same step; a decision inside a day is used from the next day's plan. A DR bid holds for the events the grid
+operator calls from the decision's step on.
 """
 
 from __future__ import annotations
@@ -31,7 +37,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 EVENTS = ("day_start", "dr_event")
-RUNTIME_FLEETS = ("storage", "heat_utility")
+DR_TARGET = "dr_aggregator"  # decisions for an aggregator of the scenario's demand_response section (a DR bid)
+DR_BID_PARAMETERS = ("total_commitment_mw", "commitment_mw", "offer_price_cny_per_mwh", "allocation")
 MAX_DECISIONS = 10_000
 
 
@@ -62,47 +69,207 @@ class DecisionSpec(BaseModel):
 
 def _loc(loc) -> str:
     """Dotted path without the union tag pydantic puts after ``strategy`` (strategy.arbitrage.x → strategy.x)."""
-    parts = [str(p) for i, p in enumerate(loc) if not (i > 0 and loc[i - 1] == "strategy" and i < len(loc) - 1)]
+    from agents.strategies import REGISTRY
+
+    tags = set(REGISTRY["storage"]) | set(REGISTRY["heat_utility"])  # kinds of the strategy unions (pydantic's tags)
+    parts = [str(p) for i, p in enumerate(loc)
+             if not (i > 0 and loc[i - 1] == "strategy" and i < len(loc) - 1 and p in tags)]
     return ".".join(parts)
 
 
+# ---- decision targets: what a decision may change, and how it is applied ------------------------------------
+# One class per kind of target. ``find`` says whether an id of the scenario takes run-time decisions of this
+# kind; ``parameters`` are the (JSON) values a decision may set by dotted path; ``rebuild`` re-validates the
+# target with a changed parameter tree (pydantic, errors with loc paths); ``apply`` hands it to the model.
+
+
+class _StrategyTarget:
+    """An actor whose ``strategy`` takes decisions (the parameter is a dotted path inside the strategy)."""
+
+    kind = "actor"
+    actor_type = ""
+
+    def find(self, scenario, actor_id: str):
+        actor = next((a for a in scenario.actors if a.id == actor_id), None)
+        return actor if actor is not None and actor.type == self.actor_type and self.takes(actor) else None
+
+    def takes(self, actor) -> bool:
+        raise NotImplementedError
+
+    def parameters(self, actor) -> dict:
+        return actor.strategy.model_dump(mode="json")
+
+    def rebuild(self, actor, params: dict, keys: list[str]):
+        return type(actor).model_validate({**actor.model_dump(mode="json"), "strategy": params})
+
+    def check(self, new) -> str | None:
+        return None
+
+    def label(self, actor) -> str:
+        return actor.name
+
+    def apply(self, model, actor_id: str, new) -> None:
+        fleet = model.fleets[self.actor_type]
+        fleet.apply_actor_spec(fleet.ids.index(actor_id), new)
+
+
+class _StorageTarget(_StrategyTarget):
+    """Storage with a schedule strategy (agents.strategies.storage_schedule); the kind stays a schedule kind."""
+
+    kind = actor_type = "storage"
+
+    def takes(self, actor) -> bool:
+        from agents.strategies.storage_schedule import StorageStrategySpec
+
+        return isinstance(actor.strategy, StorageStrategySpec)
+
+    def check(self, new) -> str | None:
+        return None if self.takes(new) else ("a run-time decision keeps a schedule strategy kind (tou_rule, "
+                                             "net_load_rule, arbitrage, peak_shaving)")
+
+
+class _DataCenterTarget(_StrategyTarget):
+    """A data center given a workload strategy (kind other than none) in the scenario: every field of its
+    ``DataCenterStrategySpec`` (kind none included, flex.* by dotted path) from the next day's plan on (its
+    fleet keeps the members' unshifted load and deferred work, DataCenterFleet.apply_actor_spec)."""
+
+    kind = actor_type = "data_center"
+
+    def takes(self, actor) -> bool:
+        return actor.strategy.kind != "none"
+
+
+class _HeatUtilityTarget(_StrategyTarget):
+    """A heat utility with strategy ``day_ahead_merit_order`` (agents.strategies.heat_dispatch): e.g. its heat
+    offer ``dc_heat_max_price_cny_per_mwh``, its internal carbon price or its tank band, from the next day's plan
+    on (``HeatUtilityFleet.apply_actor_spec``)."""
+
+    kind = actor_type = "heat_utility"
+
+    def takes(self, actor) -> bool:
+        from agents.strategies.heat_dispatch import HeatDispatchStrategySpec
+
+        return isinstance(actor.strategy, HeatDispatchStrategySpec)
+
+    def check(self, new) -> str | None:
+        return None if self.takes(new) else "a run-time decision keeps the heat utility's day_ahead_merit_order"
+
+
+class _AggregatorTarget:
+    """A demand-response aggregator of ``demand_response.aggregators`` (a DR bid): its committed reduction
+    (``total_commitment_mw``, ``commitment_mw`` per member, ``commitment_mw.<i>`` for one member), the members'
+    offered prices and the allocation rule, used for the events called from the decision's step on.
+
+    Setting ``commitment_mw`` (or one member's) while a total is also given drops the total (null = their sum);
+    setting ``total_commitment_mw`` while per-member commitments are given scales them to the new total."""
+
+    kind = DR_TARGET
+
+    def find(self, scenario, key: str):
+        return next((a for a in scenario.demand_response.aggregators if a.id == key), None)
+
+    def parameters(self, spec) -> dict:
+        return {k: v for k, v in spec.model_dump(mode="json").items() if k in DR_BID_PARAMETERS}
+
+    def rebuild(self, spec, params: dict, keys: list[str]):
+        from agents.markets.aggregator import AggregatorSpec
+
+        doc = {**spec.model_dump(mode="json"), **params}
+        old = spec.commitment_mw
+        if keys[0] == "commitment_mw" and spec.total_commitment_mw is not None:
+            doc["total_commitment_mw"] = None
+        total = doc.get("total_commitment_mw")
+        if (keys == ["total_commitment_mw"] and old is not None and isinstance(total, (int, float))
+                and not isinstance(total, bool) and total >= 0):
+            s = float(sum(old))
+            doc["commitment_mw"] = [c * float(total) / s for c in old] if s > 0 else None
+        return AggregatorSpec.model_validate(doc)
+
+    def check(self, new) -> str | None:
+        return None
+
+    def label(self, spec) -> str:
+        return spec.id
+
+    def apply(self, model, key: str, new) -> None:
+        model.dr.apply_aggregator(key, new)
+
+
+TARGETS = {t.kind: t for t in (_StorageTarget(), _DataCenterTarget(), _HeatUtilityTarget(), _AggregatorTarget())}
+
+
+def _target_of(scenario, key: str):
+    """(target, spec in the scenario) of a decision's ``actor_id`` (actors first, then DR aggregators)."""
+    actor = next((a for a in scenario.actors if a.id == key), None)
+    if actor is not None:
+        target = TARGETS.get(actor.type)
+        return (target, actor) if target is not None and target.find(scenario, key) is not None else (None, actor)
+    spec = TARGETS[DR_TARGET].find(scenario, key)
+    return (TARGETS[DR_TARGET], spec) if spec is not None else (None, None)
+
+
+def _set_path(tree, keys: list[str], value) -> bool:
+    """Set ``value`` at a dotted path of dicts (and list indices); False when the path does not exist."""
+    node = tree
+    for key in keys[:-1]:
+        if isinstance(node, dict):
+            node = node.get(key)
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return False
+    last = keys[-1]
+    if isinstance(node, dict) and last in node:
+        node[last] = value
+        return True
+    if isinstance(node, list) and last.isdigit() and int(last) < len(node):
+        node[int(last)] = value
+        return True
+    return False
+
+
 def decision_parameters(actor) -> list[str]:
-    """The parameter paths of an actor's strategy a decision may set (top-level fields of the strategy)."""
+    """The parameter paths of a decision target (an actor's strategy, or a DR aggregator's bid) a decision may
+    set: the top-level fields (deeper paths such as ``flex.deadline_h`` or ``commitment_mw.0`` also work)."""
+    if hasattr(actor, "member_ids"):
+        return list(DR_BID_PARAMETERS)
     strategy = getattr(actor, "strategy", None)
     return [] if strategy is None else list(type(strategy).model_fields)
 
 
-def _runtime_strategy(actor_type: str):
-    """The strategy spec class an actor of ``actor_type`` must have to take decisions at run time."""
-    from agents.strategies.heat_dispatch import HeatDispatchStrategySpec
-    from agents.strategies.storage_schedule import StorageStrategySpec
-
-    return {"storage": StorageStrategySpec, "heat_utility": HeatDispatchStrategySpec}.get(actor_type, ())
-
-
-def _takes_decisions(actor) -> bool:
-    return actor.type in RUNTIME_FLEETS and isinstance(actor.strategy, _runtime_strategy(actor.type))
-
-
 def runtime_actors(scenario) -> list:
-    """Actors that take decisions at run time (their fleet supports it and their strategy is a schedule)."""
-    return [a for a in scenario.actors if _takes_decisions(a)]
+    """Actors that take decisions at run time: storage with a schedule strategy, data centers with a workload
+    strategy other than none."""
+    return [a for a in scenario.actors if (t := TARGETS.get(a.type)) is not None and t.find(scenario, a.id)]
+
+
+def decision_targets(scenario, current: dict | None = None) -> list[dict]:
+    """Everything that takes decisions at run time, as the decision form shows it: {"id", "name", "type" (actor
+    type or ``dr_aggregator``), "strategy" (current parameters, after ``current`` decisions), "parameters"}."""
+    current = current or {}
+    items = [(TARGETS[a.type], a) for a in runtime_actors(scenario)]
+    items += [(TARGETS[DR_TARGET], a) for a in scenario.demand_response.aggregators]
+    out = []
+    for target, spec in items:
+        spec = current.get(spec.id, spec)
+        out.append({"id": spec.id, "name": target.label(spec), "type": target.kind,
+                    "strategy": target.parameters(spec), "parameters": decision_parameters(spec)})
+    return out
 
 
 def validate_decisions(scenario, decisions, *, current: dict | None = None, min_step: int = 0,
                        prefix: str = "decisions") -> list[dict]:
-    """Validate a list of decisions against the scenario; returns them as plain dicts with the new actor spec
-    under ``"_actor"``. ``current`` {actor_id: actor spec} overrides the scenario's (earlier decisions);
-    ``min_step``: decisions for earlier steps are rejected (they cannot take effect any more)."""
+    """Validate a list of decisions against the scenario; returns them as plain dicts with the new target spec
+    under ``"_actor"`` (and its kind under ``"_target"``). ``current`` {id: spec} overrides the scenario's
+    (earlier decisions); ``min_step``: decisions for earlier steps are rejected (they cannot take effect any
+    more)."""
     from agents.scenario import ScenarioValidationError
 
     if not isinstance(decisions, list):
         raise ScenarioValidationError([{"loc": prefix, "msg": "decisions must be a JSON list"}])
     if len(decisions) > MAX_DECISIONS:
         raise ScenarioValidationError([{"loc": prefix, "msg": f"at most {MAX_DECISIONS} decisions"}])
-    actors = {a.id: a for a in scenario.actors}
-    if current:
-        actors.update(current)
+    current = dict(current or {})
     errors: list[dict] = []
     out: list[dict] = []
     last_step = min_step
@@ -120,43 +287,66 @@ def validate_decisions(scenario, decisions, *, current: dict | None = None, min_
         if d.step >= scenario.horizon.steps:
             errors.append({"loc": f"{where}.step", "msg": f"step must be below the horizon's {scenario.horizon.steps}"})
             continue
-        actor = actors.get(d.actor_id)
-        if actor is None:
-            errors.append({"loc": f"{where}.actor_id", "msg": f"no actor {d.actor_id!r} in the scenario"})
+        target, spec = _target_of(scenario, d.actor_id)
+        if spec is None:
+            errors.append({"loc": f"{where}.actor_id", "msg": f"no actor or DR aggregator {d.actor_id!r} in the "
+                                                              "scenario"})
             continue
-        if not _takes_decisions(actor):
+        if target is None:
             errors.append({"loc": f"{where}.actor_id", "msg": f"actor {d.actor_id!r} takes no decisions at run time "
-                                                              "(only storage with a schedule strategy and heat "
-                                                              "utilities with day_ahead_merit_order do)"})
+                                                              "(storage with a schedule strategy, data centers with "
+                                                              "a workload strategy other than none and DR "
+                                                              "aggregators do)"})
             continue
-        strategy = actor.strategy.model_dump(mode="json")
+        spec = current.get(d.actor_id, spec)
+        params = target.parameters(spec)
         keys = d.parameter.split(".")
-        node = strategy
-        for key in keys[:-1]:
-            node = node.get(key) if isinstance(node, dict) else None
-        if not isinstance(node, dict) or keys[-1] not in node:
+        if not _set_path(params, keys, d.value):
             errors.append({"loc": f"{where}.parameter",
-                           "msg": f"{d.parameter!r} is not a parameter of this strategy "
-                                  f"({', '.join(decision_parameters(actor))})"})
+                           "msg": f"{d.parameter!r} is not a parameter of this "
+                                  f"{'DR bid' if target.kind == DR_TARGET else 'strategy'} "
+                                  f"({', '.join(decision_parameters(spec))})"})
             continue
-        node[keys[-1]] = d.value
         try:
-            new_actor = type(actor).model_validate({**actor.model_dump(mode="json"), "strategy": strategy})
+            new = target.rebuild(spec, params, keys)
         except ValidationError as exc:
             errors += [{"loc": _loc((where, *e["loc"])) if e["loc"] else f"{where}.value", "msg": e["msg"]}
                        for e in exc.errors()]
             continue
-        if not _takes_decisions(new_actor):
-            errors.append({"loc": f"{where}.value", "msg": "a run-time decision keeps a schedule strategy kind "
-                                                           "(storage: tou_rule, net_load_rule, arbitrage, "
-                                                           "peak_shaving; heat utility: day_ahead_merit_order)"})
+        problem = target.check(new)
+        if problem:
+            errors.append({"loc": f"{where}.value", "msg": problem})
             continue
-        actors[d.actor_id] = new_actor
+        current[d.actor_id] = new
         last_step = d.step
-        out.append({**d.model_dump(mode="json"), "_actor": new_actor})
+        out.append({**d.model_dump(mode="json"), "_actor": new, "_target": target.kind})
     if errors:
         raise ScenarioValidationError(errors)
     return out
+
+
+def decisions_valid_in(scenario, decisions: list[dict], base=None) -> list[dict]:
+    """The decisions (public form, each with its step) that still apply to ``scenario`` — a counterfactual of
+    ``base`` (agents.contract_eval: the same run without a contract): in order, every decision that validates
+    after the ones kept before it; a DR bid on an aggregator the counterfactual changed (a member removed with
+    its contract) is dropped, since its parameter paths may no longer name the same members."""
+    from agents.scenario import ScenarioValidationError
+
+    changed = set()
+    if base is not None:
+        old = {a.id: a for a in base.demand_response.aggregators}
+        changed = {a.id for a in scenario.demand_response.aggregators if old.get(a.id) != a}
+        changed |= set(old) - {a.id for a in scenario.demand_response.aggregators}
+    kept: list[dict] = []
+    for d in decisions:
+        if d.get("actor_id") in changed and not any(a.id == d["actor_id"] for a in scenario.actors):
+            continue
+        try:
+            validate_decisions(scenario, [*kept, d])
+        except ScenarioValidationError:
+            continue
+        kept.append(d)
+    return kept
 
 
 def public(decision: dict) -> dict:
@@ -219,23 +409,42 @@ class DecisionBook:
             self._apply(self.pending.pop(0), t)
 
     def _apply(self, d: dict, t: int) -> None:
-        fleet = self.model.fleets[d["_actor"].type]
-        fleet.apply_actor_spec(fleet.ids.index(d["actor_id"]), d["_actor"])
+        TARGETS[d["_target"]].apply(self.model, d["actor_id"], d["_actor"])
         self.applied.append({**public(d), "step": t})
 
-    def restore(self, applied: list[dict], day_start: int) -> list[dict]:
-        """After a checkpoint restore: re-apply the decisions applied before it; those applied after the current
-        day's first step are returned (apply them after the day's plan is replayed)."""
-        later = []
-        for d in validate_decisions(self.model.scenario, applied, prefix="checkpoint.decisions"):
-            self.current[d["actor_id"]] = d["_actor"]
-            if d["step"] <= day_start:
-                self._apply(d, d["step"])
-            else:
-                later.append(d)
-        return later
+    def replay(self, applied: list[dict], until: int, after_day=None) -> None:
+        """After a checkpoint restore at step ``until``: re-make what steps [0, until) decided from published
+        signals, in the run's order, with people's decisions re-applied at their steps — the grid operator's DR
+        calls (its explicit notices and each day's triggered calls), the data centers' day plans (each day's
+        first step) and the current day's storage schedules (re-planned from the SOC at the day's start, after
+        the decisions up to that step), and the heat utilities' day plans. Each depends only on published
+        forecasts, the scenario, the decisions
+        and the carried state, so they come out as in the uninterrupted run. ``after_day(a, z)``: called after
+        the data centers' plan of each day [a, z) (a multi-region coordinator re-applies its moves of the day)."""
+        model = self.model
+        dr, dcs, signals, spd = model.dr, model.dcs, model.signals, self.steps_per_day
+        todo = validate_decisions(model.scenario, applied, prefix="checkpoint.decisions")
+        day_start = until - until % spd
+        notices = {n for n, *_ in dr._explicit if n < until} if dr.active else set()
+        for t in sorted(notices | set(range(0, until, spd))):
+            while todo and todo[0]["step"] <= t:
+                self._restore(todo.pop(0))
+            signals.advance(t)
+            if dr.active:
+                dr.observe(t, signals)
+            if t % spd == 0:
+                if dcs.strategy_groups:
+                    dcs._plan_day(signals)
+                if after_day is not None:
+                    after_day(t, min(t + spd, until))
+                model.heat._decide_day(signals)  # after the DCs' plans: they set the heat the DCs offer
+                for fleet in model.phase_order:  # the Mesa agents' activation of that day (Actor.decide)
+                    fleet.activate(t)
+            if t == day_start:
+                model.storage.replay(signals, until)  # the current day's schedules
+        for d in todo:
+            self._restore(d)
 
-    def apply_later(self, later: list[dict]) -> None:
-        for d in later:
-            self._apply(d, d["step"])
-
+    def _restore(self, d: dict) -> None:
+        self.current[d["actor_id"]] = d["_actor"]
+        self._apply(d, d["step"])

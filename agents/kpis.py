@@ -444,4 +444,7 @@ def compute_kpis(model) -> dict:
         contracts[cid].update(row)
     for item in model.ledger.items(stop):  # its line items (payer → payee, CNY): the Contract Lab's drill-down
         contracts[item.pop("contract_id")].setdefault("items", []).append(item)
-    return {"region": region, "agents": ordered, "contracts": contracts}
+    out = {"region": region, "agents": ordered, "contracts": contracts}
+    if model.dr.active:  # demand-response events, per program / event / aggregator / participant (agents.dr_desk)
+        out["demand_response"] = model.dr.kpis()
+    return out

@@ -475,6 +475,9 @@ class RegionModel(mesa.Model):
         book, signals = self.book, self.signals
         for fleet in self.phase_order[self._observe_split:]:
             fleet.observe(t, signals)
+        if signals.new_day:  # the Mesa agents take up the day's decisions of their fleets (Actor.decide)
+            for fleet in self.phase_order:
+                fleet.activate(t)
         for fleet in self.phase_order:
             fleet.bid(t, book, signals)
         self.grid.clear(t, book)

@@ -56,10 +56,10 @@ def multi_region_checkpoint_loads(scenario, blob: bytes):
         for rid, m in model.models.items():
             migrated = np.array(data[f"migrated:{rid}"]) if model.migration_active else None
 
-            def reapply(m=m, migrated=migrated) -> None:  # the moves of each day, after its plan (as in the run)
+            def reapply(start, stop, m=m, migrated=migrated) -> None:  # a day's moves, after its plan (as in the run)
                 if migrated is None:
                     return
-                for a in range(0, day_end, spd):
+                for a in range(start - start % spd, min(stop, day_end), spd):
                     z = min(a + spd, day_end)
                     delta = migrated[a:z]
                     members = np.flatnonzero(np.any(delta != 0.0, axis=0))

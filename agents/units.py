@@ -101,6 +101,10 @@ NAMES: dict[str, Quantity] = {
     "penalty_cny_per_mwh_short": Quantity("CNY/MWh", "price"),
     "cycle_limit_per_window": Quantity("", "count"),
     "every_steps": Quantity("", "count"),  # decision points: stop every N steps
+    # demand-response results (kpis.json "demand_response", agents.dr_desk): step indices of an event
+    "start_step": Quantity("", "count"),
+    "end_step": Quantity("", "count"),
+    "notified_step": Quantity("", "count"),
     # storage reserve (agents.markets.reserve): price per MW of reserve held per hour, CNY/(MW·h) = CNY/MWh
     "reserve_price_cny_per_mwh": Quantity("CNY/(MW·h)", "price"),
 }
@@ -148,6 +152,7 @@ def kpi_names(kpis: Mapping) -> set[str]:
                 names.add(key)
 
     take(kpis.get("region") or {})
+    take(kpis.get("demand_response") or {})  # per program / event / aggregator / participant / party
     for group in ("agents", "contracts"):
         for block in (kpis.get(group) or {}).values():
             take(block)

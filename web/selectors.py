@@ -226,16 +226,13 @@ def runs_for_compare(user, run_ids) -> list[Run]:
 def run_decisions(run: Run) -> dict:
     """The run's decisions so far and, when it waits at a decision point, what may be decided there: the actors
     that take decisions at run time, their current strategy (after the decisions so far) and its parameters."""
-    from agents import decision_parameters, runtime_actors, validate_decisions, validate_scenario
+    from agents import decision_targets, validate_decisions, validate_scenario
 
     out = {"waiting": run.status == Run.Status.WAITING, "step": run.step, "decisions": list(run.decisions or []),
            "actors": []}
     if out["waiting"]:
         scenario = validate_scenario(run.scenario_snapshot)
         current = {d["actor_id"]: d["_actor"] for d in validate_decisions(scenario, out["decisions"])}
-        for actor in runtime_actors(scenario):
-            actor = current.get(actor.id, actor)
-            out["actors"].append({"id": actor.id, "name": actor.name, "type": actor.type,
-                                  "strategy": actor.strategy.model_dump(mode="json"),
-                                  "parameters": decision_parameters(actor)})
+        # storage schedules, data-center workload strategies, DR aggregators' bids (agents.decisions)
+        out["actors"] = decision_targets(scenario, current)
     return out

@@ -105,8 +105,7 @@ def sweep_point_execute(point_id, worker: str) -> str:
     model = None
     try:
         with _heartbeat(owned, stop):
-            from agents import kpis_with_contracts, validate_scenario
-            from agents.multi_region import build_model
+            from agents import build_model, kpis_with_contracts, validate_scenario
 
             scenario = validate_scenario(sweep_grid.point_document(sweep.base_snapshot, sweep.params, point.values))
             model = build_model(scenario, seed=int(point.seed))  # one region or several

@@ -42,6 +42,22 @@ class Actor(mesa.Agent):
         self.spec = spec
         self.fleet = fleet
         self.index = index
+        self.decided_step = -1  # step of the last activation (``decide``); −1: not activated yet
+        self.strategy_kind: str | None = None
+
+    def decide(self, t: int) -> None:
+        """Activation: ``RegionModel.step`` calls it on every agent (``Fleet.activate``) at each day's first step,
+        after the fleets have observed the published signals and planned the day for all their members at once. The agent takes up its part of that decision: the step it decided at and the
+        strategy it follows (people's decisions may have changed it, agents.decisions). O(1) per agent: the
+        plan itself stays in the fleet's arrays (``last_decision`` reads them)."""
+        self.decided_step = t
+        self.strategy_kind = self.fleet.strategies[self.index].kind
+
+    @property
+    def decision_state(self) -> dict[str, Any]:
+        """This agent's decision state: its last activation (``decided_step``, ``strategy``) and its decisions of
+        the last completed step (``last_decision``)."""
+        return {"decided_step": self.decided_step, "strategy": self.strategy_kind, **self.last_decision}
 
     @property
     def actor_id(self) -> str:
@@ -123,6 +139,13 @@ class Fleet:
 
     def settle(self, start: int, stop: int, prices) -> None:
         """Money and emissions of steps [start, stop) (vectorised)."""
+
+    def activate(self, t: int) -> None:
+        """Activate the members' Mesa agents (``Actor.decide``) after this fleet decided for all of them (a day's
+        first step). A plain loop over the agents: a third of ``AgentSet.do``'s cost (no weak references), about
+        0.1 µs per agent and day."""
+        for agent in self.agents:
+            agent.decide(t)
 
     # ---- decision state read through the Mesa agents ----------------------------------------------------------
 

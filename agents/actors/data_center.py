@@ -8,7 +8,7 @@ from agents.actors.base import Actor, BuildContext, Fleet
 from agents.actors.dc_backup import DataCenterBackup
 from agents.markets.offer_book import ON_SITE
 from agents.physics import cooling, heat_pump, it_load
-from agents.strategies import group_by_strategy
+from agents.strategies.deferral import DeferralState
 from agents.strategies.workload_flex import plan_window
 
 
@@ -122,24 +122,8 @@ class DataCenterFleet(Fleet):
         self.steps_per_day = max(1, round(24.0 / self.dt_h))
         self._cap, self._idle, self._f_fixed = cap, idle, f_fixed
         strategies = [s.strategy for s in self.specs]
-        self.strategy_groups: list[dict] = []
-        by_kind = group_by_strategy(strategies)
-        for kind, members in by_kind.items():
-            if kind == "none":
-                continue
-            keys: dict[str, list[int]] = {}
-            for i in members.tolist():
-                keys.setdefault(strategies[i].model_dump_json(), []).append(i)
-            for key in sorted(keys):
-                idx = np.array(keys[key], dtype=int)
-                self.strategy_groups.append({"spec": strategies[idx[0]], "members": idx, "state": None})
-        self.flex_members = (np.sort(np.concatenate([g["members"] for g in self.strategy_groups]))
-                             if self.strategy_groups else np.zeros(0, dtype=int))
-        flex_pos = np.full(self.n, -1)
-        flex_pos[self.flex_members] = np.arange(self.flex_members.size)
-        self._flex_pos = flex_pos
-        for g in self.strategy_groups:
-            g["cols"] = flex_pos[g["members"]]
+        self.flex_members = np.array([i for i, st in enumerate(strategies) if st.kind != "none"], dtype=int)
+        self._group_strategies()
         self.it_base_mw = np.array(self.it_mw[:, self.flex_members])  # unshifted IT power (the workload profile)
         if self.flex_members.size:
             rec = ctx.recorder
@@ -152,6 +136,44 @@ class DataCenterFleet(Fleet):
             self.forced_mwh = np.zeros(self.flex_members.size)
             self.decision_series = (*type(self).decision_series, "it_power_mw", "it_shift_mw")  # the day's plan
         self._region_changed = None
+
+    def _group_strategies(self, states: dict | None = None) -> None:
+        """Group the flexible members by identical strategy spec (sorted: deterministic order); ``states``
+        {member: its column of carried deferred work [MWh]} seeds each group's ``DeferralState``."""
+        keys: dict[str, list[int]] = {}
+        for i in self.flex_members.tolist():
+            keys.setdefault(self.specs[i].strategy.model_dump_json(), []).append(i)
+        flex_pos = np.full(self.n, -1)
+        flex_pos[self.flex_members] = np.arange(self.flex_members.size)
+        self._flex_pos = flex_pos  # DC → its column among the flexible members (−1: none)
+        self.strategy_groups: list[dict] = []
+        for key in sorted(keys):
+            idx = np.array(keys[key], dtype=int)
+            cols = [None if states is None else states.get(int(i)) for i in idx]
+            state = None
+            if any(c is not None for c in cols):
+                rows = max(c.shape[0] for c in cols if c is not None)
+                backlog = np.zeros((rows, idx.size))
+                for j, c in enumerate(cols):
+                    if c is not None:
+                        backlog[:c.shape[0], j] = c
+                state = DeferralState(backlog)
+            self.strategy_groups.append({"spec": self.specs[idx[0]].strategy, "members": idx, "state": state,
+                                         "cols": flex_pos[idx]})
+
+    def apply_actor_spec(self, index: int, spec) -> None:
+        """A run-time decision (agents.decisions): data center ``index`` (a flexible member) follows ``spec``'s
+        workload strategy from the next day's plan on; it is regrouped with the members sharing the new spec and
+        keeps its deferred work (each member's carried ``DeferralState`` column moves with it)."""
+        states = {}
+        for g in self.strategy_groups:
+            if g["state"] is not None:
+                for j, i in enumerate(g["members"].tolist()):
+                    states[i] = g["state"].backlog_mwh[:, j]
+        self.specs[index] = spec
+        self.agents[index].spec = spec
+        self.strategies[index] = spec.strategy
+        self._group_strategies(states)
 
     def attach_region(self, changed) -> None:
         """``changed(start, stop)`` is called after a day's plan changed the DCs' IT and facility power of steps
@@ -236,20 +258,6 @@ class DataCenterFleet(Fleet):
                 fac[:, has] = f - saved
                 self.cooling_saved_mw[a:z, p] = saved
         self.facility_mw[a:z, members] = fac
-
-    def replay(self, signals, until: int, dr=None) -> None:
-        """After a checkpoint restore: re-make the demand-response calls (``dr``) and the day plans of steps
-        [0, until) in the order of the run (operator's observe, then the DCs' at each day's first step) — they
-        depend only on published forecasts, the scenario and the carried deferral state, so they come out
-        the same."""
-        spd = self.steps_per_day
-        notices = {n for n, *_ in dr._explicit if n < until} if dr is not None and dr.active else set()
-        for t in sorted(notices | set(range(0, until, spd))):
-            signals.advance(t)
-            if dr is not None and dr.active:
-                dr.observe(t, signals)
-            if self.strategy_groups and t % spd == 0:
-                self._plan_day(signals)
 
     def set_heat_delivery(self, delivered_mw: np.ndarray) -> None:
         """Heat the utilities take from each recovering DC [steps, recovering DCs] → heat-pump source and power."""

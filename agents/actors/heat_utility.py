@@ -309,17 +309,6 @@ class HeatUtilityFleet(Fleet):
         if self._changed is not None:
             self._changed(a, z)
 
-    def replay(self, signals, until: int, decisions: list[dict]) -> None:
-        """After a checkpoint restore: re-make the day plans of steps [0, until) in the run's order, each with
-        the strategies in force at the day's first step (``decisions``: the applied ones, validated, with
-        ``_actor`` specs), after the data centers' replay (their day plans set the heat they offer)."""
-        pending = sorted((d for d in decisions if d["_actor"].type == self.kind), key=lambda d: d["step"])
-        for t in range(0, until, self.steps_per_day):
-            while pending and pending[0]["step"] <= t:
-                d = pending.pop(0)
-                self.apply_actor_spec(self.ids.index(d["actor_id"]), d["_actor"])
-            signals.advance(t)
-            self._decide_day(signals)
     # ---- phases -------------------------------------------------------------------------------------------
 
     def register(self, book) -> None:

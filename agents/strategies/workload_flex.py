@@ -84,6 +84,16 @@ class DataCenterStrategySpec(_Strict):
     min_signal_spread_pu: float = Field(0.0, ge=0, le=10,
                                         description="Shift only in windows whose forecast (max − min) / |mean| "
                                                     "reaches this [-]; else run work on arrival")
+    price_threshold_cny_per_mwh: float | None = Field(
+        None, ge=-5000, le=50000,
+        description="price_following: run deferrable work only in the hours whose forecast cost (price + carbon "
+                    "price × average intensity) is at or below this, as soon as possible, and defer it out of the "
+                    "others within its deadline [CNY/MWh]; null = move it to the cheapest hours")
+    carbon_threshold_kgco2_per_kwh: float | None = Field(
+        None, ge=0, le=5,
+        description="carbon_aware: run deferrable work only in the hours whose forecast carbon intensity "
+                    "(carbon_signal) is at or below this, as soon as possible, and defer it out of the others within "
+                    "its deadline [kgCO2/kWh]; null = move it to the lowest-carbon hours")
     dr_committed_mw: float = Field(0.0, ge=0, le=5000,
                                    description="dr_committed: IT reduction committed for each event step [MW]")
     carry_over: bool = Field(True, description="Deferred work due after the window may be left for the next window "
@@ -147,6 +157,16 @@ def strategy_signal(kind, *, price_cny_per_mwh=None, carbon_avg_kgco2_per_kwh=No
     raise ValueError(f"unknown strategy kind {kind!r}; expected one of {STRATEGY_KINDS}")
 
 
+def signal_threshold(spec: DataCenterStrategySpec) -> float | None:
+    """The threshold of a strategy's signal, in the signal's unit (None: optimise on the signal itself):
+    ``price_threshold_cny_per_mwh`` for price_following, ``carbon_threshold_kgco2_per_kwh`` for carbon_aware."""
+    if spec.kind == "price_following":
+        return spec.price_threshold_cny_per_mwh
+    if spec.kind == "carbon_aware":
+        return spec.carbon_threshold_kgco2_per_kwh
+    return None
+
+
 @dataclass(frozen=True)
 class WindowPlan:
     """Schedule of one window [steps, members] [MW].
@@ -186,7 +206,10 @@ def plan_window(spec: DataCenterStrategySpec, it_mw, it_capacity_mw, idle_power_
     order), so the event's cut is exactly ``min(R, P_flex)`` unless deadlines force work in. Work left for the
     next window is valued at the window's mean signal (the scheduler does not know later prices; with
     ``carry_over`` false the window finishes all its work). Signal
-    strategies shift only if the window's relative spread reaches ``min_signal_spread_pu``.
+    strategies shift only if the window's relative spread reaches ``min_signal_spread_pu``. With a threshold
+    (``signal_threshold``: price / carbon) the signal becomes ``1`` above it and ``0`` at or below it: work runs
+    as soon as possible in the hours at or below the threshold and is deferred out of the others (work due
+    after the window is carried if the window's share of hours above the threshold makes that cheaper).
     """
     flex = spec.flex
     it = np.asarray(it_mw, dtype=float)
@@ -227,6 +250,10 @@ def plan_window(spec: DataCenterStrategySpec, it_mw, it_capacity_mw, idle_power_
             signal = None
         else:
             carry_cost = mean
+            threshold = signal_threshold(spec)
+            if threshold is not None:  # a threshold rule: hours above it cost 1, the others 0 (then time order)
+                signal = np.where(signal > threshold, 1.0, 0.0)
+                carry_cost = signal.mean(axis=0)
     planned = split.online_mw + split.migratable_mw + rigid
     no_backlog = state is None or not np.any(state.backlog_mwh > 0.0)
     if signal is None and not event.any() and no_backlog:  # nothing to decide: work runs on arrival

@@ -33,6 +33,18 @@ SCENARIOS["chp_surplus"]["actors"][2]["units"].insert(0, {
     "kind": "chp", "capacity_mw": 100.0, "efficiency_pu": 0.4, "electrical_efficiency_pu": 0.5,
     "fuel_price_cny_per_mwh": 100.0, "fuel_co2_t_per_mwh": 0.2})
 SCENARIOS["with_storage"]["actors"].append(_storage_actor(strategy="net_load", soc_initial_pu=0.1))
+# agents that decide (issue 12): a DR-committed data center enrolled with an aggregator whose program calls an
+# event every day, a battery bidding an arbitrage schedule, and people's decisions (the DC's strategy, the bid)
+SCENARIOS["agents_decide"] = variant(**{"horizon.steps": 96, "actors.3.capacity_mw": 90.0})
+SCENARIOS["agents_decide"]["actors"][1]["strategy"] = {"kind": "dr_committed",
+                                                       "flex": {"deferrable_pu": 0.5, "deadline_h": 12.0}}
+SCENARIOS["agents_decide"]["actors"].append({**_storage_actor(), "strategy": {"kind": "arbitrage"}})
+SCENARIOS["agents_decide"]["demand_response"] = {
+    "programs": [{"id": "p", "trigger": "price", "price_threshold_cny_per_mwh": 0.0, "max_duration_h": 3.0,
+                  "baseline_method": "same_day_3_plus_2"}],
+    "aggregators": [{"id": "vpp", "program_id": "p", "member_ids": ["dc_hohhot"], "commitment_mw": [2.0]}]}
+DECIDED = {"agents_decide": [{"step": 24, "actor_id": "vpp", "parameter": "commitment_mw.0", "value": 4.0},
+                             {"step": 60, "actor_id": "dc_hohhot", "parameter": "kind", "value": "carbon_aware"}]}
 # a battery behind the DC's meter offering reserve in a region short of it, and an on-site schedule battery
 SCENARIOS["owned_reserve"] = variant(**{"actors.3.capacity_mw": 40.0, "actors.1.battery.strategy": {"kind": "arbitrage"}})
 SCENARIOS["owned_reserve"]["actors"].append({**_storage_actor(), "owner_id": "dc_hohhot", "behind_meter": True,
@@ -43,6 +55,7 @@ SCENARIOS["owned_reserve"]["actors"].append({**_storage_actor(), "owner_id": "dc
 @pytest.fixture(scope="module", params=sorted(SCENARIOS))
 def run(request):
     model = RegionModel(validate_scenario(SCENARIOS[request.param]))
+    model.apply_decisions(DECIDED.get(request.param, []))
     model.run()
     return request.param, model
 
@@ -133,5 +146,8 @@ def test_scenario_specific_behaviour(run):
         assert r["chp_surplus_mw"].sum() > 1.0
         assert np.allclose(r["curtailment_mw"], (m.renewables.available_mw - m.accepted_mw[:, m._blocks["res"]]).sum(1)
                            + (m.dcs.pv_available_mw - m.accepted_mw[:, m._blocks["dcpv"]]).sum(1))
+    if name == "agents_decide":
+        assert m.dcs.dr_delivered_mw[:72].max() > 1.0 and np.abs(m.dcs.it_shift_mw[72:]).max() > 0.5
+        assert np.abs(m.storage.power[:, 0]).max() > 1.0 and len(m.decisions.applied) == 2
     if name == "quarter_hour":
         assert m.dt_h == 0.25 and m.total_steps == 96

@@ -72,14 +72,17 @@ export class DecisionPanel {
     form.className = "decision-form";
     for (const actor of data.actors) {
       const fs = document.createElement("fieldset");
+      fs.dataset.kind = actor.type;
       const legend = document.createElement("legend");
-      legend.textContent = actor.name + " (" + actor.id + ")";
+      const kind = (T.kinds || {})[actor.type];
+      legend.textContent = (kind ? kind + ": " : "") + actor.name + " (" + actor.id + ")";
       fs.appendChild(legend);
       for (const name of actor.parameters) {
         const row = document.createElement("label");
         row.className = "decision-row";
         const span = document.createElement("span");
-        span.textContent = name;
+        const label = (T.parameters || {})[name];
+        span.textContent = label ? label + " (" + name + ")" : name;
         const input = document.createElement("input");
         input.type = "text";
         input.name = actor.id + "::" + name;
