@@ -28,6 +28,9 @@ offered prices, allocation; agents.dr_desk). Storage schedules, DC workload plan
 first step, so a changed parameter shapes the plans made from the decision's step on: at a ``day_start`` point that is
 the same step; a decision inside a day is used from the next day's plan. A DR bid holds for the events the grid
 operator calls from the decision's step on.
+
+A multi-region scenario's decisions (``validate_decisions`` and ``decision_targets`` dispatch on it) are routed to
+their region's rules here, plus the coordinator's ``migration``: agents.multi_region_decisions.
 """
 
 from __future__ import annotations

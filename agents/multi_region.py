@@ -6,7 +6,9 @@ the operator's publication, every fleet's observe — the data centers' own day 
 then at a day's first step the coordinator plans the day's migration from the regions' published day-ahead
 forecasts of that day only (agents.strategies.migration.plan_migration) and moves the work (the DCs' IT
 power, facility power and each region's load follow, DataCenterFleet.apply_migration), then the other
-phases of every region (bid, clear, dispatch, record). docs/model.md "Several regions".
+phases of every region (bid, clear, dispatch, record). People's decisions (actors of any region, DR
+aggregators, the ``migration`` parameters) and the system's decision points: agents.multi_region_decisions.
+docs/model.md "Several regions".
 
 The read side offers what the CLI and the web use of a RegionModel: ``step_index``, ``total_steps``,
 ``run``, ``step``, ``kpis``, ``describe``, ``region_frame``, ``agent_state``, ``series_table``.
