@@ -72,6 +72,8 @@ def test_decisions_replay_bit_identically_in_the_cli_and_after_a_resume(tmp_path
 
     written = pq.read_table(tmp_path / "out" / "series.parquet")
     assert written.equals(straight.series_table().cast(written.schema))
+    provenance = json.loads((tmp_path / "out" / "kpis.json").read_text())["provenance"]
+    assert [(d["step"], d["actor_id"]) for d in provenance["decisions"]] == [(24, "migration"), (24, WEST_DC)]
 
 
 @pytest.mark.parametrize("decision,loc", [
