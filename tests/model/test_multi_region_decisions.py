@@ -156,3 +156,27 @@ def test_without_contracts_the_counterfactual_is_the_base_run():
     model.run()
     assert evaluate_contracts(model.scenario, model=model) == {}
     assert kpis_with_contracts(model) == model.kpis()
+
+
+def test_a_dr_event_in_one_region_is_a_decision_point_and_its_aggregator_takes_a_bid():
+    doc = two_region_doc()
+    doc["decision_points"] = {"events": ["dr_event"]}
+    doc["regions"][1]["demand_response"] = {
+        "programs": [{"id": "p", "trigger": "price", "price_threshold_cny_per_mwh": 20000.0,
+                      "baseline_method": "same_day_3_plus_2", "penalty_cny_per_mwh_short": 500.0}],
+        "aggregators": [{"id": "vpp", "program_id": "p", "member_ids": ["w-dc_hohhot"], "commitment_mw": [2.0]}],
+        "events": [{"program_id": "p", "start": "2025-01-16T17:00", "end": "2025-01-16T20:00", "notice_h": 9.0}]}
+    model = build_model(validate_scenario(doc))
+    model.run(stop_at_decisions=True)
+    notified = [c["notified_step"] for c in model.models["west"].dr.calls]
+    assert notified and model.step_index == notified[0] + 1 < model.total_steps and model.at_decision_point
+    model.apply_decisions([{"actor_id": "vpp", "parameter": "commitment_mw.0", "value": 6.0}])
+    model.run()
+    assert model.models["west"].decisions.applied == [
+        {"step": notified[0] + 1, "actor_id": "vpp", "parameter": "commitment_mw.0", "value": 6.0}]
+    undecided = build_model(validate_scenario(doc))
+    undecided.run()
+    assert undecided.series_table(0, notified[0] + 1).equals(model.series_table(0, notified[0] + 1))
+    # the bid holds for the events called from its step on (this one was called before): routed to the west's desk
+    assert model.models["west"].decisions.current["vpp"].commitment_mw == [6.0]
+    assert "vpp" not in model.models["east"].decisions.current
