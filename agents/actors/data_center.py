@@ -306,9 +306,12 @@ class DataCenterFleet(Fleet):
         self.hp_total_mw[sl] = hp.sum(axis=1)
         self.heat_reused_mw[sl] = np.where(self.hp_dc_owned[None, :], delivered_mw, source)
         fac_hr = self.facility_mw[sl, hr] + self.cooling_saved_mw[sl]
+        shift = self.cold.shift_of(start, stop, hr) if self.cold.active else None  # cold store's, kept apart
+        if shift is not None:
+            fac_hr -= shift
         it_hr = self.it_mw[sl, hr]
         saved = fac_hr * cooling.overhead_split(fac_hr / it_hr)["cooling"] * np.minimum(source / it_hr, 1.0)
-        self.facility_mw[sl, hr] = fac_hr - saved
+        self.facility_mw[sl, hr] = fac_hr - saved if shift is None else fac_hr - saved + shift
         self.cooling_saved_mw[sl] = saved
 
     def owned_heat_pump_mw(self, start: int, stop: int) -> np.ndarray:

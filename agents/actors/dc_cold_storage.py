@@ -57,12 +57,17 @@ class DataCenterColdStorage:
         fleet, mem = self.fleet, self.members
         it = fleet.it_mw[a:z, mem]
         base = fleet.facility_mw[a:z, mem] - self.shift_mw[a:z]  # facility without this tank
+        chillers = base.copy()  # facility before the cooling a heat pump saves: the chillers' own COP
+        pos = fleet.hr_position[mem]
+        has = pos >= 0
+        if has.any() and hasattr(fleet, "cooling_saved_mw"):
+            chillers[:, has] += fleet.cooling_saved_mw[a:z, pos[has]]
         delta, ch, dis, loss = (np.zeros_like(it) for _ in range(4))
         soc = np.empty((z - a + 1, mem.size))
         price = np.asarray(price_cny_per_mwh, dtype=float)
         for (q_ch, q_dis, spread), cols in self.groups:
             plan = schedule_cold_storage(
-                it[:, cols], cooling_power_mw(base[:, cols], it[:, cols]), price, self.dt_h, self.soc_mwh_th[cols],
+                it[:, cols], cooling_power_mw(chillers[:, cols], it[:, cols]), price, self.dt_h, self.soc_mwh_th[cols],
                 capacity_mwh_th=self.capacity_mwh_th[cols], charge_mw_th=self.charge_max_mw_th[cols],
                 discharge_mw_th=self.discharge_max_mw_th[cols], loss_pu_per_h=self.loss_pu_per_h[cols],
                 charge_quantile=q_ch, discharge_quantile=q_dis, min_spread_pu=spread)
@@ -83,6 +88,14 @@ class DataCenterColdStorage:
         has = pos >= 0
         if has.any():
             self.fleet.facility_mw[a:z, members[has]] += self.shift_mw[a:z, pos[has]]
+
+    def shift_of(self, a: int, z: int, members: np.ndarray) -> np.ndarray:
+        """Planned chiller shift [z − a, members] [MW] (zero for members without a cold store)."""
+        out = np.zeros((z - a, members.size))
+        pos = self.pos[members]
+        has = pos >= 0
+        out[:, has] = self.shift_mw[a:z, pos[has]]
+        return out
 
     def totals(self, stop: int, price_cny_per_mwh: np.ndarray) -> dict[str, np.ndarray]:
         """Per member over steps [0, stop): cold delivered from the tank [MWh_th] and the energy cost saved
