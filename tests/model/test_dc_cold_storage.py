@@ -156,3 +156,19 @@ def test_invalid_cold_storage_is_a_field_error():
     with pytest.raises(ScenarioValidationError) as e:
         validate_scenario(doc)
     assert [err["loc"] for err in e.value.errors] == ["actors.1.cold_storage.capacity_mwh_th"]
+
+
+def test_quarter_hour_steps_keep_the_tank_balance():
+    """Energy = power × dt_h (no 1-h steps assumed): at 15-min steps over a day and a bit the tank balance
+    closes and the SOC stays within its limits."""
+    doc = _doc(True)
+    doc["horizon"].update(steps=130, dt_h=0.25)
+    m = RegionModel(validate_scenario(doc))
+    m.run()
+    c, dt = m.dcs.cold, 0.25
+    soc = np.concatenate([c.soc_initial_mwh_th, c.soc_series[:, 0]])
+    step_gain = np.diff(soc)
+    flows = (c.charge_mw_th[:, 0] - c.discharge_mw_th[:, 0] - c.loss_mw_th[:, 0]) * dt
+    assert np.max(np.abs(step_gain - flows)) <= 1e-9
+    assert soc.min() >= 0.0 and soc.max() <= TANK["capacity_mwh_th"] + 1e-9
+    assert c.discharge_mw_th.sum() * dt > 20.0
