@@ -50,6 +50,7 @@ class DataCenterColdStorage:
         self.discharge_mw_th = fleet.record(rec, "cold_storage_discharge_mw_th", static=np.zeros((steps, m)),
                                             members=self.members)
         self.loss_mw_th = np.zeros((steps, m))
+        fleet.decision_series = (*fleet.decision_series, "chiller_shift_mw", "cold_storage_soc_mwh_th")  # Mesa agents
 
     def plan_day(self, a: int, z: int, price_cny_per_mwh: np.ndarray) -> None:
         """Plan steps [a, z) of every cold store from ``price_cny_per_mwh`` [z − a] (the price the DCs pay, from

@@ -62,7 +62,11 @@ def test_it_energy_unchanged_and_cold_conserved_up_to_the_tank_losses():
 
 
 def test_soc_within_limits_every_step():
-    c = _cold(_run(True))
+    m = _run(True)
+    c = _cold(m)
+    state = m.dcs.decision_of(0)  # the Mesa agent's decision state at the last step
+    assert state["cold_storage_soc_mwh_th"] == c.soc_series[-1, 0]
+    assert state["chiller_shift_mw"] == c.shift_mw[-1, 0]
     soc = c.soc_series[:, 0]
     assert soc.min() >= 0.0 and soc.max() <= TANK["capacity_mwh_th"] + 1e-9
     assert soc.max() - soc.min() > 0.5 * TANK["capacity_mwh_th"]  # cycled, not idle
