@@ -31,11 +31,13 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 def _contracts_doc() -> dict:
     """The tiny region with one contract of every type, from the templates (fixtures/contracts/*.json): a DR
-    program with an event, a battery, a waste-heat purchase with assets, a PPA, a storage lease and a tolling."""
+    program with an event, a battery, a cold store, a waste-heat purchase with assets, a PPA, a storage lease and
+    a tolling."""
     d = tiny_doc()
     d["horizon"]["steps"] = 72
     d["actors"].append(copy.deepcopy(STORAGE))
     d["actors"][1]["strategy"] = {"kind": "dr_committed", "flex": {"deferrable_pu": 0.4, "deadline_h": 12.0}}
+    d["actors"][1]["cold_storage"] = {"capacity_mwh_th": 20.0, "charge_mw_th": 5.0, "discharge_mw_th": 5.0}
     d["demand_response"] = {
         "programs": [{"id": "p", "trigger": "price", "price_threshold_cny_per_mwh": 20000.0,
                       "baseline_method": "same_day_3_plus_2", "energy_payment_cny_per_mwh": 0.0}],
