@@ -611,19 +611,24 @@ def run_report(request: HttpRequest, run_id) -> HttpResponse:
     run = selectors.run_get_for_user(request.user, run_id, defer=("checkpoint", "region_series", "describe",
                                                                   "agent_state"))
     rows = list(exports.kpi_rows(run.kpis or {}))
-    labels = run_page_strings()["kpi_labels"]
+    strings = run_page_strings()
+    labels = strings["kpi_labels"]
+    kinds = strings["actor_types"]
+    actors = [{**a, "type_label": kinds.get(a.get("type"), a.get("type"))}  # every region's of a multi-region run
+              for a in twin.scenario_actors(run.scenario_snapshot or {}) if isinstance(a, dict)]
     for row in rows:
         row["label"] = labels.get(row["kpi"], row["kpi"])
         row["shown"], row["unit_shown"] = report_value(row["kpi"], row["value"])
     config = {
         "run_id": str(run.id),
         "api": {"snapshot": reverse("api-run-snapshot", kwargs={"run_id": run.id})},
-        "i18n": {**_kpi_strings(), **compare_strings()},
+        "i18n": {**_kpi_strings(), **compare_strings(), "twin": twin.twin_strings(),
+                 "report_series": {"carbon_intensity_kgco2_per_kwh": _("Carbon intensity of supply")}},
     }
     context = {
         "run": run,
         "summary": scenario_summary(run.scenario_snapshot or {}),
-        "actors": (run.scenario_snapshot or {}).get("actors", []),
+        "actors": actors,
         "contracts": (run.scenario_snapshot or {}).get("contracts", []),
         "region_rows": [r for r in rows if r["scope"] == "region"],
         "agent_rows": [r for r in rows if r["scope"] != "region"],

@@ -102,6 +102,20 @@ export function linkSeries(links) {
   return (links || []).map((l, i) => ({ q: l.id + ".moved_mw", key: l.id, label: l.name || l.id, color: LINK_COLORS[i % LINK_COLORS.length] }));
 }
 
+/**
+ * A recorded quantity for reading: its series label from the strings (`seriesT`, keyed like PANELS'
+ * `key`), a region's or link's quantity (`<id>.<quantity>`) prefixed by that region's or link's name
+ * (`names`: id → name); the quantity's name itself when the strings do not know it.
+ */
+export function quantityLabel(q, seriesT, names) {
+  const dot = q.indexOf(".");
+  const owner = dot > 0 ? q.slice(0, dot) : "";
+  const base = dot > 0 ? q.slice(dot + 1) : q;
+  const entry = Object.values(PANELS).flat().find((d) => d.q === base);
+  const label = (entry && seriesT && seriesT[entry.key]) || base;
+  return owner ? ((names && names[owner]) || owner) + " · " + label : label;
+}
+
 /** The panel's series that the run records (describe.region_quantities or the snapshot's region). */
 export function presentSeries(panel, region) {
   return PANELS[panel].filter((s) => s.q in region);
@@ -225,6 +239,58 @@ export function fmtNum(v) {
 
 // ------------------------------------------------------------------------------------------- ECharts glue
 
+/**
+ * Rows that a wrapping (plain, horizontal) ECharts legend takes for `labels` in `widthPx`: each item is its
+ * symbol (`itemWidth`), 5 px, the text (`measure(label, font)` px) and `itemGap` px to the next; the legend
+ * has 5 px padding on each side. 0 rows for no labels.
+ */
+export function legendRows(labels, widthPx, font, measure, itemWidth = 14, itemGap = 10) {
+  const avail = Math.max(1, widthPx - 10);
+  let rows = 0;
+  let x = 0;
+  for (const label of labels || []) {
+    const w = itemWidth + 5 + measure(String(label), font);
+    if (rows === 0 || (x > 0 && x + w > avail)) {
+      rows += 1;
+      x = 0;
+    }
+    x += w + itemGap;
+  }
+  return rows;
+}
+
+/**
+ * The top of a chart's plot area [px] under `rows` legend rows and, when `hasName`, the unit name above
+ * the y axis in a line of its own (so neither covers the other), and the gap of that name above the plot
+ * area (ECharts' yAxis.nameGap). One line is `font` + 4 px; legend rows are 10 px apart (its itemGap).
+ */
+export function topLayout(rows, font, hasName) {
+  const line = font + 4;
+  const legend = rows > 0 ? 5 + rows * line + (rows - 1) * 10 + 5 : 0;
+  const nameGap = 6;
+  return { top: legend + (hasName ? line + nameGap : 8) + 2, nameGap };
+}
+
+let measureCanvas = null;
+/** Width [px] of `text` in `font` px sans-serif (ECharts' default family), measured on a canvas. */
+export function textWidth(text, font) {
+  if (typeof document === "undefined") return String(text).length * font * 0.6;
+  measureCanvas = measureCanvas || document.createElement("canvas").getContext("2d");
+  measureCanvas.font = font + "px sans-serif";
+  return measureCanvas.measureText(String(text)).width;
+}
+
+/** Intervals of a y axis `plotPx` high so that its labels (`font` px) keep apart: 2…5. */
+export function ySplits(plotPx, font) {
+  return Math.max(2, Math.min(5, Math.floor(plotPx / (2.2 * (font + 4)))));
+}
+
+/** grid.top, yAxis.nameGap and the legend of a chart `widthPx` wide: a wrapping legend above, the unit under it. */
+export function legendLayout(labels, widthPx, font, hasName, measure = textWidth) {
+  const rows = legendRows(labels, widthPx, font, measure);
+  return Object.assign({ rows }, topLayout(rows, font, hasName));
+}
+
 /** Colours of the light page and of the dark big screen. */
 export function theme(dark) {
   return dark
@@ -266,9 +332,26 @@ export class TimePanels {
     this.draw();
   }
 
+  /** Legend rows, plot top and y-axis intervals of a panel at its element's size. */
+  layoutOf(panel, series, name) {
+    const node = this.elements[panel];
+    const width = (node && node.clientWidth) || 600;
+    const lay = legendLayout(series.map((d) => this.seriesName(d)), width, this.th.font, Boolean(name));
+    const bottom = panel === "power" ? 50 : 28;
+    lay.bottom = bottom;
+    lay.splitNumber = ySplits(((node && node.clientHeight) || 240) - lay.top - bottom, this.th.font);
+    return lay;
+  }
+
+  seriesName(d) {
+    return d.label || (this.T.series && this.T.series[d.key]) || d.key;
+  }
+
   option(panel, series) {
     const s = this.stream;
     const th = this.th;
+    const name = unitOf(s.describe && s.describe.units, panel === "migration" && series.length ? series[0].q : PANEL_UNIT_KEYS[panel]);
+    const lay = this.layoutOf(panel, series, name);
     const zoom = [{ type: "inside", filterMode: "none" }];
     const slider = panel === "power";
     if (slider) zoom.push({ type: "slider", filterMode: "none", height: 16, bottom: 6, brushSelect: false, labelFormatter: "", textStyle: { color: th.muted } });
@@ -278,18 +361,17 @@ export class TimePanels {
       animation: false,
       useUTC: true,
       textStyle: { color: th.text, fontSize: th.font },
-      grid: { left: 62, right: 18, top: 38, bottom: slider ? 50 : 28 },
+      grid: { left: 62, right: 18, top: lay.top, bottom: lay.bottom },
       tooltip: { trigger: "axis", axisPointer: { type: "line" }, valueFormatter: (v) => fmtNum(v) },
-      legend: { type: "scroll", top: 0, left: 0, right: 0, itemWidth: 14, itemHeight: 8, textStyle: { fontSize: th.font, color: th.text },
-        pageTextStyle: { color: th.muted }, pageIconColor: th.text },
+      legend: { type: "plain", top: 0, left: 0, right: 0, itemWidth: 14, itemHeight: 8, itemGap: 10, padding: 5, textStyle: { fontSize: th.font, color: th.text } },
       xAxis: {
         type: "time", axisLabel: { hideOverlap: true, color: th.muted, fontSize: th.font },
         min: s.startMs, max: s.startMs + s.stepMs * Math.max(1, s.run.total_steps),
       },
-      yAxis: { type: "value", name: unitOf(s.describe && s.describe.units, panel === "migration" && series.length ? series[0].q : PANEL_UNIT_KEYS[panel]), nameTextStyle: { color: th.muted, fontSize: th.font, align: "right" },
+      yAxis: { type: "value", name, nameGap: lay.nameGap, splitNumber: lay.splitNumber, nameTextStyle: { color: th.muted, fontSize: th.font, align: "right", lineHeight: th.font + 4 },
         splitLine: { lineStyle: { color: th.split } }, axisLabel: { formatter: (v) => fmtNum(v), color: th.muted, fontSize: th.font } },
       series: series.map((d, i) => ({
-        name: d.label || (this.T.series && this.T.series[d.key]) || d.key, type: "line", showSymbol: false,
+        name: this.seriesName(d), type: "line", showSymbol: false,
         step: d.step ? "end" : false, stack: d.stack, connectNulls: false,
         lineStyle: { width: d.stack ? 0.6 : 1.6, color: d.color, type: d.dashed ? "dashed" : "solid" },
         itemStyle: { color: d.color },
@@ -366,7 +448,12 @@ export class TimePanels {
   }
 
   resize() {
-    for (const c of Object.values(this.charts)) c.chart.resize();
+    for (const c of Object.values(this.charts)) {
+      const name = c.chart.getOption().yAxis[0].name;
+      const lay = this.layoutOf(c.panel, c.series, name);
+      c.chart.setOption({ grid: { top: lay.top }, yAxis: { nameGap: lay.nameGap, splitNumber: lay.splitNumber } });
+      c.chart.resize();
+    }
   }
 }
 
