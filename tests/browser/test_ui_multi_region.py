@@ -217,6 +217,13 @@ def test_multi_region_twin_regions_links_switcher_migration_kpis(page_factory, u
     assert page.locator("label[for=region-select]").inner_text() == "面板和卡片显示的地区"
     assert "区域间" in page.locator("#layer-flows-links").locator("xpath=..").inner_text()
     assert "全部地区" in page.locator("table.kpis-regions thead").inner_text()
+    # The regions' Chinese names (region.name_zh of the scenario): table, switcher, map labels, page head.
+    # (the table has its region columns even when the KPIs arrive before the snapshot after a reload)
+    page.wait_for_function("() => document.querySelector('table.kpis-regions thead').innerText.includes('呼和浩特（内蒙古）')",
+                           timeout=10000)
+    assert "柴达木盆地（青海格尔木）" in page.locator("#region-select").inner_text()
+    assert "上海" in [r["name"] for r in map_option(page)["regions"]]
+    assert "呼和浩特（内蒙古）" in page.locator("main").inner_text()
     page.evaluate("() => window.scrollTo(0, 0)")
     page.wait_for_timeout(400)
     assert legend_clashes(page, PANELS) == []

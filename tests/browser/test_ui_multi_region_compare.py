@@ -44,9 +44,14 @@ def twin_maps(page) -> list[dict]:
         if (!c) return null;
         const opt = c.getOption();
         const by = Object.fromEntries(opt.series.map((s) => [s.id, s.data || []]));
+        const links = (by['flows-links'] || []).concat(by['flows-links-idle'] || []);
         return {regions: (by['regions'] || []).map((d) => d.regionId),
-                provinces: ((opt.geo[0] || {}).regions || []).filter((r) => r.itemStyle && r.itemStyle.areaColor).map((r) => r.name),
-                links: (by['flows-links'] || []).concat(by['flows-links-idle'] || []).map((d) => d.linkId)};
+                prices: Object.fromEntries((by['regions'] || []).map((d) => [d.regionId, d.price])),
+                fills: Object.fromEntries(((opt.geo[0] || {}).regions || []).filter((r) => r.itemStyle && r.itemStyle.areaColor)
+                    .map((r) => [r.name, r.itemStyle.areaColor])),
+                links: links.map((d) => d.linkId),
+                moved: Object.fromEntries(links.map((d) => [d.linkId, d.moved_mw])),
+                step: Number(n.closest('.twin-col').dataset.step)};
     })""")
 
 
@@ -58,11 +63,21 @@ def test_compare_and_report_of_multi_region_runs(page_factory, ui, compare_scena
     page.goto(f"/runs/compare/?runs={first},{second}")
     page.wait_for_selector("#compare[data-ready=true]")
 
-    # Each run's map: the three regions, their provinces filled by price, both links.
-    for m in twin_maps(page):
+    # Each run's map: the three regions with their price at the step, their provinces filled by it (not the
+    # no-data grey), both links with the work they move at the step (as on the run page).
+    for m, run_id in zip(twin_maps(page), (first, second), strict=True):
+        snap = page.request.get(f"/api/runs/{run_id}/snapshot/").json()["region"]
+        k = m["step"]
+        assert k == STEPS - 1
         assert m["regions"] == ["shanghai", "hohhot", "qaidam"], m
-        assert sorted(m["provinces"]) == ["Nei Mongol", "Qinghai", "Shanghai"], m
+        assert sorted(m["fills"]) == ["Nei Mongol", "Qinghai", "Shanghai"], m
+        assert all(c.startswith("rgb(") for c in m["fills"].values()), m["fills"]
+        assert len(set(m["fills"].values())) > 1, m["fills"]  # the regions' prices differ
+        for rid in m["regions"]:
+            assert m["prices"][rid] == pytest.approx(snap[f"{rid}.wholesale_price_cny_per_mwh"][k]), rid
         assert sorted(m["links"]) == ["sh-hh", "sh-qd"], m
+        for lid in m["links"]:
+            assert m["moved"][lid] == pytest.approx(snap[f"{lid}.moved_mw"][k]), lid
     # The KPI table: the whole system, then a block per region named after it.
     for rid in ("shanghai", "hohhot", "qaidam"):
         assert page.locator(f"table.compare tr[data-scope=region][data-id={rid}]").count() > 5, rid

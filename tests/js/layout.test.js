@@ -47,3 +47,12 @@ test("quantities read as their series labels, a region's or link's with its name
   assert.equal(quantityLabel("sh-qd.moved_mw", series, names), "Shanghai → Qaidam backbone · moved_mw");
   assert.equal(quantityLabel("co2_t", series), "co2_t"); // unknown to the strings: its name
 });
+
+test("a region shows its Chinese name on Chinese pages when the scenario gives one", async () => {
+  const { regionName } = await import("../../web/static/web/map.js");
+  const r = { id: "hohhot", name: "Hohhot (Inner Mongolia)", name_zh: "呼和浩特（内蒙古）" };
+  assert.equal(regionName(r, "zh-hans"), "呼和浩特（内蒙古）");
+  assert.equal(regionName(r, "en"), "Hohhot (Inner Mongolia)");
+  assert.equal(regionName({ id: "x", name: "X", name_zh: "" }, "zh-hans"), "X");
+  assert.equal(regionName({ id: "x" }, "zh-hans"), "x");
+});

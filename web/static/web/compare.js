@@ -2,7 +2,7 @@
 // series of any recorded quantity (ECharts), exports as CSV / XLSX / PNG.
 import { bucketMeans, formatValue, hoursAxis, pngButton, unitSymbol } from "./exports.js";
 import { SankeyPanel, valuesAt, priceAt, legendLayout, quantityLabel, acrossRegions, theme } from "./charts.js";
-import { TwinMap, range } from "./map.js";
+import { TwinMap, range, regionName } from "./map.js";
 
 const config = JSON.parse(document.getElementById("compare-config").textContent);
 const T = config.i18n;
@@ -82,7 +82,7 @@ async function main() {
     ...config.runs.map((id) => getJson(config.api.snapshot_template.replace("00000000-0000-0000-0000-000000000000", id))),
   ]);
   const names = Object.assign({}, ...snapshots.map((s) => Object.fromEntries(
-    [...((s.describe && s.describe.regions) || []), ...((s.describe && s.describe.links) || [])].map((r) => [r.id, r.name || r.id]))));
+    [...((s.describe && s.describe.regions) || []), ...((s.describe && s.describe.links) || [])].map((r) => [r.id, regionName(r, lang)]))));
   renderTable(table, names);
 
   const units = Object.assign({}, ...snapshots.map((s) => (s.describe && s.describe.units) || {}));
