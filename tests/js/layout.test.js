@@ -56,3 +56,14 @@ test("a region shows its Chinese name on Chinese pages when the scenario gives o
   assert.equal(regionName({ id: "x", name: "X", name_zh: "" }, "zh-hans"), "X");
   assert.equal(regionName({ id: "x" }, "zh-hans"), "x");
 });
+
+test("sankey nodes too thin to see carry no label, so small flows' labels do not pile up", async () => {
+  const { sankeyFlows } = await import("../../web/static/web/charts.js");
+  const at = { renewable_mw: 0.2, generation_mw: 900, import_mw: 300, storage_discharge_mw: 0.1, dc_facility_mw: 200, dc_it_mw: 150, other_load_mw: 1000 };
+  const { nodes } = sankeyFlows(at, {});
+  assert.equal(nodes.find((n) => n.id === "renewable").label.show, false);
+  assert.equal(nodes.find((n) => n.id === "storage").label.show, false);
+  assert.equal(nodes.find((n) => n.id === "grid").label, undefined);
+  assert.equal(nodes.find((n) => n.id === "data_centers").label, undefined);
+  assert.equal(nodes.find((n) => n.id === "thermal").label, undefined);
+});

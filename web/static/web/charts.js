@@ -125,6 +125,8 @@ function num(v) {
   return typeof v === "number" && Number.isFinite(v) ? v : 0;
 }
 
+export const SANKEY_LABEL_MIN = 0.02;
+
 export const SANKEY_COLORS = {
   renewable: "#2e8b57", thermal: "#6b6f76", import: "#b8860b", storage: "#6a5acd", grid: "#1f4e79",
   data_centers: "#1f77b4", other_load: "#7f9bb8", heat_pumps: "#ff7f50", it: "#4a90d9", overhead: "#9fb0c3",
@@ -159,12 +161,24 @@ export function sankeyFlows(at, T) {
     ["boilers", "district_heating", num(at.heat_produced_mw)],
   ].filter((l) => l[2] > 1e-9);
   const used = new Set();
-  for (const [a, b] of links) {
+  const into = {};
+  const out = {};
+  for (const [a, b, v] of links) {
     used.add(a);
     used.add(b);
+    out[a] = (out[a] || 0) + v;
+    into[b] = (into[b] || 0) + v;
   }
+  // Nodes thinner than SANKEY_LABEL_MIN of the largest carry no label (their labels would pile up on each
+  // other); the tooltip still names them.
+  const size = (id) => Math.max(into[id] || 0, out[id] || 0);
+  const largest = Math.max(0, ...[...used].map(size));
   return {
-    nodes: [...used].map((id) => ({ name: label(id), id, itemStyle: { color: SANKEY_COLORS[id] || "#8aa0b8" } })),
+    nodes: [...used].map((id) => {
+      const node = { name: label(id), id, itemStyle: { color: SANKEY_COLORS[id] || "#8aa0b8" } };
+      if (size(id) < SANKEY_LABEL_MIN * largest) node.label = { show: false };
+      return node;
+    }),
     links: links.map(([a, b, v]) => ({ source: label(a), target: label(b), value: Math.round(v * 1000) / 1000 })),
   };
 }
@@ -484,7 +498,7 @@ export class SankeyPanel {
     const key = JSON.stringify(flows);
     if (key === this.last) return;
     this.last = key;
-    this.chart.setOption({ series: [{ data: flows.nodes.map((n) => ({ name: n.name, itemStyle: n.itemStyle })), links: flows.links }] });
+    this.chart.setOption({ series: [{ data: flows.nodes.map((n) => ({ name: n.name, itemStyle: n.itemStyle, label: n.label || { show: true } })), links: flows.links }] });
   }
 
   resize() {
