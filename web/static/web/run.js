@@ -272,6 +272,7 @@ function drawCards(step) {
       const label = document.createElement("div");
       label.className = "kpi-label";
       label.textContent = (T.cards && T.cards[c.key]) || c.key;
+      label.title = label.textContent; // the whole label where the card cuts it off
       const value = document.createElement("div");
       value.className = "kpi-value num";
       const unit = document.createElement("span");
@@ -282,8 +283,10 @@ function drawCards(step) {
   }
   cards.forEach((c, i) => {
     const card = box.children[i];
-    card.children[1].textContent = fmtNum(c.value);
+    const text = fmtNum(c.value);
+    card.children[1].textContent = text;
     card.children[2].textContent = c.unit;
+    card.classList.toggle("kpi-long", text.length >= 10); // e.g. a year's MWh: a smaller figure keeps its unit beside it
   });
 }
 
