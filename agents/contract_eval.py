@@ -20,6 +20,11 @@ for each contract, the scenario without it (:func:`scenario_without`), and retur
   energy covered by PPA renewable energy with certificates counts at zero (GHG Protocol Scope 2, market-based;
   the residual mix is approximated by the grid average).
 
+A multi-region run (agents.multi_region): the counterfactual is the same multi-region scenario and seed with
+the contract removed from its region (every region runs again: moved work couples them); the party figures
+come from the whole run's KPIs (``agents``, ``contracts`` of every region) and the contract's region model
+(market-based CO2, a DR contract's peak cost).
+
 Parties are the contract's seller and buyer, plus the grid operator where it is a party of the ledger (a
 sleeved PPA). Without contracts the result is empty, and the counterfactual of a contract-free scenario is
 the base run itself.
@@ -49,12 +54,23 @@ RESULT_KEYS = ("term_years", "discount_rate_pu", "peak_cost_change_cny", "horizo
 
 
 def scenario_without(scenario, contract_id: str):
-    """The scenario without contract ``contract_id`` (and what exists only because of it: module docstring)."""
-    from agents.scenario import validate_scenario
+    """The scenario without contract ``contract_id`` (and what exists only because of it: module docstring); in
+    a multi-region scenario the contract is removed from its region, the other regions stay as they are."""
+    from agents.multi_region_scenario import validate_scenario
 
     doc = scenario.model_dump(mode="json")
     contract = next(c for c in scenario.contracts if c.id == contract_id)
-    doc["contracts"] = [c for c in doc["contracts"] if c["id"] != contract_id]
+    if hasattr(scenario, "regions"):
+        body = next(r for r in doc["regions"] if any(c["id"] == contract_id for c in r["contracts"]))
+    else:
+        body = doc
+    _remove_contract(body, contract)
+    return validate_scenario(doc)
+
+
+def _remove_contract(doc: dict, contract) -> None:
+    """Remove ``contract`` from a single-region body ``doc`` (its contracts, actors and demand_response)."""
+    doc["contracts"] = [c for c in doc["contracts"] if c["id"] != contract.id]
     if contract.type in HEAT_CONTRACT_TYPES:
         still_sold = {c["seller_id"] for c in doc["contracts"] if c["type"] in HEAT_CONTRACT_TYPES}
         for a in doc["actors"]:
@@ -79,7 +95,6 @@ def scenario_without(scenario, contract_id: str):
                     continue
             aggs.append(a)
         doc["demand_response"]["aggregators"] = aggs
-    return validate_scenario(doc)
 
 
 def _in_kpis_cny(summary_row: dict, party: str) -> float:
@@ -189,14 +204,15 @@ def evaluate_contracts(scenario, seed: int | None = None, model=None) -> dict:
         return {}
     seed = model.seed
     base_kpis = model.kpis()
+    book = getattr(model, "decisions", None)
+    applied = (getattr(book, "all_applied", None) or book.applied) if book is not None else []
     out = {}
     for c in scenario.contracts:
         cf_scenario = scenario_without(scenario, c.id)
         # the same completed steps, with the base run's people's decisions that still apply (agents.decisions)
-        cf = _run_steps(cf_scenario, seed, model.step_index,
-                        decisions_valid_in(cf_scenario, getattr(model, "decisions", None) and model.decisions.applied
-                                           or [], base=scenario))
-        cf_kpis = cf.kpis()
+        cf_run = _run_steps(cf_scenario, seed, model.step_index, decisions_valid_in(cf_scenario, applied, base=scenario))
+        cf_kpis = cf_run.kpis()
+        base, cf = _region_model(model, scenario, c.id), _region_model(cf_run, scenario, c.id)  # its region
         roles = {c.seller_id: "seller", c.buyer_id: "buyer"}
         parties = dict(roles)
         for pid in base_kpis["contracts"][c.id]["parties"]:
@@ -204,19 +220,27 @@ def evaluate_contracts(scenario, seed: int | None = None, model=None) -> dict:
         out[c.id] = {
             "type": c.type, "seller_id": c.seller_id, "buyer_id": c.buyer_id, "term_years": c.term_years,
             "discount_rate_pu": c.discount_rate_pu,
-            "parties": {pid: _party_result(c, pid, role, model, base_kpis, cf, cf_kpis)
+            "parties": {pid: _party_result(c, pid, role, base, base_kpis, cf, cf_kpis)
                         for pid, role in parties.items()},
         }
-        peak = _peak_cost_change_cny(c, model, cf)
+        peak = _peak_cost_change_cny(c, base, cf)
         if peak is not None:
             out[c.id]["peak_cost_change_cny"] = peak
     return out
 
 
-def _run_steps(scenario, seed: int, steps: int | None, decisions: list[dict] | None = None):
-    from agents.model import RegionModel
+def _region_model(model, scenario, contract_id: str):
+    """The RegionModel of the region that holds the contract in ``scenario``: ``model`` itself, or that region of
+    a MultiRegionModel."""
+    if getattr(model, "is_multi_region", False):
+        return model.models[scenario.region_of_contract(contract_id)]
+    return model
 
-    model = RegionModel(scenario, seed=seed)
+
+def _run_steps(scenario, seed: int, steps: int | None, decisions: list[dict] | None = None):
+    from agents.multi_region import build_model
+
+    model = build_model(scenario, seed=seed)
     if decisions:
         model.apply_decisions(decisions)
     model.run(steps=steps)
@@ -231,10 +255,6 @@ def kpis_with_contracts(model, kpis: dict | None = None, *, max_seconds: float |
     kpis.json. ``max_seconds`` with ``steps_per_s`` (the base run's speed): when the counterfactual runs (one
     per contract) would take longer, they are skipped and each contract says so in ``evaluation``."""
     kpis = model.kpis() if kpis is None else kpis
-    if getattr(model, "is_multi_region", False):  # agents.multi_region: no counterfactual runs of several regions
-        for row in kpis["contracts"].values():
-            row["evaluation"] = "not evaluated: counterfactuals of a multi-region run are not offered yet"
-        return kpis
     if not model.scenario.contracts:
         return kpis
     if max_seconds is not None and steps_per_s:

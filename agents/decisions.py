@@ -28,6 +28,9 @@ offered prices, allocation; agents.dr_desk). Storage schedules, DC workload plan
 first step, so a changed parameter shapes the plans made from the decision's step on: at a ``day_start`` point that is
 the same step; a decision inside a day is used from the next day's plan. A DR bid holds for the events the grid
 operator calls from the decision's step on.
+
+A multi-region scenario's decisions (``validate_decisions`` and ``decision_targets`` dispatch on it) are routed to
+their region's rules here, plus the coordinator's ``migration``: agents.multi_region_decisions.
 """
 
 from __future__ import annotations
@@ -246,6 +249,10 @@ def runtime_actors(scenario) -> list:
 def decision_targets(scenario, current: dict | None = None) -> list[dict]:
     """Everything that takes decisions at run time, as the decision form shows it: {"id", "name", "type" (actor
     type or ``dr_aggregator``), "strategy" (current parameters, after ``current`` decisions), "parameters"}."""
+    if hasattr(scenario, "regions"):  # every region's targets and the migration (agents.multi_region_decisions)
+        from agents.multi_region_decisions import multi_region_decision_targets
+
+        return multi_region_decision_targets(scenario, current)
     current = current or {}
     items = [(TARGETS[a.type], a) for a in runtime_actors(scenario)]
     items += [(TARGETS[DR_TARGET], a) for a in scenario.demand_response.aggregators]
@@ -265,6 +272,10 @@ def validate_decisions(scenario, decisions, *, current: dict | None = None, min_
     more)."""
     from agents.scenario import ScenarioValidationError
 
+    if hasattr(scenario, "regions"):  # a multi-region scenario: routed to the regions (agents.multi_region_decisions)
+        from agents.multi_region_decisions import validate_multi_region_decisions
+
+        return validate_multi_region_decisions(scenario, decisions, current=current, min_step=min_step, prefix=prefix)
     if not isinstance(decisions, list):
         raise ScenarioValidationError([{"loc": prefix, "msg": "decisions must be a JSON list"}])
     if len(decisions) > MAX_DECISIONS:
@@ -332,11 +343,14 @@ def decisions_valid_in(scenario, decisions: list[dict], base=None) -> list[dict]
     its contract) is dropped, since its parameter paths may no longer name the same members."""
     from agents.scenario import ScenarioValidationError
 
+    def aggregators(s) -> list:  # every region's of a multi-region scenario
+        return [a for r in getattr(s, "regions", [s]) for a in r.demand_response.aggregators]
+
     changed = set()
     if base is not None:
-        old = {a.id: a for a in base.demand_response.aggregators}
-        changed = {a.id for a in scenario.demand_response.aggregators if old.get(a.id) != a}
-        changed |= set(old) - {a.id for a in scenario.demand_response.aggregators}
+        old = {a.id: a for a in aggregators(base)}
+        changed = {a.id for a in aggregators(scenario) if old.get(a.id) != a}
+        changed |= set(old) - {a.id for a in aggregators(scenario)}
     kept: list[dict] = []
     for d in decisions:
         if d.get("actor_id") in changed and not any(a.id == d["actor_id"] for a in scenario.actors):

@@ -6,7 +6,9 @@ the operator's publication, every fleet's observe — the data centers' own day 
 then at a day's first step the coordinator plans the day's migration from the regions' published day-ahead
 forecasts of that day only (agents.strategies.migration.plan_migration) and moves the work (the DCs' IT
 power, facility power and each region's load follow, DataCenterFleet.apply_migration), then the other
-phases of every region (bid, clear, dispatch, record). docs/model.md "Several regions".
+phases of every region (bid, clear, dispatch, record). People's decisions (actors of any region, DR
+aggregators, the ``migration`` parameters) and the system's decision points: agents.multi_region_decisions.
+docs/model.md "Several regions".
 
 The read side offers what the CLI and the web use of a RegionModel: ``step_index``, ``total_steps``,
 ``run``, ``step``, ``kpis``, ``describe``, ``region_frame``, ``agent_state``, ``series_table``.
@@ -23,8 +25,8 @@ import numpy as np
 from agents import units
 from agents.frequency_study import SERIES as FREQUENCY_SERIES
 from agents.model import REGION_QUANTITIES, RegionModel
+from agents.multi_region_decisions import MultiRegionDecisionBook
 from agents.multi_region_scenario import MultiRegionScenario
-from agents.scenario import ScenarioValidationError
 from agents.strategies.migration import (
     WORK_CLASS_OF_WORKLOAD,
     WORK_CLASSES,
@@ -79,7 +81,9 @@ class MultiRegionModel(mesa.Model):
         self.step_index = 0
         self.running = True
         self.recorder = _Recorders(self)
+        self.migration = scenario.migration  # the coordinator's parameters (people's decisions change them)
         self._build_migration()
+        self.decisions = MultiRegionDecisionBook(self)  # decision points and decisions (agents.multi_region_decisions)
 
     def _build_migration(self) -> None:
         s = self.scenario
@@ -112,9 +116,10 @@ class MultiRegionModel(mesa.Model):
             self.running = False
             return
         t = self.step_index
+        self.decisions.apply_due(t)  # migration decisions of this step (the regions apply their own in begin_step)
         for m in self.models.values():
             m.begin_step(t)
-        if self.migration_active and t % self.steps_per_day == 0:
+        if self.migration_active and self.migration.kind != "none" and t % self.steps_per_day == 0:
             self._migrate_day(t)
         for m in self.models.values():
             m.finish_step(t)
@@ -125,7 +130,7 @@ class MultiRegionModel(mesa.Model):
         """What the coordinator sees for steps [a, z): each region's published day-ahead forecasts of the day (its
         signals: the cost signal and the reserve margin) and its sites' own planned IT and facility power
         (migratable work, headroom, PUE)."""
-        spec = self.scenario.migration
+        spec = self.migration
         w, n_r = z - a, len(self.region_ids)
         signal, pue = np.empty((w, n_r)), np.ones((w, n_r))
         mig, head = np.zeros((w, n_r, len(WORK_CLASSES))), np.zeros((w, n_r))
@@ -162,7 +167,7 @@ class MultiRegionModel(mesa.Model):
         a, z = t, min(t + self.steps_per_day, self.total_steps)
         signal, pue, mig, head, site_mig, site_head = self._day_inputs(a, z)
         plan = plan_migration(signal, pue, mig, head, self.link_from, self.link_to, self.link_capacity_mw,
-                              self.link_loss_pu, self.link_class, self.scenario.migration.min_saving_pu)
+                              self.link_loss_pu, self.link_class, self.migration.min_saving_pu)
         self.moved_mw[a:z] = plan.moved_mw
         for k, rid in enumerate(self.region_ids):
             delta = share_out(plan.in_mw[:, k], site_head[k])
@@ -187,27 +192,36 @@ class MultiRegionModel(mesa.Model):
 
     def run(self, steps: int | None = None, progress: Callable[[int, int], None] | None = None,
             stop_at_decisions: bool = False) -> None:
-        """Step until the horizon ends or ``steps`` more steps ran; ``progress(step_index, total)`` after each."""
+        """Step until the horizon ends or ``steps`` more steps ran; ``progress(step_index, total)`` after each.
+        ``stop_at_decisions``: also return when a step reaches a decision point (``at_decision_point``)."""
         stop = self.total_steps if steps is None else min(self.total_steps, self.step_index + int(steps))
         while self.step_index < stop:
             self.step()
             if progress is not None:
                 progress(self.step_index, self.total_steps)
+            if stop_at_decisions and self.at_decision_point:
+                return
         if not self.running:
             self.settle()
 
-    # decision points are not offered in multi-region runs (yet): none is ever reached
-    at_decision_point = False
+    @property
+    def at_decision_point(self) -> bool:
+        """The run stands before a decision point of the scenario's ``decision_points`` (for the whole system)."""
+        return self.decisions.is_point(self.step_index)
 
     def next_decision_point(self) -> int | None:
-        return None
+        """The next scheduled decision point after the current step (dr_event points are known once called)."""
+        return self.decisions.next_point(self.step_index)
 
     def apply_decisions(self, decisions: list[dict]) -> list[dict]:
-        """Multi-region runs take no people's decisions yet: an empty list is accepted, anything else refused."""
-        if decisions:
-            raise ScenarioValidationError([{"loc": "decisions",
-                                            "msg": "decisions are not supported in multi-region runs"}])
-        return []
+        """Validate people's decisions for actors of any region, DR aggregators and the ``migration``
+        (``ScenarioValidationError`` with ``loc`` paths; agents.multi_region_decisions) and schedule them; a
+        decision without ``step`` takes effect from the current step. Returns them as recorded."""
+        from agents.decisions import public
+
+        items = [{"step": self.step_index, **d} if isinstance(d, dict) else d for d in decisions] \
+            if isinstance(decisions, list) else decisions
+        return [public(d) for d in self.decisions.schedule(items)]
 
     # ------------------------------------------------------------------------------------------- read side
 

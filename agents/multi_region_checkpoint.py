@@ -1,7 +1,8 @@
 """Checkpoints of a MultiRegionModel: every region's checkpoint (agents.checkpoint) and the coordinator's moves.
 
 One ``.npz`` (allow_pickle=False): a JSON header (format, scenario digest, seed, step index, the coordinator's
-RNG state), each region's own checkpoint bytes (``region:<id>``), the moved work per link ``moved_mw`` and each
+RNG state, the migration decisions applied so far — agents.multi_region_decisions), each region's own
+checkpoint bytes (with its own applied decisions) (``region:<id>``), the moved work per link ``moved_mw`` and each
 region's IT power moved into / out of its data centers ``migrated:<id>`` (steps up to the end of the current
 day: the day's moves are decided at its first step). Restoring rebuilds the model, restores each region and
 re-applies the moves day by day after the region's own day plans are replayed (the same operations on the same
@@ -26,7 +27,8 @@ def multi_region_checkpoint_dumps(model) -> bytes:
     day_end = min(model.total_steps, -(-model.step_index // model.steps_per_day) * model.steps_per_day)
     header = {"format": FORMAT, "scenario_sha256": scenario_digest(model.scenario), "seed": model.seed,
               "step_index": model.step_index, "mesa_steps": model.steps, "day_end": day_end,
-              "rng_state": model.rng.bit_generator.state}
+              "rng_state": model.rng.bit_generator.state,
+              "migration_decisions": model.decisions.applied}  # people's migration decisions applied so far
     arrays = {f"region:{rid}": np.frombuffer(checkpoint_dumps(m), dtype=np.uint8) for rid, m in model.models.items()}
     arrays["moved_mw"] = np.ascontiguousarray(model.moved_mw[:day_end])
     if model.migration_active:
@@ -71,6 +73,7 @@ def multi_region_checkpoint_loads(scenario, blob: bytes):
                 if region_header.get("format") != REGION_FORMAT:
                     raise ValueError(f"region {rid!r}: not a {REGION_FORMAT} checkpoint")
                 restore_state(m, region_data, region_header, after_replay=reapply)
+    model.decisions.restore(header.get("migration_decisions", []))  # the regions replayed their own decisions
     model.step_index = int(header["step_index"])
     model.steps = int(header["mesa_steps"])
     model.rng.bit_generator.state = header["rng_state"]

@@ -19,6 +19,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 
 from agents import scenario as single
 from agents.budget import budget_errors
+from agents.decisions import DecisionPointsSpec
 from agents.scenario import (
     SCHEMA_VERSION,
     Actor,
@@ -94,11 +95,24 @@ class MultiRegionScenario(_Strict):
     migration: MigrationSpec = Field(default_factory=MigrationSpec,
                                      description="How migratable work is moved between regions "
                                                  "(agents.strategies.migration)")
+    decision_points: DecisionPointsSpec = Field(
+        default_factory=DecisionPointsSpec,
+        description="Where the whole run stops and waits for people's decisions (every N steps, day_start, "
+                    "dr_event of any region; agents.multi_region_decisions)")
 
     @property
     def actors(self) -> list[Any]:
         """Every actor of every region, in region order."""
         return [a for r in self.regions for a in r.actors]
+
+    @property
+    def contracts(self) -> list[Any]:
+        """Every contract of every region, in region order."""
+        return [c for r in self.regions for c in r.contracts]
+
+    def region_of_contract(self, contract_id: str) -> str:
+        """Id of the region that holds contract ``contract_id``."""
+        return next(r.id for r in self.regions if any(c.id == contract_id for c in r.contracts))
 
     def region_index(self, region_id: str) -> int:
         return next(k for k, r in enumerate(self.regions) if r.id == region_id)

@@ -129,8 +129,10 @@ def write_results(model, out_dir, kpis: dict | None = None) -> dict[str, str]:
     doc = dict(model.kpis() if kpis is None else kpis)
     doc["provenance"] = {"scenario": model.scenario.name, "seed": model.seed, "steps": model.step_index,
                          "dt_h": model.dt_h, "package_versions": package_versions(),
-                         # people's decisions (agents.decisions; a multi-region model takes none)
-                         "decisions": list(model.decisions.applied) if hasattr(model, "decisions") else []}
+                         # people's decisions (agents.decisions; a multi-region model's of every region and
+                         # its migration's, agents.multi_region_decisions)
+                         "decisions": list(getattr(model.decisions, "all_applied", model.decisions.applied))
+                         if hasattr(model, "decisions") else []}
     kpis_path.write_text(json.dumps(doc, indent=2, allow_nan=False), encoding="utf-8")
     stop = model.step_index
     chunk = parquet_chunk_steps(model.recorder.column_count())

@@ -56,7 +56,8 @@ def test_a_multi_region_run_executes_and_stores_regions_and_migration(owner, tin
     direct.run()
     expected = json.loads(json.dumps(services._json_safe(kpis_with_contracts(direct))))
     assert run.kpis == expected
-    assert "not evaluated" in run.kpis["contracts"]["heat_deal"]["evaluation"]  # no multi-region counterfactual
+    deal = run.kpis["contracts"]["heat_deal"]  # evaluated against the multi-region run without it
+    assert deal["evaluation"] == "against the counterfactual" and deal["parties"]["heat_city"]["npv_cny"] > 0
 
 
 def test_a_multi_region_run_resumed_from_a_checkpoint_equals_an_uninterrupted_run(owner, tiny_data):
@@ -111,3 +112,56 @@ def test_the_pages_of_a_multi_region_scenario_and_run_render(owner, tiny_data, c
     assert outline.status_code == 200 and json.loads(outline.content)["features"]
     series = client.get(f"/api/runs/{run.pk}/agents/w-dc_hohhot/series/")
     assert series.status_code == 200 and "it_migrated_mw" in series.json()["quantities"]
+
+
+MR_DECISIONS = [{"actor_id": "w-dc_hohhot", "parameter": "kind", "value": "price_following"},
+                {"actor_id": "migration", "parameter": "min_saving_pu", "value": 0.5}]
+
+
+def test_a_multi_region_run_waits_takes_decisions_and_replays_them_after_a_killed_worker(owner, tiny_data, tmp_path):
+    from django.utils import timezone
+    from rest_framework.test import APIClient
+
+    from agents.cli import main as cli_main
+
+    doc = two_regions(tiny_data)
+    doc["regions"][1]["actors"][1]["strategy"] = {"kind": "carbon_aware", "flex": {
+        "deferrable_pu": 0.4, "deadline_h": 12.0, "migratable_pu": 0.5}}
+    doc["decision_points"] = {"events": ["day_start"]}
+    api = APIClient()
+    api.force_login(owner)
+    run = create_unqueued(owner, doc, seed=3)
+    assert services.run_execute(run.pk, "w1") == "waiting"
+    run.refresh_from_db()
+    assert run.status == Run.Status.WAITING and run.step == 24
+    listed = api.get(f"/api/runs/{run.pk}/decisions/").json()
+    targets = {a["id"]: a for a in listed["actors"]}
+    assert targets["w-dc_hohhot"]["region"] == "west" and "min_saving_pu" in targets["migration"]["parameters"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(services, "_enqueue", lambda run_id: None)
+        bad = api.post(f"/api/runs/{run.pk}/decisions/", {"decisions": [
+            {"actor_id": "migration", "parameter": "min_saving_pu", "value": -1}]}, format="json")
+        assert bad.status_code == 400 and bad.json()["errors"][0]["loc"] == "decisions.0.min_saving_pu"
+        ok = api.post(f"/api/runs/{run.pk}/decisions/", {"decisions": MR_DECISIONS}, format="json")
+    assert ok.status_code == 200, ok.content
+    # a worker claims it, steps past the decisions, checkpoints and dies; another resumes from the checkpoint
+    assert services.run_claim(run.pk, "dies")
+    model = services._build(Run.objects.get(pk=run.pk))
+    model.run(steps=6)
+    Run.objects.filter(pk=run.pk).update(checkpoint=checkpoint_dumps(model), checkpoint_step=model.step_index,
+                                         heartbeat_at=timezone.now() - timezone.timedelta(hours=1))
+    assert services.run_execute(run.pk, "w3") == "succeeded"
+    run.refresh_from_db()
+    assert run.decisions == [{**d, "step": 24} for d in MR_DECISIONS]
+    (tmp_path / "s.json").write_text(json.dumps(doc))
+    (tmp_path / "d.json").write_text(json.dumps(run.decisions))
+    assert cli_main([str(tmp_path / "s.json"), "--out", str(tmp_path / "cli"), "--seed", "3", "--json",
+                     "--decisions", str(tmp_path / "d.json")]) == 0
+    kpis = json.loads((tmp_path / "cli" / "kpis.json").read_text())
+    kpis.pop("provenance")
+    assert run.kpis == kpis
+    assert Path(run.series_path).read_bytes() == (tmp_path / "cli" / "series.parquet").read_bytes()
+    undecided = build_model(validate_scenario(doc), seed=3)
+    undecided.run()
+    assert run.kpis["regions"]["west"] != json.loads(json.dumps(services._json_safe(undecided.kpis())))["regions"][
+        "west"]  # the decisions mattered

@@ -75,7 +75,7 @@ export class DecisionPanel {
       fs.dataset.kind = actor.type;
       const legend = document.createElement("legend");
       const kind = (T.kinds || {})[actor.type];
-      legend.textContent = (kind ? kind + ": " : "") + actor.name + " (" + actor.id + ")";
+      legend.textContent = (kind ? kind + ": " : "") + actor.name + " (" + actor.id + (actor.region ? ", " + actor.region : "") + ")";
       fs.appendChild(legend);
       for (const name of actor.parameters) {
         const row = document.createElement("label");
