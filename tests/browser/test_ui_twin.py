@@ -327,6 +327,11 @@ def test_a_shanghai_year_stays_readable_on_the_map_and_panels(page_factory, ui):
     page.wait_for_function("() => window.twinRunState && twinRunState.filled === 8760", timeout=60000)
     page.wait_for_timeout(800)
     assert legend_clashes(page, PANELS) == []
+    # Shanghai has no heat network: the heat panel says its series are zero instead of an empty plot.
+    title = page.evaluate("() => echarts.getInstanceByDom(document.getElementById('chart-heat')).getOption().title[0]")
+    assert title["show"] and title["text"] == "至今每一步均为零", title
+    power = page.evaluate("() => echarts.getInstanceByDom(document.getElementById('chart-power')).getOption().title[0]")
+    assert not power["show"]
     shot(page, "twin-shanghai-bigscreen-zh")
     page.goto(run_url + "report/")
     page.wait_for_selector("#report[data-ready=true]")

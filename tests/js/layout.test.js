@@ -67,3 +67,11 @@ test("sankey nodes too thin to see carry no label, so small flows' labels do not
   assert.equal(nodes.find((n) => n.id === "data_centers").label, undefined);
   assert.equal(nodes.find((n) => n.id === "thermal").label, undefined);
 });
+
+test("a series nothing flowed in is all zero (the panel then says so)", async () => {
+  const { allZero } = await import("../../web/static/web/charts.js");
+  assert.equal(allZero([0, 0, null, 0], 4), true);
+  assert.equal(allZero(undefined, 4), true);
+  assert.equal(allZero([0, 0, 3], 2), true); // only the completed steps count
+  assert.equal(allZero([0, 0, 3], 3), false);
+});

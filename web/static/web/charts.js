@@ -121,6 +121,16 @@ export function presentSeries(panel, region) {
   return PANELS[panel].filter((s) => s.q in region);
 }
 
+/** True when values[0..n) are all zero or missing (a series nothing flowed in). */
+export function allZero(values, n) {
+  const len = Math.min(n, values ? values.length : 0);
+  for (let i = 0; i < len; i++) {
+    const v = values[i];
+    if (v !== null && v !== undefined && Number.isFinite(v) && Math.abs(v) > 1e-9) return false;
+  }
+  return true;
+}
+
 function num(v) {
   return typeof v === "number" && Number.isFinite(v) ? v : 0;
 }
@@ -439,8 +449,13 @@ export class TimePanels {
     this.bucket = this.currentBucket();
     for (const c of Object.values(this.charts)) {
       const values = this.seriesOf(c.panel);
+      // A panel whose every series is zero so far (e.g. heat in a region without a heat network) says so
+      // instead of showing an empty plot.
+      const zero = s.filled > 0 && c.series.length > 0 && c.series.every((d) => allZero(values[d.q], s.filled));
       c.chart.setOption({
         series: c.series.map((d) => ({ data: aggregate(values[d.q], s.filled, this.bucket, s.startMs, s.stepMs) })),
+        title: { show: zero, text: (this.T && this.T.panel_all_zero) || "0", left: "center", top: "middle",
+          textStyle: { color: this.th.muted, fontSize: this.th.font, fontWeight: "normal" } },
       });
     }
     this.drawCursor();
