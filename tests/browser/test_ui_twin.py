@@ -337,6 +337,9 @@ def test_a_shanghai_year_stays_readable_on_the_map_and_panels(page_factory, ui):
     page.wait_for_selector("#report[data-ready=true]")
     report = ["report-chart-power", "report-chart-price", "report-chart-heat", "report-chart-co2"]
     assert legend_clashes(page, report) == []
+    points = page.evaluate("() => echarts.getInstanceByDom(document.getElementById('report-chart-price')).getOption()"
+                           ".series.map((s) => s.data.length)")
+    assert points == [365, 365], points  # daily means of the hourly year, not a solid block of 6-hour means
     page.locator("#report-charts").scroll_into_view_if_needed()
     shot(page, "report-shanghai-zh")
     page.set_viewport_size({"width": 1366, "height": 768})

@@ -1,7 +1,7 @@
 // Compare 2–4 runs: KPI table with deltas to the first run (units from the units table), overlaid region
 // series of any recorded quantity (ECharts), exports as CSV / XLSX / PNG.
 import { bucketMeans, formatValue, hoursAxis, pngButton, unitSymbol } from "./exports.js";
-import { SankeyPanel, valuesAt, priceAt, legendLayout, quantityLabel, acrossRegions, theme } from "./charts.js";
+import { SankeyPanel, valuesAt, priceAt, legendLayout, quantityLabel, acrossRegions, theme, bucketSteps } from "./charts.js";
 import { TwinMap, range, regionName } from "./map.js";
 
 const config = JSON.parse(document.getElementById("compare-config").textContent);
@@ -110,7 +110,7 @@ async function main() {
     const series = snapshots.map((s, i) => {
       const values = (s.region && s.region[q]) || [];
       const dt = (s.describe && s.describe.dt_h) || 1;
-      const factor = Math.max(1, Math.ceil(values.length / MAX_POINTS));
+      const factor = bucketSteps(values.length, dt * 3600e3, MAX_POINTS); // an hourly year: daily means
       const means = bucketMeans(values, factor);
       const hours = hoursAxis(means.length, dt * factor);
       return {

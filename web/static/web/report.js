@@ -1,7 +1,7 @@
 // Printable run report: four charts of the region series (units from describe().units), PNG export of each,
 // and a Print button (the print stylesheet in builder.css lays the page out for A4).
 import { bucketMeans, hoursAxis, pngButton, unitSymbol } from "./exports.js";
-import { legendLayout, quantityLabel, theme } from "./charts.js";
+import { bucketSteps, legendLayout, quantityLabel, theme } from "./charts.js";
 
 const config = JSON.parse(document.getElementById("report-config").textContent);
 const T = config.i18n;
@@ -36,7 +36,7 @@ async function main() {
     const chart = window.echarts.init(element);
     charts.push(chart);
     const n = snap.region[present[0]].length;
-    const factor = Math.max(1, Math.ceil(n / MAX_POINTS));
+    const factor = bucketSteps(n, dt * 3600e3, MAX_POINTS); // an hourly year: daily means, not a solid block
     const names = present.map(label);
     const unit = unitSymbol(units[present[0]]);
     const font = theme(false).font;
