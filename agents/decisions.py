@@ -447,7 +447,7 @@ class DecisionBook:
             if dr.active:
                 dr.observe(t, signals)
             if t % spd == 0:
-                if dcs.strategy_groups:
+                if dcs.strategy_groups or dcs.cold.active:  # workload plans, then cold storage
                     dcs._plan_day(signals)
                 if after_day is not None:
                     after_day(t, min(t + spd, until))

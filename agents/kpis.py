@@ -349,6 +349,11 @@ def _data_centers(model, stop: int) -> dict:
             "heat_recovery_payback_years": payback,
             "heat_recovery_payback_basis": _payback_basis(hr),
         }
+    if dcs.cold.active:  # cold stores (agents.actors.dc_cold_storage): only DCs that have one get the keys
+        cold = dcs.cold.totals(stop, model.r[model.dc_price_quantity])
+        for j, i in enumerate(dcs.cold.members.tolist()):
+            out[dcs.ids[i]]["cold_storage_shifted_mwh_th"] = float(cold["shifted_mwh_th"][j])
+            out[dcs.ids[i]]["cold_storage_saving_cny"] = float(cold["saving_cny"][j])
     return out, s
 
 

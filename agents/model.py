@@ -318,7 +318,7 @@ class RegionModel(mesa.Model):
         self.grid.attach_dr(self.dr)
         self.dcs.attach_dr(self.dr)
         self.ledger = ContractLedger(self)  # every contract's line items per party (agents.ledger)
-        self.dcs.attach_region(self._dc_day_changed)
+        self.dcs.attach_region(self._dc_day_changed, self._dc_price_of)
         self.heat.attach_region(self._heat_day_changed)
         self.decisions = DecisionBook(self)  # decision points and people's decisions (agents.decisions)
 

@@ -39,6 +39,7 @@ from agents.physics.heat_pump import carnot_cop
 from agents.physics.it_load import ACCELERATOR_POWER_W
 from agents.strategies import NetLoadBatteryStrategySpec, NoStrategySpec, TouBatteryStrategySpec
 from agents.strategies.backup import SiteBackupSpec, legacy_backup
+from agents.strategies.dc_cooling import ColdStorageSpec
 from agents.strategies.heat_dispatch import HeatDispatchStrategySpec
 from agents.strategies.storage_schedule import HeatTankSpec, StorageStrategySpec, reserve_fit_error
 from agents.strategies.workload_flex import DataCenterStrategySpec
@@ -250,6 +251,10 @@ class DataCenter(_Actor):
     heat_recovery: HeatRecovery | None = Field(None, description="Optional waste-heat recovery to a heat utility")
     pv_capacity_mw: float = Field(0.0, ge=0, le=5000, description="On-site PV peak power [MWp]")
     battery: Battery | None = Field(None, description="Optional on-site battery")
+    cold_storage: ColdStorageSpec | None = Field(
+        None, description="Optional cold store in the chilled water / liquid loop: each day the DC charges it "
+                          "(extra chiller power) in cheap hours of the published price forecast and covers cooling "
+                          "from it in dear ones (agents.actors.dc_cold_storage); null = none")
     backup: SiteBackupSpec | None = Field(
         None, description="Backup generators: technology (diesel, gas_engine, h2_fuel_cell) with its defaults "
                           "(fuel cost, CO2, start-up time, minimum run time; each can be set) and when they run "

@@ -105,6 +105,9 @@ NAMES: dict[str, Quantity] = {
     "start_step": Quantity("", "count"),
     "end_step": Quantity("", "count"),
     "notified_step": Quantity("", "count"),
+    # cold storage of a data center (agents.strategies.dc_cooling.ColdStorageSpec): quantiles of the day's cold price
+    "charge_quantile": Quantity("", "share"),
+    "discharge_quantile": Quantity("", "share"),
     # storage reserve (agents.markets.reserve): price per MW of reserve held per hour, CNY/(MW·h) = CNY/MWh
     "reserve_price_cny_per_mwh": Quantity("CNY/(MW·h)", "price"),
 }

@@ -6,6 +6,7 @@ import numpy as np
 
 from agents.actors.base import Actor, BuildContext, Fleet
 from agents.actors.dc_backup import DataCenterBackup
+from agents.actors.dc_cold_storage import DataCenterColdStorage
 from agents.markets.offer_book import ON_SITE
 from agents.physics import cooling, heat_pump, it_load
 from agents.strategies.deferral import DeferralState
@@ -103,6 +104,7 @@ class DataCenterFleet(Fleet):
         self._hr_share = share
         self._hr_cap_mw = cap_hp
         self._build_strategies(ctx, cap, idle, f_fixed)
+        self.cold = DataCenterColdStorage(self, rec, T, ctx.dt_h)  # cold stores (agents.actors.dc_cold_storage)
 
         # backup generators (agents.actors.dc_backup): contingencies and demand response
         self.backup = DataCenterBackup(self, rec, ctx.dt_h)
@@ -175,17 +177,19 @@ class DataCenterFleet(Fleet):
         self.strategies[index] = spec.strategy
         self._group_strategies(states)
 
-    def attach_region(self, changed) -> None:
+    def attach_region(self, changed, price_of=None) -> None:
         """``changed(start, stop)`` is called after a day's plan changed the DCs' IT and facility power of steps
-        [start, stop) (the model refreshes the region's fixed load and series of those steps)."""
+        [start, stop) (the model refreshes the region's fixed load and series of those steps); ``price_of(price,
+        start, stop)``: the price the DCs pay for a wholesale price forecast of those steps (cold storage)."""
         self._region_changed = changed
+        self._price_of = price_of if price_of is not None else (lambda price, a, z: price)
 
     def observe(self, t: int, signals) -> None:
         """At a day's first step, each group of members sharing a workload strategy plans the day (module
         agents.strategies.workload_flex ``plan_window``) from the day's published day-ahead forecasts, the DR
         reductions called for the day so far and the deferred work carried in; nothing else is seen."""
         super().observe(t, signals)
-        if self.strategy_groups and signals.new_day:
+        if (self.strategy_groups or self.cold.active) and signals.new_day:
             self._plan_day(signals)
 
     def _plan_day(self, signals) -> None:
@@ -213,7 +217,10 @@ class DataCenterFleet(Fleet):
             self.dr_delivered_mw[a:z, cols] = plan.dr_delivered_mw
             self.deferred_backlog_mwh[day, cols] = plan.state.total_mwh
             self.forced_mwh[cols] += plan.forced_mw.sum(axis=0) * self.dt_h
-        self._refresh(a, z, self.flex_members)
+        if self.strategy_groups:
+            self._refresh(a, z, self.flex_members)
+        if self.cold.active:  # after the workload plan: the cold stores plan on the day's IT and facility power
+            self.cold.plan_day(a, z, self._price_of(fc["price_cny_per_mwh"], a, z))
         if self._region_changed is not None:
             self._region_changed(a, z)
 
@@ -258,6 +265,8 @@ class DataCenterFleet(Fleet):
                 fac[:, has] = f - saved
                 self.cooling_saved_mw[a:z, p] = saved
         self.facility_mw[a:z, members] = fac
+        if self.cold.active:
+            self.cold.reapply(a, z, members)
 
     def set_heat_delivery(self, delivered_mw: np.ndarray) -> None:
         """Heat the utilities take from each recovering DC [steps, recovering DCs] → heat-pump source and power."""
@@ -297,9 +306,12 @@ class DataCenterFleet(Fleet):
         self.hp_total_mw[sl] = hp.sum(axis=1)
         self.heat_reused_mw[sl] = np.where(self.hp_dc_owned[None, :], delivered_mw, source)
         fac_hr = self.facility_mw[sl, hr] + self.cooling_saved_mw[sl]
+        shift = self.cold.shift_of(start, stop, hr) if self.cold.active else None  # cold store's, kept apart
+        if shift is not None:
+            fac_hr -= shift
         it_hr = self.it_mw[sl, hr]
         saved = fac_hr * cooling.overhead_split(fac_hr / it_hr)["cooling"] * np.minimum(source / it_hr, 1.0)
-        self.facility_mw[sl, hr] = fac_hr - saved
+        self.facility_mw[sl, hr] = fac_hr - saved if shift is None else fac_hr - saved + shift
         self.cooling_saved_mw[sl] = saved
 
     def owned_heat_pump_mw(self, start: int, stop: int) -> np.ndarray:
