@@ -227,7 +227,8 @@ class MultiRegionModel(mesa.Model):
 
     def describe(self) -> dict:
         """JSON description: the regions, the links, the clock, every agent (with its ``region`` id)."""
-        regions = [{"id": rid, "name": m.scenario.region.name, "lat": m.scenario.region.lat,
+        regions = [{"id": rid, "name": m.scenario.region.name, "name_zh": m.scenario.region.name_zh,
+                    "lat": m.scenario.region.lat,
                     "lon": m.scenario.region.lon, "tz": m.scenario.region.tz} for rid, m in self.models.items()]
         agent_q = sorted({name for m in self.models.values() for f in m.fleets.values() for name in f.series})
         region_q = [*SUMMED_QUANTITIES, *WEIGHTED_QUANTITIES,

@@ -100,6 +100,8 @@ _ACTOR_SITE_DESCRIPTION = ("Weather site (agents.weather key) of this actor's ow
 
 class Region(_Strict):
     name: str = Field(min_length=1, max_length=120, description="Region name")
+    name_zh: str = Field("", max_length=120, description="Region name in Chinese, shown on Chinese pages (optional; "
+                                                        "empty: the name)")
     lat: float = Field(ge=-90, le=90, description="Latitude of the region centre [deg]")
     lon: float = Field(ge=-180, le=180, description="Longitude of the region centre [deg]")
     tz: str = Field("Asia/Shanghai", min_length=1, max_length=64, description="IANA time zone of local clock time")

@@ -97,6 +97,7 @@ def parameter_labels(scenario: dict, lang: str) -> dict[str, str]:
 def twin_strings() -> dict:
     """Texts of the twin's map, panels, timeline and drawer (merged into the run page's strings)."""
     return {
+        "panel_all_zero": _("Zero at every step so far"),
         "series": {
             "renewable": _("Renewable"), "thermal": _("Thermal plants"), "import": _("Import"),
             "storage": _("Storage discharge"), "backup": _("Data-center backup"), "unserved": _("Not served"),

@@ -44,7 +44,17 @@ def scenario_summary(data: dict) -> dict:
 
 def _summary_shown(facts: dict) -> dict:
     """The summary with its agent counts as translated, plural-aware labels (in the request's language)."""
-    return {**facts, "agent_types": [_actor_count(kind, n) for kind, n in facts["agent_types"]]}
+    shown = {**facts, "agent_types": [_actor_count(kind, n) for kind, n in facts["agent_types"]]}
+    if facts.get("region_zh") and (get_language() or "").lower().startswith("zh"):
+        shown["region"] = facts["region_zh"]  # the regions' Chinese names (region.name_zh) on Chinese pages
+    return shown
+
+
+def _region_name(region: dict, fallback: str = "") -> str:
+    """A region's name in the request's language: its ``name_zh`` on Chinese pages when it has one."""
+    if region.get("name_zh") and (get_language() or "").lower().startswith("zh"):
+        return str(region["name_zh"])
+    return str(region.get("name", fallback))
 
 
 def scenario_facts(data: dict) -> dict:
@@ -56,14 +66,17 @@ def scenario_facts(data: dict) -> dict:
     dt_h = _number(horizon.get("dt_h"), 1.0)
     actors = geo.scenario_actors(data)  # of every region of a multi-region document
     if isinstance(data.get("regions"), list):
-        region = {"name": ", ".join(str((b.get("region") or {}).get("name", b.get("id", "")))
-                                    for b in geo.scenario_regions(data))}
+        bodies = [(b.get("region") or {}, b.get("id", "")) for b in geo.scenario_regions(data)]
+        region = {"name": ", ".join(str(r.get("name", i)) for r, i in bodies),
+                  "name_zh": "、".join(str(r.get("name_zh") or r.get("name", i)) for r, i in bodies)
+                  if any(r.get("name_zh") for r, _i in bodies) else ""}
     by_type: dict[str, int] = {}
     for actor in actors:
         kind = actor.get("type", "") if isinstance(actor, dict) else ""
         by_type[kind] = by_type.get(kind, 0) + 1
     return {
         "region": region.get("name", ""),
+        "region_zh": region.get("name_zh", ""),
         "agents": len(actors),
         "agent_types": sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0])),
         "steps": int(steps),
@@ -378,7 +391,7 @@ def _run_twin_context(request: HttpRequest, run_id, *, big: bool) -> dict:
         "nav": "runs",
         "speed_choices": RunStartForm.base_fields["speed_steps_per_s"].choices,
         "timeline_speeds": [(1, "1×"), (6, "6×"), (24, "24×"), (168, "168×")],
-        "regions": [{"id": block.get("id", ""), "name": (block.get("region") or {}).get("name", block.get("id", ""))}
+        "regions": [{"id": block.get("id", ""), "name": _region_name(block.get("region") or {}, block.get("id", ""))}
                     for block in snapshot.get("regions") or [] if isinstance(block, dict)],
     }
 
@@ -567,18 +580,21 @@ def run_report(request: HttpRequest, run_id) -> HttpResponse:
     run = selectors.run_get_for_user(request.user, run_id, defer=("checkpoint", "region_series", "describe",
                                                                   "agent_state"))
     rows = list(exports.kpi_rows(run.kpis or {}))
-    for row in rows:  # each row carries its label (web/labels.py) from exports.kpi_rows
+    # every region's actors of a multi-region run; each row carries its label (web/labels.py) from exports.kpi_rows
+    actors = [{**a, "type_label": labels.value_label(a.get("type", ""))}
+              for a in twin.scenario_actors(run.scenario_snapshot or {}) if isinstance(a, dict)]
+    for row in rows:
         row["shown"], row["unit_shown"] = report_value(row["kpi"], row["value"])
     config = {
         "run_id": str(run.id),
         "api": {"snapshot": reverse("api-run-snapshot", kwargs={"run_id": run.id})},
-        "i18n": {**_kpi_strings(), **compare_strings()},
+        "i18n": {**_kpi_strings(), **compare_strings(), "twin": twin.twin_strings(),
+                 "report_series": {"carbon_intensity_kgco2_per_kwh": _("Carbon intensity of supply")}},
     }
     context = {
         "run": run,
         "summary": scenario_summary(run.scenario_snapshot or {}),
-        "actors": [{**a, "type_label": labels.value_label(a.get("type", ""))}
-                   for a in (run.scenario_snapshot or {}).get("actors", []) if isinstance(a, dict)],
+        "actors": actors,
         "contracts": [{**c, "type_label": labels.contract_type_labels().get(c.get("type"), c.get("type", ""))}
                       for c in (run.scenario_snapshot or {}).get("contracts", []) if isinstance(c, dict)],
         "region_rows": [r for r in rows if r["scope"] == "region"],

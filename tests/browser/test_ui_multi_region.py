@@ -11,11 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from chart_layout import legend_clashes
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
+PANELS = ["chart-power", "chart-price", "chart-heat", "chart-migration"]
 RUN_URL = re.compile(r"/runs/[0-9a-f-]{36}/$")
 NAME = "East Data, West Computing (48 steps)"
 STEPS = 48
@@ -189,6 +191,7 @@ def test_multi_region_twin_regions_links_switcher_migration_kpis(page_factory, u
     assert float(total_cells[0].replace(",", "")) == pytest.approx(moved_total, abs=0.51)  # fmtNum: 0 decimals from 100
     page.evaluate("() => window.scrollTo(0, 0)")
     page.wait_for_timeout(300)
+    assert legend_clashes(page, PANELS) == []  # legends wrap above the units of the axes, nothing pages
     shot(page, "multi-region-twin")
     show_map(page)
     shot(page, "multi-region-map")
@@ -198,6 +201,7 @@ def test_multi_region_twin_regions_links_switcher_migration_kpis(page_factory, u
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.evaluate("() => window.scrollTo(0, 0)")
     page.wait_for_timeout(400)
+    assert legend_clashes(page, PANELS) == []
     shot(page, "multi-region-twin")
     show_map(page)
     shot(page, "multi-region-map")
@@ -213,8 +217,16 @@ def test_multi_region_twin_regions_links_switcher_migration_kpis(page_factory, u
     assert page.locator("label[for=region-select]").inner_text() == "面板和卡片显示的地区"
     assert "区域间" in page.locator("#layer-flows-links").locator("xpath=..").inner_text()
     assert "全部地区" in page.locator("table.kpis-regions thead").inner_text()
+    # The regions' Chinese names (region.name_zh of the scenario): table, switcher, map labels, page head.
+    # (the table has its region columns even when the KPIs arrive before the snapshot after a reload)
+    page.wait_for_function("() => document.querySelector('table.kpis-regions thead').innerText.includes('呼和浩特（内蒙古）')",
+                           timeout=10000)
+    assert "柴达木盆地（青海格尔木）" in page.locator("#region-select").inner_text()
+    assert "上海" in [r["name"] for r in map_option(page)["regions"]]
+    assert "呼和浩特（内蒙古）" in page.locator("main").inner_text()
     page.evaluate("() => window.scrollTo(0, 0)")
     page.wait_for_timeout(400)
+    assert legend_clashes(page, PANELS) == []
     shot(page, "multi-region-twin-zh")
 
     # Big screen: one screen, the migration panel in the sankey's place.
@@ -224,6 +236,7 @@ def test_multi_region_twin_regions_links_switcher_migration_kpis(page_factory, u
     page.wait_for_timeout(500)
     assert page.locator("#chart-migration").is_visible()
     assert page.evaluate("() => document.documentElement.scrollHeight") <= 1080 + 2
+    assert legend_clashes(page, PANELS) == []
     shot(page, "multi-region-bigscreen-zh")
     page.click("form.langswitch button[value=en]")
     page.wait_for_function("() => window.twinRunState && twinRunState.haveSnapshot")

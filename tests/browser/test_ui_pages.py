@@ -65,12 +65,12 @@ def test_language_switch_to_chinese_shows_chinese_labels(page_factory, ui):
     page, errors = page_factory()
     ui.login(page)
     page.goto("/scenarios/")
-    assert page.locator(".mainnav").inner_text().split() == ["Scenarios", "Runs", "API", "docs"]
+    assert page.locator(".mainnav").inner_text().split() == ["Scenarios", "Runs", "Sweeps", "Contract", "Lab", "API", "docs"]
     page.click("button[value=zh-hans]")
     page.wait_for_selector("html[lang=zh-hans]")
     assert "/scenarios/" in page.url  # stays on the same page
     nav = page.locator(".mainnav").inner_text()
-    assert "情景" in nav and "运行" in nav and "API 文档" in nav
+    assert "情景" in nav and "运行" in nav and "参数扫描" in nav and "合同实验室" in nav and "API 文档" in nav
     assert page.locator("h1").inner_text() == "选择情景"
     assert "启动运行" in page.locator("article.scenario button[type=submit]").first.inner_text()
     assert page.locator("button[value=zh-hans]").get_attribute("aria-current") == "true"

@@ -5,11 +5,13 @@ import re
 from pathlib import Path
 
 import pytest
+from chart_layout import legend_clashes
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 RUN_URL = re.compile(r"/runs/[0-9a-f-]{36}/$")
+PANELS = ["chart-power", "chart-price", "chart-heat"]
 
 
 def shot(page, name: str, full_page: bool = False) -> Path:
@@ -233,6 +235,7 @@ def test_live_twin_map_panels_timeline_drawer_language_big_screen_and_reload(pag
     page.wait_for_function("() => { const c = echarts.getInstanceByDom(document.getElementById('twin-map'));"
                            " return c && c.getOption().series.some((s) => s.type === 'scatter' && s.data.length); }")
     assert page.locator("body.bigscreen").count() == 1
+    assert legend_clashes(page, PANELS) == []  # Chinese legends wrap above the units, nothing pages
     shot(page, "twin-bigscreen-zh")
     box = page.locator("#twin-map").bounding_box()
     assert box["width"] > 900 and box["height"] > 350, box
@@ -240,6 +243,7 @@ def test_live_twin_map_panels_timeline_drawer_language_big_screen_and_reload(pag
     page.click("form.langswitch button[value=en]")
     page.wait_for_function("() => window.twinRunState && twinRunState.haveSnapshot")
     page.wait_for_timeout(500)
+    assert legend_clashes(page, PANELS) == []
     shot(page, "twin-bigscreen")
     assert errors.items == []
 
@@ -301,6 +305,7 @@ def test_a_shanghai_year_stays_readable_on_the_map_and_panels(page_factory, ui):
     assert sum(n for sid, n in state["points"].items() if sid.startswith("agents-")) == placed
     # A whole hourly year: one point per day, not a solid block of 8,760.
     assert max(ui.chart_points(page, "chart-price")) == 365
+    assert legend_clashes(page, PANELS) == []
     shot(page, "twin-shanghai-year")
     shot(page, "twin-shanghai-year", full_page=True)
     # Zoomed in to a week: every hour.
@@ -309,4 +314,38 @@ def test_a_shanghai_year_stays_readable_on_the_map_and_panels(page_factory, ui):
     page.wait_for_function("() => Math.max(...echarts.getInstanceByDom(document.getElementById('chart-price'))"
                            ".getOption().series.map((s) => s.data.length)) === 8760")
     shot(page, "twin-shanghai-week", full_page=True)
+    # The same run at 1366×768, in Chinese on the big screen, and its report: legends clear of the units.
+    run_url = page.url
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.wait_for_timeout(500)
+    assert legend_clashes(page, PANELS) == []
+    shot(page, "twin-shanghai-week")
+    page.click("form.langswitch button[value=zh-hans]")
+    page.wait_for_selector("html[lang=zh-hans]")
+    page.goto(run_url + "screen/")
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.wait_for_function("() => window.twinRunState && twinRunState.filled === 8760", timeout=60000)
+    page.wait_for_timeout(800)
+    assert legend_clashes(page, PANELS) == []
+    # Shanghai has no heat network: the heat panel says its series are zero instead of an empty plot.
+    title = page.evaluate("() => echarts.getInstanceByDom(document.getElementById('chart-heat')).getOption().title[0]")
+    assert title["show"] and title["text"] == "至今每一步均为零", title
+    power = page.evaluate("() => echarts.getInstanceByDom(document.getElementById('chart-power')).getOption().title[0]")
+    assert not power["show"]
+    shot(page, "twin-shanghai-bigscreen-zh")
+    page.goto(run_url + "report/")
+    page.wait_for_selector("#report[data-ready=true]")
+    report = ["report-chart-power", "report-chart-price", "report-chart-heat", "report-chart-co2"]
+    assert legend_clashes(page, report) == []
+    points = page.evaluate("() => echarts.getInstanceByDom(document.getElementById('report-chart-price')).getOption()"
+                           ".series.map((s) => s.data.length)")
+    assert points == [365, 365], points  # daily means of the hourly year, not a solid block of 6-hour means
+    page.locator("#report-charts").scroll_into_view_if_needed()
+    shot(page, "report-shanghai-zh")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.wait_for_timeout(500)
+    assert legend_clashes(page, report) == []
+    shot(page, "report-shanghai-zh")
+    page.click("form.langswitch button[value=en]")
+    page.wait_for_selector("html[lang=en]")
     assert errors.items == []

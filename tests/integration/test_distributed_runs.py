@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from agents import RegionModel, validate_scenario
+from agents import RegionModel, kpis_with_contracts, validate_scenario
 
 TINY_SCENARIO = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios" / "_tiny.json"
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
@@ -29,11 +29,12 @@ def scenario_file(tmp_path, steps: int):
 
 
 def uninterrupted_kpis_and_series(row: dict):
-    """KPIs and series of the same scenario snapshot and seed, stepped in this process in one go."""
+    """KPIs (with the contracts' results against their counterfactual, as the worker stores them) and series of
+    the same scenario snapshot and seed, stepped in this process in one go."""
     scenario = validate_scenario(json.loads(row["scenario_snapshot"]))
     model = RegionModel(scenario, seed=row["seed"])
     model.run()
-    return model.kpis(), model.series_table()
+    return kpis_with_contracts(model), model.series_table()
 
 
 def assert_same_results_as_uninterrupted_run(row: dict) -> None:

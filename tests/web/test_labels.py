@@ -129,8 +129,8 @@ def test_kpi_rows_label_every_block_of_a_multi_region_and_dr_run():
         rows = {(r["scope"], r["id"], r["kpi"]): r["label"] for r in kpi_rows(kpis)}
     assert rows == {
         ("region", "", "co2_t"): "CO₂ emissions",
-        ("regions", "sh", "co2_t"): "CO₂ emissions",
-        ("regions", "sh", "peak_load_mw"): "Peak load",
+        ("region", "sh", "co2_t"): "CO₂ emissions",
+        ("region", "sh", "peak_load_mw"): "Peak load",
         ("migration", "", "migration.strategy"): "Migration: Strategy",
         ("migration", "", "migration.moved_it_mwh"): "Migration: IT energy moved",
         ("migration", "", "migration.links.sh-hh.from_region"): "Migration · Link sh-hh: From region",

@@ -17,8 +17,9 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 
 
 def kpi_rows(kpis: dict) -> Iterator[dict]:
-    """One row per KPI: region first, then each agent and contract in the run's order; units and labels from the
-    tables (agents.units, web.labels)."""
+    """One row per KPI: region first (of a multi-region run: the whole system, then each region with its id),
+    then each agent and contract in the run's order, then further blocks (migration, demand_response); units and
+    labels from the tables (agents.units, web.labels)."""
     def rows(scope: str, ident: str, block: dict, prefix: str = "") -> Iterator[dict]:
         kind = str(block.get("type", "")) if scope != "region" and not prefix else ""
         for key, value in block.items():
@@ -37,7 +38,10 @@ def kpi_rows(kpis: dict) -> Iterator[dict]:
                    "label": labels.label_of(prefix + key), "unit": unit, "value": value}
 
     yield from rows("region", "", kpis.get("region") or {})
-    for scope, group in (("agent", "agents"), ("contract", "contracts"), ("regions", "regions")):
+    for ident, block in (kpis.get("regions") or {}).items():  # a multi-region run: each region's own KPIs
+        if isinstance(block, dict):
+            yield from rows("region", ident, block)
+    for scope, group in (("agent", "agents"), ("contract", "contracts")):
         for ident, block in (kpis.get(group) or {}).items():
             if isinstance(block, dict):
                 yield from rows(scope, ident, block)

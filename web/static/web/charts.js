@@ -102,14 +102,41 @@ export function linkSeries(links) {
   return (links || []).map((l, i) => ({ q: l.id + ".moved_mw", key: l.id, label: l.name || l.id, color: LINK_COLORS[i % LINK_COLORS.length] }));
 }
 
+/**
+ * A recorded quantity for reading: its series label from the strings (`seriesT`, keyed like PANELS'
+ * `key`), a region's or link's quantity (`<id>.<quantity>`) prefixed by that region's or link's name
+ * (`names`: id → name); the quantity's name itself when the strings do not know it.
+ */
+export function quantityLabel(q, seriesT, names, labels) {
+  const dot = q.indexOf(".");
+  const owner = dot > 0 ? q.slice(0, dot) : "";
+  const base = dot > 0 ? q.slice(dot + 1) : q;
+  const entry = Object.values(PANELS).flat().find((d) => d.q === base);
+  // labels: the one table of quantity labels (web/labels.py, config quantity_labels) for series outside the panels
+  const label = (entry && seriesT && seriesT[entry.key]) || (labels && labels[base]) || base;
+  return owner ? ((names && names[owner]) || owner) + " · " + label : label;
+}
+
 /** The panel's series that the run records (describe.region_quantities or the snapshot's region). */
 export function presentSeries(panel, region) {
   return PANELS[panel].filter((s) => s.q in region);
 }
 
+/** True when values[0..n) are all zero or missing (a series nothing flowed in). */
+export function allZero(values, n) {
+  const len = Math.min(n, values ? values.length : 0);
+  for (let i = 0; i < len; i++) {
+    const v = values[i];
+    if (v !== null && v !== undefined && Number.isFinite(v) && Math.abs(v) > 1e-9) return false;
+  }
+  return true;
+}
+
 function num(v) {
   return typeof v === "number" && Number.isFinite(v) ? v : 0;
 }
+
+export const SANKEY_LABEL_MIN = 0.02;
 
 export const SANKEY_COLORS = {
   renewable: "#2e8b57", thermal: "#6b6f76", import: "#b8860b", storage: "#6a5acd", grid: "#1f4e79",
@@ -145,12 +172,24 @@ export function sankeyFlows(at, T) {
     ["boilers", "district_heating", num(at.heat_produced_mw)],
   ].filter((l) => l[2] > 1e-9);
   const used = new Set();
-  for (const [a, b] of links) {
+  const into = {};
+  const out = {};
+  for (const [a, b, v] of links) {
     used.add(a);
     used.add(b);
+    out[a] = (out[a] || 0) + v;
+    into[b] = (into[b] || 0) + v;
   }
+  // Nodes thinner than SANKEY_LABEL_MIN of the largest carry no label (their labels would pile up on each
+  // other); the tooltip still names them.
+  const size = (id) => Math.max(into[id] || 0, out[id] || 0);
+  const largest = Math.max(0, ...[...used].map(size));
   return {
-    nodes: [...used].map((id) => ({ name: label(id), id, itemStyle: { color: SANKEY_COLORS[id] || "#8aa0b8" } })),
+    nodes: [...used].map((id) => {
+      const node = { name: label(id), id, itemStyle: { color: SANKEY_COLORS[id] || "#8aa0b8" } };
+      if (size(id) < SANKEY_LABEL_MIN * largest) node.label = { show: false };
+      return node;
+    }),
     links: links.map(([a, b, v]) => ({ source: label(a), target: label(b), value: Math.round(v * 1000) / 1000 })),
   };
 }
@@ -225,6 +264,58 @@ export function fmtNum(v) {
 
 // ------------------------------------------------------------------------------------------- ECharts glue
 
+/**
+ * Rows that a wrapping (plain, horizontal) ECharts legend takes for `labels` in `widthPx`: each item is its
+ * symbol (`itemWidth`), 5 px, the text (`measure(label, font)` px) and `itemGap` px to the next; the legend
+ * has 5 px padding on each side. 0 rows for no labels.
+ */
+export function legendRows(labels, widthPx, font, measure, itemWidth = 14, itemGap = 10) {
+  const avail = Math.max(1, widthPx - 10);
+  let rows = 0;
+  let x = 0;
+  for (const label of labels || []) {
+    const w = itemWidth + 5 + measure(String(label), font);
+    if (rows === 0 || (x > 0 && x + w > avail)) {
+      rows += 1;
+      x = 0;
+    }
+    x += w + itemGap;
+  }
+  return rows;
+}
+
+/**
+ * The top of a chart's plot area [px] under `rows` legend rows and, when `hasName`, the unit name above
+ * the y axis in a line of its own (so neither covers the other), and the gap of that name above the plot
+ * area (ECharts' yAxis.nameGap). One line is `font` + 4 px; legend rows are 10 px apart (its itemGap).
+ */
+export function topLayout(rows, font, hasName) {
+  const line = font + 4;
+  const legend = rows > 0 ? 5 + rows * line + (rows - 1) * 10 + 5 : 0;
+  const nameGap = 6;
+  return { top: legend + (hasName ? line + nameGap : 8) + 2, nameGap };
+}
+
+let measureCanvas = null;
+/** Width [px] of `text` in `font` px sans-serif (ECharts' default family), measured on a canvas. */
+export function textWidth(text, font) {
+  if (typeof document === "undefined") return String(text).length * font * 0.6;
+  measureCanvas = measureCanvas || document.createElement("canvas").getContext("2d");
+  measureCanvas.font = font + "px sans-serif";
+  return measureCanvas.measureText(String(text)).width;
+}
+
+/** Intervals of a y axis `plotPx` high so that its labels (`font` px) keep apart: 2…5. */
+export function ySplits(plotPx, font) {
+  return Math.max(2, Math.min(5, Math.floor(plotPx / (2.2 * (font + 4)))));
+}
+
+/** grid.top, yAxis.nameGap and the legend of a chart `widthPx` wide: a wrapping legend above, the unit under it. */
+export function legendLayout(labels, widthPx, font, hasName, measure = textWidth) {
+  const rows = legendRows(labels, widthPx, font, measure);
+  return Object.assign({ rows }, topLayout(rows, font, hasName));
+}
+
 /** Colours of the light page and of the dark big screen. */
 export function theme(dark) {
   return dark
@@ -266,9 +357,26 @@ export class TimePanels {
     this.draw();
   }
 
+  /** Legend rows, plot top and y-axis intervals of a panel at its element's size. */
+  layoutOf(panel, series, name) {
+    const node = this.elements[panel];
+    const width = (node && node.clientWidth) || 600;
+    const lay = legendLayout(series.map((d) => this.seriesName(d)), width, this.th.font, Boolean(name));
+    const bottom = panel === "power" ? 50 : 28;
+    lay.bottom = bottom;
+    lay.splitNumber = ySplits(((node && node.clientHeight) || 240) - lay.top - bottom, this.th.font);
+    return lay;
+  }
+
+  seriesName(d) {
+    return d.label || (this.T.series && this.T.series[d.key]) || d.key;
+  }
+
   option(panel, series) {
     const s = this.stream;
     const th = this.th;
+    const name = unitOf(s.describe && s.describe.units, panel === "migration" && series.length ? series[0].q : PANEL_UNIT_KEYS[panel]);
+    const lay = this.layoutOf(panel, series, name);
     const zoom = [{ type: "inside", filterMode: "none" }];
     const slider = panel === "power";
     if (slider) zoom.push({ type: "slider", filterMode: "none", height: 16, bottom: 6, brushSelect: false, labelFormatter: "", textStyle: { color: th.muted } });
@@ -278,18 +386,17 @@ export class TimePanels {
       animation: false,
       useUTC: true,
       textStyle: { color: th.text, fontSize: th.font },
-      grid: { left: 62, right: 18, top: 38, bottom: slider ? 50 : 28 },
+      grid: { left: 62, right: 18, top: lay.top, bottom: lay.bottom },
       tooltip: { trigger: "axis", axisPointer: { type: "line" }, valueFormatter: (v) => fmtNum(v) },
-      legend: { type: "scroll", top: 0, left: 0, right: 0, itemWidth: 14, itemHeight: 8, textStyle: { fontSize: th.font, color: th.text },
-        pageTextStyle: { color: th.muted }, pageIconColor: th.text },
+      legend: { type: "plain", top: 0, left: 0, right: 0, itemWidth: 14, itemHeight: 8, itemGap: 10, padding: 5, textStyle: { fontSize: th.font, color: th.text } },
       xAxis: {
         type: "time", axisLabel: { hideOverlap: true, color: th.muted, fontSize: th.font },
         min: s.startMs, max: s.startMs + s.stepMs * Math.max(1, s.run.total_steps),
       },
-      yAxis: { type: "value", name: unitOf(s.describe && s.describe.units, panel === "migration" && series.length ? series[0].q : PANEL_UNIT_KEYS[panel]), nameTextStyle: { color: th.muted, fontSize: th.font, align: "right" },
+      yAxis: { type: "value", name, nameGap: lay.nameGap, splitNumber: lay.splitNumber, nameTextStyle: { color: th.muted, fontSize: th.font, align: "right", lineHeight: th.font + 4 },
         splitLine: { lineStyle: { color: th.split } }, axisLabel: { formatter: (v) => fmtNum(v), color: th.muted, fontSize: th.font } },
       series: series.map((d, i) => ({
-        name: d.label || (this.T.series && this.T.series[d.key]) || d.key, type: "line", showSymbol: false,
+        name: this.seriesName(d), type: "line", showSymbol: false,
         step: d.step ? "end" : false, stack: d.stack, connectNulls: false,
         lineStyle: { width: d.stack ? 0.6 : 1.6, color: d.color, type: d.dashed ? "dashed" : "solid" },
         itemStyle: { color: d.color },
@@ -343,8 +450,13 @@ export class TimePanels {
     this.bucket = this.currentBucket();
     for (const c of Object.values(this.charts)) {
       const values = this.seriesOf(c.panel);
+      // A panel whose every series is zero so far (e.g. heat in a region without a heat network) says so
+      // instead of showing an empty plot.
+      const zero = s.filled > 0 && c.series.length > 0 && c.series.every((d) => allZero(values[d.q], s.filled));
       c.chart.setOption({
         series: c.series.map((d) => ({ data: aggregate(values[d.q], s.filled, this.bucket, s.startMs, s.stepMs) })),
+        title: { show: zero, text: (this.T && this.T.panel_all_zero) || "0", left: "center", top: "middle",
+          textStyle: { color: this.th.muted, fontSize: this.th.font, fontWeight: "normal" } },
       });
     }
     this.drawCursor();
@@ -366,7 +478,12 @@ export class TimePanels {
   }
 
   resize() {
-    for (const c of Object.values(this.charts)) c.chart.resize();
+    for (const c of Object.values(this.charts)) {
+      const name = c.chart.getOption().yAxis[0].name;
+      const lay = this.layoutOf(c.panel, c.series, name);
+      c.chart.setOption({ grid: { top: lay.top }, yAxis: { nameGap: lay.nameGap, splitNumber: lay.splitNumber } });
+      c.chart.resize();
+    }
   }
 }
 
@@ -397,7 +514,7 @@ export class SankeyPanel {
     const key = JSON.stringify(flows);
     if (key === this.last) return;
     this.last = key;
-    this.chart.setOption({ series: [{ data: flows.nodes.map((n) => ({ name: n.name, itemStyle: n.itemStyle })), links: flows.links }] });
+    this.chart.setOption({ series: [{ data: flows.nodes.map((n) => ({ name: n.name, itemStyle: n.itemStyle, label: n.label || { show: true } })), links: flows.links }] });
   }
 
   resize() {

@@ -1,8 +1,8 @@
 // Compare 2–4 runs: KPI table with deltas to the first run (units from the units table), overlaid region
 // series of any recorded quantity (ECharts), exports as CSV / XLSX / PNG.
 import { bucketMeans, formatValue, hoursAxis, pngButton, unitSymbol } from "./exports.js";
-import { SankeyPanel, valuesAt, priceAt } from "./charts.js";
-import { TwinMap, range } from "./map.js";
+import { SankeyPanel, valuesAt, priceAt, legendLayout, quantityLabel, acrossRegions, theme, bucketSteps } from "./charts.js";
+import { TwinMap, range, regionName } from "./map.js";
 
 const config = JSON.parse(document.getElementById("compare-config").textContent);
 const T = config.i18n;
@@ -18,21 +18,14 @@ function cell(tag, text, className) {
   return el;
 }
 
-// A region series' label (web/labels.py); "<region>.<quantity>" of a multi-region run as "<region> · <label>".
-function quantityLabel(q) {
-  const table = T.quantity_labels || {};
-  const leaf = q.slice(q.indexOf(".") + 1);
-  return table[q] || (q.includes(".") && table[leaf] ? q.slice(0, q.indexOf(".")) + " · " + table[leaf] : q);
-}
-
-function scopeTitle(row) {
-  if (row.scope === "region") return T.region;
+function scopeTitle(row, names) {
+  if (row.scope === "region") return row.id ? T.region + " · " + ((names || {})[row.id] || row.id) : T.region;
   if ((T.scopes || {})[row.scope]) return T.scopes[row.scope] + (row.id ? " · " + row.id : "");
   const kind = (T.actor_types || {})[row.type] || row.type;
   return (row.scope === "agent" ? T.scope_agent : T.scope_contract) + " · " + row.id + (kind ? " (" + kind + ")" : "");
 }
 
-function renderTable(data) {
+function renderTable(data, names) {
   const table = document.createElement("table");
   table.className = "compare";
   const head = table.createTHead().insertRow();
@@ -44,7 +37,7 @@ function renderTable(data) {
   const body = table.createTBody();
   let scope = null;
   for (const row of data.rows) {
-    const title = scopeTitle(row);
+    const title = scopeTitle(row, names);
     if (title !== scope) {
       scope = title;
       const tr = body.insertRow();
@@ -57,6 +50,7 @@ function renderTable(data) {
     const tr = body.insertRow();
     tr.dataset.kpi = row.kpi;
     tr.dataset.scope = row.scope;
+    if (row.id) tr.dataset.id = row.id;
     const name = cell("th", row.label || (T.kpi_labels || {})[row.kpi] || row.kpi);
     name.title = row.kpi;
     tr.append(name, cell("td", unitSymbol(unit), "unit"));
@@ -88,21 +82,28 @@ async function main() {
     getJson(config.api.compare + query),
     ...config.runs.map((id) => getJson(config.api.snapshot_template.replace("00000000-0000-0000-0000-000000000000", id))),
   ]);
-  renderTable(table);
+  const names = Object.assign({}, ...snapshots.map((s) => Object.fromEntries(
+    [...((s.describe && s.describe.regions) || []), ...((s.describe && s.describe.links) || [])].map((r) => [r.id, regionName(r, lang)]))));
+  renderTable(table, names);
 
   const units = Object.assign({}, ...snapshots.map((s) => (s.describe && s.describe.units) || {}));
   const quantities = [...new Set(snapshots.flatMap((s) => Object.keys(s.region || {})))];
+  const seriesT = (T.twin || {}).series || {};
   const select = $("series-quantity");
   for (const q of quantities) {
     const o = document.createElement("option");
     o.value = q;
-    o.textContent = quantityLabel(q) + (unitSymbol(units[q]) ? " (" + unitSymbol(units[q]) + ")" : "");
+    o.title = q;
+    o.textContent = quantityLabel(q, seriesT, names, T.quantity_labels) + (unitSymbol(units[q]) ? " (" + unitSymbol(units[q]) + ")" : "");
     select.appendChild(o);
   }
-  select.value = quantities.includes("price_cny_per_mwh") ? "price_cny_per_mwh" : quantities[0];
+  select.value = ["wholesale_price_cny_per_mwh", "price_cny_per_mwh", "load_mw"].find((q) => quantities.includes(q)) || quantities[0];
   const chart = window.echarts.init($("compare-chart"));
   pngButton($("series-png"), chart, "compare-" + select.value, T.download_png);
-  window.addEventListener("resize", () => chart.resize());
+  window.addEventListener("resize", () => {
+    draw();
+    chart.resize();
+  });
 
   function draw() {
     const q = select.value;
@@ -110,7 +111,7 @@ async function main() {
     const series = snapshots.map((s, i) => {
       const values = (s.region && s.region[q]) || [];
       const dt = (s.describe && s.describe.dt_h) || 1;
-      const factor = Math.max(1, Math.ceil(values.length / MAX_POINTS));
+      const factor = bucketSteps(values.length, dt * 3600e3, MAX_POINTS); // an hourly year: daily means
       const means = bucketMeans(values, factor);
       const hours = hoursAxis(means.length, dt * factor);
       return {
@@ -120,13 +121,15 @@ async function main() {
       };
     });
     $("series-png").querySelector("button").dataset.png = "compare-" + q;
+    const font = theme(false).font;
+    const lay = legendLayout(series.map((d) => d.name), $("compare-chart").clientWidth || 800, font, Boolean(unitSymbol(unit)));
     chart.setOption({
       animation: false,
-      legend: { top: 0, right: 10, type: "scroll" },
+      legend: { top: 0, left: 0, right: 0, type: "plain", itemGap: 10, padding: 5, textStyle: { fontSize: font } },
       tooltip: { trigger: "axis" },
-      grid: { left: 64, right: 24, top: 40, bottom: 56 },
+      grid: { left: 64, right: 24, top: lay.top, bottom: 56 },
       xAxis: { type: "value", name: "h", nameLocation: "end", min: 0 },
-      yAxis: { type: "value", name: unitSymbol(unit), scale: true },
+      yAxis: { type: "value", name: unitSymbol(unit), nameGap: lay.nameGap, nameTextStyle: { align: "right", fontSize: font }, scale: true },
       dataZoom: [{ type: "inside" }, { type: "slider", height: 16, bottom: 8 }],
       series,
     }, { notMerge: true });
@@ -170,8 +173,14 @@ async function drawTwins(table, snapshots) {
     const tools = col.querySelector("[data-tools]");
     if (map.chart) pngButton(tools, map.chart, "map-" + (i + 1), T.map_png).setAttribute("aria-label", T.map_png + " · " + table.runs[i].label);
     if (sankey.chart) pngButton(tools, sankey.chart, "sankey-" + (i + 1), T.sankey_png).setAttribute("aria-label", T.sankey_png + " · " + table.runs[i].label);
-    const prices = (s.region && (s.region.wholesale_price_cny_per_mwh || s.region.price_cny_per_mwh)) || [];
-    return { info, s, map, sankey, col, n: steps[i], priceRange: range(prices), states: new Map() };
+    // A multi-region run: one colour scale over every region's price (as on its run page).
+    const regionIds = ((s.describe && s.describe.regions) || []).map((r) => r.id);
+    const multi = regionIds.length > 1;
+    const regionPrices = multi ? acrossRegions(s.region, regionIds, "wholesale_price_cny_per_mwh") : [];
+    const prices = multi
+      ? (regionPrices.length ? regionPrices : acrossRegions(s.region, regionIds, "price_cny_per_mwh"))
+      : (s.region && (s.region.wholesale_price_cny_per_mwh || s.region.price_cny_per_mwh)) || [];
+    return { info, s, map, sankey, col, n: steps[i], priceRange: range(prices), states: new Map(), multi };
   }));
   window.addEventListener("resize", () => twins.forEach((t) => { t.map.resize(); t.sankey.resize(); }));
 
@@ -191,7 +200,7 @@ async function drawTwins(table, snapshots) {
       }
       if (ticket !== wanted) return;
       const at = valuesAt(t.s.region || {}, k);
-      t.map.draw(t.states.get(k), priceAt(at), t.priceRange, at.import_mw);
+      t.map.draw(t.states.get(k), priceAt(at), t.priceRange, at.import_mw, t.multi ? at : undefined);
       t.sankey.draw(at);
       t.col.dataset.step = String(k);
     }));

@@ -255,6 +255,13 @@ export function regionFlowLines(agents, contracts, state, importByRegion) {
 
 // ------------------------------------------------------------------------------------------- ECharts glue
 
+/** A region's name in the page's language: its `name_zh` on Chinese pages when the scenario gives one. */
+export function regionName(r, lang) {
+  if (!r) return "";
+  if (r.name_zh && String(lang || "").toLowerCase().startsWith("zh")) return r.name_zh;
+  return r.name || r.id;
+}
+
 export class TwinMap {
   /**
    * echarts: the library; node: element; info: {agents (describe, + capacity_mw), contracts, outline name};
@@ -273,6 +280,7 @@ export class TwinMap {
     this.maxCap = 0;
     this.visible = {}; // layer -> shown
     this.priceRange = null;
+    this.lang = opts.lang || (typeof document !== "undefined" && document.documentElement ? document.documentElement.lang : "");
   }
 
   typeLabel(t) {
@@ -448,7 +456,7 @@ export class TwinMap {
         (l.moved_mw > 1e-6 ? live : idle).push(item);
       }
       series.push({ id: "flows-links", data: live }, { id: "flows-links-idle", data: idle });
-      series.push({ id: "regions", data: this.regions.map((r) => ({ name: r.name || r.id, regionId: r.id, value: [r.lon, r.lat],
+      series.push({ id: "regions", data: this.regions.map((r) => ({ name: regionName(r, this.lang), regionId: r.id, value: [r.lon, r.lat],
         load: vals[r.id + ".load_mw"], price: regionPrice(r) })) });
       const lo = priceRange ? priceRange[0] : 0;
       const hi = priceRange ? priceRange[1] : 0;

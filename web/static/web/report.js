@@ -1,17 +1,24 @@
 // Printable run report: four charts of the region series (units from describe().units), PNG export of each,
 // and a Print button (the print stylesheet in builder.css lays the page out for A4).
 import { bucketMeans, hoursAxis, pngButton, unitSymbol } from "./exports.js";
+import { bucketSteps, legendLayout, quantityLabel, theme } from "./charts.js";
 
 const config = JSON.parse(document.getElementById("report-config").textContent);
 const T = config.i18n;
 const MAX_POINTS = 1500;
 const CHARTS = {
   "report-chart-power": ["load_mw", "renewable_mw", "import_mw"],
-  "report-chart-price": ["price_cny_per_mwh"],
+  "report-chart-price": ["wholesale_price_cny_per_mwh", "retail_price_cny_per_mwh", "price_cny_per_mwh"],
   "report-chart-heat": ["heat_demand_mw", "heat_produced_mw", "heat_from_dc_mw"],
   "report-chart-co2": ["carbon_intensity_kgco2_per_kwh"],
 };
 const COLOURS = ["#1f4e79", "#2e8b57", "#b8860b", "#c0504d"];
+
+// A quantity's legend label: its series label from the twin's strings, else its KPI label, else its name.
+function label(q) {
+  const shown = quantityLabel(q, (T.twin || {}).series);
+  return shown !== q ? shown : (T.report_series || {})[q] || (T.quantity_labels || {})[q] || (T.kpi_labels || {})[q] || q;
+}
 
 document.getElementById("btn-print").addEventListener("click", () => window.print());
 
@@ -29,18 +36,22 @@ async function main() {
     const chart = window.echarts.init(element);
     charts.push(chart);
     const n = snap.region[present[0]].length;
-    const factor = Math.max(1, Math.ceil(n / MAX_POINTS));
+    const factor = bucketSteps(n, dt * 3600e3, MAX_POINTS); // an hourly year: daily means, not a solid block
+    const names = present.map(label);
+    const unit = unitSymbol(units[present[0]]);
+    const font = theme(false).font;
+    const lay = legendLayout(names, element.clientWidth || 600, font, Boolean(unit));
     chart.setOption({
       animation: false,
-      legend: { top: 0, textStyle: { fontSize: 11 } },
-      grid: { left: 56, right: 12, top: 30, bottom: 28 },
+      legend: { top: 0, left: 0, right: 0, type: "plain", itemGap: 10, padding: 5, textStyle: { fontSize: font } },
+      grid: { left: 56, right: 12, top: lay.top, bottom: 28 },
       tooltip: { trigger: "axis" },
       xAxis: { type: "value", name: "h", min: 0 },
-      yAxis: { type: "value", name: unitSymbol(units[present[0]]), scale: true },
+      yAxis: { type: "value", name: unit, nameGap: lay.nameGap, nameTextStyle: { align: "right", fontSize: font }, scale: true },
       series: present.map((q, i) => {
         const means = bucketMeans(snap.region[q], factor);
         const hours = hoursAxis(means.length, dt * factor);
-        return { type: "line", name: (T.quantity_labels || {})[q] || q, showSymbol: false, color: COLOURS[i % COLOURS.length],
+        return { type: "line", name: names[i], showSymbol: false, color: COLOURS[i % COLOURS.length],
           lineStyle: { width: 1.2 }, data: means.map((v, j) => [hours[j], v]) };
       }),
     });

@@ -4,7 +4,7 @@
 import { RunStream, TERMINAL } from "./stream.js";
 import { TimePanels, SankeyPanel, kpiCards, valuesAt, priceAt, fmtNum, unitOf, PANEL_UNIT_KEYS, regionSeries, acrossRegions } from "./charts.js";
 import { downloadPng } from "./exports.js";
-import { TwinMap, range } from "./map.js";
+import { TwinMap, range, regionName } from "./map.js";
 import { Timeline } from "./timeline.js";
 import { AgentDrawer } from "./drawer.js";
 import { DecisionPanel } from "./decisions.js";
@@ -101,8 +101,9 @@ function setupRegionSwitch() {
   const values = "load_mw" in stream.region ? ["", ...ids] : ids;
   if (!values.includes(regionId)) regionId = sel && values.includes(sel.value) ? sel.value : values[0];
   if (sel) {
-    const names = Object.fromEntries(stream.describe.regions.map((r) => [r.id, r.name || r.id]));
-    if ([...sel.options].map((o) => o.value).join("\n") !== values.join("\n")) {
+    const names = Object.fromEntries(stream.describe.regions.map((r) => [r.id, regionName(r, document.documentElement.lang)]));
+    const texts = values.map((id) => (id ? names[id] : T.regions_total));
+    if ([...sel.options].map((o) => o.value + "\t" + o.text).join("\n") !== values.map((id, i) => id + "\t" + texts[i]).join("\n")) {
       sel.replaceChildren(...values.map((id) => new Option(id ? names[id] : T.regions_total, id)));
     }
     sel.value = regionId;
@@ -207,6 +208,7 @@ function onSnapshot() {
   syncSpeedSelect();
   mapReady = false;
   setupMap();
+  if (lastKpis) renderResults(lastKpis);
 }
 
 // ---------------------------------------------------------------- agents table (with drawer buttons)
@@ -270,6 +272,7 @@ function drawCards(step) {
       const label = document.createElement("div");
       label.className = "kpi-label";
       label.textContent = (T.cards && T.cards[c.key]) || c.key;
+      label.title = label.textContent; // the whole label where the card cuts it off
       const value = document.createElement("div");
       value.className = "kpi-value num";
       const unit = document.createElement("span");
@@ -280,8 +283,10 @@ function drawCards(step) {
   }
   cards.forEach((c, i) => {
     const card = box.children[i];
-    card.children[1].textContent = fmtNum(c.value);
+    const text = fmtNum(c.value);
+    card.children[1].textContent = text;
     card.children[2].textContent = c.unit;
+    card.classList.toggle("kpi-long", text.length >= 10); // e.g. a year's MWh: a smaller figure keeps its unit beside it
   });
 }
 
@@ -617,7 +622,7 @@ function dataCenterTable(agents) {
 function regionsKpiTable(kpis) {
   const regions = (stream.describe && stream.describe.regions) || [];
   const ids = regions.map((r) => r.id).filter((id) => kpis.regions && kpis.regions[id]);
-  const names = Object.fromEntries(regions.map((r) => [r.id, r.name || r.id]));
+  const names = Object.fromEntries(regions.map((r) => [r.id, regionName(r, document.documentElement.lang)]));
   const keys = [];
   for (const block of [kpis.region || {}, ...ids.map((id) => kpis.regions[id])]) {
     for (const [k, v] of Object.entries(block)) if (k !== "steps" && typeof v === "number" && !keys.includes(k)) keys.push(k);
@@ -653,7 +658,7 @@ function regionsKpiTable(kpis) {
 function migrationTable(migration) {
   const cols = T.migration_columns || {};
   const links = Object.fromEntries(((stream.describe && stream.describe.links) || []).map((l) => [l.id, l]));
-  const regionNames = Object.fromEntries(((stream.describe && stream.describe.regions) || []).map((r) => [r.id, r.name || r.id]));
+  const regionNames = Object.fromEntries(((stream.describe && stream.describe.regions) || []).map((r) => [r.id, regionName(r, document.documentElement.lang)]));
   const table = document.createElement("table");
   table.className = "table kpis migration-kpis";
   const head = table.createTHead().insertRow();
@@ -712,29 +717,37 @@ function showResults() {
   fetch(config.api.kpis, { credentials: "same-origin", headers: { Accept: "application/json" } })
     .then((r) => (r.ok ? r.json() : Promise.reject(new Error(T.request_failed + " (" + r.status + ")"))))
     .then((kpis) => {
-      const region = Object.entries(kpis.region || {}).filter(
-        ([k, v]) => k !== "steps" && (typeof v === "number" || typeof v === "string")
-      );
-      const half = Math.ceil(region.length / 2);
-      const cols = document.createElement("div");
-      cols.className = "kpi-cols";
-      cols.append(kpiTable(region.slice(0, half)), kpiTable(region.slice(half)));
-      const parts = kpis.regions
-        ? [section(T.regions_kpis, regionsKpiTable(kpis), "kpi-section")]
-        : [section(T.region_kpis, cols, "kpi-section")];
-      if (kpis.migration) parts.push(section(T.migration_kpis, migrationTable(kpis.migration), "kpi-section"));
-      const dcs = dataCenterTable(kpis.agents);
-      if (dcs) {
-        const wrap = document.createElement("div");
-        wrap.className = "table-scroll";
-        wrap.appendChild(dcs);
-        parts.push(section(T.dc_kpis, wrap, "kpi-section"));
-      }
-      el("kpi-table").replaceChildren(...parts);
+      lastKpis = kpis;
+      renderResults(kpis);
     })
     .catch((err) => {
       el("kpi-table").textContent = err.message;
     });
+}
+
+// The KPI tables; drawn again when a snapshot arrives after them (a multi-region run's table takes its
+// region columns and names from the snapshot's describe).
+let lastKpis = null;
+function renderResults(kpis) {
+  const region = Object.entries(kpis.region || {}).filter(
+    ([k, v]) => k !== "steps" && (typeof v === "number" || typeof v === "string")
+  );
+  const half = Math.ceil(region.length / 2);
+  const cols = document.createElement("div");
+  cols.className = "kpi-cols";
+  cols.append(kpiTable(region.slice(0, half)), kpiTable(region.slice(half)));
+  const parts = kpis.regions
+    ? [section(T.regions_kpis, regionsKpiTable(kpis), "kpi-section")]
+    : [section(T.region_kpis, cols, "kpi-section")];
+  if (kpis.migration) parts.push(section(T.migration_kpis, migrationTable(kpis.migration), "kpi-section"));
+  const dcs = dataCenterTable(kpis.agents);
+  if (dcs) {
+    const wrap = document.createElement("div");
+    wrap.className = "table-scroll";
+    wrap.appendChild(dcs);
+    parts.push(section(T.dc_kpis, wrap, "kpi-section"));
+  }
+  el("kpi-table").replaceChildren(...parts);
 }
 
 // ---------------------------------------------------------------- start
