@@ -247,24 +247,24 @@ def _run_steps(scenario, seed: int, steps: int | None, decisions: list[dict] | N
     return model
 
 
-def kpis_with_contracts(model, kpis: dict | None = None, *, max_seconds: float | None = None,
-                        steps_per_s: float | None = None) -> dict:
+def kpis_with_contracts(model, kpis: dict | None = None, *, max_steps: int | None = None) -> dict:
     """``model.kpis()`` (or ``kpis``) with the results against the counterfactual merged into ``contracts``:
     per contract ``term_years``, ``discount_rate_pu`` (and ``peak_cost_change_cny`` for DR), per party the
     figures of :func:`evaluate_contracts` beside its ledger totals. What the CLI and the web worker write to
-    kpis.json. ``max_seconds`` with ``steps_per_s`` (the base run's speed): when the counterfactual runs (one
-    per contract) would take longer, they are skipped and each contract says so in ``evaluation``."""
+    kpis.json. ``max_steps``: when the counterfactual runs (one per contract, each as long as the base run) would
+    step more than this many steps in total, they are skipped and each contract says so in ``evaluation`` — a
+    bound on the size of the work, never on the clock, so the same scenario and seed always give the same
+    kpis.json (Standards: deterministic)."""
     kpis = model.kpis() if kpis is None else kpis
     if not model.scenario.contracts:
         return kpis
-    if max_seconds is not None and steps_per_s:
-        need_s = len(model.scenario.contracts) * model.step_index / steps_per_s
-        if need_s > max_seconds:
-            for row in kpis["contracts"].values():
-                row["evaluation"] = (f"skipped: {len(model.scenario.contracts)} counterfactual runs would take "
-                                     f"≈{need_s:.0f} s, more than the {max_seconds:.0f} s allowed here; "
-                                     "run agents.evaluate_contracts (python -m agents) for the results")
-            return kpis
+    need = len(model.scenario.contracts) * model.step_index
+    if max_steps is not None and need > max_steps:
+        for row in kpis["contracts"].values():
+            row["evaluation"] = (f"skipped: {len(model.scenario.contracts)} counterfactual runs would step {need:,} "
+                                 f"steps, more than the {max_steps:,} allowed here; run agents.evaluate_contracts "
+                                 "(python -m agents) for the results")
+        return kpis
     results = evaluate_contracts(model.scenario, model.seed, model=model)
     for cid, res in results.items():
         kpis["contracts"].setdefault(cid, {"parties": {}})["evaluation"] = "against the counterfactual"

@@ -173,6 +173,9 @@ TWIN_HEARTBEAT_S = env_int("TWIN_HEARTBEAT_S", 2, minimum=1)
 TWIN_STALE_AFTER_S = env_int("TWIN_STALE_AFTER_S", 30, minimum=2)
 TWIN_MAX_ATTEMPTS = env_int("TWIN_MAX_ATTEMPTS", 3, minimum=1)
 TWIN_TASK_SLICE_S = env_int("TWIN_TASK_SLICE_S", 60, minimum=1)
+# contracts' counterfactual runs at the end of a run or sweep point: at most this many steps in total (contracts ×
+# steps; 24 hourly years ≈ 24–40 s for a Shanghai-size region), else skipped with the reason (docs/contracts.md)
+TWIN_COUNTERFACTUAL_MAX_STEPS = env_int("TWIN_COUNTERFACTUAL_MAX_STEPS", 24 * 8760, minimum=0)
 TWIN_FRAME_INTERVAL_MS = env_int("TWIN_FRAME_INTERVAL_MS", 200, minimum=200)
 TWIN_FRAME_BUFFER = env_int("TWIN_FRAME_BUFFER", 500, minimum=10)  # ≥ 100 s of replay at 5 Hz
 TWIN_MAX_BODY_BYTES = 2 * 1024 * 1024

@@ -527,8 +527,9 @@ def run_finish(run_id, model, *, worker: str | None = None, compute_s: float = 0
 
     out_dir = Path(settings.RESULTS_DIR) / str(run_id)
     out_dir.mkdir(parents=True, exist_ok=True)
-    # once, with contracts vs their counterfactual (agents.contract_eval), if those runs fit in the task's slice
-    kpis = kpis_with_contracts(model, max_seconds=settings.TWIN_TASK_SLICE_S * 0.8, steps_per_s=steps_per_s)
+    # once, with contracts vs their counterfactual (agents.contract_eval), within a step budget (not a clock:
+    # the same scenario and seed give the same kpis.json on any worker, at any load)
+    kpis = kpis_with_contracts(model, max_steps=settings.TWIN_COUNTERFACTUAL_MAX_STEPS)
     paths = write_results(model, out_dir, kpis=kpis)
     region_series = compact_table(model.region_frame(0, model.step_index))
     agent_state = compact_table(model.agent_state(model.step_index - 1)) if model.step_index else None

@@ -119,9 +119,7 @@ def sweep_point_execute(point_id, worker: str) -> str:
                     return "queued"
             compute_s = time.perf_counter() - t0
             # with each contract's results against its counterfactual (agents.contract_eval), as runs write them
-            kpis = _json_safe(kpis_with_contracts(
-                model, max_seconds=settings.TWIN_SWEEP_POINT_TIME_LIMIT_S * 0.5,
-                steps_per_s=model.step_index / compute_s if compute_s > 0 else None))
+            kpis = _json_safe(kpis_with_contracts(model, max_steps=settings.TWIN_COUNTERFACTUAL_MAX_STEPS))
         metrics = sweep_grid.select_metrics(kpis, sweep.kpis)
         if not owned.update(status=SweepPoint.Status.SUCCEEDED, kpis=kpis, metrics=metrics, compute_s=compute_s,
                             finished_at=timezone.now(), heartbeat_at=timezone.now(), worker="", error=""):
