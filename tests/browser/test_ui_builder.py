@@ -233,12 +233,12 @@ def test_build_save_run_compare_export_in_two_languages(page_factory, ui):
     with page.expect_download() as got:
         page.click("#export-csv")
     table = list(csv.reader(io.StringIO(Path(got.value.path()).read_text(encoding="utf-8"))))
-    assert table[0][:5] == ["scope", "id", "type", "kpi", "unit"] and len(table[0]) == 7
+    assert table[0][:6] == ["scope", "id", "type", "kpi", "label", "unit"] and len(table[0]) == 8
     with page.expect_download() as got:
         page.click("#export-xlsx")
     assert got.value.suggested_filename.endswith(".xlsx")
     book = load_workbook(io.BytesIO(Path(got.value.path()).read_bytes()))
-    assert [c.value for c in book["KPIs"][1]][:5] == ["scope", "id", "type", "kpi", "unit"]
+    assert [c.value for c in book["KPIs"][1]][:6] == ["scope", "id", "type", "kpi", "label", "unit"]
     assert book["KPIs"].max_row == len(table)
     with page.expect_download() as got:
         page.click("#series-png button")

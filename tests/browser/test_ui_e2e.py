@@ -161,7 +161,7 @@ def test_build_run_watch_scrub_compare_export_chinese_reload(page_factory, ui):
     with page.expect_download() as got:
         page.click("#run-kpis-csv")
     rows = list(csv.reader(io.StringIO(Path(got.value.path()).read_text(encoding="utf-8"))))
-    assert rows[0][:5] == ["scope", "id", "type", "kpi", "unit"] and len(rows) > 10
+    assert rows[0][:6] == ["scope", "id", "type", "kpi", "label", "unit"] and len(rows) > 10
     with page.expect_download() as got:
         page.click("#run-kpis-xlsx")
     book = load_workbook(io.BytesIO(Path(got.value.path()).read_bytes()))
