@@ -264,6 +264,32 @@ def decision_targets(scenario, current: dict | None = None) -> list[dict]:
     return out
 
 
+def check_decision_list(decisions, prefix: str) -> None:
+    """A decisions document is a JSON list of at most MAX_DECISIONS items (else ScenarioValidationError at
+    ``prefix``)."""
+    from agents.scenario import ScenarioValidationError
+
+    if not isinstance(decisions, list):
+        raise ScenarioValidationError([{"loc": prefix, "msg": "decisions must be a JSON list"}])
+    if len(decisions) > MAX_DECISIONS:
+        raise ScenarioValidationError([{"loc": prefix, "msg": f"at most {MAX_DECISIONS} decisions"}])
+
+
+def parse_decision(raw, where: str, last_step: int, errors: list[dict]) -> DecisionSpec | None:
+    """One decision as a DecisionSpec, not before ``last_step`` (decisions are in step order); None with its
+    problems appended to ``errors`` (loc paths under ``where``)."""
+    try:
+        d = DecisionSpec.model_validate(raw)
+    except ValidationError as exc:
+        errors += [{"loc": _loc((where, *e["loc"])), "msg": e["msg"]} for e in exc.errors()]
+        return None
+    if d.step < last_step:
+        errors.append({"loc": f"{where}.step", "msg": f"step {d.step} is before {last_step} (decisions are "
+                                                       "in step order and cannot change the past)"})
+        return None
+    return d
+
+
 def validate_decisions(scenario, decisions, *, current: dict | None = None, min_step: int = 0,
                        prefix: str = "decisions") -> list[dict]:
     """Validate a list of decisions against the scenario; returns them as plain dicts with the new target spec
@@ -276,24 +302,15 @@ def validate_decisions(scenario, decisions, *, current: dict | None = None, min_
         from agents.multi_region_decisions import validate_multi_region_decisions
 
         return validate_multi_region_decisions(scenario, decisions, current=current, min_step=min_step, prefix=prefix)
-    if not isinstance(decisions, list):
-        raise ScenarioValidationError([{"loc": prefix, "msg": "decisions must be a JSON list"}])
-    if len(decisions) > MAX_DECISIONS:
-        raise ScenarioValidationError([{"loc": prefix, "msg": f"at most {MAX_DECISIONS} decisions"}])
+    check_decision_list(decisions, prefix)
     current = dict(current or {})
     errors: list[dict] = []
     out: list[dict] = []
     last_step = min_step
     for i, raw in enumerate(decisions):
         where = f"{prefix}.{i}"
-        try:
-            d = DecisionSpec.model_validate(raw)
-        except ValidationError as exc:
-            errors += [{"loc": _loc((where, *e["loc"])), "msg": e["msg"]} for e in exc.errors()]
-            continue
-        if d.step < last_step:
-            errors.append({"loc": f"{where}.step", "msg": f"step {d.step} is before {last_step} (decisions are "
-                                                           "in step order and cannot change the past)"})
+        d = parse_decision(raw, where, last_step, errors)
+        if d is None:
             continue
         if d.step >= scenario.horizon.steps:
             errors.append({"loc": f"{where}.step", "msg": f"step must be below the horizon's {scenario.horizon.steps}"})

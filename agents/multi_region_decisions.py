@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from agents.decisions import MAX_DECISIONS, DecisionBook, DecisionSpec, _loc, _set_path, public
+from agents.decisions import DecisionBook, _loc, _set_path, check_decision_list, parse_decision, public
 
 MIGRATION_TARGET = "migration"
 _TMP = "@"
@@ -55,10 +55,7 @@ def validate_multi_region_decisions(scenario, decisions, *, current: dict | None
     from agents.scenario import ScenarioValidationError
     from agents.strategies.migration import MigrationSpec
 
-    if not isinstance(decisions, list):
-        raise ScenarioValidationError([{"loc": prefix, "msg": "decisions must be a JSON list"}])
-    if len(decisions) > MAX_DECISIONS:
-        raise ScenarioValidationError([{"loc": prefix, "msg": f"at most {MAX_DECISIONS} decisions"}])
+    check_decision_list(decisions, prefix)
     current = dict(current or {})
     regions = {k: scenario.scenario_of(r.id) for k, r in enumerate(scenario.regions)}
     errors: list[dict] = []
@@ -66,14 +63,8 @@ def validate_multi_region_decisions(scenario, decisions, *, current: dict | None
     last_step = min_step
     for i, raw in enumerate(decisions):
         where = f"{prefix}.{i}"
-        try:
-            d = DecisionSpec.model_validate(raw)
-        except ValidationError as exc:
-            errors += [{"loc": _loc((where, *e["loc"])), "msg": e["msg"]} for e in exc.errors()]
-            continue
-        if d.step < last_step:
-            errors.append({"loc": f"{where}.step", "msg": f"step {d.step} is before {last_step} (decisions are "
-                                                           "in step order and cannot change the past)"})
+        d = parse_decision(raw, where, last_step, errors)
+        if d is None:
             continue
         k, other = _route(scenario, d.actor_id)
         if k is not None:

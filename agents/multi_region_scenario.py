@@ -11,7 +11,6 @@ document (``agents.validate_scenario`` and ``agents.load_scenario`` are these).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -215,15 +214,7 @@ def validate_scenario(data: dict) -> Scenario | MultiRegionScenario:
 
 def load_scenario(path: str | Path) -> Scenario | MultiRegionScenario:
     """Read a JSON scenario file (single- or multi-region) and validate it."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioValidationError([{"loc": "", "msg": f"cannot read {path}: {exc.strerror}"}]) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ScenarioValidationError([{"loc": "", "msg": f"not valid JSON: {exc}"}]) from None
-    return validate_scenario(data)
+    return validate_scenario(single.read_scenario_document(path))
 
 
 def multi_region_json_schema() -> dict:

@@ -998,17 +998,21 @@ def validate_scenario(data: dict) -> Scenario:
     return scenario
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read a JSON scenario file and validate it."""
+def read_scenario_document(path: str | Path):
+    """The JSON document of a scenario file (ScenarioValidationError when unreadable or not JSON)."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioValidationError([{"loc": "", "msg": f"cannot read {path}: {exc.strerror}"}]) from None
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ScenarioValidationError([{"loc": "", "msg": f"not valid JSON: {exc}"}]) from None
-    return validate_scenario(data)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a JSON scenario file and validate it."""
+    return validate_scenario(read_scenario_document(path))
 
 
 def scenario_json_schema() -> dict:
