@@ -8,6 +8,7 @@ import {
   runProgress, splitErrors,
 } from "./lab.js";
 import { cspSafeTheme, labelControls, useLanguage } from "./jsonform.js";
+import { jsonRequest } from "./http.js";
 import * as results from "./lab_results.js";
 
 const config = JSON.parse(document.getElementById("lab-config").textContent);
@@ -28,22 +29,7 @@ const state = {
   run: null,
 };
 
-async function api(url, { method = "GET", body } = {}) {
-  const response = await fetch(url, {
-    method,
-    credentials: "same-origin",
-    headers: { Accept: "application/json", ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
-      ...(method !== "GET" ? { "X-CSRFToken": csrf } : {}) },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  let data = null;
-  try {
-    data = await response.json();
-  } catch (err) {
-    data = null;
-  }
-  return { ok: response.ok, status: response.status, data };
-}
+const api = (url, options) => jsonRequest(url, csrf, options);
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);

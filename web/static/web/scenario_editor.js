@@ -7,6 +7,7 @@ import {
 } from "./builder.js";
 import { createPicker } from "./builder_map.js";
 import { cspSafeTheme, labelControls, useLanguage } from "./jsonform.js";
+import { jsonRequest } from "./http.js";
 
 const config = JSON.parse(document.getElementById("builder-config").textContent);
 const T = config.i18n;
@@ -33,22 +34,7 @@ function fmt(template, values) {
   return String(template).replace(/%\((\w+)\)s/g, (m, k) => (k in values ? values[k] : m));
 }
 
-async function api(url, { method = "GET", body } = {}) {
-  const response = await fetch(url, {
-    method,
-    credentials: "same-origin",
-    headers: { Accept: "application/json", ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
-      ...(method !== "GET" ? { "X-CSRFToken": csrf } : {}) },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  let data = null;
-  try {
-    data = await response.json();
-  } catch (err) {
-    data = null;
-  }
-  return { ok: response.ok, status: response.status, data };
-}
+const api = (url, options) => jsonRequest(url, csrf, options);
 
 // ------------------------------------------------------------------ document ⇄ views
 
