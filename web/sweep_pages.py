@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from . import sweep_selectors
+from .labels import label_of
 
 SWEEP_LIST_LIMIT = 100
 
@@ -24,7 +25,7 @@ def sweep_detail(request: HttpRequest, sweep_id) -> HttpResponse:
     rows = [{"point": r["point"], "url": r["url"], "status": r["status"], "varied": r["varied"],
              "params": [r["params"].get(p) for p in results["params"]],
              "cells": [(r["mean"].get(k), r["std"].get(k), r["n"].get(k)) for k in names]} for r in results["rows"]]
-    kpis = [(k, results["units"][k]["unit"]) for k in names]
+    kpis = [(k, label_of(k), results["units"][k]["unit"]) for k in names]  # the KPI in words (web/labels.py)
     labels = {"queued": _("queued"), "running": _("running"), "succeeded": _("succeeded"), "failed": _("failed"),
               "cancelled": _("cancelled")}
     config = {"sweep": public, "links": public["links"], "status_labels": labels}

@@ -260,8 +260,10 @@ def test_pages_in_english_and_chinese(client, owner, short_tiny, wait_until):
     detail = client.get(f"/sweeps/{sweep.pk}/").content.decode()
     table = detail[detail.index('id="sweep-results"'):]
     assert "region.system_cost_cny" in table and CARBON in table and "±" not in table  # one seed: no std
+    assert "System cost" in table  # the KPI in words, its key in the header's title (web/labels.py)
     zh = client.get(f"/sweeps/{sweep.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "扫描" in zh
+    assert "系统成本" in zh[zh.index('id="sweep-results"'):]
 
 
 def test_openapi_documents_the_sweeps_api(client):
