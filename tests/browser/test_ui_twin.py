@@ -300,6 +300,10 @@ def test_a_shanghai_year_stays_readable_on_the_map_and_panels(page_factory, ui):
     page.wait_for_timeout(500)
     state = map_state(page)
     assert state["outline"] and state["map"].endswith("shanghai"), state["map"]
+    districts = page.evaluate("() => echarts.getMap(echarts.getInstanceByDom(document.getElementById('twin-map'))"
+                              ".getOption().geo[0].map).geoJSON.features.map((f) => f.properties.name_zh)")
+    assert len(districts) == 16 and "浦东新区" in districts
+    assert "OpenStreetMap contributors" in page.locator(".map-foot").inner_text()
     placed = page.evaluate("() => twinRunState.describe.agents.filter((a) => Number.isFinite(a.lat)).length")
     assert placed > 200
     assert sum(n for sid, n in state["points"].items() if sid.startswith("agents-")) == placed

@@ -1,7 +1,15 @@
 // Map helpers: symbol sizes, colours by state, flow lines along the grid and the heat contracts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { symbolSize, utilisation, agentColor, flowLines, flowWidth, bbox, range, priceFill, viewCoords, SIZE_MIN_PX, SIZE_MAX_PX } from "../../web/static/web/map.js";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  symbolSize, utilisation, agentColor, flowLines, flowWidth, bbox, range, priceFill, viewCoords, featureAt,
+  outlineNameProperty, SIZE_MIN_PX, SIZE_MAX_PX,
+} from "../../web/static/web/map.js";
+
+const GEO = join(dirname(fileURLToPath(import.meta.url)), "../../fixtures/geo");
 
 test("symbol area grows with capacity, within bounds", () => {
   assert.equal(symbolSize(1000, 1000), SIZE_MAX_PX);
@@ -60,4 +68,21 @@ test("the view frames the agents with a margin, else the outline", () => {
   assert.deepEqual(v, [[110.7, 41.3], [112.3, 39.7]]);
   assert.deepEqual(viewCoords([{ lat: 40, lon: 111 }], null), [[110.75, 40.25], [111.25, 39.75]]);
   assert.deepEqual(viewCoords([], [1, 2, 3, 4]), [[1, 4], [3, 2]]);
+});
+
+test("Shanghai's outline is its 16 districts, named in the page's language", () => {
+  const shanghai = JSON.parse(readFileSync(join(GEO, "shanghai.geojson"), "utf8"));
+  assert.equal(shanghai.features.length, 16);
+  assert.equal(outlineNameProperty(shanghai, "zh-hans"), "name_zh");
+  assert.equal(outlineNameProperty(shanghai, "en"), "name");
+  // People's Square, the Lujiazui towers, Hongqiao airport, Jiading's old town, Chongming's Chengqiao
+  assert.equal(featureAt(shanghai, 121.475, 31.232), "Huangpu District");
+  assert.equal(featureAt(shanghai, 121.505, 31.240, "name_zh"), "浦东新区");
+  assert.equal(featureAt(shanghai, 121.336, 31.197, "name_zh"), "长宁区");
+  assert.equal(featureAt(shanghai, 121.250, 31.383, "name_zh"), "嘉定区");
+  assert.equal(featureAt(shanghai, 121.400, 31.620, "name_zh"), "崇明区");
+  assert.equal(featureAt(shanghai, 120.60, 31.30), null); // Suzhou, Jiangsu
+  // an outline without Chinese names on every feature keeps `name`
+  const uusimaa = JSON.parse(readFileSync(join(GEO, "uusimaa.geojson"), "utf8"));
+  assert.equal(outlineNameProperty(uusimaa, "zh-hans"), "name");
 });

@@ -106,6 +106,25 @@ def test_shipped_outlines_are_small_recorded_and_wgs84():
         assert entry["file"] in readme, f"{entry['file']} is not described in fixtures/README.md"
 
 
+SHANGHAI_DISTRICTS = {  # GB/T 2260 code → name
+    "310101": "黄浦区", "310104": "徐汇区", "310105": "长宁区", "310106": "静安区", "310107": "普陀区", "310109": "虹口区",
+    "310110": "杨浦区", "310112": "闵行区", "310113": "宝山区", "310114": "嘉定区", "310115": "浦东新区", "310116": "金山区",
+    "310117": "松江区", "310118": "青浦区", "310120": "奉贤区", "310151": "崇明区",
+}
+
+
+def test_shanghai_is_shipped_as_its_16_districts_with_their_source_and_licence():
+    doc = json.loads(geo.shipped_path("shanghai").read_text(encoding="utf-8"))
+    assert {f["id"]: f["properties"]["name_zh"] for f in doc["features"]} == SHANGHAI_DISTRICTS
+    assert all(f["properties"]["name"].isascii() and f["properties"]["code"] == f["id"] for f in doc["features"])
+    entry = geo.shipped_outline("shanghai")
+    assert entry["licence"] == "ODbL 1.0" and "OpenStreetMap contributors" in entry["source"]
+    # the city centre (People's Square) lies in Huangpu; the province picker still finds Shanghai
+    huangpu = next(f for f in doc["features"] if f["id"] == "310101")
+    assert geo._in_polygon(huangpu["geometry"]["coordinates"], 121.475, 31.232)
+    assert geo.province_of(31.232, 121.475) == "Shanghai"
+
+
 def test_upload_an_outline_and_the_run_uses_it(api, succeeded_run, user_geo_dir):
     upload = io.BytesIO(json.dumps(SQUARE).encode())
     upload.name = "my-hohhot.geojson"

@@ -217,15 +217,16 @@ function ringContains(ring, lon, lat) {
   return inside;
 }
 
-/** The name (properties.name) of the outline feature containing (lon, lat), or null (even-odd rule; holes). */
-export function featureAt(geojson, lon, lat) {
+/** The name (`properties[prop]`, default `name`) of the outline feature containing (lon, lat), or null
+ * (even-odd rule; holes). */
+export function featureAt(geojson, lon, lat, prop = "name") {
   for (const f of (geojson && geojson.features) || []) {
     const g = f.geometry;
     if (!g) continue;
     const polys = g.type === "MultiPolygon" ? g.coordinates : g.type === "Polygon" ? [g.coordinates] : [];
     for (const rings of polys) {
       if (rings.length && ringContains(rings[0], lon, lat) && !rings.slice(1).some((h) => ringContains(h, lon, lat))) {
-        return (f.properties && f.properties.name) || "";
+        return (f.properties && f.properties[prop]) || "";
       }
     }
   }
@@ -254,6 +255,14 @@ export function regionFlowLines(agents, contracts, state, importByRegion) {
 }
 
 // ------------------------------------------------------------------------------------------- ECharts glue
+
+/** The feature property that names the outline's areas on this page: `name_zh` on Chinese pages when every
+ * feature has one (Shanghai's districts, China's provinces), else `name`. */
+export function outlineNameProperty(geojson, lang) {
+  const features = (geojson && geojson.features) || [];
+  const zh = String(lang || "").toLowerCase().startsWith("zh");
+  return zh && features.length && features.every((f) => f.properties && f.properties.name_zh) ? "name_zh" : "name";
+}
 
 /** A region's name in the page's language: its `name_zh` on Chinese pages when the scenario gives one. */
 export function regionName(r, lang) {
@@ -308,7 +317,8 @@ export class TwinMap {
     this.maxLinkCap = Math.max(0, ...this.links.map((l) => l.work_capacity_mw || 0));
     // the outline's feature (province) of each region, filled by that region's price
     this.regionArea = {};
-    for (const r of this.regions) this.regionArea[r.id] = featureAt(geojson, r.lon, r.lat);
+    this.nameProperty = outlineNameProperty(geojson, this.lang);
+    for (const r of this.regions) this.regionArea[r.id] = featureAt(geojson, r.lon, r.lat, this.nameProperty);
     const th = this.dark
       ? { area: "#1b2a3a", border: "#5f7ea3", text: "#e8eef5", emph: "#2c4a6b" }
       : { area: "#e9eef4", border: "#8aa0b8", text: "#1d2733", emph: "#cfe0f1" };
@@ -358,7 +368,7 @@ export class TwinMap {
       animation: false,
       tooltip: { trigger: "item", confine: true, formatter: (p) => this.tooltip(p) },
       geo: {
-        map: mapName, roam: true, zoom: 1, scaleLimit: { min: 0.3, max: 40 },
+        map: mapName, nameProperty: this.nameProperty, roam: true, zoom: 1, scaleLimit: { min: 0.3, max: 40 },
         boundingCoords: viewCoords(this.multi ? this.agents.concat(this.regions) : this.agents, this.box),
         label: { show: false }, itemStyle: { areaColor: th.area, borderColor: th.border, borderWidth: 0.8 },
         emphasis: { itemStyle: { areaColor: th.emph }, label: { show: true, color: th.text } },
