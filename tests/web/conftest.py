@@ -45,8 +45,9 @@ def fast_runs(settings, tmp_path):
     channel_layers.backends.clear()
 
 
-def _wait_until(predicate, timeout_s: float = 20.0, interval_s: float = 0.02):
-    """Poll ``predicate`` until it returns a truthy value; fail the test after ``timeout_s``."""
+def _wait_until(predicate, timeout_s: float = 60.0, interval_s: float = 0.02):
+    """Poll ``predicate`` until it returns a truthy value; fail the test after ``timeout_s`` (generous: a loaded
+    2-core CI machine starves the embedded worker threads; how fast is measured in benchmarks/, not here)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         value = predicate()
@@ -58,7 +59,7 @@ def _wait_until(predicate, timeout_s: float = 20.0, interval_s: float = 0.02):
 
 @pytest.fixture
 def wait_until():
-    """``wait_until(predicate, timeout_s=20)``: poll until truthy, else fail."""
+    """``wait_until(predicate, timeout_s=60)``: poll until truthy, else fail."""
     return _wait_until
 
 
@@ -74,4 +75,4 @@ def drain_runs():
             run_control(run, "cancel")
         except RunStateError:
             pass
-    _wait_until(lambda: not Run.objects.filter(status=Run.Status.RUNNING).exists(), timeout_s=10)
+    _wait_until(lambda: not Run.objects.filter(status=Run.Status.RUNNING).exists(), timeout_s=60)

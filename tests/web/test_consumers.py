@@ -134,17 +134,20 @@ async def test_snapshot_plus_frames_equals_a_fresh_snapshot(owner, tiny_data):
 
 async def test_late_joiner_sees_the_whole_run_so_far(owner, tiny_data, wait_until):
     total = total_steps(tiny_data)
-    run = await sync_to_async(create_unqueued)(owner, tiny_data, speed=total / 1.5)
+    # 4 steps/s: the joiner connects after ~1 s with ~11 s of run left (at total/1.5 steps/s a loaded machine
+    # stalling ~1 s let the run end before the snapshot); then as fast as possible to the end.
+    run = await sync_to_async(create_unqueued)(owner, tiny_data, speed=4.0)
     await sync_to_async(enqueue_run)(run.pk)
     await sync_to_async(wait_until)(lambda: (streaming.frame_store().state(run.pk).last_frame or {"run": {"step": 0}})
-                                    ["run"]["step"] >= total // 4)
+                                    ["run"]["step"] >= 4)
     comm = await open_socket(owner, run.pk)
     view = View()
     view.apply(await comm.receive_json_from(timeout=WAIT_S))
     assert view.snapshots == 1 and view.describe is not None
-    assert 0 < view.run["step"] < total
+    assert 0 < view.run["step"] < total and view.run["status"] == "running"
     assert all(len(values) == view.run["step"] for values in view.region.values())
     assert None not in view.region["load_mw"]
+    await sync_to_async(services.run_control)(run, "speed", speed=0)
     await follow(comm, view)
     assert_same_as(view, await fresh_snapshot(comm))
     await comm.disconnect()
