@@ -46,6 +46,16 @@ def age_heartbeat(run: Run, seconds: float = 3600) -> None:
     Run.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=seconds))
 
 
+@pytest.fixture
+def every_frame_kept(monkeypatch):
+    """A finished run keeps all its frames (not only the last ``KEEP_AFTER_RELEASE``) for the test to read: how many
+    frames a run makes depends on how long it takes (one per frame interval), so on a loaded machine a 48-step run
+    made more than 20, and the frames from seq 1 were gone."""
+    from web import streaming
+
+    monkeypatch.setattr(streaming, "KEEP_AFTER_RELEASE", 10**6)
+
+
 def test_run_create_snapshots_the_validated_scenario_and_records_versions(owner, tiny_data):
     run = create_unqueued(owner, tiny_data, seed=7, name="tiny run")
     run.refresh_from_db()
@@ -113,7 +123,7 @@ def test_stale_running_run_is_reclaimed_and_completes(owner, tiny_data):
     assert run.kpis == direct_kpis(tiny_data, 3)
 
 
-def test_run_execute_streams_every_step_and_writes_results(owner, tiny_data):
+def test_run_execute_streams_every_step_and_writes_results(owner, tiny_data, every_frame_kept):
     run = create_unqueued(owner, tiny_data, seed=5, speed=0)
     assert services.run_execute(run.pk, "w1") == "succeeded"
     run.refresh_from_db()
@@ -132,7 +142,7 @@ def test_run_execute_streams_every_step_and_writes_results(owner, tiny_data):
     assert frames[0]["run"]["status"] == "running" and frames[-1]["run"]["status"] == "succeeded"
 
 
-def test_frames_are_batched_to_the_frame_interval(owner, tiny_data, settings):
+def test_frames_are_batched_to_the_frame_interval(owner, tiny_data, settings, every_frame_kept):
     settings.TWIN_FRAME_INTERVAL_MS = 200
     run = create_unqueued(owner, tiny_data)
     services.run_execute(run.pk, "w1")
@@ -259,7 +269,8 @@ def test_run_resumed_from_a_dead_workers_checkpoint_equals_an_uninterrupted_run(
     assert _results(resumed) == _results(straight)
 
 
-def test_run_executed_in_wall_time_slices_equals_an_uninterrupted_run(owner, tiny_data, settings, drain_runs, wait_until):
+def test_run_executed_in_wall_time_slices_equals_an_uninterrupted_run(owner, tiny_data, settings, drain_runs, wait_until,
+                                                                     every_frame_kept):
     straight = create_unqueued(owner, tiny_data, seed=4)
     assert services.run_execute(straight.pk, "w1") == "succeeded"
     total = straight.total_steps
@@ -280,17 +291,18 @@ def test_embedded_shutdown_hands_running_runs_back_to_the_queue(owner, tiny_data
     straight = create_unqueued(owner, tiny_data, seed=12)
     assert services.run_execute(straight.pk, "w1") == "succeeded"
     total = straight.total_steps
-    run = create_unqueued(owner, tiny_data, seed=12, speed=total / 2.0)
+    run = create_unqueued(owner, tiny_data, seed=12, speed=total / 20.0)  # ~20 s: still running at the shutdown
     future = enqueue_run(run.pk)
     wait_until(lambda: live_step(run) > 0)
     try:
         executor.request_shutdown()  # what Ctrl-C triggers before the pool joins its threads
-        assert future.result(timeout=10) == "queued"
+        assert future.result(timeout=60) == "queued"
     finally:
         executor._shutdown.clear()
         executor._reaper_stop.clear()
     run.refresh_from_db()
     assert run.status == Run.Status.QUEUED and 0 < run.checkpoint_step < total and run.worker == ""
+    services.run_control(run, "speed", speed=0)  # the rest as fast as possible
     assert services.run_requeue_orphans() == [str(run.pk)]  # what the next process start does
     wait_until(lambda: Run.objects.get(pk=run.pk).status == Run.Status.SUCCEEDED)
     assert _results(run) == _results(straight)
@@ -300,7 +312,8 @@ def test_snapshot_of_a_paused_run_survives_losing_the_frame_store(owner, tiny_da
     from web import streaming
     from web.selectors import run_snapshot
 
-    run = create_unqueued(owner, tiny_data, speed=RegionModel(validate_scenario(tiny_data)).total_steps / 2.0)
+    # ~20 s at this speed: still running when the pause arrives, however loaded the machine (it was ~2 s)
+    run = create_unqueued(owner, tiny_data, speed=RegionModel(validate_scenario(tiny_data)).total_steps / 20.0)
     enqueue_run(run.pk)
     wait_until(lambda: live_step(run) > 0)
     services.run_control(run, "pause")
