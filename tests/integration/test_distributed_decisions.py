@@ -35,22 +35,26 @@ def _scenario_file(tmp_path):
     return path
 
 
-def _submit(stack, run_id: str, decisions: list) -> str:
+def _submit(stack, run_id: str, decisions: list, speed_steps_per_s: float) -> str:
+    """Set the run's playback speed for what follows, then submit the owner's decisions."""
     return stack.python(f"""
 import json
 from web import services
 from web.models import Run
+services.run_control(Run.objects.get(pk={run_id!r}), "speed", speed={speed_steps_per_s!r})
 run = Run.objects.get(pk={run_id!r})
 print(json.dumps(services.run_submit_decisions(run, run.owner, {decisions!r}).status))
 """)
 
 
 def test_decisions_on_a_celery_worker_survive_a_kill_and_replay_bit_identically(stack, tmp_path):
-    run_id = stack.create_run(_scenario_file(tmp_path), seed=5, speed_steps_per_s=8)  # ≈ 2 s between steps 30 and 48
+    run_id = stack.create_run(_scenario_file(tmp_path), seed=5, speed_steps_per_s=8)
     first = stack.start_worker()
     row = stack.wait_for(run_id, lambda r: r["status"] == "waiting", timeout_s=60, what="the first decision point")
     assert row["step"] == 24 and row["worker"] == ""
-    assert _submit(stack, run_id, DECISIONS) == "queued"
+    # 3 steps/s from here: ≈ 6 s between steps 30 and 48 to see it there and kill its worker (at 8 steps/s the
+    # ≈ 2 s window could pass unseen on a loaded machine, and the run then waited at step 48 with no worker to kill)
+    assert _submit(stack, run_id, DECISIONS, speed_steps_per_s=3.0) == "queued"
     stack.wait_for(run_id, lambda r: r["status"] == "running" and 30 <= r["step"] < 48, timeout_s=60,
                    what="the run to continue past its decision")
     stack.kill(first)
@@ -61,7 +65,7 @@ def test_decisions_on_a_celery_worker_survive_a_kill_and_replay_bit_identically(
         time.sleep(0.5)
     row = stack.wait_for(run_id, lambda r: r["status"] == "waiting" and r["step"] == 48, timeout_s=120,
                          what="the second decision point")
-    assert _submit(stack, run_id, []) == "queued"
+    assert _submit(stack, run_id, [], speed_steps_per_s=0.0) == "queued"  # the last day as fast as possible
     row = stack.wait_finished(run_id, timeout_s=120)
     assert row["status"] == "succeeded", row["error"]
     assert json.loads(row["decisions"]) == [{**d, "step": 24} for d in DECISIONS]
