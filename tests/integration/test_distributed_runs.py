@@ -116,7 +116,8 @@ def test_a_run_survives_a_redis_restart(stack, tmp_path):
     run_id = stack.create_run(scenario_file(tmp_path, 240), seed=3, speed_steps_per_s=20)
     stack.start_worker()
     stack.start_beat()  # the periodic reaper, as in production
-    stack.wait_for(run_id, lambda r: 10 <= r["step"] < 60, timeout_s=60, what="mid-run")
+    # (up to step 150 of 240: at 20 steps/s a window ending at step 60 lasted ~2.5 s and could pass unseen)
+    stack.wait_for(run_id, lambda r: 10 <= r["step"] < 150, timeout_s=60, what="mid-run")
 
     stack.redis.stop()  # SIGKILL: queues, frame buffers and unacked messages are gone
     time.sleep(2.0)
@@ -155,7 +156,9 @@ def test_a_long_run_is_executed_in_slices_and_stays_bit_identical(stack, tmp_pat
 
 
 def test_celery_beat_reaps_a_dead_workers_run_and_another_worker_finishes_it(stack, tmp_path):
-    run_id = stack.create_run(scenario_file(tmp_path, 80), seed=13, speed_steps_per_s=20)
+    # 120 steps: ~4.7 s between the first checkpoint and 20 steps before the end to see it and kill the worker
+    # (80 steps left ~2.7 s, which a loaded machine could miss)
+    run_id = stack.create_run(scenario_file(tmp_path, 120), seed=13, speed_steps_per_s=20)
     first = stack.start_worker()
     stack.start_beat()  # schedules web.tasks.run_reap_stale_task, routed to the `simulations` queue
     stack.wait_for(
