@@ -24,12 +24,35 @@ RECTS = """(id) => {
 }"""
 
 
+# Every chart drawn at the size of its box (as zrender measures it: client size less padding; hidden boxes skipped):
+# a resize or a relayout reaches ECharts through a ResizeObserver and an animation frame, later on a loaded machine.
+SIZED = """(ids) => ids.every((id) => {
+    const node = document.getElementById(id);
+    const chart = node && echarts.getInstanceByDom(node);
+    if (!chart || node.offsetParent === null) return true;
+    const st = getComputedStyle(node);
+    const px = (v) => parseInt(v, 10) || 0;
+    const w = ((node.clientWidth || px(st.width)) - px(st.paddingLeft) - px(st.paddingRight)) | 0;
+    const h = ((node.clientHeight || px(st.height)) - px(st.paddingTop) - px(st.paddingBottom)) | 0;
+    return chart.getWidth() === w && chart.getHeight() === h;
+})"""
+TWO_FRAMES = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def wait_for_layout(page, ids, timeout_ms: float = 30000) -> None:
+    """Return once the charts ``ids`` have been resized to their boxes and drawn (two animation frames later)."""
+    page.evaluate(TWO_FRAMES)
+    page.wait_for_function(SIZED, arg=list(ids), timeout=timeout_ms)
+    page.evaluate(TWO_FRAMES)
+
+
 def _overlap(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def legend_clashes(page, ids) -> list[str]:
     """Problems of the charts `ids`: the unit name under a legend item, a legend item cut off or paged away."""
+    wait_for_layout(page, ids)
     problems = []
     for chart_id in ids:
         got = page.evaluate(RECTS, chart_id)

@@ -126,7 +126,8 @@ def test_build_run_watch_scrub_compare_export_chinese_reload(page_factory, ui):
     page.wait_for_function("() => twinRunState.filled >= 4", timeout=30000)
     early = max(ui.chart_points(page, "chart-power"))
     page.wait_for_function(f"() => twinRunState.filled >= {early + 4}", timeout=30000)
-    page.wait_for_timeout(300)
+    page.wait_for_function("(early) => Math.max(...echarts.getInstanceByDom(document.getElementById('chart-power'))"
+                           ".getOption().series.map((s) => (s.data || []).length)) > early", arg=early, timeout=30000)
     assert max(ui.chart_points(page, "chart-power")) > early
     assert page.locator("#kpi-cards .kpi-card[data-key=load_mw] .kpi-value").inner_text() != "—"
     heat_lines = page.evaluate("() => echarts.getInstanceByDom(document.getElementById('twin-map')).getOption()"
@@ -145,7 +146,13 @@ def test_build_run_watch_scrub_compare_export_chinese_reload(page_factory, ui):
     page.keyboard.press("Home")
     for _ in range(4):
         page.keyboard.press("ArrowRight")
-    page.wait_for_timeout(300)
+    # the label and the load card show step 4 (a fixed 300 ms wait was too short on a loaded machine)
+    page.wait_for_function("""() => {
+        if (!document.getElementById('timeline-label').textContent.includes('5 /')) return false;
+        const want = twinRunState.region.load_mw[4];
+        const card = document.querySelector('#kpi-cards .kpi-card[data-key=load_mw] .kpi-value').textContent;
+        return Math.abs(parseFloat(card.replace(/,/g, '')) - want) <= Math.max(1e-3 * Math.abs(want), 0.01);
+    }""", timeout=30000)
     assert "5 /" in page.locator("#timeline-label").inner_text()
     load_at_4 = page.evaluate("() => twinRunState.region.load_mw[4]")
     card = page.locator("#kpi-cards .kpi-card[data-key=load_mw] .kpi-value").inner_text()

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-from chart_layout import legend_clashes
+from chart_layout import legend_clashes, wait_for_layout
 
 pytestmark = pytest.mark.browser
 
@@ -52,6 +52,24 @@ def first_paint_ms(page) -> float:
     return page.evaluate("() => performance.getEntriesByName('twin-first-paint')[0].startTime")
 
 
+CHART_POINTS = """((id) => echarts.getInstanceByDom(document.getElementById(id)).getOption().series
+    .map((s) => (s.data || []).length))"""
+MAP_AGENTS = """(() => echarts.getInstanceByDom(document.getElementById('twin-map')).getOption().series
+    .filter((s) => s.type === 'scatter').flatMap((s) => s.data).map((d) => ({id: d.agentId, power: d.power})))"""
+# The scrubbed view is drawn: the label, the load card and the map all show step ``step`` (0-based).
+SHOWS_STEP = f"""(step) => {{
+    if (!document.getElementById('timeline-label').textContent.includes(`${{step + 1}} /`)) return false;
+    if (document.getElementById('timeline-live').getAttribute('aria-pressed') !== 'false') return false;
+    const want = twinRunState.region.load_mw[step];
+    const card = document.querySelector('#kpi-cards .kpi-card[data-key=load_mw] .kpi-value').textContent;
+    if (!(Math.abs(parseFloat(card.replace(/,/g, '')) - want) <= Math.max(1e-3 * Math.abs(want), 0.01))) return false;
+    const seen = twinRunState.agentsAt(step);
+    const shown = Object.fromEntries({MAP_AGENTS}().map((a) => [a.id, a.power]));
+    return twinRunState.describe.agents.every((a, i) => seen === null ? shown[a.id] === null
+                                                                       : shown[a.id] === seen.agents.power_mw[i]);
+}}"""
+
+
 def test_live_twin_map_panels_timeline_drawer_language_big_screen_and_reload(page_factory, ui):
     page, errors = page_factory(1366, 768)
     ui.login(page)
@@ -75,7 +93,7 @@ def test_live_twin_map_panels_timeline_drawer_language_big_screen_and_reload(pag
     page.wait_for_function("() => twinRunState.filled >= 6", timeout=30000)
     early = max(ui.chart_points(page, "chart-power"))
     page.wait_for_function(f"() => twinRunState.filled >= {early + 3}", timeout=30000)
-    page.wait_for_timeout(300)
+    page.wait_for_function(f"() => Math.max(...{CHART_POINTS}('chart-power')) > {early}", timeout=30000)
     assert max(ui.chart_points(page, "chart-power")) > early
     assert page.locator("#kpi-cards .kpi-card").count() == 8
     assert page.locator("#kpi-cards .kpi-card[data-key=load_mw] .kpi-value").inner_text() != "—"
@@ -128,7 +146,7 @@ def test_live_twin_map_panels_timeline_drawer_language_big_screen_and_reload(pag
     page.keyboard.press("Home")
     for _ in range(2):
         page.keyboard.press("ArrowRight")
-    page.wait_for_timeout(300)
+    page.wait_for_function(SHOWS_STEP, arg=2, timeout=30000)  # (was a fixed 300 ms: too short on a loaded machine)
     assert page.locator("#timeline-live").get_attribute("aria-pressed") == "false"
     label = page.locator("#timeline-label").inner_text()
     assert "3 /" in label, label
@@ -167,7 +185,11 @@ def test_live_twin_map_panels_timeline_drawer_language_big_screen_and_reload(pag
     exact = page.request.get(f"/api/runs/{run_id}/agents/state/?step=4").json()["power_mw"]
     page.wait_for_function("() => { const s = twinRunState.agentsAt(4); return s && s.step === 4; }")
     page.wait_for_function("() => document.getElementById('map-step').textContent === ''")
-    page.wait_for_timeout(200)
+    page.wait_for_function(f"""(exact) => {{
+        const shown = Object.fromEntries({MAP_AGENTS}().map((a) => [a.id, a.power]));
+        return twinRunState.describe.agents.every((a, i) => shown[a.id] !== null
+            && Math.abs(shown[a.id] - exact[i]) <= 1e-6 * Math.max(1, Math.abs(exact[i])));
+    }}""", arg=exact, timeout=30000)
     shown = {a["id"]: a["power"] for a in map_state(page)["agents"]}
     assert [shown[i] for i in ids] == pytest.approx(exact)
     page.click("#timeline-live")
@@ -190,13 +212,18 @@ def test_live_twin_map_panels_timeline_drawer_language_big_screen_and_reload(pag
     # Clicking a data center's symbol on the map opens its drawer too.
     dc = page.evaluate("() => twinRunState.describe.agents.find((a) => a.type === 'data_center').id")
     page.locator("#twin-map").scroll_into_view_if_needed()
+    wait_for_layout(page, ["twin-map"])  # the map drawn at its box's size before its pixels are computed
     page.evaluate("""(id) => {
         const chart = echarts.getInstanceByDom(document.getElementById('twin-map'));
         const opt = chart.getOption();
         const k = opt.series.findIndex((s) => s.id === 'agents-data_center');
         const i = opt.series[k].data.findIndex((d) => d.agentId === id);
         const [x, y] = chart.convertToPixel({seriesIndex: k}, opt.series[k].data[i].value.slice(0, 2));
-        const rect = document.getElementById('twin-map').getBoundingClientRect();
+        let rect = document.getElementById('twin-map').getBoundingClientRect();
+        if (rect.top + y < 0 || rect.top + y > window.innerHeight) {  // the symbol itself in view, not just the map
+            window.scrollBy(0, rect.top + y - window.innerHeight / 2);
+            rect = document.getElementById('twin-map').getBoundingClientRect();
+        }
         window.__dcPixel = [rect.left + x, rect.top + y];
     }""", dc)
     x, y = page.evaluate("() => window.__dcPixel")
