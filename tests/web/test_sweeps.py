@@ -292,13 +292,13 @@ def test_the_stream_sends_the_state_then_progress_until_complete(owner, other_us
             sweep = await sync_to_async(sweep_services.sweep_create)(owner, short_tiny, seeds=[1, 2, 3])
         stranger = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/sweeps/{sweep.pk}/")
         stranger.scope["user"] = other_user
-        await stranger.connect(timeout=5)
-        assert (await stranger.receive_output(timeout=5))["type"] == "websocket.close"
+        await stranger.connect(timeout=30)
+        assert (await stranger.receive_output(timeout=30))["type"] == "websocket.close"
         comm = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/sweeps/{sweep.pk}/")
         comm.scope["user"] = owner
-        connected, _ = await comm.connect(timeout=5)
+        connected, _ = await comm.connect(timeout=30)
         assert connected
-        first = json.loads(await comm.receive_from(timeout=5))
+        first = json.loads(await comm.receive_from(timeout=30))
         assert first["type"] == "sweep.progress" and first["sweep"]["status"] == "queued"
         assert first["sweep"]["progress"]["queued"] == 3
         await sync_to_async(sweep_services._enqueue_points)(sweep.pk)
@@ -407,7 +407,8 @@ def test_queued_points_whose_messages_were_lost_are_sent_again(owner, short_tiny
 
     from django.utils import timezone
 
-    settings.TWIN_STALE_AFTER_S = 2
+    settings.TWIN_STALE_AFTER_S = 5  # (stale = older than 5 s; the test ages the sweep by 10 s. With 2 s, a loaded
+    # machine taking 2 s from sweep_create to the first reap made "sent just now" already stale.)
     with pytest.MonkeyPatch.context() as mp:  # the messages are lost: nothing reaches the pool
         mp.setattr(sweep_services, "_enqueue_points", lambda *a, **k: None)
         sweep = sweep_services.sweep_create(owner, short_tiny, seeds=[1, 2])
