@@ -31,7 +31,7 @@ class RedisServer:
              "--dir", str(self.directory), "--loglevel", "warning", "--protected-mode", "yes"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
         )
-        wait_for_port(self.port)
+        wait_for_port(self.port, timeout_s=30, process=self.process)  # fails at once if it could not bind
         return self
 
     def stop(self) -> None:

@@ -63,8 +63,8 @@ class PostgresServer:
              "-c", "full_page_writes=off", "-c", "max_connections=200"],
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True, **owner,
         )
-        wait_for_port(self.port, timeout_s=30, process=self.process)
-        deadline = time.monotonic() + 30
+        wait_for_port(self.port, timeout_s=120, process=self.process)
+        deadline = time.monotonic() + 120
         while True:  # listening is not ready: wait until it accepts a session ("starting up" until then)
             try:
                 psycopg.connect(self.url().replace("postgres://", "postgresql://"), connect_timeout=5).close()

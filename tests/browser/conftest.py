@@ -83,7 +83,7 @@ class LiveTwin:
             [sys.executable, "-m", "daphne", "-e", "tcp:0:interface=127.0.0.1", "twin.asgi:application"],
             cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # a loaded 2-core CI machine: daphne imports Django, the twin, numpy…
         while time.monotonic() < deadline:
             match = re.search(r"Listening on TCP address 127\.0\.0\.1:(\d+)", self.log_path.read_text())
             if match:

@@ -166,7 +166,7 @@ print(json.dumps(str(run.pk)))
         self.beat.log_file = log
         return self.beat
 
-    def _wait_log(self, path: Path, marker: bytes, process: subprocess.Popen, timeout_s: float = 60) -> None:
+    def _wait_log(self, path: Path, marker: bytes, process: subprocess.Popen, timeout_s: float = 120) -> None:
         deadline = time.monotonic() + timeout_s
         while marker not in path.read_bytes():
             if process.poll() is not None:

@@ -30,7 +30,7 @@ def distributed(settings, redis_server):
 
 
 async def receive(comm) -> dict:
-    return await comm.receive_json_from(timeout=10)
+    return await comm.receive_json_from(timeout=30)
 
 
 async def test_redis_path_snapshot_plus_frames_equals_a_fresh_snapshot(owner, tiny_data, distributed):
@@ -41,7 +41,7 @@ async def test_redis_path_snapshot_plus_frames_equals_a_fresh_snapshot(owner, ti
     assert isinstance(streaming.frame_store(), streaming.RedisFrameStore)
     comm = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/runs/{run.pk}/")
     comm.scope["user"] = owner
-    assert (await comm.connect(timeout=5))[0]
+    assert (await comm.connect(timeout=30))[0]
     first = await receive(comm)
     assert first["type"] == "snapshot" and first["describe"] is None
     worker = asyncio.create_task(asyncio.to_thread(services.run_execute, run.pk, "celery-like-worker"))
