@@ -160,7 +160,7 @@ def page_factory(browser, live_twin):
         context = browser.new_context(viewport={"width": width, "height": height}, base_url=live_twin.url)
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(15000)
+        page.set_default_timeout(30000)  # a loaded 2-core CI machine runs the twin, its runs and Chromium at once
         return page, PageErrors(page)
 
     yield make

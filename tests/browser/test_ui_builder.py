@@ -69,7 +69,7 @@ def map_click(page, fx: float, fy: float) -> None:
 
 
 def wait_valid(page) -> None:
-    page.wait_for_selector("#live-validation .alert-ok", timeout=15000)
+    page.wait_for_selector("#live-validation .alert-ok", timeout=30000)
 
 
 def start_run(page, scenario_name: str) -> str:

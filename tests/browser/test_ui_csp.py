@@ -26,7 +26,7 @@ def test_every_page_has_a_csp_and_no_console_error(page_factory, ui):
         assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy, (path, policy)
         visited.append(path)
         if path == "/api/docs/":
-            page.wait_for_selector(".swagger-ui .info", timeout=15000)  # Swagger UI started without inline script
+            page.wait_for_selector(".swagger-ui .info", timeout=30000)  # Swagger UI started without inline script
     assert errors.items == [], (visited, errors.items)
 
     page.goto("/scenarios/")

@@ -121,7 +121,7 @@ def test_build_run_watch_scrub_compare_export_chinese_reload(page_factory, ui):
     built_run = run_scenario(page, NAME, seed="7", speed="5")
     page.wait_for_function("() => { const c = echarts.getInstanceByDom(document.getElementById('twin-map'));"
                            " return c && c.getOption().series.some((s) => s.type === 'scatter' && s.data.length); }",
-                           timeout=15000)
+                           timeout=30000)
     assert agents_on_map(page, "#twin-map") == [3]
     page.wait_for_function("() => twinRunState.filled >= 4", timeout=30000)
     early = max(ui.chart_points(page, "chart-power"))

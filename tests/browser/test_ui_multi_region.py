@@ -220,7 +220,7 @@ def test_multi_region_twin_regions_links_switcher_migration_kpis(page_factory, u
     # The regions' Chinese names (region.name_zh of the scenario): table, switcher, map labels, page head.
     # (the table has its region columns even when the KPIs arrive before the snapshot after a reload)
     page.wait_for_function("() => document.querySelector('table.kpis-regions thead').innerText.includes('呼和浩特（内蒙古）')",
-                           timeout=10000)
+                           timeout=30000)
     assert "柴达木盆地（青海格尔木）" in page.locator("#region-select").inner_text()
     assert "上海" in [r["name"] for r in map_option(page)["regions"]]
     assert "呼和浩特（内蒙古）" in page.locator("main").inner_text()

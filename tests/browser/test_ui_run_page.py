@@ -131,7 +131,7 @@ def test_cancel_stops_the_run(page_factory, ui):
     first = row.locator(".steps").inner_text()
     page.wait_for_function("([sel, first]) => document.querySelector(sel).textContent !== first",
                            arg=[f"tr[data-run-id='{run_url.rstrip('/').rsplit('/', 1)[-1]}'] .steps", first],
-                           timeout=15000)
+                           timeout=30000)
     assert row.locator(".badge").get_attribute("data-status") == "running"
     page.goto(run_url)
     page.wait_for_selector("#run-status .badge[data-status=running]")

@@ -48,7 +48,7 @@ def map_state(page) -> dict:
 
 
 def first_paint_ms(page) -> float:
-    page.wait_for_function("() => typeof window.twinFirstPaintMs === 'number'", timeout=15000)
+    page.wait_for_function("() => typeof window.twinFirstPaintMs === 'number'", timeout=30000)
     return page.evaluate("() => performance.getEntriesByName('twin-first-paint')[0].startTime")
 
 
