@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from channels.layers import channel_layers
 
-from web import streaming
+from web import quotas, streaming
 from web.executor import stop_embedded
 
 TINY = Path(os.environ.get("TWIN_TINY_SCENARIO", Path(__file__).resolve().parents[2] / "fixtures/scenarios/_tiny.json"))
@@ -31,7 +31,7 @@ def other_user(django_user_model):
 
 @pytest.fixture(autouse=True)
 def fast_runs(settings, tmp_path):
-    """Short frame interval and heartbeat, results in a temp dir, embedded mode, no reaper thread."""
+    """Short frame interval and heartbeat, results in a temp dir, embedded mode, no reaper thread, fresh stores."""
     settings.TWIN_MODE = "embedded"
     settings.TWIN_FRAME_INTERVAL_MS = 20
     settings.TWIN_HEARTBEAT_S = 1
@@ -40,9 +40,11 @@ def fast_runs(settings, tmp_path):
     stop_embedded()  # a reaper thread started by an earlier import of twin.asgi must not touch these runs
     streaming._store_for.cache_clear()
     channel_layers.backends.clear()
+    quotas._viewers.clear()  # live-viewer counts per user id: a test that failed before disconnecting leaks its own
     yield settings
     streaming._store_for.cache_clear()
     channel_layers.backends.clear()
+    quotas._viewers.clear()
 
 
 def _wait_until(predicate, timeout_s: float = 60.0, interval_s: float = 0.02):
