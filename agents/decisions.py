@@ -259,7 +259,8 @@ def decision_targets(scenario, current: dict | None = None) -> list[dict]:
     out = []
     for target, spec in items:
         spec = current.get(spec.id, spec)
-        out.append({"id": spec.id, "name": target.label(spec), "type": target.kind,
+        out.append({"id": spec.id, "name": target.label(spec), "name_zh": getattr(spec, "name_zh", ""),
+                    "type": target.kind,
                     "strategy": target.parameters(spec), "parameters": decision_parameters(spec)})
     return out
 

@@ -8,7 +8,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from web import builder_schema, lab, labels, selectors
+from web import builder_schema, display_names, lab, labels, selectors
 from web.views import builder_strings, compare_strings
 
 _ZERO_UUID = "00000000-0000-0000-0000-000000000000"
@@ -102,9 +102,10 @@ def _sweeps_url() -> str | None:
 def contract_lab(request: HttpRequest) -> HttpResponse:
     """The Contract Lab: everything the script needs goes in one json_script config (no inline script: CSP)."""
     lang = get_language() or "en"
-    scenarios = [{"id": s.id, "name": s.name, "demo": s.is_demo, "owned": s.owner_id == request.user.id}
-                 for s in selectors.scenario_list_for_user(request.user).order_by("-is_demo", "name").only(
-                     "id", "name", "is_demo", "owner_id")]
+    scenarios = [{"id": s.id, "name": display_names.scenario_row_name(s), "demo": s.is_demo,
+                  "owned": s.owner_id == request.user.id}
+                 for s in display_names.with_scenario_names(selectors.scenario_list_for_user(request.user).order_by(
+                     "-is_demo", "name").only("id", "name", "is_demo", "owner_id"))]
     config = {
         "lang": lang,
         "scenarios": scenarios,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agents import ScenarioValidationError, units
-from web import builder_schema, geo, labels, scenario_services, selectors, services, twin
+from web import builder_schema, display_names, geo, labels, scenario_services, selectors, services, twin
 from web.api import builder_views as builder_api
 from web.api import exports
 from web.forms import RunStartForm, ScenarioForm
@@ -75,6 +75,8 @@ def scenario_facts(data: dict) -> dict:
         kind = actor.get("type", "") if isinstance(actor, dict) else ""
         by_type[kind] = by_type.get(kind, 0) + 1
     return {
+        # the document's names (display_names: its Chinese ones apply while the row shows the document's own)
+        **{key: data.get(key) or "" for key in ("name", "name_zh", "description", "description_zh")},
         "region": region.get("name", ""),
         "region_zh": region.get("name_zh", ""),
         "agents": len(actors),
@@ -211,7 +213,9 @@ def scenario_list(request: HttpRequest, status: int = 200) -> HttpResponse:
     for s, facts in sorted(listed, key=lambda row: (not row[0].is_demo, row[0].name, row[0].id)):
         summary = _summary_shown(facts)
         form = RunStartForm(initial={"scenario_id": s.id, "seed": summary["seed"]}, auto_id=f"id_s{s.id}_%s")
-        rows.append({"scenario": s, "summary": summary, "form": form})
+        rows.append({"scenario": s, "summary": summary, "form": form,
+                     "title": display_names.scenario_name(s.name, facts),
+                     "description": display_names.scenario_description(s.description, facts)})
     return render(request, "web/scenario_list.html", {"rows": rows, "nav": "scenarios"}, status=status)
 
 
@@ -297,7 +301,8 @@ def scenario_edit(request: HttpRequest, scenario_id: int | None = None) -> HttpR
         "valid": valid,
         "nav": "scenarios",
         "builder": builder_config(request, scenario, owned),
-        "demos": Scenario.objects.filter(is_demo=True).order_by("name").only("id", "name"),
+        "demos": display_names.with_scenario_names(Scenario.objects.filter(is_demo=True).order_by("name").only(
+            "id", "name")),
     }
     return render(request, "web/scenario_edit.html", context)
 
@@ -330,7 +335,7 @@ def _scenario_save(request: HttpRequest, scenario: Scenario | None, cleaned: dic
 def run_list(request: HttpRequest) -> HttpResponse:
     """The user's runs, newest first (the latest RUN_LIST_LIMIT); active rows update live via the REST API."""
     all_runs = selectors.runs_for_user(request.user)
-    runs = list(all_runs[:RUN_LIST_LIMIT])
+    runs = list(display_names.with_run_names(all_runs)[:RUN_LIST_LIMIT])
     total = len(runs) if len(runs) < RUN_LIST_LIMIT else all_runs.count()
     strings = run_page_strings()
     config = {
@@ -524,7 +529,8 @@ def _kpi_strings() -> dict:
 @login_required
 def run_compare(request: HttpRequest) -> HttpResponse:
     """Compare 2–4 of the user's succeeded runs: KPI table with deltas, overlaid series, exports."""
-    finished = list(selectors.runs_for_user(request.user).filter(status=Run.Status.SUCCEEDED)[:RUN_LIST_LIMIT])
+    finished = list(display_names.with_run_names(
+        selectors.runs_for_user(request.user).filter(status=Run.Status.SUCCEEDED))[:RUN_LIST_LIMIT])
     wanted = [i for value in request.GET.getlist("runs") for i in value.split(",") if i]
     chosen = [r for r in (next((f for f in finished if str(f.id) == i), None) for i in wanted) if r][:4]
     config = {
@@ -594,6 +600,8 @@ def run_report(request: HttpRequest, run_id) -> HttpResponse:
     context = {
         "run": run,
         "summary": scenario_summary(run.scenario_snapshot or {}),
+        "description": display_names.pick((run.scenario_snapshot or {}).get("description") or "",
+                                          (run.scenario_snapshot or {}).get("description_zh")),
         "actors": actors,
         "contracts": [{**c, "type_label": labels.contract_type_labels().get(c.get("type"), c.get("type", ""))}
                       for c in (run.scenario_snapshot or {}).get("contracts", []) if isinstance(c, dict)],

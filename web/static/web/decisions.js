@@ -1,6 +1,7 @@
 // Decision points (docs/model.md "Decision points"): when the run waits, its owner sees the actors and strategy
 // parameters of the current point, changes some and submits them (POST /api/runs/<id>/decisions/); the run
 // then continues. Texts come translated from the server (config.i18n.decisions).
+import { localName, pageLang } from "./names.js";
 
 function parseValue(text) {
   const t = text.trim();
@@ -75,7 +76,7 @@ export class DecisionPanel {
       fs.dataset.kind = actor.type;
       const legend = document.createElement("legend");
       const kind = (T.kinds || {})[actor.type];
-      legend.textContent = (kind ? kind + ": " : "") + actor.name + " (" + actor.id + (actor.region ? ", " + actor.region : "") + ")";
+      legend.textContent = (kind ? kind + ": " : "") + localName(actor, pageLang()) + " (" + actor.id + (actor.region ? ", " + actor.region : "") + ")";
       fs.appendChild(legend);
       for (const name of actor.parameters) {
         const row = document.createElement("label");

@@ -1,0 +1,85 @@
+"""Names in the page's language: a scenario's, a run's and an actor's Chinese name on Chinese pages.
+
+Scenario documents may carry ``name_zh`` / ``description_zh`` and each actor (and link) a ``name_zh``
+(agents/scenario.py; display only, never model input). One rule everywhere: on a Chinese page the Chinese text
+when the document gives one, else the English one. A scenario's Chinese name is a translation of the document's
+``name``, so it applies only while the shown name is still that name: a scenario renamed or copied ("… (copy)")
+shows its own name. The same rule for a run: its ``scenario_name`` against its scenario snapshot (the source of
+truth of what ran), so no Chinese name is stored on the run row.
+"""
+from __future__ import annotations
+
+from django.db.models.fields.json import KT
+from django.utils.translation import get_language
+
+
+def is_chinese(lang: str | None = None) -> bool:
+    """Whether ``lang`` (default: the active language of the request) is Chinese (``zh-hans``, ``zh``, …)."""
+    return str(lang if lang is not None else (get_language() or "")).lower().startswith("zh")
+
+
+def pick(text: str, text_zh: str | None, lang: str | None = None) -> str:
+    """``text_zh`` on Chinese pages when it is a non-empty string, else ``text``."""
+    if isinstance(text_zh, str) and text_zh.strip() and is_chinese(lang):
+        return text_zh
+    return text
+
+
+def scenario_name(name: str, document: dict | None, lang: str | None = None) -> str:
+    """The shown name of a scenario (or run) called ``name`` whose document is ``document``: its ``name_zh`` on
+    Chinese pages while ``name`` is the document's own ``name``."""
+    doc = document if isinstance(document, dict) else {}
+    if doc.get("name") != name:
+        return name
+    return pick(name, doc.get("name_zh"), lang)
+
+
+def scenario_description(description: str, document: dict | None, lang: str | None = None) -> str:
+    """The shown description: ``description_zh`` on Chinese pages while ``description`` is the document's own."""
+    doc = document if isinstance(document, dict) else {}
+    if (doc.get("description") or "") != (description or ""):
+        return description
+    return pick(description, doc.get("description_zh"), lang)
+
+
+def actor_name(actor: dict, lang: str | None = None) -> str:
+    """An actor's (or link's) shown name: ``name_zh`` on Chinese pages, else ``name``, else its id."""
+    if not isinstance(actor, dict):
+        return ""
+    name = str(actor.get("name") or actor.get("id") or "")
+    return pick(name, actor.get("name_zh"), lang)
+
+
+# Querysets of list pages read only these keys of the big JSON columns, never the whole document.
+def with_run_names(queryset):
+    """Runs annotated with their snapshot's ``name`` and ``name_zh`` (for ``run_name`` without the snapshot)."""
+    return queryset.annotate(snapshot_name=KT("scenario_snapshot__name"), snapshot_name_zh=KT("scenario_snapshot__name_zh"))
+
+
+def with_scenario_names(queryset):
+    """Scenarios annotated with their document's ``name`` and ``name_zh`` (for ``scenario_row_name``)."""
+    return queryset.annotate(document_name=KT("data__name"), document_name_zh=KT("data__name_zh"))
+
+
+def run_name(run, lang: str | None = None) -> str:
+    """A run's shown scenario name: from ``with_run_names`` annotations when present, else from its snapshot when
+    loaded; an unloaded snapshot is not fetched (English name)."""
+    if hasattr(run, "snapshot_name"):
+        document = {"name": run.snapshot_name, "name_zh": run.snapshot_name_zh}
+    elif "scenario_snapshot" not in run.get_deferred_fields():
+        document = run.scenario_snapshot
+    else:
+        document = None
+    return scenario_name(run.scenario_name, document, lang)
+
+
+def scenario_row_name(scenario, lang: str | None = None) -> str:
+    """A Scenario row's shown name: from ``with_scenario_names`` annotations when present, else from its document
+    when loaded (a deferred document is not fetched)."""
+    if hasattr(scenario, "document_name"):
+        document = {"name": scenario.document_name, "name_zh": scenario.document_name_zh}
+    elif "data" not in scenario.get_deferred_fields():
+        document = scenario.data
+    else:
+        document = None
+    return scenario_name(scenario.name, document, lang)
