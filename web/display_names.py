@@ -5,7 +5,8 @@ Scenario documents may carry ``name_zh`` / ``description_zh`` and each actor (an
 when the document gives one, else the English one. A scenario's Chinese name is a translation of the document's
 ``name``, so it applies only while the shown name is still that name: a scenario renamed or copied ("… (copy)")
 shows its own name. The same rule for a run: its ``scenario_name`` against its scenario snapshot (the source of
-truth of what ran), so no Chinese name is stored on the run row.
+truth of what ran), applied once when the run is created and stored as ``Run.scenario_name_zh`` beside
+``scenario_name`` (list pages never read the snapshot column; the snapshot never changes).
 """
 from __future__ import annotations
 
@@ -50,27 +51,23 @@ def actor_name(actor: dict, lang: str | None = None) -> str:
     return pick(name, actor.get("name_zh"), lang)
 
 
-# Querysets of list pages read only these keys of the big JSON columns, never the whole document.
-def with_run_names(queryset):
-    """Runs annotated with their snapshot's ``name`` and ``name_zh`` (for ``run_name`` without the snapshot)."""
-    return queryset.annotate(snapshot_name=KT("scenario_snapshot__name"), snapshot_name_zh=KT("scenario_snapshot__name_zh"))
+def snapshot_name_zh(name: str, snapshot: dict | None) -> str:
+    """The Chinese name a run called ``name`` stores from its scenario snapshot (``Run.scenario_name_zh``): the
+    snapshot's ``name_zh`` while ``name`` is the snapshot's ``name``, else "" (stored with the run, so list pages
+    never read the snapshot column)."""
+    doc = snapshot if isinstance(snapshot, dict) else {}
+    name_zh = doc.get("name_zh")
+    return name_zh[:200] if doc.get("name") == name and isinstance(name_zh, str) else ""
+
+
+def run_name(run, lang: str | None = None) -> str:
+    """A run's shown scenario name: its ``scenario_name_zh`` on Chinese pages when it has one."""
+    return pick(run.scenario_name, getattr(run, "scenario_name_zh", ""), lang)
 
 
 def with_scenario_names(queryset):
     """Scenarios annotated with their document's ``name`` and ``name_zh`` (for ``scenario_row_name``)."""
     return queryset.annotate(document_name=KT("data__name"), document_name_zh=KT("data__name_zh"))
-
-
-def run_name(run, lang: str | None = None) -> str:
-    """A run's shown scenario name: from ``with_run_names`` annotations when present, else from its snapshot when
-    loaded; an unloaded snapshot is not fetched (English name)."""
-    if hasattr(run, "snapshot_name"):
-        document = {"name": run.snapshot_name, "name_zh": run.snapshot_name_zh}
-    elif "scenario_snapshot" not in run.get_deferred_fields():
-        document = run.scenario_snapshot
-    else:
-        document = None
-    return scenario_name(run.scenario_name, document, lang)
 
 
 def scenario_row_name(scenario, lang: str | None = None) -> str:

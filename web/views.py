@@ -335,7 +335,7 @@ def _scenario_save(request: HttpRequest, scenario: Scenario | None, cleaned: dic
 def run_list(request: HttpRequest) -> HttpResponse:
     """The user's runs, newest first (the latest RUN_LIST_LIMIT); active rows update live via the REST API."""
     all_runs = selectors.runs_for_user(request.user)
-    runs = list(display_names.with_run_names(all_runs)[:RUN_LIST_LIMIT])
+    runs = list(all_runs[:RUN_LIST_LIMIT])
     total = len(runs) if len(runs) < RUN_LIST_LIMIT else all_runs.count()
     strings = run_page_strings()
     config = {
@@ -529,8 +529,7 @@ def _kpi_strings() -> dict:
 @login_required
 def run_compare(request: HttpRequest) -> HttpResponse:
     """Compare 2–4 of the user's succeeded runs: KPI table with deltas, overlaid series, exports."""
-    finished = list(display_names.with_run_names(
-        selectors.runs_for_user(request.user).filter(status=Run.Status.SUCCEEDED))[:RUN_LIST_LIMIT])
+    finished = list(selectors.runs_for_user(request.user).filter(status=Run.Status.SUCCEEDED)[:RUN_LIST_LIMIT])
     wanted = [i for value in request.GET.getlist("runs") for i in value.split(",") if i]
     chosen = [r for r in (next((f for f in finished if str(f.id) == i), None) for i in wanted) if r][:4]
     config = {

@@ -67,21 +67,28 @@ def test_an_actors_chinese_name_falls_back_to_its_name_then_id():
     assert display_names.actor_name({"id": "x"}, "zh-hans") == "x"
 
 
+def test_a_run_stores_the_chinese_name_of_its_snapshot_while_it_runs_under_the_snapshots_name():
+    doc = {"name": HOHHOT_EN, "name_zh": HOHHOT_ZH}
+    assert display_names.snapshot_name_zh(HOHHOT_EN, doc) == HOHHOT_ZH
+    assert display_names.snapshot_name_zh("Renamed", doc) == ""
+    assert display_names.snapshot_name_zh(HOHHOT_EN, {"name": HOHHOT_EN}) == ""  # a document without one
+    assert display_names.snapshot_name_zh(HOHHOT_EN, None) == ""
+
+
 @pytest.mark.django_db
-def test_run_names_come_from_the_snapshot_without_reading_it_on_lists(owner):
-    doc = validate_scenario(_doc("hohhot")).model_dump(mode="json")
-    Run.objects.create(owner=owner, scenario_name=HOHHOT_EN, scenario_snapshot=doc, seed=1)
-    listed = display_names.with_run_names(Run.objects.only("id", "scenario_name", "seed")).get()
+def test_run_create_stores_the_chinese_name_and_lists_show_it_without_the_snapshot(owner):
+    from web import services
+
+    doc = _doc("qaidam_microgrid")
+    run = services.run_create(owner, doc, 1)
+    copy = services.run_create(owner, doc, 1, name="Qaidam — my variant")
+    assert run.scenario_name_zh == "柴达木 — 光伏微电网数据中心" and copy.scenario_name_zh == ""
+    listed = Run.objects.only("id", "scenario_name", "scenario_name_zh", "seed").get(pk=run.pk)
     with CaptureQueriesContext(connection) as queries:
-        assert display_names.run_name(listed, "zh-hans") == HOHHOT_ZH
-        assert display_names.run_name(listed, "en") == HOHHOT_EN
-        deferred = Run.objects.defer("scenario_snapshot")
+        assert display_names.run_name(listed, "zh-hans") == "柴达木 — 光伏微电网数据中心"
+        assert display_names.run_name(listed, "en") == "Qaidam — solar microgrid data center"
     assert len(queries) == 0
-    with CaptureQueriesContext(connection) as queries:
-        run = deferred.get()
-        assert display_names.run_name(run, "zh-hans") == HOHHOT_EN  # not fetched: the stored English name
-    assert len(queries) == 1
-    assert display_names.run_name(Run.objects.get(), "zh-hans") == HOHHOT_ZH  # snapshot loaded
+    assert display_names.run_name(copy, "zh-hans") == "Qaidam — my variant"
 
 
 # ------------------------------------------------------------------------------------------------ pages
@@ -154,7 +161,8 @@ def test_builder_demo_picker_and_contract_lab_list_the_chinese_names(client, own
 @pytest.mark.django_db
 def test_compare_labels_runs_by_their_chinese_names(client, owner):
     doc = validate_scenario(_doc("hohhot")).model_dump(mode="json")
-    runs = [Run.objects.create(owner=owner, scenario_name=HOHHOT_EN, scenario_snapshot=doc, seed=s,
+    runs = [Run.objects.create(owner=owner, scenario_name=HOHHOT_EN, scenario_name_zh=HOHHOT_ZH,
+                               scenario_snapshot=doc, seed=s,
                                status=Run.Status.SUCCEEDED, kpis={"region": {"energy_mwh": float(s)}}) for s in (1, 2)]
     client.force_login(owner)
     ids = ",".join(str(r.id) for r in runs)
