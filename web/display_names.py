@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from django.db.models.fields.json import KT
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+SWEEP_SUFFIX = " sweep"  # web/sweep_services.py names a sweep "<scenario name> sweep" unless it is given a name
 
 
 def is_chinese(lang: str | None = None) -> bool:
@@ -63,6 +66,20 @@ def snapshot_name_zh(name: str, snapshot: dict | None) -> str:
 def run_name(run, lang: str | None = None) -> str:
     """A run's shown scenario name: its ``scenario_name_zh`` on Chinese pages when it has one."""
     return pick(run.scenario_name, getattr(run, "scenario_name_zh", ""), lang)
+
+
+def with_sweep_names(queryset):
+    """Sweeps annotated with their base snapshot's ``name`` and ``name_zh`` (for ``sweep_name``)."""
+    return queryset.annotate(base_name=KT("base_snapshot__name"), base_name_zh=KT("base_snapshot__name_zh"))
+
+
+def sweep_name(sweep, lang: str | None = None) -> str:
+    """A sweep's shown name: "<Chinese scenario name> · 参数扫描" on Chinese pages while it has the name its scenario
+    gave it ("<name> sweep") and the base snapshot a ``name_zh`` (``with_sweep_names`` annotations); else its name."""
+    base, base_zh = getattr(sweep, "base_name", None), getattr(sweep, "base_name_zh", None)
+    if base and isinstance(base_zh, str) and base_zh and is_chinese(lang) and sweep.name == f"{base}{SWEEP_SUFFIX}":
+        return f"{base_zh} · {_('Sweeps')}"
+    return sweep.name
 
 
 def with_scenario_names(queryset):

@@ -182,3 +182,19 @@ def test_load_demo_gives_an_existing_database_the_chinese_names(tmp_path, django
     shutil.copy(SCENARIOS / "qaidam_microgrid.json", tmp_path / "qaidam_microgrid.json")
     call_command("load_demo", "--fixtures", str(tmp_path), "--password", "demo-pass-123")
     assert Scenario.objects.get(is_demo=True).data["name_zh"] == "柴达木 — 光伏微电网数据中心"
+
+
+@pytest.mark.django_db
+def test_sweeps_named_after_their_scenario_show_its_chinese_name(client, owner):
+    from web.models import Sweep
+
+    doc = validate_scenario(_doc("hohhot")).model_dump(mode="json")
+    named = Sweep.objects.create(owner=owner, name=f"{HOHHOT_EN} sweep", base_snapshot=doc)
+    own = Sweep.objects.create(owner=owner, name="Heat price study", base_snapshot=doc)
+    client.force_login(owner)
+    zh = _text(client.get(reverse("sweep-list"), **ZH))
+    assert f"{HOHHOT_ZH} · 参数扫描" in zh and "Heat price study" in zh and f"{HOHHOT_EN} sweep" not in zh
+    assert f"{HOHHOT_EN} sweep" in _text(client.get(reverse("sweep-list"), **EN))
+    detail = _text(client.get(reverse("sweep-detail", args=[named.pk]), **ZH))
+    assert f"<h1>{HOHHOT_ZH} · 参数扫描</h1>" in detail
+    assert "<h1>Heat price study</h1>" in _text(client.get(reverse("sweep-detail", args=[own.pk]), **ZH))

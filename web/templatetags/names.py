@@ -19,6 +19,12 @@ def scenario_name(scenario) -> str:
 
 
 @register.filter
+def sweep_name(sweep) -> str:
+    """A sweep's name: "<Chinese scenario name> · 参数扫描" on Chinese pages (``display_names.sweep_name``)."""
+    return display_names.sweep_name(sweep)
+
+
+@register.filter
 def actor_name(actor) -> str:
     """An actor's (or link's) name: its ``name_zh`` on Chinese pages (``display_names.actor_name``)."""
     return display_names.actor_name(actor)
