@@ -19,9 +19,15 @@ import numpy as np
 FORMAT = "twin-checkpoint/1"
 
 
+# Display-only fields (the Chinese names of agents/scenario.py): no result depends on them, so they are left out of
+# the digest: editing them keeps a checkpoint valid, and checkpoints made before they existed still load.
+_DISPLAY_ONLY = {"name_zh": True, "description_zh": True, "actors": {"__all__": {"name_zh"}},
+                 "regions": {"__all__": {"actors": {"__all__": {"name_zh"}}}}, "links": {"__all__": {"name_zh"}}}
+
+
 def scenario_digest(scenario) -> str:
-    """SHA-256 of the scenario document (canonical JSON)."""
-    return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
+    """SHA-256 of the scenario document (canonical JSON, without its display-only names)."""
+    return hashlib.sha256(scenario.model_dump_json(exclude=_DISPLAY_ONLY).encode()).hexdigest()
 
 
 def checkpoint_dumps(model) -> bytes:

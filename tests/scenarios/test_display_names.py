@@ -2,6 +2,7 @@
 old documents without them stay valid, and they never enter the model's results."""
 
 import copy
+import re
 
 import numpy as np
 import pytest
@@ -14,12 +15,14 @@ DEMOS = [name for name in ALL_FIXTURES if not name.startswith("_")]
 ZH_KEYS = ("name_zh", "description_zh")
 
 
-def _without_zh(value):
-    """``value`` with every ``name_zh`` / ``description_zh`` key removed (a document written before them)."""
+def _without_zh(value, keep_region: bool = False):
+    """``value`` with every ``name_zh`` / ``description_zh`` key removed (a document written before them);
+    ``keep_region``: but the regions' ``name_zh``, which came earlier (a document of main before this change)."""
     if isinstance(value, dict):
-        return {k: _without_zh(v) for k, v in value.items() if k not in ZH_KEYS}
+        return {k: v if keep_region and k == "region" else _without_zh(v, keep_region)
+                for k, v in value.items() if k not in ZH_KEYS}
     if isinstance(value, list):
-        return [_without_zh(v) for v in value]
+        return [_without_zh(v, keep_region) for v in value]
     return value
 
 
@@ -43,7 +46,6 @@ def test_every_demo_fixture_has_a_chinese_name_and_description(name):
 def test_the_chinese_description_keeps_every_figure_of_the_english_one(name):
     """Numbers of the English description (7.05 M CNY → 705 万元 and 1.5 million m² → 150 万 m² aside) reappear."""
     doc = fixture_doc(name)
-    import re
 
     def figures(text: str) -> set[str]:
         return {m.replace(",", "") for m in re.findall(r"\d[\d,]*(?:\.\d+)?", text)}
@@ -97,3 +99,29 @@ def test_describe_carries_the_chinese_actor_names():
     described = {a["id"]: a for a in model.describe()["agents"]}
     assert described["qd-dc"]["name_zh"] == "柴达木绿电数据中心（约 1,000 个机柜）"
     assert model.describe()["region"]["name_zh"] == "柴达木盆地（青海格尔木）"
+
+
+def test_checkpoints_do_not_depend_on_the_chinese_names():
+    """A checkpoint made before the names were added (or before they were edited) resumes bit-identically."""
+    from agents import build_model, checkpoint_dumps, checkpoint_loads
+
+    doc = fixture_doc("hohhot")
+    doc["horizon"]["steps"] = 30
+    whole = run_doc(doc)
+    part = build_model(validate_scenario(_without_zh(doc, keep_region=True)))
+    part.run(12)
+    blob = checkpoint_dumps(part)
+    renamed = copy.deepcopy(doc)
+    renamed["name_zh"], renamed["actors"][0]["name_zh"] = "另一个名字", "另一个主体"
+    resumed = checkpoint_loads(validate_scenario(renamed), blob)
+    resumed.run()
+    assert resumed.kpis() == whole.kpis()
+    multi = fixture_doc("east_data_west_computing")
+    multi["horizon"]["steps"] = 4
+    model = build_model(validate_scenario(_without_zh(multi, keep_region=True)))
+    model.run(2)
+    assert checkpoint_loads(validate_scenario(multi), checkpoint_dumps(model)).step_index == 2
+    with pytest.raises(ValueError, match="different scenario"):  # a change that matters still does
+        changed = copy.deepcopy(doc)
+        changed["seed"] += 1
+        checkpoint_loads(validate_scenario(changed), blob)
