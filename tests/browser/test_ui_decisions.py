@@ -40,7 +40,7 @@ def test_owner_decides_at_a_decision_point_on_the_run_page(page_factory, ui):
     page.wait_for_selector("#decisions:not([hidden]) input[name='bess::degradation_cost_cny_per_mwh']")
     # every kind of run-time decision is offered, labelled: storage, the data center's workload strategy, a DR bid
     legends = page.locator("#decisions fieldset legend").all_inner_texts()
-    assert any(t.startswith("Data-center workload strategy") and "dc_hohhot" in t for t in legends), legends
+    assert any(t.startswith("Data-center operator: workload, cold storage, backup generators") and "dc_hohhot" in t for t in legends), legends
     assert any(t.startswith("Demand-response bid of an aggregator") and "vpp" in t for t in legends), legends
     assert any(t.startswith("Storage schedule strategy") for t in legends), legends
     assert "Committed reduction per member" in page.locator("#decisions fieldset[data-kind=dr_aggregator]").inner_text()
