@@ -141,6 +141,7 @@ def test_run_page_run_list_and_report_show_the_chinese_names(client, owner, demo
     assert f"<h1>{HOHHOT_ZH} " in report
     assert "<td>中国移动呼和浩特智算中心</td>" in report and "<td>托克托电厂 1 号机组</td>" in report
     assert "通过热泵将 45 °C 的余热回收送入" in report  # the Chinese description
+    assert 'data-status="cancelled">已取消</span>' in report  # the status in words of the page (was "Cancelled")
 
     detail_en = _text(client.get(reverse("run-detail", kwargs={"run_id": run.id}), **EN))
     assert f"<h1>{HOHHOT_EN} " in detail_en and HOHHOT_ZH not in detail_en
