@@ -91,6 +91,7 @@ def restore_state(model, data, header: dict, after_replay=None) -> None:
     # day's storage schedules before the checkpoint, with people's decisions re-applied at their steps, in the
     # run's order (agents.decisions.DecisionBook.replay)
     model.decisions.replay(header.get("decisions", []), model.step_index, after_day=after_replay)
+    model.outages.reapply(model.step_index)  # grid-outage steps on the replayed plans (agents.outages)
     model.signals.advance(max(model.step_index - 1, 0))  # as after the last completed step
     if model.dr.active:
         model.dr.settle(model._settled, model.dcs.grid_power_mw)
