@@ -314,6 +314,8 @@ class RegionModel(mesa.Model):
         self.grid.connect(self.dcs, self.heat, self.storage, self.r["export_mw"],
                           self.r["wholesale_price_cny_per_mwh"])
         self.signals = self._signals()
+        if self.outages.active:  # publish the forecasts from build-time values, before an outage step sheds load
+            self.signals.day_ahead("price_cny_per_mwh")
         h = self.scenario.horizon
         self.dr = DemandResponseDesk(self.scenario.demand_response, self.dcs, steps=self.total_steps, dt_h=self.dt_h,
                                      horizon_start=datetime.fromisoformat(h.start).replace(tzinfo=None),
