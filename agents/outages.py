@@ -136,18 +136,19 @@ class SiteOutages:
         served = np.divide(cap, load, out=np.ones_like(load), where=load > cap)  # f = min(1, C / L)
         it = dcs.it_mw[t, members]
         self.unserved_it_mw[t, cols] = it - it * served
-        self.unserved_mw[t, cols] = load - load * served
+        carry = load
+        shed = served < 1.0
+        if shed.any():
+            share = dcs.shed_load(t, members[shed], served[shed])  # [recovering DCs] served share of their heat
+            if self._heat is not None and share is not None and self._contract_hr.size:
+                self._heat.cover_lost_dc_heat(t, share[self._contract_hr])
+            if self._changed is not None:
+                self._changed(t, t + 1)
+            carry = dcs.behind_meter_mw(t, t + 1, members)[0]  # the served site, heat pumps refreshed: f × L
+        self.unserved_mw[t, cols] = load - carry
         self.carry_mw[:] = 0.0
         b = self.backup_col[cols]
-        self.carry_mw[b[b >= 0]] = (load * served)[b >= 0]
-        shed = served < 1.0
-        if not shed.any():
-            return
-        share = dcs.shed_load(t, members[shed], served[shed])  # [recovering DCs] served share of their heat
-        if self._heat is not None and share is not None and self._contract_hr.size:
-            self._heat.cover_lost_dc_heat(t, share[self._contract_hr])
-        if self._changed is not None:
-            self._changed(t, t + 1)
+        self.carry_mw[b[b >= 0]] = carry[b >= 0]
 
     def backup_request_mw(self, t: int, dip_mw: np.ndarray) -> np.ndarray:
         """What the backup members' generators are asked to carry in step ``t``: the site they carry while off the
