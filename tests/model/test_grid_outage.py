@@ -230,3 +230,29 @@ def test_bad_outage_events_are_field_level_errors(event, loc):
     with pytest.raises(ScenarioValidationError) as err:
         validate_scenario(doc)
     assert [e["loc"] for e in err.value.errors] == [loc]
+
+
+def test_an_outage_in_one_region_of_a_multi_region_run_resumes_bit_identically_and_is_reported():
+    from agents import build_model
+
+    from .test_multi_region import two_region_doc
+
+    doc = two_region_doc()
+    west = doc["regions"][1]
+    west["actors"][1].pop("backup_generator_mw")
+    west["actors"][1]["backup"] = {"technology": "diesel", "capacity_mw": 10.0}
+    west["events"] = [{"type": "grid_outage", "at": "2025-01-16T10:00", "duration_h": 4.0}]
+    scenario = validate_scenario(doc)
+    whole = build_model(scenario)
+    whole.run()
+    k = whole.kpis()
+    site = k["outages"]["regions"]["west"]["events"]["0"]["sites"]["w-dc_hohhot"]
+    assert site["backup_energy_mwh"] == pytest.approx(40.0) and site["unserved_it_mwh"] > 10.0
+    assert "east" not in k["outages"]["regions"]
+    assert k["region"]["dc_unserved_it_mwh"] == pytest.approx(site["unserved_it_mwh"])
+    np.testing.assert_allclose(whole.models["west"].dcs.grid_power_mw(0, 48)[OUT, 0], 0.0, atol=1e-9)
+    part = build_model(scenario)
+    part.run(36)
+    resumed = checkpoint_loads(scenario, checkpoint_dumps(part))
+    resumed.run()
+    assert resumed.series_table().equals(whole.series_table()) and resumed.kpis() == k
