@@ -11,8 +11,8 @@ the model reads only the row of the current step). In an outage step a site draw
 - what they cannot carry is **unserved at the site**: with backup capacity ``C`` below the site load ``L``
   (facility + own heat pump) the site sheds whole halls with their cooling and heat recovery, so IT power,
   facility power and recovered heat all fall by the served share ``f = C / L`` (a site without backup: ``f = 0``,
-  dark). Recorded per site: ``outage_unserved_it_mw`` = (1 − f) × IT (IT work not done, not deferred) and
-  ``outage_unserved_mw`` = (1 − f) × L;
+  dark). Recorded per site (stored for the outage steps only, full series derived): ``outage_unserved_it_mw`` =
+  (1 − f) × IT (IT work not done, not deferred) and ``outage_unserved_mw`` = (1 − f) × L;
 - its **PV and battery** stop: their inverters follow the grid and cease to energise on an island (anti-islanding,
   IEEE 1547-2018 §8.1), so the PV offers nothing (counted as curtailed) and the battery idles;
 - a heat utility that buys the site's heat loses (1 − f) of it in the step and covers it from its own units in
@@ -96,9 +96,16 @@ class SiteOutages:
         self.backup_col[~has] = -1
         self.cap_mw = np.zeros(self.members.size)
         self.cap_mw[has] = dcs.backup_cap_mw[self.backup_col[has]]
-        rec = dcs._rec
-        self.unserved_it_mw = dcs.record(rec, "outage_unserved_it_mw", members=self.members)
-        self.unserved_mw = dcs.record(rec, "outage_unserved_mw", members=self.members)
+        # unserved IT and site load, stored for the outage steps only [outage steps, members] (series derived)
+        self.rows = np.flatnonzero(self.any_off)
+        self.row_of = np.full(self.steps, -1)
+        self.row_of[self.rows] = np.arange(self.rows.size)
+        self.unserved_it_rows_mw = np.zeros((self.rows.size, self.members.size))
+        self.unserved_rows_mw = np.zeros((self.rows.size, self.members.size))
+        dcs.derive(dcs._rec, "outage_unserved_it_mw", lambda a, b: self._series(self.unserved_it_rows_mw, a, b),
+                   members=self.members)
+        dcs.derive(dcs._rec, "outage_unserved_mw", lambda a, b: self._series(self.unserved_rows_mw, a, b),
+                   members=self.members)
         self.off_backup = np.zeros((self.steps, dcs.backup_members.size), dtype=bool)  # [steps, backup members]
         self.off_backup[:, self.backup_col[has]] = self.off[:, has]
         self.carry_mw = np.zeros(dcs.backup_members.size)  # what the generators carry in the current step
@@ -107,6 +114,22 @@ class SiteOutages:
         self.off_pv = np.zeros((self.steps, dcs.pv_members.size), dtype=bool)  # [steps, PV members]
         self.off_pv[:, pv_hit] = self.off[:, pv_pos[pv_hit]]
         self._heat = self._changed = self._contract_hr = None
+
+    def _series(self, rows_mw: np.ndarray, a: int, b: int) -> np.ndarray:
+        """[b − a, members] from values stored for the outage steps (0 elsewhere)."""
+        out = np.zeros((b - a, self.members.size))
+        r = self.row_of[a:b]
+        has = r >= 0
+        out[has] = rows_mw[r[has]]
+        return out
+
+    def unserved_it_mw(self, a: int, b: int) -> np.ndarray:
+        """IT power not served at the members in steps [a, b) [steps, members] [MW]."""
+        return self._series(self.unserved_it_rows_mw, a, b)
+
+    def unserved_mw(self, a: int, b: int) -> np.ndarray:
+        """Site load (facility + own heat pump) not served at the members in steps [a, b) [steps, members] [MW]."""
+        return self._series(self.unserved_rows_mw, a, b)
 
     def connect(self, heat, contract_hr: np.ndarray, changed) -> None:
         """``heat``: the heat fleet (covers lost DC heat); ``contract_hr`` [heat contracts]: the seller's column
@@ -135,7 +158,8 @@ class SiteOutages:
         cap = self.cap_mw[cols]
         served = np.divide(cap, load, out=np.ones_like(load), where=load > cap)  # f = min(1, C / L)
         it = dcs.it_mw[t, members]
-        self.unserved_it_mw[t, cols] = it - it * served
+        row = self.row_of[t]
+        self.unserved_it_rows_mw[row, cols] = it - it * served
         carry = load
         shed = served < 1.0
         if shed.any():
@@ -145,7 +169,7 @@ class SiteOutages:
             if self._changed is not None:
                 self._changed(t, t + 1)
             carry = dcs.behind_meter_mw(t, t + 1, members)[0]  # the served site, heat pumps refreshed: f × L
-        self.unserved_mw[t, cols] = load - carry
+        self.unserved_rows_mw[row, cols] = load - carry
         self.carry_mw[:] = 0.0
         b = self.backup_col[cols]
         self.carry_mw[b[b >= 0]] = carry[b >= 0]
@@ -178,8 +202,8 @@ class SiteOutages:
                 i = int(self.members[c])
                 row = dict.fromkeys(OUTAGE_KPIS, 0.0)
                 row["off_grid_h"] = float(max(z - a, 0) * dt)
-                row["unserved_it_mwh"] = float(self.unserved_it_mw[a:z, c].sum() * dt) if z > a else 0.0
-                row["unserved_mwh"] = float(self.unserved_mw[a:z, c].sum() * dt) if z > a else 0.0
+                row["unserved_it_mwh"] = float(self.unserved_it_mw(a, z)[:, c].sum() * dt) if z > a else 0.0
+                row["unserved_mwh"] = float(self.unserved_mw(a, z)[:, c].sum() * dt) if z > a else 0.0
                 g = int(self.backup_col[c])
                 if g >= 0 and z > a:
                     end = z
@@ -204,5 +228,5 @@ class SiteOutages:
         """IT energy not served in outages per DC over [0, stop) [MWh]."""
         out = np.zeros(self.dcs.n)
         if self.active:
-            out[self.members] = self.unserved_it_mw[:stop].sum(axis=0) * self.dt_h
+            out[self.members] = self.unserved_it_mw(0, stop).sum(axis=0) * self.dt_h
         return out

@@ -167,7 +167,10 @@ def test_scenario_specific_behaviour(run):
         off = m.outages.off[:, 0]
         assert off.sum() == (5 if name == "outage_shed" else 6)
         np.testing.assert_allclose(m.dcs.grid_power_mw(0, m.total_steps)[off, 0], 0.0, atol=1e-9)
-        assert np.all(m.outages.unserved_it_mw[off, 0] > 1.0) and np.all(m.outages.unserved_it_mw[~off, 0] == 0.0)
+        unserved_it = m.outages.unserved_it_mw(0, m.total_steps)[:, 0]
+        assert np.all(unserved_it[off] > 1.0) and np.all(unserved_it[~off] == 0.0)
+        np.testing.assert_array_equal(m.series_table().column("dc_hohhot.outage_unserved_it_mw").to_numpy(),
+                                      unserved_it)
         assert np.all(m.storage.power[off][:, m.storage.metered] == 0.0)
     if name == "outage_shed":
         np.testing.assert_allclose(m.dcs.backup_mw[off, 0], 10.0, rtol=1e-12)
