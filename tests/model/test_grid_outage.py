@@ -256,3 +256,17 @@ def test_an_outage_in_one_region_of_a_multi_region_run_resumes_bit_identically_a
     resumed = checkpoint_loads(scenario, checkpoint_dumps(part))
     resumed.run()
     assert resumed.series_table().equals(whole.series_table()) and resumed.kpis() == k
+
+
+def test_the_hohhot_grid_outage_fixture_runs_its_sites_on_diesel_for_12_hours():
+    from tests.scenarios.helpers import fixture_doc
+
+    m = _run(fixture_doc("hohhot_grid_outage"))
+    o = m.kpis()["outages"]
+    assert o["off_grid_h"] == 12.0 and o["unserved_it_mwh"] == 0.0  # fixtures/README.md
+    assert 730.0 <= o["backup_energy_mwh"] <= 740.0
+    assert o["backup_fuel_cost_cny"] == pytest.approx(2000.0 * o["backup_energy_mwh"])  # legacy diesel figures
+    assert o["backup_co2_t"] == pytest.approx(0.7 * o["backup_energy_mwh"])
+    off = m.outages.off.any(axis=1)
+    assert np.flatnonzero(off).tolist() == list(range(18, 30))
+    np.testing.assert_allclose(m.dcs.grid_power_mw(0, 72)[off], 0.0, atol=1e-9)
