@@ -157,7 +157,7 @@ def run_page_strings() -> dict:
             # what is decided, per kind of decision target (agents.decisions.TARGETS)
             "kinds": {
                 "storage": _("Storage schedule strategy"),
-                "data_center": _("Data-center workload strategy"),
+                "data_center": _("Data-center operator: workload, cold storage, backup generators"),
                 "heat_utility": _("Heat utility's day plan (heat offer)"),
                 "dr_aggregator": _("Demand-response bid of an aggregator"),
             },
@@ -177,6 +177,13 @@ def run_page_strings() -> dict:
                 "commitment_mw": _("Committed reduction per member (JSON list)"),
                 "offer_price_cny_per_mwh": _("Members' offered prices (JSON list)"),
                 "allocation": _("How a call is split (pro_rata or merit_order)"),
+                # a data center's cold store (its rule) and backup generators (their strategy)
+                "cold_storage.charge_quantile": _("Cold store: charge at or below this price quantile"),
+                "cold_storage.discharge_quantile": _("Cold store: discharge at or above this price quantile"),
+                "cold_storage.min_spread_pu": _("Cold store: least price spread to act"),
+                "backup.strategy.kind": _("Backup generators: contingency only, or also DR (contingency_and_dr)"),
+                "backup.strategy.dr_margin_cny_per_mwh": _("Backup generators: DR offer margin over fuel cost"),
+                "backup.strategy.dr_notice_s": _("Backup generators: DR notice before an event"),
             },
         },
         # One table of labels (web/labels.py): KPI keys, region quantities, ledger line items.

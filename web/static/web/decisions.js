@@ -11,6 +11,12 @@ function parseValue(text) {
   }
 }
 
+// The current value of a parameter: a top-level strategy field ("kind", "flex") or a dotted path into the
+// target's parameters ("cold_storage.charge_quantile", "backup.strategy.dr_margin_cny_per_mwh").
+export function valueAt(tree, path) {
+  return path.split(".").reduce((node, key) => (node !== null && typeof node === "object" ? node[key] : undefined), tree);
+}
+
 function shown(value) {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
@@ -86,7 +92,7 @@ export class DecisionPanel {
         const input = document.createElement("input");
         input.type = "text";
         input.name = actor.id + "::" + name;
-        input.value = shown(actor.strategy[name]);
+        input.value = shown(valueAt(actor.strategy, name));
         input.dataset.actor = actor.id;
         input.dataset.parameter = name;
         input.dataset.initial = input.value;
