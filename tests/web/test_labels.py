@@ -32,7 +32,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 def _contracts_doc() -> dict:
     """The tiny region with one contract of every type, from the templates (fixtures/contracts/*.json): a DR
     program with an event, a battery, a cold store, a waste-heat purchase with assets, a PPA, a storage lease and
-    a tolling."""
+    a tolling; and a grid outage at the data center."""
     d = tiny_doc()
     d["horizon"]["steps"] = 72
     d["actors"].append(copy.deepcopy(STORAGE))
@@ -50,6 +50,8 @@ def _contracts_doc() -> dict:
     lease.update(capacity_mw=5.0)
     tolling = contract_template("storage_service", seller_id="bess", buyer_id="dc_hohhot", contract_id="tolling")
     tolling.update(kind="tolling", capacity_mw=4.0, tolling_fee_cny_per_mwh=5.0)
+    # a grid outage at the DC (agents.outages): its per-outage and per-site KPIs and series
+    d["events"] = [{"type": "grid_outage", "at": "2025-01-16T10:00", "duration_h": 3.0}]
     d["contracts"] = [contract_template("waste_heat_purchase", seller_id="dc_hohhot", buyer_id="heat_city"),
                       contract_template("green_ppa", seller_id="wind_1", buyer_id="dc_hohhot"), dr, lease, tolling]
     return d
