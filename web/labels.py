@@ -21,6 +21,7 @@ quantity needs an entry here and its Chinese translation.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from django.utils.translation import gettext as _now
@@ -413,12 +414,25 @@ VALUES = {
     "carbon": _("carbon-aware"),
     "price": _("price-following"),
     "cost_and_carbon": _("cost and carbon"),
+    # why a party has no IRR (agents.finance.irr_pu)
+    "no investment: the cash flow never turns negative": _("no investment: the cash flow never turns negative"),
+    "no return: the cash flow never turns positive": _("no return: the cash flow never turns positive"),
+    "numpy-financial found no IRR": _("no IRR found"),
 }
+
+IRR_REASONS = ("no investment: the cash flow never turns negative", "no return: the cash flow never turns positive",
+               "numpy-financial found no IRR")
+_SIGN_CHANGES = re.compile(r"the cash flow changes sign (\d+) times, so the IRR is not unique")
 
 
 def value_label(value: str) -> str:
     """A KPI's word value in the active language (``seller`` → 卖方); other text as it is."""
-    return str(VALUES[value]) if value in VALUES else value
+    if value in VALUES:
+        return str(VALUES[value])
+    sign_changes = _SIGN_CHANGES.fullmatch(value) if isinstance(value, str) else None
+    if sign_changes:
+        return _now("the cash flow changes sign %(n)s times, so the IRR is not unique") % {"n": sign_changes[1]}
+    return value
 
 
 def _where(parts: list[str]) -> list[str] | None:

@@ -208,3 +208,19 @@ def test_report_and_kpi_csv_of_a_hohhot_run_in_chinese_show_no_raw_key(client, o
     response = client.get(f"/api/runs/{run.id}/kpis.csv", HTTP_ACCEPT_LANGUAGE="zh-hans")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert rows and [r["kpi"] for r in rows if not CJK.search(r["label"])] == []
+
+
+def test_why_there_is_no_irr_is_said_in_the_page_language():
+    """agents.finance.irr_pu's reasons were shown in English on Chinese pages (report, KPI table, Contract Lab)."""
+    from django.utils import translation
+
+    from agents.finance import irr_pu
+
+    reasons = [irr_pu(cf)[1] for cf in ([10.0, 5.0], [-10.0, -5.0], [-10.0, 25.0, -16.0])]
+    assert set(reasons[:2]) <= set(labels.IRR_REASONS)
+    with translation.override("zh-hans"):
+        shown = [labels.value_label(r) for r in reasons]
+    assert all(CJK.search(s) for s in shown), shown
+    assert "2" in shown[2]
+    with translation.override("en"):
+        assert [labels.value_label(r) for r in reasons] == reasons
