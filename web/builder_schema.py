@@ -89,7 +89,7 @@ ZH_LABELS = {
     # entry kinds (oneOf options), by their discriminator value
     "data_center": "数据中心", "heat_utility": "供热公司", "grid_operator": "电网运营商",
     "renewable_plant": "可再生能源电站", "power_plant": "火电厂", "storage": "储能", "heat_purchase": "购热合同",
-    "voltage_dips": "电压暂降",
+    "voltage_dips": "电压暂降", "grid_outage": "电网停电", "duration_h": "持续时长",
     # contract types (agents.contract_types) and their main terms
     "waste_heat_purchase": "余热购买合同", "green_ppa": "绿电购电协议", "storage_service": "储能服务合同",
     "demand_response": "需求响应", "pricing": "定价方式", "strike_price_cny_per_mwh": "合同电价",

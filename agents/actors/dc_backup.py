@@ -3,6 +3,8 @@
 A data center's generators (scenario ``backup``, or the legacy scalar ``backup_*`` fields) run on:
 
 - **voltage-dip events** (agents.events): the load the ride-through policy moves off the grid (build time);
+- **grid outages** at the site (agents.outages): the site load they can carry while the grid is off (the UPS
+  bridges the start and is recharged from the generator, so it delivers the whole load it carries);
 - **demand response** (strategy ``contingency_and_dr``): in a step of a called event whose payment to the
   member (program energy payment × (1 − aggregator fee)) is at least the offer (fuel cost + margin) they carry
   the reduction called from the site (less what its workload strategy already cuts), up to the site load and
@@ -43,11 +45,7 @@ class DataCenterBackup:
         self.co2_t_per_mwh = arr("co2_t_per_mwh")
         self.delay_s = arr("start_up_time_s")
         self.min_run_h = arr("min_run_time_h")
-        self.dr_cols = np.array([j for j, g in enumerate(specs) if g.strategy.kind == "contingency_and_dr"], dtype=int)
-        self.offer_cny_per_mwh = np.array([g.fuel_cost_cny_per_mwh + g.strategy.dr_margin_cny_per_mwh for g in specs],
-                                          dtype=float)
-        self.dr_delay_s = np.maximum(self.delay_s - np.array([g.strategy.dr_notice_s for g in specs], dtype=float),
-                                     0.0)
+        self._strategies()
         # legacy generators (no delay, no minimum run, no DR): the step needs no state beyond the record
         self.simple = not (self.delay_s.any() or self.min_run_h.any() or self.dr_cols.size)
         m = self.members.size
@@ -59,6 +57,29 @@ class DataCenterBackup:
         self.output_mw = fleet.record(rec, "backup_mw", members=self.members)
         self.bridge_mw = fleet.record(rec, "ups_bridge_mw", members=self.members)
         self._step: dict = {}
+
+    def _strategies(self) -> None:
+        """DR offers of the generators from their strategies: which offer (``dr_cols``), at what price (fuel cost
+        + margin) [CNY/MWh] and with what delay after a notified start [s]."""
+        specs = self.specs
+        self.dr_cols = np.array([j for j, g in enumerate(specs) if g.strategy.kind == "contingency_and_dr"], dtype=int)
+        self.offer_cny_per_mwh = np.array([g.fuel_cost_cny_per_mwh + g.strategy.dr_margin_cny_per_mwh for g in specs],
+                                          dtype=float)
+        self.dr_delay_s = np.maximum(self.delay_s - np.array([g.strategy.dr_notice_s for g in specs], dtype=float),
+                                     0.0)
+
+    def apply_spec(self, index: int, spec, t: int) -> None:
+        """A run-time decision (agents.decisions) at step ``t``: the generators of DC ``index`` follow ``spec``'s
+        strategy (kind, DR margin, DR notice) in the bids from step ``t`` on; a start under way keeps its delay.
+        Generators that needed no run state so far (``simple``: no delay, no minimum run, no DR) take it from the
+        record when DR is switched on: running = output in step ``t − 1``, starts counted so far."""
+        j = int(np.flatnonzero(self.members == index)[0])
+        self.specs[j] = spec
+        self._strategies()
+        if self.simple and self.dr_cols.size:
+            self.starts = np.asarray(self.starts_before(t), dtype=float)
+            self.on = self.output_mw[t - 1] > 0.0 if t > 0 else np.zeros(self.members.size, dtype=bool)
+            self.simple = False
 
     # ---- checkpoint -------------------------------------------------------------------------------------
 
@@ -74,12 +95,15 @@ class DataCenterBackup:
 
     # ---- phases -----------------------------------------------------------------------------------------
 
-    def bid(self, t: int, event_mw: np.ndarray, site_mw, dr=None, dr_delivered_mw=None) -> float | None:
+    def bid(self, t: int, event_mw: np.ndarray, site_mw, dr=None, dr_delivered_mw=None,
+            outage: np.ndarray | None = None) -> float | None:
         """Output of the step's planned runs (dip events, DR, minimum run) [generators] → ``output_mw[t]``;
         returns their total [MW] to move off the grid's demand, or None for the legacy case (the caller then
         uses the event schedule's total). ``site_mw()`` → the site load behind the meter [generators] [MW]
         (read when needed; the battery decides its power of the step after the DCs' bid, against the grid);
-        ``dr`` the DR desk; ``dr_delivered_mw(cols)`` → what the members' workload strategy already cuts."""
+        ``dr`` the DR desk; ``dr_delivered_mw(cols)`` → what the members' workload strategy already cuts;
+        ``outage`` [generators] (bool): the site is off the grid (agents.outages), ``event_mw`` is the load it
+        carries there, and the UPS that bridged its start is recharged from it, so it delivers that load."""
         if self.simple:  # no state: it runs where it has output (starts counted from the record, starts_before)
             self._step = {"gen": event_mw}
             if event_mw.any():
@@ -117,9 +141,12 @@ class DataCenterBackup:
             site = site_mw() if site is None else site
             pickup = np.where(request, np.minimum(site, self.cap_mw), cover)
         gen = np.maximum(cover - pickup * lag, 0.0)
+        bridged = cover - gen
+        if outage is not None:  # off the grid: the generator also recharges the UPS that bridged its start
+            gen = np.where(outage, cover, gen)
         self._step = {"running": running, "started": started, "gen": gen, "tau": tau}
         # a contingency start is bridged by the UPS; during a DR start the grid still serves the site
-        self.bridge_mw[t] = np.where(running & ~self.dr_start, cover - gen, 0.0)
+        self.bridge_mw[t] = np.where(running & ~self.dr_start, bridged, 0.0)
         self.output_mw[t] = gen
         return float(gen.sum())
 
