@@ -16,7 +16,7 @@ from web.routing import websocket_urlpatterns
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-WAIT_S = 30  # for an expected message: generous, a loaded 2-core CI machine runs the worker thread alongside
+WAIT_S = 30  # for an expected message or a disconnect (channels waits 1 s by default): a loaded 2-core CI machine
 
 
 class View:
@@ -129,7 +129,7 @@ async def test_snapshot_plus_frames_equals_a_fresh_snapshot(owner, tiny_data):
     stored = await sync_to_async(Run.objects.get)(pk=run.pk)
     assert view.run["status"] == "succeeded" and view.run["step"] == stored.total_steps
     assert view.region == stored.region_series
-    await comm.disconnect()
+    await comm.disconnect(timeout=WAIT_S)
 
 
 async def test_late_joiner_sees_the_whole_run_so_far(owner, tiny_data, wait_until):
@@ -150,7 +150,7 @@ async def test_late_joiner_sees_the_whole_run_so_far(owner, tiny_data, wait_unti
     await sync_to_async(services.run_control)(run, "speed", speed=0)
     await follow(comm, view)
     assert_same_as(view, await fresh_snapshot(comm))
-    await comm.disconnect()
+    await comm.disconnect(timeout=WAIT_S)
 
 
 async def test_reconnect_with_last_seq_loses_nothing(owner, tiny_data):
@@ -160,7 +160,7 @@ async def test_reconnect_with_last_seq_loses_nothing(owner, tiny_data):
     view = View()
     await sync_to_async(enqueue_run)(run.pk)
     await follow(comm, view, until=lambda v: v.frames >= 2)
-    await comm.disconnect()
+    await comm.disconnect(timeout=WAIT_S)
     missed_from, snapshots_before = view.seq, view.snapshots
     await asyncio.sleep(0.4)  # the run goes on without us
     comm = await open_socket(owner, run.pk, query=f"last_seq={view.seq}")
@@ -170,7 +170,7 @@ async def test_reconnect_with_last_seq_loses_nothing(owner, tiny_data):
     await follow(comm, view)
     assert view.snapshots == snapshots_before  # replayed from the buffer, no snapshot needed
     assert_same_as(view, await fresh_snapshot(comm))
-    await comm.disconnect()
+    await comm.disconnect(timeout=WAIT_S)
 
 
 async def test_reconnect_beyond_the_replay_buffer_gets_a_snapshot(owner, tiny_data, settings, wait_until):
@@ -183,7 +183,7 @@ async def test_reconnect_beyond_the_replay_buffer_gets_a_snapshot(owner, tiny_da
     comm = await open_socket(owner, run.pk, query="last_seq=1")
     message = await comm.receive_json_from(timeout=WAIT_S)
     assert message["type"] == "snapshot" and message["run"]["status"] == "succeeded"
-    await comm.disconnect()
+    await comm.disconnect(timeout=WAIT_S)
 
 
 async def test_snapshot_of_a_finished_run_comes_from_the_database(owner, tiny_data):
@@ -198,7 +198,7 @@ async def test_snapshot_of_a_finished_run_comes_from_the_database(owner, tiny_da
     assert snapshot["run"]["step"] == stored.total_steps
     await comm.send_json_to({"type": "nonsense"})
     assert (await comm.receive_json_from(timeout=WAIT_S))["type"] == "error"
-    await comm.disconnect()
+    await comm.disconnect(timeout=WAIT_S)
 
 
 async def test_another_users_run_is_refused_with_4403(owner, other_user, tiny_data):
@@ -223,7 +223,7 @@ async def test_owner_connects_through_the_full_asgi_stack(owner, tiny_data):
     comm = await open_socket(None, run.pk, application=application, headers=headers)
     message = await comm.receive_json_from(timeout=WAIT_S)
     assert message["type"] == "snapshot" and message["run"]["id"] == str(run.pk)
-    await comm.disconnect()
+    await comm.disconnect(timeout=WAIT_S)
 
 
 async def test_unauthenticated_connection_is_refused_with_4401(owner, tiny_data):
@@ -260,7 +260,7 @@ async def test_a_dropped_group_message_is_repaired_from_the_buffer(owner, tiny_d
         view.apply(await comm.receive_json_from(timeout=WAIT_S))
     assert view.frames == 2 and view.snapshots == 1
     assert_same_as(view, await fresh_snapshot(comm))
-    await comm.disconnect()
+    await comm.disconnect(timeout=WAIT_S)
 
 
 async def test_a_consumer_dropped_from_its_group_rejoins_and_repairs_the_gap(owner, tiny_data, monkeypatch):
@@ -285,7 +285,7 @@ async def test_a_consumer_dropped_from_its_group_rejoins_and_repairs_the_gap(own
     for _ in range(2):
         view.apply(await comm.receive_json_from(timeout=WAIT_S))
     assert view.frames == 2 and view.snapshots == 1
-    await comm.disconnect()
+    await comm.disconnect(timeout=WAIT_S)
 
 
 async def test_viewers_in_one_process_share_one_group_membership(owner, tiny_data):
@@ -304,7 +304,7 @@ async def test_viewers_in_one_process_share_one_group_membership(owner, tiny_dat
     assert views[0].region == views[1].region == views[2].region
     assert views[0].seq == views[1].seq == views[2].seq
     for comm in comms:
-        await comm.disconnect()
+        await comm.disconnect(timeout=WAIT_S)
     assert not get_channel_layer().groups.get(group)
 
 
@@ -324,4 +324,4 @@ async def test_a_snapshot_too_large_for_one_message_arrives_in_parts(owner, tiny
     assert view.parts == head["parts"] and all(len(t) <= 16000 for t in texts)
     stored = await sync_to_async(Run.objects.get)(pk=run.pk)
     assert view.region == stored.region_series
-    await comm.disconnect()
+    await comm.disconnect(timeout=WAIT_S)

@@ -66,4 +66,4 @@ async def test_redis_path_snapshot_plus_frames_equals_a_fresh_snapshot(owner, ti
     assert (seq, region, agents, step) == (fresh["seq"], fresh["region"], fresh["agents"], fresh["run"]["step"])
     stored = await sync_to_async(Run.objects.get)(pk=run.pk)
     assert region == stored.region_series and step == stored.total_steps
-    await comm.disconnect()
+    await comm.disconnect(timeout=30)

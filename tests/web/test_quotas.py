@@ -133,11 +133,11 @@ async def test_one_user_cannot_open_a_thousand_live_views(owner, other_user, set
     assert (await refused.receive_output(timeout=30)) == {"type": "websocket.close", "code": CLOSE_QUOTA}
     other = await _open(other_user, other_run.pk)  # the other user is not affected
     assert (await other.receive_json_from(timeout=30))["type"] == "snapshot"
-    await views.pop().disconnect()  # closing one view frees its place
+    await views.pop().disconnect(timeout=30)  # closing one view frees its place
     again = await _open(owner, run.pk)
     assert (await again.receive_json_from(timeout=30))["type"] == "snapshot"
     for comm in [*views, other, again]:
-        await comm.disconnect()
+        await comm.disconnect(timeout=30)
 
 
 # --- fair dispatch ---------------------------------------------------------------------------------------------

@@ -135,7 +135,7 @@ async def test_the_consumer_sends_a_snapshot_of_many_agents_under_the_limit(owne
             if message["type"] == "snapshot" and not message.get("parts") or (
                     message["type"] == "snapshot_part" and len(messages) == messages[0].get("parts", 0) + 1):
                 break
-    await comm.disconnect()
+    await comm.disconnect(timeout=30)
     assert max(sizes) <= 16 * 1024 and joiner.chunks > 1
     http = await sync_to_async(client.get)(f"/api/runs/{run.pk}/snapshot/")
     assert apply_all(messages) == {**http.json(), "type": "snapshot"}
@@ -188,4 +188,4 @@ async def test_a_deeply_nested_client_message_is_an_error_reply_not_a_crash(owne
     assert (await comm.receive_json_from(timeout=30))["type"] == "snapshot"
     await comm.send_to(text_data="[" * 1000 + "]" * 1000)  # json.loads would raise RecursionError (close 1011)
     assert (await comm.receive_json_from(timeout=30))["type"] == "error"
-    await comm.disconnect()
+    await comm.disconnect(timeout=30)

@@ -307,7 +307,7 @@ def test_the_stream_sends_the_state_then_progress_until_complete(owner, other_us
             seen.append(json.loads(await comm.receive_from(timeout=30))["sweep"])
         assert seen[-1]["status"] == "succeeded" and seen[-1]["progress"]["succeeded"] == 3
         assert max(s["progress"]["finished"] for s in seen) == 3
-        await comm.disconnect()
+        await comm.disconnect(timeout=30)
         await asyncio.sleep(0)
 
     asyncio.run(scenario())
