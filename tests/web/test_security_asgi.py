@@ -67,10 +67,10 @@ async def test_chunked_body_over_the_limit_is_refused_without_reading_the_rest()
 async def test_declared_length_over_the_limit_is_refused_before_any_body():
     scope = http_scope("/api/scenarios/validate/", [(b"content-length", str(3 * MB).encode())])
     communicator = ApplicationCommunicator(BodySizeLimitASGIMiddleware(get_asgi_application()), scope)
-    start = await communicator.receive_output(timeout=10)
+    start = await communicator.receive_output(timeout=30)
     assert start["status"] == 413
-    await communicator.receive_output(timeout=10)
-    await communicator.wait(timeout=5)
+    await communicator.receive_output(timeout=30)
+    await communicator.wait(timeout=30)
 
 
 async def test_body_within_the_limit_reaches_django_intact():
@@ -163,15 +163,15 @@ async def asgi_get(path: str, token: str) -> tuple[int, dict, list[bytes]]:
     scope = dict(http_scope(path, [(b"authorization", f"Token {token}".encode())]), method="GET")
     communicator = ApplicationCommunicator(BodySizeLimitASGIMiddleware(get_asgi_application()), scope)
     await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
-    start = await communicator.receive_output(timeout=20)
+    start = await communicator.receive_output(timeout=30)
     chunks = []
     while True:
-        message = await communicator.receive_output(timeout=20)
+        message = await communicator.receive_output(timeout=30)
         if message.get("body"):
             chunks.append(message["body"])
         if not message.get("more_body"):
             break
-    await communicator.wait(timeout=5)
+    await communicator.wait(timeout=30)
     return start["status"], {k.decode().lower(): v.decode() for k, v in start["headers"]}, chunks
 
 
