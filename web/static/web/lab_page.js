@@ -309,7 +309,7 @@ async function reopen(asked) {
 function main() {
   const JSONEditor = window.JSONEditor;
   cspSafeTheme(JSONEditor);
-  useLanguage(JSONEditor, T.jsoneditor);
+  useLanguage(JSONEditor);
   fillScenarios();
   fillTemplates();
   $("lab-form").addEventListener("submit", startRun);
