@@ -116,6 +116,14 @@ def _is_number(node: dict) -> bool:
     return any(isinstance(o, dict) and o.get("type") in ("number", "integer") for o in node.get("anyOf", []))
 
 
+# Where the ids a reference field may name live in the document (json-editor ``watch`` path, option title).
+_SOURCES = {"actors": ("root.actors", "{{item.name}} ({{item.id}})"),
+            "programs": ("root.demand_response.programs", "{{item.id}}"),
+            "aggregators": ("root.demand_response.aggregators", "{{item.id}}")}
+_REFERENCES = {"program_id": ("programs",),
+               "DemandResponseContract.seller_id": ("aggregators", "actors")}  # an aggregator or a data center
+
+
 def _dress_properties(owner: str, node: dict, lang: str) -> None:
     for name, prop in (node.get("properties") or {}).items():
         if not isinstance(prop, dict):
@@ -137,9 +145,11 @@ def _dress_properties(owner: str, node: dict, lang: str) -> None:
         if prop.get("type") == "array" and (prop.get("items") or {}).get("discriminator"):
             prop["format"] = "tabs-top"  # one tab per actor / contract
         if re.fullmatch(r"[a-z_]+_id", name) and prop.get("type") == "string" and owner:
-            # A reference to another actor: pick it from the actors of the document.
-            prop["watch"] = {"actors": "root.actors"}
-            prop["enumSource"] = [{"source": "actors", "value": "{{item.id}}", "title": "{{item.name}} ({{item.id}})"}]
+            # A reference: pick it from the entries of the document it names (actors, programs, aggregators).
+            sources = _REFERENCES.get(f"{owner}.{name}") or _REFERENCES.get(name) or ("actors",)
+            prop["watch"] = {source: _SOURCES[source][0] for source in sources}
+            prop["enumSource"] = [{"source": source, "value": "{{item.id}}", "title": _SOURCES[source][1]}
+                                  for source in sources]
     props = node.get("properties") or {}
     if "id" in props:
         node["headerTemplate"] = "{{ self.name }}" if "name" in props else "{{ self.id }}"
@@ -195,7 +205,9 @@ def _builder_schema(lang: str) -> dict:
         if mapping:  # tab titles of the entries: their names (actors) or ids (contracts, events)
             defs = [schema["$defs"][ref.rsplit("/", 1)[-1]] for ref in mapping.values()]
             named = all("name" in (d.get("properties") or {}) for d in defs)
-            node["items"]["headerTemplate"] = "{{ i1 }}. {{ self.name }}" if named else "{{ i1 }}. {{ self.id }}"
+            with_id = all("id" in (d.get("properties") or {}) for d in defs)
+            node["items"]["headerTemplate"] = ("{{ i1 }}. {{ self.name }}" if named else "{{ i1 }}. {{ self.id }}"
+                                               if with_id else "{{ i1 }}. " + node.get("title", ""))  # events
     for def_name, node in schema.get("$defs", {}).items():
         _dress_properties(def_name, node, lang)
         node["title"] = def_title(def_name, lang)

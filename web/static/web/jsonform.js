@@ -24,6 +24,16 @@ export function cspSafeTheme(JSONEditor) {
   theme.visuallyHidden = function (element) {
     if (element) element.classList.add("visually-hidden");
   };
+  // json-editor joins a field's messages with ". " and ends them with "."; Chinese ones take "。".
+  const html = JSONEditor.defaults.themes.html && JSONEditor.defaults.themes.html.prototype;
+  if (html && !html.addInputError.twinWrapped) {
+    const addInputError = html.addInputError;
+    html.addInputError = function (input, text) {
+      const zh = /[\u4e00-\u9fff]/.test(text);
+      return addInputError.call(this, input, zh ? String(text).replace(/\.(\s+|$)/g, "。") : text);
+    };
+    html.addInputError.twinWrapped = true;
+  }
   theme.getOptInCheckbox = function (formname) {
     const container = document.createElement("span");
     const label = this.getHiddenLabel(formname + " opt-in");
