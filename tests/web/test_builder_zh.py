@@ -138,3 +138,22 @@ def test_the_labs_contract_forms_in_chinese_show_no_english_only_text(db):
                 _visible_texts(spec["schema"]["$defs"][def_name], f"{kind}/$defs.{def_name}", texts)
     english = [f"{path}: {text}" for path, text in texts if not HAN.search(text) and not ALLOWED.match(text.strip())]
     assert texts and not english, "\n".join(english)
+
+
+# Names the forms call otherwise on purpose: a form's field is an input, the run tables' quantity its result
+# (a contract's price vs the electricity price, an asset's investment vs its annuity, a storage actor vs a count).
+FORM_WORDS = {"price_cny_per_mwh", "load_mw", "program_id", "storage", "capex_cny"}
+
+
+def test_the_forms_name_a_quantity_as_the_run_tables_do():
+    """Where web/labels.py names the same quantity, the form's Chinese label says it (it may add a qualifier)."""
+    from django.utils import translation
+
+    from web import labels
+
+    with translation.override("zh-hans"):
+        tables = {k: str(v) for t in (labels.KPIS, labels.REGION_QUANTITIES, labels.AGENT_QUANTITIES, labels.VALUES)
+                  for k, v in t.items()}
+    differ = [f"{k}: form {v!r}, labels.py {tables[k]!r}" for k, v in builder_schema.ZH_LABELS.items()
+              if k in tables and k not in FORM_WORDS and tables[k] not in v]
+    assert not differ, "\n".join(differ)
