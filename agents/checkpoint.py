@@ -19,9 +19,15 @@ import numpy as np
 FORMAT = "twin-checkpoint/1"
 
 
+# Display-only fields (the Chinese names of agents/scenario.py): no result depends on them, so they are left out of
+# the digest: editing them keeps a checkpoint valid, and checkpoints made before they existed still load.
+_DISPLAY_ONLY = {"name_zh": True, "description_zh": True, "actors": {"__all__": {"name_zh"}},
+                 "regions": {"__all__": {"actors": {"__all__": {"name_zh"}}}}, "links": {"__all__": {"name_zh"}}}
+
+
 def scenario_digest(scenario) -> str:
-    """SHA-256 of the scenario document (canonical JSON)."""
-    return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
+    """SHA-256 of the scenario document (canonical JSON, without its display-only names)."""
+    return hashlib.sha256(scenario.model_dump_json(exclude=_DISPLAY_ONLY).encode()).hexdigest()
 
 
 def checkpoint_dumps(model) -> bytes:
@@ -78,8 +84,6 @@ def restore_state(model, data, header: dict, after_replay=None) -> None:
     replayed day [a, z), before the heat utilities' (a multi-region coordinator re-applies that day's moves)."""
     model.recorder.restore_dynamic({k[4:]: data[k] for k in data.files if k.startswith("rec:")})
     model.storage.soc_mwh = np.array(data["state:soc_mwh"], dtype=float)
-    if "state:backup" in data.files:
-        model.dcs.backup.restore(data["state:backup"])
     accepted = data["state:accepted_mw"]
     model.accepted_mw[: accepted.shape[0]] = accepted
     model.step_index = int(header["step_index"])
@@ -91,6 +95,8 @@ def restore_state(model, data, header: dict, after_replay=None) -> None:
     # day's storage schedules before the checkpoint, with people's decisions re-applied at their steps, in the
     # run's order (agents.decisions.DecisionBook.replay)
     model.decisions.replay(header.get("decisions", []), model.step_index, after_day=after_replay)
+    if "state:backup" in data.files:  # after the replay: a backup decision re-applied there may re-derive the state
+        model.dcs.backup.restore(data["state:backup"])
     model.signals.advance(max(model.step_index - 1, 0))  # as after the last completed step
     if model.dr.active:
         model.dr.settle(model._settled, model.dcs.grid_power_mw)

@@ -21,13 +21,16 @@ checkpoint and resume.
 What takes decisions at run time (``TARGETS``, one class per kind, each with ``find`` / ``parameters`` /
 ``rebuild`` / ``apply``): storage with a schedule strategy (arbitrage, peak_shaving, tou_rule, net_load_rule,
 agents.strategies.storage_schedule); data centers given a workload strategy other than none (every
-``DataCenterStrategySpec`` field, agents.strategies.workload_flex); heat utilities with strategy
+``DataCenterStrategySpec`` field, agents.strategies.workload_flex), a cold store (its rule,
+``cold_storage.charge_quantile`` / ``discharge_quantile`` / ``min_spread_pu``) or backup generators (their strategy,
+``backup.strategy.kind`` / ``dr_margin_cny_per_mwh`` / ``dr_notice_s``); heat utilities with strategy
 ``day_ahead_merit_order`` (agents.strategies.heat_dispatch: e.g. ``dc_heat_max_price_cny_per_mwh``, the heat
 offer, or the tank band); DR aggregators (a DR bid: committed reduction,
 offered prices, allocation; agents.dr_desk). Storage schedules, DC workload plans and heat plans are made at each day's
 first step, so a changed parameter shapes the plans made from the decision's step on: at a ``day_start`` point that is
-the same step; a decision inside a day is used from the next day's plan. A DR bid holds for the events the grid
-operator calls from the decision's step on.
+the same step; a decision inside a day is used from the next day's plan (cold-store rules too). A DR bid holds for
+the events the grid operator calls from the decision's step on; a backup-generator decision for the DR calls of the
+steps from the decision's on.
 
 A multi-region scenario's decisions (``validate_decisions`` and ``decision_targets`` dispatch on it) are routed to
 their region's rules here, plus the coordinator's ``migration``: agents.multi_region_decisions.
@@ -37,12 +40,18 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from agents.strategies.backup import BackupStrategySpec
+from agents.strategies.dc_cooling import ColdStorageSpec
 
 EVENTS = ("day_start", "dr_event")
 DR_TARGET = "dr_aggregator"  # decisions for an aggregator of the scenario's demand_response section (a DR bid)
 DR_BID_PARAMETERS = ("total_commitment_mw", "commitment_mw", "offer_price_cny_per_mwh", "allocation")
 MAX_DECISIONS = 10_000
+# a data center's cold-store rule and backup strategy fields a decision may set (the equipment is not decided)
+COLD_STORAGE_PARAMETERS = ("charge_quantile", "discharge_quantile", "min_spread_pu")
+BACKUP_PARAMETERS = tuple(BackupStrategySpec.model_fields)  # kind, dr_margin_cny_per_mwh, dr_notice_s
 
 
 class DecisionPointsSpec(BaseModel):
@@ -68,6 +77,26 @@ class DecisionSpec(BaseModel):
     parameter: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$",
                            description="Dotted path of the parameter within the actor's strategy, e.g. soc_max_pu")
     value: Any = Field(description="New value (JSON scalar, list or object)")
+
+
+_ColdStorageRule = create_model(  # the decidable part of a ColdStorageSpec, with its bounds and descriptions
+    "ColdStorageRule", __config__=ConfigDict(extra="forbid"),
+    **{k: (f.annotation, f) for k, f in ColdStorageSpec.model_fields.items() if k in COLD_STORAGE_PARAMETERS})
+
+
+class _BackupDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    strategy: BackupStrategySpec
+
+
+class _DataCenterParts(BaseModel):
+    """What a decision may set of a data center's cold store and backup generators (loc paths as in the scenario)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cold_storage: _ColdStorageRule | None = None  # type: ignore[valid-type]
+    backup: _BackupDecision | None = None
 
 
 def _loc(loc) -> str:
@@ -99,8 +128,14 @@ class _StrategyTarget:
     def takes(self, actor) -> bool:
         raise NotImplementedError
 
-    def parameters(self, actor) -> dict:
+    def parameters(self, actor, base=None) -> dict:
         return actor.strategy.model_dump(mode="json")
+
+    def paths(self, actor, base=None) -> list[str]:
+        return list(type(actor.strategy).model_fields)
+
+    def missing(self, base, keys: list[str]) -> str | None:
+        return None
 
     def rebuild(self, actor, params: dict, keys: list[str]):
         return type(actor).model_validate({**actor.model_dump(mode="json"), "strategy": params})
@@ -132,14 +167,75 @@ class _StorageTarget(_StrategyTarget):
 
 
 class _DataCenterTarget(_StrategyTarget):
-    """A data center given a workload strategy (kind other than none) in the scenario: every field of its
-    ``DataCenterStrategySpec`` (kind none included, flex.* by dotted path) from the next day's plan on (its
-    fleet keeps the members' unshifted load and deferred work, DataCenterFleet.apply_actor_spec)."""
+    """A data center's operator. Three groups of parameters, each only when the scenario gives the DC that part:
+
+    - its workload strategy (a kind other than none in the scenario): every ``DataCenterStrategySpec`` field by
+      its path in the strategy (``kind``, ``flex.deadline_h`` …; kind none included), from the next day's plan on
+      (its fleet keeps the members' unshifted load and deferred work, DataCenterFleet.apply_actor_spec);
+    - its cold store (scenario ``cold_storage``): the rule ``cold_storage.charge_quantile``,
+      ``cold_storage.discharge_quantile``, ``cold_storage.min_spread_pu`` (the tank itself is not decided), from
+      the next day's plan on (agents.actors.dc_cold_storage);
+    - its backup generators (scenario ``backup``, not the legacy ``backup_*`` fields): their strategy
+      ``backup.strategy.kind`` (contingency / contingency_and_dr), ``backup.strategy.dr_margin_cny_per_mwh``,
+      ``backup.strategy.dr_notice_s``, used in the DR calls of the steps from the decision's on (the generators
+      decide each step from the published call, agents.actors.dc_backup).
+
+    Errors are located at the field's place in the scenario's data-center entry (``decisions.<i>.strategy.…``,
+    ``decisions.<i>.cold_storage.…``, ``decisions.<i>.backup.strategy.…``)."""
 
     kind = actor_type = "data_center"
 
     def takes(self, actor) -> bool:
-        return actor.strategy.kind != "none"
+        return actor.strategy.kind != "none" or actor.cold_storage is not None or actor.backup is not None
+
+    def parameters(self, actor, base=None) -> dict:
+        base = actor if base is None else base
+        out = actor.strategy.model_dump(mode="json") if base.strategy.kind != "none" else {}
+        if actor.cold_storage is not None:
+            cold = actor.cold_storage.model_dump(mode="json")
+            out["cold_storage"] = {k: cold[k] for k in COLD_STORAGE_PARAMETERS}
+        if actor.backup is not None:
+            out["backup"] = {"strategy": actor.backup.strategy.model_dump(mode="json")}
+        return out
+
+    def paths(self, actor, base=None) -> list[str]:
+        base = actor if base is None else base
+        out = list(type(actor.strategy).model_fields) if base.strategy.kind != "none" else []
+        if actor.cold_storage is not None:
+            out += [f"cold_storage.{k}" for k in COLD_STORAGE_PARAMETERS]
+        if actor.backup is not None:
+            out += [f"backup.strategy.{k}" for k in BACKUP_PARAMETERS]
+        return out
+
+    def missing(self, base, keys: list[str]) -> str | None:
+        if keys[0] == "cold_storage" and base.cold_storage is None:
+            return f"data center {base.id!r} has no cold storage (scenario field cold_storage)"
+        if keys[0] == "backup" and base.backup is None:
+            return (f"data center {base.id!r} has no backup generators given as backup (the legacy backup_* "
+                    "fields take no decisions)")
+        if base.strategy.kind == "none" and keys[0] in type(base.strategy).model_fields:
+            return (f"data center {base.id!r} has no workload strategy in the scenario (kind none): its workload "
+                    "takes no decisions")
+        return None
+
+    def rebuild(self, actor, params: dict, keys: list[str]):
+        from agents.scenario import DataCenter
+
+        parts = {k: params[k] for k in ("cold_storage", "backup") if k in params}
+        _DataCenterParts.model_validate(parts)  # the decidable part of each (errors located, extras rejected)
+        doc = actor.model_dump(mode="json")
+        if "cold_storage" in parts:
+            doc["cold_storage"] = {**doc["cold_storage"], **parts["cold_storage"]}
+        if "backup" in parts:
+            doc["backup"] = {**doc["backup"], "strategy": {**doc["backup"]["strategy"], **parts["backup"]["strategy"]}}
+        workload = {k: v for k, v in params.items() if k not in parts}
+        if workload:
+            doc["strategy"] = workload
+        return DataCenter.model_validate(doc)
+
+    def apply(self, model, actor_id: str, new) -> None:
+        fleet = model.fleets[self.actor_type]
+        fleet.apply_actor_spec(fleet.ids.index(actor_id), new, step=model.step_index)
 
 
 class _HeatUtilityTarget(_StrategyTarget):
@@ -171,8 +267,14 @@ class _AggregatorTarget:
     def find(self, scenario, key: str):
         return next((a for a in scenario.demand_response.aggregators if a.id == key), None)
 
-    def parameters(self, spec) -> dict:
+    def parameters(self, spec, base=None) -> dict:
         return {k: v for k, v in spec.model_dump(mode="json").items() if k in DR_BID_PARAMETERS}
+
+    def paths(self, spec, base=None) -> list[str]:
+        return list(DR_BID_PARAMETERS)
+
+    def missing(self, base, keys: list[str]) -> str | None:
+        return None
 
     def rebuild(self, spec, params: dict, keys: list[str]):
         from agents.markets.aggregator import AggregatorSpec
@@ -231,18 +333,23 @@ def _set_path(tree, keys: list[str], value) -> bool:
     return False
 
 
-def decision_parameters(actor) -> list[str]:
+def decision_parameters(actor, base=None) -> list[str]:
     """The parameter paths of a decision target (an actor's strategy, or a DR aggregator's bid) a decision may
-    set: the top-level fields (deeper paths such as ``flex.deadline_h`` or ``commitment_mw.0`` also work)."""
+    set: the strategy's top-level fields (deeper paths such as ``flex.deadline_h`` or ``commitment_mw.0`` also
+    work) and a data center's ``cold_storage.<field>`` / ``backup.strategy.<field>``. ``base``: the actor as the
+    scenario gives it (``actor`` may be it after decisions)."""
     if hasattr(actor, "member_ids"):
         return list(DR_BID_PARAMETERS)
+    target = TARGETS.get(getattr(actor, "type", None))
+    if target is not None:
+        return target.paths(actor, base)
     strategy = getattr(actor, "strategy", None)
     return [] if strategy is None else list(type(strategy).model_fields)
 
 
 def runtime_actors(scenario) -> list:
     """Actors that take decisions at run time: storage with a schedule strategy, data centers with a workload
-    strategy other than none."""
+    strategy other than none, cold storage or backup generators (``backup``), heat utilities planning each day."""
     return [a for a in scenario.actors if (t := TARGETS.get(a.type)) is not None and t.find(scenario, a.id)]
 
 
@@ -257,10 +364,11 @@ def decision_targets(scenario, current: dict | None = None) -> list[dict]:
     items = [(TARGETS[a.type], a) for a in runtime_actors(scenario)]
     items += [(TARGETS[DR_TARGET], a) for a in scenario.demand_response.aggregators]
     out = []
-    for target, spec in items:
-        spec = current.get(spec.id, spec)
-        out.append({"id": spec.id, "name": target.label(spec), "type": target.kind,
-                    "strategy": target.parameters(spec), "parameters": decision_parameters(spec)})
+    for target, base in items:
+        spec = current.get(base.id, base)
+        out.append({"id": spec.id, "name": target.label(spec), "name_zh": getattr(spec, "name_zh", ""),
+                    "type": target.kind,
+                    "strategy": target.parameters(spec, base), "parameters": target.paths(spec, base)})
     return out
 
 
@@ -315,25 +423,26 @@ def validate_decisions(scenario, decisions, *, current: dict | None = None, min_
         if d.step >= scenario.horizon.steps:
             errors.append({"loc": f"{where}.step", "msg": f"step must be below the horizon's {scenario.horizon.steps}"})
             continue
-        target, spec = _target_of(scenario, d.actor_id)
-        if spec is None:
+        target, base = _target_of(scenario, d.actor_id)
+        if base is None:
             errors.append({"loc": f"{where}.actor_id", "msg": f"no actor or DR aggregator {d.actor_id!r} in the "
                                                               "scenario"})
             continue
         if target is None:
             errors.append({"loc": f"{where}.actor_id", "msg": f"actor {d.actor_id!r} takes no decisions at run time "
                                                               "(storage with a schedule strategy, data centers with "
-                                                              "a workload strategy other than none and DR "
-                                                              "aggregators do)"})
+                                                              "a workload strategy other than none, cold storage or "
+                                                              "backup generators, and DR aggregators do)"})
             continue
-        spec = current.get(d.actor_id, spec)
-        params = target.parameters(spec)
+        spec = current.get(d.actor_id, base)
+        params = target.parameters(spec, base)
         keys = d.parameter.split(".")
         if not _set_path(params, keys, d.value):
             errors.append({"loc": f"{where}.parameter",
-                           "msg": f"{d.parameter!r} is not a parameter of this "
-                                  f"{'DR bid' if target.kind == DR_TARGET else 'strategy'} "
-                                  f"({', '.join(decision_parameters(spec))})"})
+                           "msg": target.missing(base, keys) or
+                           f"{d.parameter!r} is not a parameter of this "
+                           f"{'DR bid' if target.kind == DR_TARGET else 'strategy'} "
+                           f"({', '.join(target.paths(spec, base))})"})
             continue
         try:
             new = target.rebuild(spec, params, keys)

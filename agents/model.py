@@ -630,11 +630,11 @@ class RegionModel(mesa.Model):
         reg = self.scenario.region
         agent_q = sorted({name for fleet in self.fleets.values() for name in fleet.series})
         return {
-            "region": {"name": reg.name, "lat": reg.lat, "lon": reg.lon, "tz": reg.tz},
+            "region": {"name": reg.name, "name_zh": reg.name_zh, "lat": reg.lat, "lon": reg.lon, "tz": reg.tz},
             "start": self.start_utc.isoformat(),
             "dt_h": self.dt_h,
             "total_steps": self.total_steps,
-            "agents": [{"id": a.id, "type": a.type, "name": a.name, "lat": a.lat, "lon": a.lon}
+            "agents": [{"id": a.id, "type": a.type, "name": a.name, "name_zh": a.name_zh, "lat": a.lat, "lon": a.lon}
                        for a in self.scenario.actors],
             "contracts": [{"id": c.id, "type": c.type, "seller_id": c.seller_id, "buyer_id": c.buyer_id}
                           for c in self.scenario.contracts],

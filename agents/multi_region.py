@@ -235,14 +235,15 @@ class MultiRegionModel(mesa.Model):
                     *(f"{rid}.{q}" for rid in self.region_ids for q in REGION_QUANTITIES)]
         link_q = [f"{lid}.{q}" for lid in self.link_ids for q in LINK_QUANTITIES]
         return {
-            "region": {"name": self.scenario.name, "lat": float(np.mean([r["lat"] for r in regions])),
+            "region": {"name": self.scenario.name, "name_zh": self.scenario.name_zh, "lat": float(np.mean([r["lat"] for r in regions])),
                        "lon": float(np.mean([r["lon"] for r in regions])), "tz": regions[0]["tz"]},
             "regions": regions,
             "links": [link.model_dump(mode="json") for link in self.scenario.links],
             "start": self.start_utc.isoformat(),
             "dt_h": self.dt_h,
             "total_steps": self.total_steps,
-            "agents": [{"id": a.id, "type": a.type, "name": a.name, "lat": a.lat, "lon": a.lon, "region": rid}
+            "agents": [{"id": a.id, "type": a.type, "name": a.name, "name_zh": a.name_zh, "lat": a.lat, "lon": a.lon,
+                        "region": rid}
                        for rid, m in self.models.items() for a in m.scenario.actors],
             "contracts": [{"id": c.id, "type": c.type, "seller_id": c.seller_id, "buyer_id": c.buyer_id,
                            "region": rid} for rid, m in self.models.items() for c in m.scenario.contracts],

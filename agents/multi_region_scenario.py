@@ -62,6 +62,8 @@ class LinkSpec(_Strict):
 
     id: RegionId
     name: str = Field("", max_length=120, description="Display name")
+    name_zh: str = Field("", max_length=120, description="Display name in Chinese, shown on Chinese pages (optional; "
+                                                        "empty: the name); display only")
     from_region: str = Field(min_length=1, max_length=40, description="Id of the region work moves out of")
     to_region: str = Field(min_length=1, max_length=40, description="Id of the region work moves to")
     work_capacity_mw: float = Field(gt=0, le=100_000,
@@ -83,7 +85,9 @@ class MultiRegionScenario(_Strict):
 
     schema_version: int = Field(SCHEMA_VERSION, ge=1, le=SCHEMA_VERSION, description="Scenario schema version")
     name: str = Field("scenario", min_length=1, max_length=200, description="Scenario name")
+    name_zh: str = Field("", max_length=200, description=single.NAME_ZH_DESCRIPTION)
     description: str = Field("", max_length=5000, description="Free text")
+    description_zh: str = Field("", max_length=5000, description=single.DESCRIPTION_ZH_DESCRIPTION)
     horizon: Horizon = Field(description="Simulated period shared by every region: start (local time of the "
                                          "regions, which share one time zone), number of steps, step length")
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Random seed (each region derives its own from it)")

@@ -147,6 +147,8 @@ class Horizon(_Strict):
 class _Actor(_Strict):
     id: ActorId
     name: str = Field(min_length=1, max_length=120, description="Display name")
+    name_zh: str = Field("", max_length=120, description="Display name in Chinese, shown on Chinese pages (optional; "
+                                                        "empty: the name); display only, not used by the model")
     lat: float = Field(ge=-90, le=90, description="Latitude [deg]")
     lon: float = Field(ge=-180, le=180, description="Longitude [deg]")
     strategy: NoStrategySpec = Field(
@@ -727,12 +729,20 @@ class DemandResponse(_Strict):
                                                   description="Events the grid operator calls explicitly")
 
 
+NAME_ZH_DESCRIPTION = ("Scenario name in Chinese, shown on Chinese pages while the name is unchanged (optional; empty: "
+                       "the name); display only, not used by the model")
+DESCRIPTION_ZH_DESCRIPTION = ("The description in Chinese, shown on Chinese pages (optional; empty: the description); "
+                              "display only")
+
+
 class Scenario(_Strict):
     """A complete scenario document."""
 
     schema_version: int = Field(SCHEMA_VERSION, ge=1, le=SCHEMA_VERSION, description="Scenario schema version")
     name: str = Field("scenario", min_length=1, max_length=200, description="Scenario name")
+    name_zh: str = Field("", max_length=200, description=NAME_ZH_DESCRIPTION)
     description: str = Field("", max_length=5000, description="Free text")
+    description_zh: str = Field("", max_length=5000, description=DESCRIPTION_ZH_DESCRIPTION)
     region: Region = Field(description="The region: location, time zone, weather site, grid CO2 factor, tariff")
     horizon: Horizon = Field(description="Simulated period: start (local time), number of steps and step length")
     actors: list[Actor] = Field(min_length=1, description="Actors of the region")

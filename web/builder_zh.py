@@ -23,7 +23,7 @@ EN_LABELS = {
     "dr_margin_cny_per_mwh": "DR offer margin", "dr_notice_s": "DR notice",
     "eta_discharge": "Discharging efficiency", "seller_id": "Seller", "buyer_id": "Buyer", "owner_id": "Owner",
     "season_start_md": "Heating season start (MM-DD)", "season_end_md": "Heating season end (MM-DD)",
-    "name_zh": "Name in Chinese", "program_id": "Program", "member_ids": "Members", "data_center_ids": "Data centers",
+    "name_zh": "Name in Chinese", "description_zh": "Description in Chinese", "program_id": "Program", "member_ids": "Members", "data_center_ids": "Data centers",
     "soc_initial_pu": "Initial state of charge", "soc_min_pu": "Minimum state of charge",
     "soc_max_pu": "Maximum state of charge", "soc_end_target_pu": "End-of-window state of charge",
     "dhw_kwh_per_m2_yr": "Domestic hot water", "loss_ua_mw_per_k": "Pipe heat-loss coefficient (UA)",
@@ -97,7 +97,7 @@ ZH_LABELS = {
     "transfer_delay_s": "转移延时", "backup_hold_h": "备用保持时长", "return_ramp_h": "恢复爬坡时长",
     "at": "时间", "count": "次数", "span_s": "时间跨度", "data_center_ids": "数据中心",
     # fields of the demand-response block, decision points, storage schedules, heat dispatch, imports …
-    "demand_response": "需求响应", "decision_points": "决策点", "name_zh": "中文名称",
+    "demand_response": "需求响应", "decision_points": "决策点", "name_zh": "中文名称", "description_zh": "中文说明",
     "programs": "需求响应项目", "aggregators": "聚合商", "program_id": "所属项目", "member_ids": "成员",
     "commitment_mw": "各成员承诺容量", "total_commitment_mw": "承诺总容量", "fee_share_pu": "服务费比例",
     "allocation": "分配方式", "offer_price_cny_per_mwh": "成员报价", "pass_through_penalty": "考核传导至成员",
@@ -166,6 +166,8 @@ _DISCOUNT = "用于净现值、动态回收期和资产年金的折现率（每�
 ZH_HELP: dict[str, str] = {
     # the document (top level)
     ".schema_version": "情景模式版本", ".name": "情景名称", ".description": "自由文本",
+    ".name_zh": "情景的中文名称，在名称未修改时于中文页面上显示（可选；为空则显示名称）；仅用于显示，模型不使用",
+    ".description_zh": "说明的中文版本，在中文页面上显示（可选；为空则显示说明）；仅用于显示",
     ".region": "区域：位置、时区、气象站、电网碳排放因子、电价",
     ".horizon": "模拟时段：开始时间（当地时间）、步数和步长", ".actors": "区域内的主体", ".markets": "市场规则",
     ".contracts": "双边合同", ".events": "模拟时段内的电网事件（电压暂降）",
@@ -174,6 +176,7 @@ ZH_HELP: dict[str, str] = {
     # the actors' common fields
     **{f"{a}.id": "主体的唯一标识（字母、数字、_ . -）" for a in _ACTORS},
     **{f"{a}.name": "显示名称" for a in _ACTORS},
+    **{f"{a}.name_zh": "中文显示名称，在中文页面上显示（可选；为空则显示名称）；仅用于显示，模型不使用" for a in _ACTORS},
     **{f"{a}.lat": "纬度" for a in _ACTORS},
     **{f"{a}.lon": "经度" for a in _ACTORS},
     **{f"{a}.type": "类型标识：该条目的种类" for a in _ACTORS},
@@ -577,6 +580,8 @@ ZH_HELP: dict[str, str] = {
     "WorkloadFlexSpec.capacity_headroom_pu": "延后的负载在一步中最多可在未转移的 IT 负荷之上增加的 IT 功率，以 IT 容量为基准；从不超过 IT 容量",
     # a multi-region document (agents.multi_region_json_schema): its top level and its own parts
     "MultiRegion.schema_version": "情景模式版本", "MultiRegion.name": "情景名称", "MultiRegion.description": "自由文本",
+    "MultiRegion.name_zh": "情景的中文名称，在名称未修改时于中文页面上显示（可选；为空则显示名称）；仅用于显示，模型不使用",
+    "MultiRegion.description_zh": "说明的中文版本，在中文页面上显示（可选；为空则显示说明）；仅用于显示",
     "MultiRegion.horizon": "所有区域共用的模拟时段：开始时间（各区域的当地时间，它们共用一个时区）、步数、步长",
     "MultiRegion.seed": "随机种子（每个区域由它派生自己的种子）",
     "MultiRegion.regions": "各区域，各有自己的天气、电网、市场和价格",
@@ -585,6 +590,7 @@ ZH_HELP: dict[str, str] = {
     "MultiRegion.decision_points": ("整个运行在何处暂停，等待人工决策（每 N 步、day_start、任一区域的 dr_event；"
                                     "agents.multi_region_decisions）"),
     "LinkSpec.id": "链路的唯一标识（字母、数字、_ -）", "LinkSpec.name": "显示名称",
+    "LinkSpec.name_zh": "中文显示名称，在中文页面上显示（可选；为空则显示名称）；仅用于显示",
     "LinkSpec.from_region": "负载迁出区域的标识", "LinkSpec.to_region": "负载迁入区域的标识",
     "LinkSpec.work_capacity_mw": "链路在一步中最多输送的负载 IT 功率，在迁出端计量",
     "LinkSpec.loss_pu": ("每 MWh 迁移负载在目的地额外消耗的 IT 电量：在网络上传输数据、检查点和状态。默认 0.02 是一个假设 [A]"

@@ -8,8 +8,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from web import builder_schema, lab, labels, selectors
-from web.views import compare_strings
+from web import builder_schema, display_names, lab, labels, selectors
+from web.views import compare_strings, scenario_facts
 
 _ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 
@@ -101,9 +101,10 @@ def _sweeps_url() -> str | None:
 def contract_lab(request: HttpRequest) -> HttpResponse:
     """The Contract Lab: everything the script needs goes in one json_script config (no inline script: CSP)."""
     lang = get_language() or "en"
-    scenarios = [{"id": s.id, "name": s.name, "demo": s.is_demo, "owned": s.owner_id == request.user.id}
-                 for s in selectors.scenario_list_for_user(request.user).order_by("-is_demo", "name").only(
-                     "id", "name", "is_demo", "owner_id")]
+    listed = selectors.scenario_list_with_facts(request.user, scenario_facts)  # document names cached per version
+    scenarios = [{"id": s.id, "name": display_names.scenario_name(s.name, facts), "demo": s.is_demo,
+                  "owned": s.owner_id == request.user.id}
+                 for s, facts in sorted(listed, key=lambda row: (not row[0].is_demo, row[0].name, row[0].id))]
     config = {
         "lang": lang,
         "scenarios": scenarios,

@@ -46,6 +46,9 @@ class Run(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="runs")
     scenario = models.ForeignKey(Scenario, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
     scenario_name = models.CharField(max_length=200)
+    scenario_name_zh = models.CharField(
+        max_length=200, blank=True, default="",
+        help_text="The snapshot's name_zh while scenario_name is the snapshot's name (web/display_names.py)")
     scenario_snapshot = models.JSONField()
     seed = models.BigIntegerField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)

@@ -11,7 +11,7 @@ from .streaming import frame_store, merge_chunks
 # Columns a list of runs shows (pages, ``RunSerializer``); the big JSON/binary columns (snapshot, checkpoint,
 # KPIs, series, describe, agent state: up to megabytes per run) are never read for a list row.
 RUN_LIST_FIELDS = (
-    "id", "owner", "scenario", "scenario_name", "seed", "status", "control", "speed_steps_per_s", "step",
+    "id", "owner", "scenario", "scenario_name", "scenario_name_zh", "seed", "status", "control", "speed_steps_per_s", "step",
     "total_steps", "attempts", "error", "created_at", "started_at", "finished_at", "steps_per_s",
     "package_versions", "git_sha",
 )

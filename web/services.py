@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from .display_names import snapshot_name_zh
 from .models import Run
 from .quotas import QuotaExceeded, quota_check_run_create  # noqa: F401 - QuotaExceeded re-exported
 from .selectors import run_public
@@ -93,12 +94,15 @@ def run_create(owner, scenario_data: dict, seed: int | None = None, name: str | 
     speed = _valid_speed(speed)
     run_seed = int(seed) if seed is not None else int(getattr(parsed, "seed", secrets.randbelow(2**31)))
     horizon = getattr(parsed, "horizon", None)
+    run_name = (name or getattr(parsed, "name", "") or getattr(scenario, "name", "") or "scenario")[:200]
+    snapshot = parsed.model_dump(mode="json")
     with transaction.atomic():
         run = Run.objects.create(
             owner=owner,
             scenario=scenario,
-            scenario_name=(name or getattr(parsed, "name", "") or getattr(scenario, "name", "") or "scenario")[:200],
-            scenario_snapshot=parsed.model_dump(mode="json"),
+            scenario_name=run_name,
+            scenario_name_zh=snapshot_name_zh(run_name, snapshot),
+            scenario_snapshot=snapshot,
             seed=run_seed,
             speed_steps_per_s=speed,
             total_steps=int(getattr(horizon, "steps", 0) or 0),

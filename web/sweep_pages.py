@@ -4,21 +4,24 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from . import sweep_selectors
+from . import display_names, sweep_selectors
 from .labels import label_of
+from .models import Sweep
 
 SWEEP_LIST_LIMIT = 100
 
 
 @login_required
 def sweep_list(request: HttpRequest) -> HttpResponse:
-    sweeps = list(sweep_selectors.sweeps_for_user(request.user)[:SWEEP_LIST_LIMIT])
+    sweeps = list(display_names.with_sweep_names(sweep_selectors.sweeps_for_user(request.user))[:SWEEP_LIST_LIMIT])
     return render(request, "web/sweep_list.html", {"sweeps": sweeps, "nav": "sweeps"})
 
 
 @login_required
 def sweep_detail(request: HttpRequest, sweep_id) -> HttpResponse:
     sweep = sweep_selectors.sweep_get_for_user(request.user, sweep_id, defer=("base_snapshot",))
+    names = display_names.with_sweep_names(Sweep.objects.filter(pk=sweep.pk)).values("base_name", "base_name_zh").get()
+    sweep.base_name, sweep.base_name_zh = names["base_name"], names["base_name_zh"]
     public = sweep_selectors.sweep_public(sweep)
     results = sweep_selectors.sweep_results(sweep)
     names = results["kpis"]

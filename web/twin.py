@@ -51,7 +51,7 @@ def agent_parameters(spec: dict) -> dict:
             out[prefix] = value
 
     for key, value in spec.items():
-        if key in ("id", "type", "name", "lat", "lon"):
+        if key in ("id", "type", "name", "name_zh", "lat", "lon"):
             continue
         add(key, value)
     return out

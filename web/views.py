@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agents import ScenarioValidationError, units
-from web import builder_schema, geo, labels, scenario_services, selectors, services, twin
+from web import builder_schema, display_names, geo, labels, scenario_services, selectors, services, twin
 from web.api import builder_views as builder_api
 from web.api import exports
 from web.forms import RunStartForm, ScenarioForm
@@ -75,6 +75,8 @@ def scenario_facts(data: dict) -> dict:
         kind = actor.get("type", "") if isinstance(actor, dict) else ""
         by_type[kind] = by_type.get(kind, 0) + 1
     return {
+        # the document's names (display_names: its Chinese ones apply while the row shows the document's own)
+        **{key: data.get(key) or "" for key in ("name", "name_zh", "description", "description_zh")},
         "region": region.get("name", ""),
         "region_zh": region.get("name_zh", ""),
         "agents": len(actors),
@@ -157,7 +159,7 @@ def run_page_strings() -> dict:
             # what is decided, per kind of decision target (agents.decisions.TARGETS)
             "kinds": {
                 "storage": _("Storage schedule strategy"),
-                "data_center": _("Data-center workload strategy"),
+                "data_center": _("Data-center operator: workload, cold storage, backup generators"),
                 "heat_utility": _("Heat utility's day plan (heat offer)"),
                 "dr_aggregator": _("Demand-response bid of an aggregator"),
             },
@@ -177,6 +179,13 @@ def run_page_strings() -> dict:
                 "commitment_mw": _("Committed reduction per member (JSON list)"),
                 "offer_price_cny_per_mwh": _("Members' offered prices (JSON list)"),
                 "allocation": _("How a call is split (pro_rata or merit_order)"),
+                # a data center's cold store (its rule) and backup generators (their strategy)
+                "cold_storage.charge_quantile": _("Cold store: charge at or below this price quantile"),
+                "cold_storage.discharge_quantile": _("Cold store: discharge at or above this price quantile"),
+                "cold_storage.min_spread_pu": _("Cold store: least price spread to act"),
+                "backup.strategy.kind": _("Backup generators: contingency only, or also DR (contingency_and_dr)"),
+                "backup.strategy.dr_margin_cny_per_mwh": _("Backup generators: DR offer margin over fuel cost"),
+                "backup.strategy.dr_notice_s": _("Backup generators: DR notice before an event"),
             },
         },
         # One table of labels (web/labels.py): KPI keys, region quantities, ledger line items.
@@ -211,7 +220,9 @@ def scenario_list(request: HttpRequest, status: int = 200) -> HttpResponse:
     for s, facts in sorted(listed, key=lambda row: (not row[0].is_demo, row[0].name, row[0].id)):
         summary = _summary_shown(facts)
         form = RunStartForm(initial={"scenario_id": s.id, "seed": summary["seed"]}, auto_id=f"id_s{s.id}_%s")
-        rows.append({"scenario": s, "summary": summary, "form": form})
+        rows.append({"scenario": s, "summary": summary, "form": form,
+                     "title": display_names.scenario_name(s.name, facts),
+                     "description": display_names.scenario_description(s.description, facts)})
     return render(request, "web/scenario_list.html", {"rows": rows, "nav": "scenarios"}, status=status)
 
 
@@ -297,7 +308,8 @@ def scenario_edit(request: HttpRequest, scenario_id: int | None = None) -> HttpR
         "valid": valid,
         "nav": "scenarios",
         "builder": builder_config(request, scenario, owned),
-        "demos": Scenario.objects.filter(is_demo=True).order_by("name").only("id", "name"),
+        "demos": display_names.with_scenario_names(Scenario.objects.filter(is_demo=True).order_by("name").only(
+            "id", "name")),
     }
     return render(request, "web/scenario_edit.html", context)
 
@@ -576,6 +588,8 @@ def run_report(request: HttpRequest, run_id) -> HttpResponse:
     context = {
         "run": run,
         "summary": scenario_summary(run.scenario_snapshot or {}),
+        "description": display_names.pick((run.scenario_snapshot or {}).get("description") or "",
+                                          (run.scenario_snapshot or {}).get("description_zh")),
         "actors": actors,
         "contracts": [{**c, "type_label": labels.contract_type_labels().get(c.get("type"), c.get("type", ""))}
                       for c in (run.scenario_snapshot or {}).get("contracts", []) if isinstance(c, dict)],

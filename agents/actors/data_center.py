@@ -163,19 +163,27 @@ class DataCenterFleet(Fleet):
             self.strategy_groups.append({"spec": self.specs[idx[0]].strategy, "members": idx, "state": state,
                                          "cols": flex_pos[idx]})
 
-    def apply_actor_spec(self, index: int, spec) -> None:
-        """A run-time decision (agents.decisions): data center ``index`` (a flexible member) follows ``spec``'s
-        workload strategy from the next day's plan on; it is regrouped with the members sharing the new spec and
-        keeps its deferred work (each member's carried ``DeferralState`` column moves with it)."""
-        states = {}
-        for g in self.strategy_groups:
-            if g["state"] is not None:
-                for j, i in enumerate(g["members"].tolist()):
-                    states[i] = g["state"].backlog_mwh[:, j]
+    def apply_actor_spec(self, index: int, spec, step: int = 0) -> None:
+        """A run-time decision (agents.decisions) for data center ``index`` at step ``step``: a flexible member
+        follows ``spec``'s workload strategy from the next day's plan on (it is regrouped with the members sharing
+        the new spec and keeps its deferred work: each member's carried ``DeferralState`` column moves with it);
+        its cold store plans with the new rule from the next day's plan on (``DataCenterColdStorage.apply_spec``);
+        its backup generators bid with the new strategy from this step on (``DataCenterBackup.apply_spec``)."""
+        old = self.specs[index]
         self.specs[index] = spec
         self.agents[index].spec = spec
         self.strategies[index] = spec.strategy
-        self._group_strategies(states)
+        if spec.strategy != old.strategy:
+            states = {}
+            for g in self.strategy_groups:
+                if g["state"] is not None:
+                    for j, i in enumerate(g["members"].tolist()):
+                        states[i] = g["state"].backlog_mwh[:, j]
+            self._group_strategies(states)
+        if spec.cold_storage != old.cold_storage:
+            self.cold.apply_spec(index, spec.cold_storage)
+        if spec.backup != old.backup:
+            self.backup.apply_spec(index, spec.backup_generator, step)
 
     def attach_region(self, changed, price_of=None) -> None:
         """``changed(start, stop)`` is called after a day's plan changed the DCs' IT and facility power of steps

@@ -43,11 +43,7 @@ class DataCenterBackup:
         self.co2_t_per_mwh = arr("co2_t_per_mwh")
         self.delay_s = arr("start_up_time_s")
         self.min_run_h = arr("min_run_time_h")
-        self.dr_cols = np.array([j for j, g in enumerate(specs) if g.strategy.kind == "contingency_and_dr"], dtype=int)
-        self.offer_cny_per_mwh = np.array([g.fuel_cost_cny_per_mwh + g.strategy.dr_margin_cny_per_mwh for g in specs],
-                                          dtype=float)
-        self.dr_delay_s = np.maximum(self.delay_s - np.array([g.strategy.dr_notice_s for g in specs], dtype=float),
-                                     0.0)
+        self._strategies()
         # legacy generators (no delay, no minimum run, no DR): the step needs no state beyond the record
         self.simple = not (self.delay_s.any() or self.min_run_h.any() or self.dr_cols.size)
         m = self.members.size
@@ -59,6 +55,29 @@ class DataCenterBackup:
         self.output_mw = fleet.record(rec, "backup_mw", members=self.members)
         self.bridge_mw = fleet.record(rec, "ups_bridge_mw", members=self.members)
         self._step: dict = {}
+
+    def _strategies(self) -> None:
+        """DR offers of the generators from their strategies: which offer (``dr_cols``), at what price (fuel cost
+        + margin) [CNY/MWh] and with what delay after a notified start [s]."""
+        specs = self.specs
+        self.dr_cols = np.array([j for j, g in enumerate(specs) if g.strategy.kind == "contingency_and_dr"], dtype=int)
+        self.offer_cny_per_mwh = np.array([g.fuel_cost_cny_per_mwh + g.strategy.dr_margin_cny_per_mwh for g in specs],
+                                          dtype=float)
+        self.dr_delay_s = np.maximum(self.delay_s - np.array([g.strategy.dr_notice_s for g in specs], dtype=float),
+                                     0.0)
+
+    def apply_spec(self, index: int, spec, t: int) -> None:
+        """A run-time decision (agents.decisions) at step ``t``: the generators of DC ``index`` follow ``spec``'s
+        strategy (kind, DR margin, DR notice) in the bids from step ``t`` on; a start under way keeps its delay.
+        Generators that needed no run state so far (``simple``: no delay, no minimum run, no DR) take it from the
+        record when DR is switched on: running = output in step ``t − 1``, starts counted so far."""
+        j = int(np.flatnonzero(self.members == index)[0])
+        self.specs[j] = spec
+        self._strategies()
+        if self.simple and self.dr_cols.size:
+            self.starts = np.asarray(self.starts_before(t), dtype=float)
+            self.on = self.output_mw[t - 1] > 0.0 if t > 0 else np.zeros(self.members.size, dtype=bool)
+            self.simple = False
 
     # ---- checkpoint -------------------------------------------------------------------------------------
 

@@ -35,10 +35,7 @@ class DataCenterColdStorage:
         f = lambda name: np.array([getattr(c, name) for c in specs], dtype=float)  # noqa: E731
         self.charge_max_mw_th, self.discharge_max_mw_th = f("charge_mw_th"), f("discharge_mw_th")
         self.loss_pu_per_h = f("loss_pu_per_h")
-        rules: dict[tuple, list[int]] = {}  # members sharing the rule's scalars plan together (vectorised)
-        for j, c in enumerate(specs):
-            rules.setdefault((c.charge_quantile, c.discharge_quantile, c.min_spread_pu), []).append(j)
-        self.groups = [(k, np.array(v, dtype=int)) for k, v in sorted(rules.items())]
+        self._group()
         self.soc_mwh_th = np.array([c.soc_initial_pu for c in specs], dtype=float) * self.capacity_mwh_th
         self.soc_initial_mwh_th = self.soc_mwh_th.copy()
         m = self.members.size
@@ -51,6 +48,23 @@ class DataCenterColdStorage:
                                             members=self.members)
         self.loss_mw_th = np.zeros((steps, m))
         fleet.decision_series = (*fleet.decision_series, "chiller_shift_mw", "cold_storage_soc_mwh_th")  # Mesa agents
+
+    def _group(self) -> None:
+        """Members sharing the rule's scalars plan together (vectorised), in a deterministic order."""
+        rules: dict[tuple, list[int]] = {}
+        for j, c in enumerate(self.specs):
+            rules.setdefault((c.charge_quantile, c.discharge_quantile, c.min_spread_pu), []).append(j)
+        self.groups = [(k, np.array(v, dtype=int)) for k, v in sorted(rules.items())]
+
+    def apply_spec(self, index: int, spec) -> None:
+        """A run-time decision (agents.decisions): DC ``index``'s cold store plans with ``spec``'s rule
+        (``charge_quantile``, ``discharge_quantile``, ``min_spread_pu``) from the next day's plan on; the tank
+        (capacity, flows, loss) and its stored cold stay as they are."""
+        j = int(self.pos[index])
+        if j < 0 or spec is None:
+            raise ValueError(f"data center {index} has no cold store")
+        self.specs[j] = spec
+        self._group()
 
     def plan_day(self, a: int, z: int, price_cny_per_mwh: np.ndarray) -> None:
         """Plan steps [a, z) of every cold store from ``price_cny_per_mwh`` [z − a] (the price the DCs pay, from

@@ -161,6 +161,6 @@ def test_the_decision_form_names_each_kind_in_english_and_chinese(owner):
         zh = run_page_strings()["decisions"]
     assert set(en["kinds"]) == set(TARGETS)
     assert en["kinds"]["dr_aggregator"] == "Demand-response bid of an aggregator"
-    assert zh["kinds"]["data_center"] == "数据中心负载调度策略" and zh["kinds"]["dr_aggregator"] == "聚合商的需求响应申报"
+    assert zh["kinds"]["data_center"] == "数据中心运营方：负载调度、蓄冷、备用发电机" and zh["kinds"]["dr_aggregator"] == "聚合商的需求响应申报"
     assert set(DR_BID_PARAMETERS) <= set(en["parameters"])
     assert all(zh["parameters"][k] != en["parameters"][k] for k in en["parameters"])

@@ -7,7 +7,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from agents import units
-from web import labels
+from web import display_names, labels
 
 from ..models import Run
 
@@ -96,7 +96,8 @@ def kpi_xlsx(runs: Iterable[Run]) -> bytes:
 
 
 def run_label(run: Run) -> str:
-    return f"{run.scenario_name} #{run.seed} ({str(run.id)[:8]})"
+    """``name #seed (id…)`` with the scenario name in the request's language (web/display_names.py)."""
+    return f"{display_names.run_name(run)} #{run.seed} ({str(run.id)[:8]})"
 
 
 def kpi_table(runs: list[Run]) -> dict:

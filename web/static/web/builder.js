@@ -1,5 +1,6 @@
 // Scenario builder logic without the DOM (unit-tested with `node --test tests/js`): field paths of validation
 // errors, new entries from templates, unique ids, agents on the map, a document diff for display.
+import { localName } from "./names.js";
 
 // A validation `loc` ("actors.1.it_capacity_mw") as a json-editor path ("root.actors.1.it_capacity_mw").
 export function locToPath(loc) {
@@ -93,12 +94,12 @@ export function partiesOf(template, templateDoc) {
   return out;
 }
 
-// Markers for the map picker: every actor with a location, plus the region centre.
-export function mapPoints(doc) {
+// Markers for the map picker: every actor with a location (named in `lang`), plus the region centre.
+export function mapPoints(doc, lang) {
   const points = [];
   for (const [i, a] of ((doc && doc.actors) || []).entries()) {
     if (a && Number.isFinite(a.lat) && Number.isFinite(a.lon)) {
-      points.push({ index: i, id: a.id, name: a.name || a.id, type: a.type, lat: a.lat, lon: a.lon });
+      points.push({ index: i, id: a.id, name: localName(a, lang), type: a.type, lat: a.lat, lon: a.lon });
     }
   }
   return points;

@@ -24,7 +24,7 @@ export function createPicker(element, { onPick, onDrag, typeLabel, regionLabel }
 
   function render(doc) {
     const w = mapWindow(doc);
-    const points = mapPoints(doc);
+    const points = mapPoints(doc, document.documentElement.lang);
     const byType = new Map();
     for (const p of points) {
       if (!byType.has(p.type)) byType.set(p.type, []);

@@ -3,6 +3,7 @@
 // `node --test`; the ECharts glue takes the global `echarts` the page loads before the modules. Units come
 // from the core's units table (describe.units: name → {unit, kind}); nothing here reads a name's suffix.
 import { unitSymbol } from "./exports.js";
+import { localName, pageLang } from "./names.js";
 
 export const MAX_POINTS = 1500; // points per series on screen; more are aggregated by day or week
 const HOUR_MS = 3600e3;
@@ -98,8 +99,8 @@ export function acrossRegions(series, regionIds, q) {
 export const LINK_COLORS = ["#e07b00", "#7b3fa0", "#008b8b", "#c71585", "#556b2f", "#4169e1"];
 
 /** Series of the migration panel: the moved MW of each link (`<link id>.moved_mw`), labelled by its name. */
-export function linkSeries(links) {
-  return (links || []).map((l, i) => ({ q: l.id + ".moved_mw", key: l.id, label: l.name || l.id, color: LINK_COLORS[i % LINK_COLORS.length] }));
+export function linkSeries(links, lang) {
+  return (links || []).map((l, i) => ({ q: l.id + ".moved_mw", key: l.id, label: localName(l, lang), color: LINK_COLORS[i % LINK_COLORS.length] }));
 }
 
 /**
@@ -412,7 +413,7 @@ export class TimePanels {
     for (const [panel, node] of Object.entries(this.elements)) {
       if (!node) continue;
       const series = panel === "migration"
-        ? linkSeries(this.stream.describe && this.stream.describe.links).filter((d) => d.q in this.stream.region)
+        ? linkSeries(this.stream.describe && this.stream.describe.links, pageLang()).filter((d) => d.q in this.stream.region)
         : presentSeries(panel, this.seriesOf(panel));
       const chart = this.echarts.init(node, null, { renderer: "canvas" });
       chart.setOption(this.option(panel, series));

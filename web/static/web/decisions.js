@@ -1,6 +1,7 @@
 // Decision points (docs/model.md "Decision points"): when the run waits, its owner sees the actors and strategy
 // parameters of the current point, changes some and submits them (POST /api/runs/<id>/decisions/); the run
 // then continues. Texts come translated from the server (config.i18n.decisions).
+import { localName, pageLang } from "./names.js";
 
 function parseValue(text) {
   const t = text.trim();
@@ -9,6 +10,12 @@ function parseValue(text) {
   } catch (e) {
     return t; // a bare word, e.g. a strategy kind
   }
+}
+
+// The current value of a parameter: a top-level strategy field ("kind", "flex") or a dotted path into the
+// target's parameters ("cold_storage.charge_quantile", "backup.strategy.dr_margin_cny_per_mwh").
+export function valueAt(tree, path) {
+  return path.split(".").reduce((node, key) => (node !== null && typeof node === "object" ? node[key] : undefined), tree);
 }
 
 function shown(value) {
@@ -75,7 +82,7 @@ export class DecisionPanel {
       fs.dataset.kind = actor.type;
       const legend = document.createElement("legend");
       const kind = (T.kinds || {})[actor.type];
-      legend.textContent = (kind ? kind + ": " : "") + actor.name + " (" + actor.id + (actor.region ? ", " + actor.region : "") + ")";
+      legend.textContent = (kind ? kind + ": " : "") + localName(actor, pageLang()) + " (" + actor.id + (actor.region ? ", " + actor.region : "") + ")";
       fs.appendChild(legend);
       for (const name of actor.parameters) {
         const row = document.createElement("label");
@@ -86,7 +93,7 @@ export class DecisionPanel {
         const input = document.createElement("input");
         input.type = "text";
         input.name = actor.id + "::" + name;
-        input.value = shown(actor.strategy[name]);
+        input.value = shown(valueAt(actor.strategy, name));
         input.dataset.actor = actor.id;
         input.dataset.parameter = name;
         input.dataset.initial = input.value;

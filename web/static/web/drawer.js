@@ -2,6 +2,7 @@
 // step, its own series and decisions (recorded series of a finished run from the API; during a run the
 // per-frame states the page has seen), and its contracts.
 import { fmtNum } from "./charts.js";
+import { localName, pageLang } from "./names.js";
 
 /** Contracts of an agent (describe.contracts) with its role in each. */
 export function agentContracts(contracts, id) {
@@ -92,7 +93,7 @@ export class AgentDrawer {
     const stream = this.opts.stream;
     const agent = stream.describe.agents[this.index];
     const body = this.node.querySelector("[data-body]");
-    this.node.querySelector("[data-title]").textContent = agent.name || agent.id;
+    this.node.querySelector("[data-title]").textContent = localName(agent, pageLang());
     const sub = this.node.querySelector("[data-subtitle]");
     sub.textContent = ((T.actor_types || {})[agent.type] || agent.type) + " · " + agent.id;
     body.replaceChildren();
@@ -138,7 +139,7 @@ export class AgentDrawer {
     if (!list.length) cs.append(el("p", { class: "muted" }, T.drawer.no_contracts));
     else {
       const ul = el("ul", { class: "plain" });
-      const names = Object.fromEntries(stream.describe.agents.map((a) => [a.id, a.name || a.id]));
+      const names = Object.fromEntries(stream.describe.agents.map((a) => [a.id, localName(a, pageLang())]));
       for (const c of list) ul.append(el("li", {}, `${(T.contract_types || {})[c.type] || c.type} · ${T.drawer[c.role]} → ${names[c.other] || c.other} (${c.id})`));
       cs.append(ul);
     }

@@ -4,6 +4,7 @@
 // CSV, and the sensitivity sweep's tornado and price × volume grid. Nothing here computes a result: it
 // arranges what the server sent.
 import { uniqueId } from "./builder.js";
+import { localName } from "./names.js";
 
 // Actors of the scenario that may take a party field whose accepted actor types are `types`.
 export function eligibleActors(actors, types) {
@@ -98,15 +99,15 @@ export function runProgress(run, T) {
 }
 
 // Who may be a party in `doc`: every actor ({id, name, type}) and every demand-response aggregator (type
-// "aggregator", an id of demand_response.aggregators).
-export function partyCandidates(doc) {
+// "aggregator", an id of demand_response.aggregators); names in `lang` (name_zh on Chinese pages).
+export function partyCandidates(doc, lang) {
   const out = [];
   for (const a of (doc && doc.actors) || []) {
-    if (a && typeof a.id === "string") out.push({ id: a.id, name: a.name || a.id, type: a.type });
+    if (a && typeof a.id === "string") out.push({ id: a.id, name: localName(a, lang), type: a.type });
   }
   const aggregators = (doc && doc.demand_response && doc.demand_response.aggregators) || [];
   for (const a of aggregators) {
-    if (a && typeof a.id === "string") out.push({ id: a.id, name: a.name || a.id, type: "aggregator" });
+    if (a && typeof a.id === "string") out.push({ id: a.id, name: localName(a, lang), type: "aggregator" });
   }
   return out;
 }

@@ -105,7 +105,7 @@ function kindsText(kinds) {
 function buildParties(type) {
   const box = $("lab-parties");
   box.querySelectorAll(".lab-field").forEach((n) => n.remove());
-  const candidates = partyCandidates(state.doc);
+  const candidates = partyCandidates(state.doc, document.documentElement.lang);
   for (const [field, kinds] of Object.entries(type.parties)) {
     const id = "lab-party-" + field;
     const options = eligibleActors(candidates, kinds);

@@ -3,6 +3,7 @@
 import { cashFlowSeries, comparisonCsv, contractResult, figureRows, fmt, ledgerRows } from "./lab.js";
 import { formatValue, pngButton, unitSymbol } from "./exports.js";
 import * as sweep from "./lab_sweep.js";
+import { localName } from "./names.js";
 
 const $ = (id) => document.getElementById(id);
 const COLORS = ["#1f4e79", "#c0504d", "#2e8b57", "#b8860b"];
@@ -36,8 +37,8 @@ export function clear() {
 
 function partyNames(doc) {
   const names = {};
-  for (const a of (doc && doc.actors) || []) names[a.id] = a.name || a.id;
-  for (const a of (doc && doc.demand_response && doc.demand_response.aggregators) || []) names[a.id] = a.name || a.id;
+  for (const a of (doc && doc.actors) || []) names[a.id] = localName(a, ctx.config.lang);
+  for (const a of (doc && doc.demand_response && doc.demand_response.aggregators) || []) names[a.id] = localName(a, ctx.config.lang);
   names.external = ctx.T.external;
   return names;
 }

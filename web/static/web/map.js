@@ -5,6 +5,8 @@
 // marker and label, its province filled by its price) and the links as animated lines whose width follows
 // the work moved at the step (`<link id>.moved_mw`). Pure helpers are exported for `node --test`.
 
+import { localName } from "./names.js";
+
 export const TYPES = ["data_center", "heat_utility", "power_plant", "renewable_plant", "storage", "grid_operator", "aggregator"];
 export const SYMBOLS = {
   data_center: "roundRect", heat_utility: "diamond", power_plant: "triangle", renewable_plant: "circle",
@@ -190,7 +192,7 @@ export function linkWidth(movedMw, maxCapacityMw, scale = 1) {
  * {id, name, from, to, coords: [[lon, lat] of from, of to], moved_mw (null when unknown), capacity_mw,
  * latency_class, latency_ms}. Links whose regions have no centre are left out.
  */
-export function linkLines(regions, links, at) {
+export function linkLines(regions, links, at, lang) {
   const pos = new Map((regions || []).filter((r) => Number.isFinite(r.lat) && Number.isFinite(r.lon)).map((r) => [r.id, r]));
   const out = [];
   for (const l of links || []) {
@@ -199,7 +201,7 @@ export function linkLines(regions, links, at) {
     if (!a || !b) continue;
     const v = at ? at[l.id + ".moved_mw"] : null;
     out.push({
-      id: l.id, name: l.name || l.id, from: l.from_region, to: l.to_region, coords: [[a.lon, a.lat], [b.lon, b.lat]],
+      id: l.id, name: localName(l, lang), from: l.from_region, to: l.to_region, coords: [[a.lon, a.lat], [b.lon, b.lat]],
       moved_mw: v === undefined || v === null || !Number.isFinite(v) ? null : v,
       capacity_mw: l.work_capacity_mw, latency_class: l.latency_class, latency_ms: l.latency_ms,
     });
@@ -266,9 +268,7 @@ export function outlineNameProperty(geojson, lang) {
 
 /** A region's name in the page's language: its `name_zh` on Chinese pages when the scenario gives one. */
 export function regionName(r, lang) {
-  if (!r) return "";
-  if (r.name_zh && String(lang || "").toLowerCase().startsWith("zh")) return r.name_zh;
-  return r.name || r.id;
+  return localName(r, lang);
 }
 
 export class TwinMap {
@@ -434,7 +434,7 @@ export class TwinMap {
       const p = power[i];
       const h = heat[i];
       (byType[a.type] = byType[a.type] || []).push({
-        name: a.name || a.id, value: [a.lon, a.lat, cap], agentId: a.id, type: a.type, power: p, heat: h,
+        name: localName(a, this.lang), value: [a.lon, a.lat, cap], agentId: a.id, type: a.type, power: p, heat: h,
         symbolSize: symbolSize(cap, this.maxCap, this.scale),
         itemStyle: { color: agentColor(a.type, p, h, cap) },
       });
@@ -459,7 +459,7 @@ export class TwinMap {
       };
       const live = [];
       const idle = [];
-      for (const l of linkLines(this.regions, this.links, vals)) {
+      for (const l of linkLines(this.regions, this.links, vals, this.lang)) {
         const item = { name: l.name, coords: l.coords, linkId: l.id, moved_mw: l.moved_mw, capacity_mw: l.capacity_mw,
           latency_class: l.latency_class, latency_ms: l.latency_ms, value: l.moved_mw,
           lineStyle: { width: linkWidth(l.moved_mw, this.maxLinkCap, this.scale) } };

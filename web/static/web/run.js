@@ -5,6 +5,7 @@ import { RunStream, TERMINAL } from "./stream.js";
 import { TimePanels, SankeyPanel, kpiCards, valuesAt, priceAt, fmtNum, unitOf, PANEL_UNIT_KEYS, regionSeries, acrossRegions } from "./charts.js";
 import { downloadPng } from "./exports.js";
 import { TwinMap, range, regionName } from "./map.js";
+import { localName, pageLang } from "./names.js";
 import { Timeline } from "./timeline.js";
 import { AgentDrawer } from "./drawer.js";
 import { DecisionPanel } from "./decisions.js";
@@ -227,7 +228,7 @@ function buildAgentTable() {
     const btn = document.createElement("button");
     btn.type = "button";
     btn.className = "linklike";
-    btn.textContent = a.name || a.id;
+    btn.textContent = localName(a, pageLang());
     btn.title = a.id;
     btn.dataset.agent = a.id;
     btn.addEventListener("click", () => openDrawer(a.id));
@@ -601,7 +602,7 @@ function dataCenterTable(agents) {
   const rows = Object.entries(agents || {}).filter(([, v]) => v && v.type === "data_center");
   if (!rows.length) return null;
   const names = {};
-  for (const a of (stream.describe && stream.describe.agents) || []) names[a.id] = a.name;
+  for (const a of (stream.describe && stream.describe.agents) || []) names[a.id] = localName(a, pageLang());
   const cols = Object.keys(T.dc_columns).filter((c) => c !== "name");
   const table = document.createElement("table");
   table.className = "table dc-kpis";
@@ -684,7 +685,7 @@ function migrationTable(migration) {
   };
   for (const [id, v] of Object.entries(migration.links || {})) {
     const l = links[id] || {};
-    row(l.name || id, (regionNames[v.from_region] || v.from_region) + " → " + (regionNames[v.to_region] || v.to_region), v);
+    row(l.id ? localName(l, pageLang()) : id, (regionNames[v.from_region] || v.from_region) + " → " + (regionNames[v.to_region] || v.to_region), v);
   }
   row(T.links_total, "", migration).className = "total";
   const wrap = document.createElement("div");

@@ -224,7 +224,7 @@ function typeLabel(type) {
 function refreshPicker(doc) {
   const select = $("place-actor");
   const chosen = select.value;
-  const points = mapPoints(doc || {});
+  const points = mapPoints(doc || {}, document.documentElement.lang);
   select.replaceChildren(...points.map((p) => {
     const o = document.createElement("option");
     o.value = String(p.index);
