@@ -97,6 +97,7 @@ def restore_state(model, data, header: dict, after_replay=None) -> None:
     model.decisions.replay(header.get("decisions", []), model.step_index, after_day=after_replay)
     if "state:backup" in data.files:  # after the replay: a backup decision re-applied there may re-derive the state
         model.dcs.backup.restore(data["state:backup"])
+    model.outages.reapply(model.step_index)  # grid-outage steps on the replayed plans (agents.outages)
     model.signals.advance(max(model.step_index - 1, 0))  # as after the last completed step
     if model.dr.active:
         model.dr.settle(model._settled, model.dcs.grid_power_mw)

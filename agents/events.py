@@ -36,7 +36,8 @@ class EventSchedule:
         members = dcs.backup_members
         self.backup_mw = np.zeros((steps, members.size))
         self.total_mw = np.zeros(steps)
-        if not scenario.events or members.size == 0:
+        dips = [(j, e) for j, e in enumerate(scenario.events) if e.type == "voltage_dips"]  # outages: agents.outages
+        if not dips or members.size == 0:
             return
         start = datetime.fromisoformat(scenario.horizon.start).replace(tzinfo=None)
         step_start_h = np.arange(steps, dtype=float)[:, None] * dt_h
@@ -50,7 +51,7 @@ class EventSchedule:
         load = np.minimum(dcs.backup_cap_mw[None, :], dcs.behind_meter_mw(0, steps, members))  # what backup carries
         share = np.zeros((steps, members.size))
         ids = [dcs.ids[i] for i in members]
-        for j, e in enumerate(scenario.events):
+        for j, e in dips:
             offset_h = (datetime.fromisoformat(e.at).replace(tzinfo=None) - start).total_seconds() / 3600.0
             sees = np.ones(members.size, dtype=bool) if e.data_center_ids is None else np.isin(ids, e.data_center_ids)
             t_s = np.where(sees, transfer_time_s(e.count, e.span_s, rule, window, delay), np.inf)

@@ -450,6 +450,12 @@ def compute_kpis(model) -> dict:
     for item in model.ledger.items(stop):  # its line items (payer → payee, CNY): the Contract Lab's drill-down
         contracts[item.pop("contract_id")].setdefault("items", []).append(item)
     out = {"region": region, "agents": ordered, "contracts": contracts}
+    if model.outages.active:  # site grid outages, per event and site (agents.outages)
+        out["outages"] = model.outages.kpis(stop)
+        unserved_it = model.outages.unserved_it_mwh_per_dc(stop)
+        for i, dc_id in enumerate(model.dcs.ids):
+            ordered[dc_id]["unserved_it_mwh"] = float(unserved_it[i])  # IT work not done while off the grid
+        region["dc_unserved_it_mwh"] = float(unserved_it.sum())
     if model.dr.active:  # demand-response events, per program / event / aggregator / participant (agents.dr_desk)
         out["demand_response"] = model.dr.kpis()
     return out

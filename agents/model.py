@@ -41,6 +41,7 @@ from agents.markets import imports as import_lines
 from agents.markets.clearing import retail_price, tou_price_multiplier
 from agents.markets.forecast import merit_order_price_forecast
 from agents.markets.offer_book import OfferBook
+from agents.outages import SiteOutages
 from agents.recording import Recorder
 from agents.scenario import Scenario
 from agents.signals import Signals
@@ -217,7 +218,9 @@ class RegionModel(mesa.Model):
         self._settled = 0
         self._freq_settled = 0
         self.events = EventSchedule(self.scenario, self.dcs, self.total_steps, self.dt_h)
-        self.dcs.attach_events(self.events)
+        self.outages = SiteOutages(self.scenario, self.dcs, self.total_steps, self.dt_h)  # agents.outages
+        self.dcs.attach_events(self.events, self.outages)
+        self.storage.attach_outages(self.outages.islanded_units(self.storage.meter_dc))
         self.frequency = FrequencyStudy(self.grid.specs[0], m.reserve_requirement_pu, self.gross_load_mw,
                                         self.dcs.specs)
         self.event_results: dict[int, dict[str, float]] = {}
@@ -311,6 +314,8 @@ class RegionModel(mesa.Model):
         self.grid.connect(self.dcs, self.heat, self.storage, self.r["export_mw"],
                           self.r["wholesale_price_cny_per_mwh"])
         self.signals = self._signals()
+        if self.outages.active:  # publish the forecasts from build-time values, before an outage step sheds load
+            self.signals.day_ahead("price_cny_per_mwh")
         h = self.scenario.horizon
         self.dr = DemandResponseDesk(self.scenario.demand_response, self.dcs, steps=self.total_steps, dt_h=self.dt_h,
                                      horizon_start=datetime.fromisoformat(h.start).replace(tzinfo=None),
@@ -320,6 +325,7 @@ class RegionModel(mesa.Model):
         self.ledger = ContractLedger(self)  # every contract's line items per party (agents.ledger)
         self.dcs.attach_region(self._dc_day_changed, self._dc_price_of)
         self.heat.attach_region(self._heat_day_changed)
+        self.outages.connect(self.heat, self._contract_hr, self._heat_day_changed)
         self.decisions = DecisionBook(self)  # decision points and people's decisions (agents.decisions)
 
     def _dc_day_changed(self, start: int, stop: int) -> None:
@@ -475,6 +481,8 @@ class RegionModel(mesa.Model):
         book, signals = self.book, self.signals
         for fleet in self.phase_order[self._observe_split:]:
             fleet.observe(t, signals)
+        if self.outages.any_off[t]:  # sites off the grid: what they shed, the heat lost (agents.outages)
+            self.outages.apply(t)
         if signals.new_day:  # the Mesa agents take up the day's decisions of their fleets (Actor.decide)
             for fleet in self.phase_order:
                 fleet.activate(t)

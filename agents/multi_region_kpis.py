@@ -31,7 +31,9 @@ _ADDITIVE_KEYS = ("co2_t",)
 def _totals(model, per_region: dict[str, dict]) -> dict:
     blocks = list(per_region.values())
     out: dict[str, float | int | None] = {"steps": int(model.step_index)}
-    for key, value in blocks[0].items():
+    first = blocks[0]
+    extra = {k: v for b in blocks[1:] for k, v in b.items() if k not in first}  # e.g. a region's outage totals
+    for key, value in {**first, **extra}.items():
         if isinstance(value, (int, float)) and not isinstance(value, bool) and (
                 (key.endswith(_ADDITIVE_SUFFIXES) and "_per_" not in key) or key in _ADDITIVE_KEYS):
             out[key] = float(sum(b.get(key) or 0.0 for b in blocks))
@@ -106,5 +108,9 @@ def multi_region_kpis(model) -> dict:
         agents.update({aid: {**row, "region": rid} for aid, row in k["agents"].items()})
         contracts.update({cid: {**row, "region": rid} for cid, row in k["contracts"].items()})
     regions = {rid: k["region"] for rid, k in per.items()}
-    return {"region": _totals(model, regions), "agents": agents, "contracts": contracts, "regions": regions,
-            "migration": migration_kpis(model)}
+    out = {"region": _totals(model, regions), "agents": agents, "contracts": contracts, "regions": regions,
+           "migration": migration_kpis(model)}
+    outages = {rid: k["outages"] for rid, k in per.items() if "outages" in k}  # site grid outages (agents.outages)
+    if outages:
+        out["outages"] = {"regions": outages}
+    return out

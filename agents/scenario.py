@@ -34,6 +34,7 @@ from agents.contract_types import HeatPurchase as HeatPurchase  # re-exported (a
 from agents.decisions import DecisionPointsSpec
 from agents.markets.aggregator import AggregatorSpec
 from agents.markets.demand_response import DemandResponseEventSpec, DemandResponseProgramSpec
+from agents.outages import outage_errors
 from agents.physics.cooling import COOLING_TECHNOLOGIES
 from agents.physics.heat_pump import carnot_cop
 from agents.physics.it_load import ACCELERATOR_POWER_W
@@ -702,14 +703,37 @@ class VoltageDips(_Strict):
     @field_validator("at")
     @classmethod
     def _iso(cls, value: str) -> str:
-        try:
-            datetime.fromisoformat(value)
-        except ValueError as exc:
-            raise ValueError("at must be an ISO 8601 date-time, e.g. 2025-07-10T19:00") from exc
-        return value
+        return _iso_event_time(value)
 
 
-Event = Annotated[VoltageDips, Field(discriminator="type")]
+def _iso_event_time(value: str) -> str:
+    try:
+        datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError("at must be an ISO 8601 date-time, e.g. 2025-07-10T19:00") from exc
+    return value
+
+
+class GridOutage(_Strict):
+    """The grid feeding data centers fails for ``duration_h`` from ``at``: the sites draw nothing from the grid,
+    their backup generators start and carry what they can, the rest of the site is dark (agents.outages).
+    Exogenous like the weather: no actor plans for it."""
+
+    type: Literal["grid_outage"] = Field(description="Discriminator: the kind of this event")
+    at: str = Field(description="Start of the outage, ISO 8601 local time of the region, on a step boundary")
+    duration_h: float = Field(gt=0, le=8784, description="How long the grid stays off [h], a whole number of "
+                                                         "steps; an outage past the horizon's end is cut there")
+    data_center_ids: list[ActorId] | None = Field(
+        None, min_length=1, description="Data centers that lose their grid supply; null = every data center of "
+                                        "the region")
+
+    @field_validator("at")
+    @classmethod
+    def _iso(cls, value: str) -> str:
+        return _iso_event_time(value)
+
+
+Event = Annotated[VoltageDips | GridOutage, Field(discriminator="type")]
 
 # ---------------------------------------------------------------------------------------------------- contracts
 
@@ -748,7 +772,7 @@ class Scenario(_Strict):
     actors: list[Actor] = Field(min_length=1, description="Actors of the region")
     markets: Markets = Field(default_factory=Markets, description="Market rules")
     contracts: list[Contract] = Field(default_factory=list, description="Bilateral contracts")
-    events: list[Event] = Field(default_factory=list, description="Grid events of the horizon (voltage dips)")
+    events: list[Event] = Field(default_factory=list, description="Grid events of the horizon (voltage dips, grid outages)")
     demand_response: DemandResponse = Field(default_factory=DemandResponse,
                                             description="Demand-response programs, aggregators and event calls")
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Random seed")
@@ -778,7 +802,7 @@ class ScenarioValidationError(ValueError):
         return "invalid scenario:\n" + "\n".join(f"  {e['loc'] or '(root)'}: {e['msg']}" for e in self.errors)
 
 
-_UNION_TAGS = set(ACTOR_TYPES) | set(CONTRACT_TYPES) | {"voltage_dips"}
+_UNION_TAGS = set(ACTOR_TYPES) | set(CONTRACT_TYPES) | {"voltage_dips", "grid_outage"}
 _FIELD_UNION_TAGS = {"pricing": {"fixed", "indexed", "shared_savings"}}  # unions under a field, not a list
 
 
@@ -937,7 +961,7 @@ def _cross_field_errors(s: Scenario) -> list[dict[str, str]]:
                     month, day = (int(x) for x in getattr(n, key).split("-"))
                     if not (1 <= month <= 12 and 1 <= day <= 31):
                         errors.append({"loc": f"actors.{i}.networks.{k}.{key}", "msg": "not a valid MM-DD"})
-    errors += _event_errors(s, kinds)
+    errors += _event_errors(s, kinds) + outage_errors(s)  # grid outages on the step grid (agents.outages)
     m = s.markets
     if m.price_floor_cny_per_mwh > m.price_cap_cny_per_mwh:
         errors.append({"loc": "markets.price_floor_cny_per_mwh", "msg": "price floor exceeds the price cap"})

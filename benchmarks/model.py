@@ -1,12 +1,13 @@
 """Model speed and memory: the Shanghai hourly year and a generated ~3,000-agent national twin.
 
-Usage: ``python benchmarks/model.py [shanghai|shanghai_flex|national|east_data_west_computing ...]`` (default: all). Each case runs in a fresh
+Usage: ``python benchmarks/model.py [shanghai|shanghai_flex|shanghai_outage|national|east_data_west_computing ...]`` (default: all). Each case runs in a fresh
 subprocess so its peak RSS (``resource.getrusage``) is its own. One-time imports of pvlib, scipy.signal and
 windpowerlib (≈ 2–3 s cold) are timed and printed apart from build + run, which the target applies to. Prints build and run wall time, agent-steps
 per second and peak RSS, and exits 1 when a target is missed: issue "A model a planner can audit" (with unit
 commitment, CHP, import lines and the frequency study on): Shanghai year ≤ 1.5 s, national year ≤ 10 s on one
 core; memory ≤ 1.5 GB (issue 4). ``shanghai_flex`` (issue 12): the Shanghai year with flexible workloads, storage
-bids and a DR event (``shanghai_flex_doc``) ≤ 2 s. ``east_data_west_computing`` (issue 12): the three-region,
+bids and a DR event (``shanghai_flex_doc``) ≤ 2 s. ``shanghai_outage``: the Shanghai year with a 4-h grid outage of
+every data center (``shanghai_outage_doc``, agents.outages) ≤ 1.5 s, like the year without it. ``east_data_west_computing`` (issue 12): the three-region,
 514-agent fixture with daily migration of work (agents.multi_region) ≤ 10 s.
 
 National twin recipe (``fixtures.generate.national``): 2,400 data centers over ten national hub regions,
@@ -29,6 +30,7 @@ if str(ROOT) not in sys.path:
 TARGETS = {  # case: (wall-time limit [s], peak-RSS limit [MB] or None)
     "shanghai": (1.5, None),
     "shanghai_flex": (2.0, None),
+    "shanghai_outage": (1.5, None),
     "national": (10.0, 1536.0),
     "east_data_west_computing": (10.0, None),
 }
@@ -41,6 +43,8 @@ def _scenario_doc(case: str) -> dict:
         return json.loads((generate.SCENARIO_DIR / "shanghai.json").read_text(encoding="utf-8"))
     if case == "shanghai_flex":
         return shanghai_flex_doc()
+    if case == "shanghai_outage":
+        return shanghai_outage_doc()
     if case == "national":
         return {"schema_version": 1, **generate.national()}
     if case == "east_data_west_computing":
@@ -64,6 +68,15 @@ def shanghai_flex_doc() -> dict:
             a["strategy"] = strategies[a["id"]]
         if a["type"] == "storage" and not a.get("owner_id"):
             a["strategy"] = {"kind": "arbitrage"}
+    return year
+
+
+def shanghai_outage_doc() -> dict:
+    """The Shanghai year with a 4-h grid outage of every data center on a July evening (agents.outages)."""
+    from fixtures import generate
+
+    year = json.loads((generate.SCENARIO_DIR / "shanghai.json").read_text(encoding="utf-8"))
+    year["events"] = [*year.get("events", []), {"type": "grid_outage", "at": "2025-07-10T18:00", "duration_h": 4.0}]
     return year
 
 

@@ -8,9 +8,16 @@ Keys: ``Owner.field`` (``Owner`` = the ``$defs`` name, ``""`` for the top level,
 of a multi-region document) or, for labels only, a bare field name shared by every owner. Help texts are keyed
 by ``Owner.field`` only, so each keeps the exact meaning of that field's English ``description``; they leave the
 unit out where the label carries it (units come from ``agents.units``). tests/web/test_builder_zh.py fails for a
-schema field, part or enumerated value without its texts, naming its path.
+schema field, part or enumerated value without its texts, naming its path, and for a field whose English
+description changed since its Chinese help was written: ``builder_zh_sources.json`` records the English each
+translation was made from. After translating, record it: ``.venv/bin/python -m web.builder_zh``.
 """
 from __future__ import annotations
+
+import json
+from pathlib import Path
+
+SOURCES_PATH = Path(__file__).with_name("builder_zh_sources.json")
 
 # ---------------------------------------------------------------------------------------------------- labels
 
@@ -127,7 +134,7 @@ ZH_LABELS = {
     # entry kinds (oneOf options), by their discriminator value (as web/labels.py names them)
     "data_center": "数据中心", "heat_utility": "供热企业", "grid_operator": "电网运营商",
     "renewable_plant": "新能源电站", "power_plant": "常规电厂", "storage": "储能电站", "heat_purchase": "购热合同",
-    "voltage_dips": "电压暂降",
+    "voltage_dips": "电压暂降", "grid_outage": "电网停电", "GridOutage.duration_h": "停电时长",
     # contract types (agents.contract_types) and their terms
     "waste_heat_purchase": "余热购买合同", "green_ppa": "绿电购电协议", "storage_service": "储能服务合同",
     "pricing": "定价方式", "strike_price_cny_per_mwh": "执行价格",
@@ -170,7 +177,7 @@ ZH_HELP: dict[str, str] = {
     ".description_zh": "说明的中文版本，在中文页面上显示（可选；为空则显示说明）；仅用于显示",
     ".region": "区域：位置、时区、气象站、电网碳排放因子、电价",
     ".horizon": "模拟时段：开始时间（当地时间）、步数和步长", ".actors": "区域内的主体", ".markets": "市场规则",
-    ".contracts": "双边合同", ".events": "模拟时段内的电网事件（电压暂降）",
+    ".contracts": "双边合同", ".events": "模拟时段内的电网事件（电压暂降、电网停电）",
     ".demand_response": "需求响应项目、聚合商和事件调用", ".seed": "随机种子",
     ".decision_points": "运行在何处暂停，等待人工决策（agents.decisions）；默认不暂停",
     # the actors' common fields
@@ -198,7 +205,7 @@ ZH_HELP: dict[str, str] = {
     "AggregatorSpec.offer_price_cny_per_mwh": "按优先顺序分配时成员的报价，按成员标识的顺序",
     "AggregatorSpec.pass_through_penalty": "将未达标考核向响应不足的成员追偿（按其不足量比例）",
     # BackupStrategySpec
-    "BackupStrategySpec.kind": ("contingency：仅在站点发生电网故障时运行（电压暂降转移、电网无法供给的负荷）；"
+    "BackupStrategySpec.kind": ("contingency：仅在站点发生电网故障时运行（电压暂降转移、电网停电、电网无法供给的负荷）；"
                                 "contingency_and_dr：当事件补偿不低于其报价时，还承担站点被调用的需求响应削减"),
     "BackupStrategySpec.dr_margin_cny_per_mwh": "需求响应报价中加在燃料成本之上的加价",
     "BackupStrategySpec.dr_notice_s": "需求响应事件提前多久通知；超出通知时间的启动时间会推迟其响应",
@@ -557,6 +564,11 @@ ZH_HELP: dict[str, str] = {
     "Tariff.valley_ratio": "谷段电价 / 平段电价",
     "Tariff.peak_hours": "峰段时段，当地时间",
     "Tariff.valley_hours": "谷段时段，当地时间",
+    # GridOutage
+    "GridOutage.type": "类型标识：该事件的种类",
+    "GridOutage.at": "停电开始时间，ISO 8601 区域当地时间，须在时步边界上",
+    "GridOutage.duration_h": "电网停电的持续时间，须为整数个时步；超出模拟时段末尾的部分在末尾截断",
+    "GridOutage.data_center_ids": "失去电网供电的数据中心；空 = 区域内所有数据中心",
     # VoltageDips
     "VoltageDips.type": "类型标识：该事件的种类",
     "VoltageDips.at": "第一次暂降的时间，ISO 8601 区域当地时间",
@@ -644,6 +656,7 @@ DEF_TITLES = {  # $defs name → (English, Chinese)
     "Storage": ("Storage", "储能电站"), "StorageService": ("Storage service", "储能服务合同"),
     "StorageStrategySpec": ("Storage schedule", "储能计划策略"), "Tariff": ("Time-of-use tariff", "分时电价"),
     "TouBatteryStrategySpec": ("Time-of-use rule", "分时电价规则"), "VoltageDips": ("Voltage dips", "电压暂降"),
+    "GridOutage": ("Grid outage", "电网停电"),
     "WasteHeatPurchase": ("Waste-heat purchase", "余热购买合同"), "WorkloadFlexSpec": ("Workload flexibility", "负载灵活性"),
     # the multi-region schema's own parts
     "LinkSpec": ("Link", "区域间链路"), "MigrationSpec": ("Migration", "负载迁移"), "RegionEntry": ("Region", "区域"),
@@ -764,6 +777,8 @@ DEF_HELP_ZH = {
     "StorageStrategySpec": "电池如何决定其计划（该主体的 strategy 字段）。",
     "Tariff": "分时电价：电价 = 平段电价 × 每小时所在时段（峰、平或谷）的倍率。",
     "TouBatteryStrategySpec": "电池规则：谷段满功率充电，峰段放电（区域的分时电价）。",
+    "GridOutage": ("为数据中心供电的电网自“时间”起停电“停电时长”：站点不从电网取电，备用发电机启动并尽其所能带负荷，"
+                   "站点其余部分断电（agents.outages）。与天气一样是外生的：没有主体为其做计划。"),
     "VoltageDips": "输电网上的故障序列：在时间跨度内均匀分布的若干次电压暂降。穿越策略被突破的数据中心转至备用电源（agents.events）。",
     "WasteHeatPurchase": "供热企业购买数据中心回收的余热（按热网温度交付）。",
     "WorkloadFlexSpec": "数据中心的 IT 负荷如何分为在线、可延后和可迁移负载，以及可转移的范围。",
@@ -771,3 +786,25 @@ DEF_HELP_ZH = {
     "MigrationSpec": "多区域协调器如何决定可迁移负载在何处运行（docs/strategies.md）。",
     "RegionEntry": "多区域情景中的一个区域：标识和一个单区域情景主体。",
 }
+
+
+def english_sources() -> dict[str, str]:
+    """``{"Owner.field" | "$defs.Owner": English description}`` of the scenario and multi-region schemas: what the
+    Chinese help texts translate."""
+    from agents import multi_region_json_schema, scenario_json_schema
+
+    out: dict[str, str] = {}
+    for schema, top in ((scenario_json_schema(), ""), (multi_region_json_schema(), "MultiRegion")):
+        for name, prop in schema["properties"].items():
+            out[f"{top}.{name}"] = prop.get("description", "")
+        for def_name, node in schema["$defs"].items():
+            out.setdefault(f"$defs.{def_name}", node.get("description", ""))
+            for name, prop in (node.get("properties") or {}).items():
+                out.setdefault(f"{def_name}.{name}", prop.get("description", ""))
+    return out
+
+
+if __name__ == "__main__":  # record the English the translations were made from
+    SOURCES_PATH.write_text(json.dumps(english_sources(), ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                            encoding="utf-8")
+    print(f"wrote {SOURCES_PATH}")

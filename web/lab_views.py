@@ -42,6 +42,8 @@ def lab_strings() -> dict:
         "npv": _("NPV"),
         "irr": _("IRR"),
         "irr_none": _("no IRR: the cash flow does not change sign exactly once"),
+        "irr_reasons": {reason: labels.value_label(reason) for reason in labels.IRR_REASONS},
+        "irr_sign_changes": _("the cash flow changes sign %(n)s times, so the IRR is not unique"),
         "payback_simple": _("Simple payback"),
         "payback_discounted": _("Discounted payback"),
         "never": _("not within the horizon"),

@@ -21,6 +21,7 @@ quantity needs an entry here and its Chinese translation.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from django.utils.translation import gettext as _now
@@ -134,6 +135,8 @@ AGENT_QUANTITIES = {
     "soc_mwh": _("Energy stored"),
     "start_up_cost_cny": _("Start-up cost"),
     "ups_bridge_mw": _("UPS bridging power"),
+    "outage_unserved_it_mw": _("IT power not served (grid outage)"),
+    "outage_unserved_mw": _("Site load not served (grid outage)"),
     "chiller_shift_mw": _("Chiller power shifted by the cold store"),
     "cold_storage_soc_mwh_th": _("Cold stored"),
     "cold_storage_charge_mw_th": _("Cold store charging"),
@@ -171,6 +174,7 @@ KPIS = {
     "dc_backup_fuel_cost_cny": _("Data-center backup fuel cost"),
     "dc_backup_co2_t": _("CO₂ of data-center backup generation"),
     "dc_ups_bridge_mwh": _("Data-center UPS bridging energy"),
+    "dc_unserved_it_mwh": _("Data-center IT energy not served in grid outages"),
     "heat_demand_mwh": _("District-heat demand"),
     "heat_from_dc_share": _("Share of heat from data centers"),
     "heat_supplied_mwh": _("District heat supplied"),
@@ -261,6 +265,8 @@ KPIS = {
     "backup_fuel_cost_cny": _("Backup fuel cost"),
     "backup_co2_t": _("CO₂ of backup generation"),
     "backup_start_count": _("Backup generator starts"),
+    "unserved_it_mwh": _("IT energy not served (grid outage)"),
+    "off_grid_h": _("Hours off the grid"),
     "ups_bridge_mwh": _("UPS bridging energy"),
     "cold_storage_shifted_mwh_th": _("Cooling covered by the cold store"),
     "cold_storage_saving_cny": _("Saving from the cold store"),
@@ -370,9 +376,11 @@ GROUPS = {
     "events": _("Event"),
     "aggregators": _("Aggregator"),
     "participants": _("Participant"),
+    "sites": _("Site"),
 }
 BLOCKS = {
     "demand_response": _("Demand response"),
+    "outages": _("Grid outages"),
     "migration": _("Migration"),
 }
 
@@ -406,12 +414,25 @@ VALUES = {
     "carbon": _("carbon-aware"),
     "price": _("price-following"),
     "cost_and_carbon": _("cost and carbon"),
+    # why a party has no IRR (agents.finance.irr_pu)
+    "no investment: the cash flow never turns negative": _("no investment: the cash flow never turns negative"),
+    "no return: the cash flow never turns positive": _("no return: the cash flow never turns positive"),
+    "numpy-financial found no IRR": _("no IRR found"),
 }
+
+IRR_REASONS = ("no investment: the cash flow never turns negative", "no return: the cash flow never turns positive",
+               "numpy-financial found no IRR")
+_SIGN_CHANGES = re.compile(r"the cash flow changes sign (\d+) times, so the IRR is not unique")
 
 
 def value_label(value: str) -> str:
     """A KPI's word value in the active language (``seller`` → 卖方); other text as it is."""
-    return str(VALUES[value]) if value in VALUES else value
+    if value in VALUES:
+        return str(VALUES[value])
+    sign_changes = _SIGN_CHANGES.fullmatch(value) if isinstance(value, str) else None
+    if sign_changes:
+        return _now("the cash flow changes sign %(n)s times, so the IRR is not unique") % {"n": sign_changes[1]}
+    return value
 
 
 def _where(parts: list[str]) -> list[str] | None:

@@ -13,6 +13,11 @@ from agents.strategies.deferral import DeferralState
 from agents.strategies.workload_flex import plan_window
 
 
+def _per_it(x: np.ndarray, it_mw: np.ndarray) -> np.ndarray:
+    """``x / it_mw``, 0 where a site is dark (no IT power: a grid outage without backup, agents.outages)."""
+    return np.divide(x, it_mw, out=np.zeros(np.broadcast(x, it_mw).shape), where=it_mw > 0)
+
+
 class DataCenter(Actor):
     kind = "data_center"
 
@@ -60,12 +65,12 @@ class DataCenterFleet(Fleet):
                 facility[cols] = it[cols] * cooling.pue_part_load(pue_full, load_pu, f_fixed[cols, None])
         self.it_mw = self.record(rec, "it_power_mw", static=it.T)
         self.facility_mw = self.record(rec, "facility_power_mw", static=facility.T)
-        self.derive(rec, "pue", lambda a, b: self.facility_mw[a:b] / self.it_mw[a:b])
+        self.derive(rec, "pue", lambda a, b: _per_it(self.facility_mw[a:b], self.it_mw[a:b]))
         self.derive(rec, "utilisation_pu", lambda a, b: np.clip(
             (self.it_mw[a:b] / cap - idle) / np.where(idle < 1.0, 1.0 - idle, 1.0), 0.0, 1.0))
         self.derive(rec, "wue_l_per_kwh", self.wue_l_per_kwh)
         self.derive(rec, "cooling_power_mw", lambda a, b: self.facility_mw[a:b] * cooling.overhead_split(
-            self.facility_mw[a:b] / self.it_mw[a:b])["cooling"])
+            _per_it(self.facility_mw[a:b], self.it_mw[a:b]))["cooling"])
         self.derive(rec, "grid_power_mw", self.grid_power_mw)
 
         # on-site PV (offered to the grid operator like any renewable, curtailable)
@@ -318,7 +323,8 @@ class DataCenterFleet(Fleet):
         if shift is not None:
             fac_hr -= shift
         it_hr = self.it_mw[sl, hr]
-        saved = fac_hr * cooling.overhead_split(fac_hr / it_hr)["cooling"] * np.minimum(source / it_hr, 1.0)
+        saved = fac_hr * cooling.overhead_split(_per_it(fac_hr, it_hr))["cooling"] * np.minimum(_per_it(source, it_hr),
+                                                                                             1.0)
         self.facility_mw[sl, hr] = fac_hr - saved if shift is None else fac_hr - saved + shift
         self.cooling_saved_mw[sl] = saved
 
@@ -403,22 +409,47 @@ class DataCenterFleet(Fleet):
             self.decisions["dr_called_mw"] = (lambda a, z: desk.called_mw[a:z], np.arange(self.n))
             self.decision_series = (*self.decision_series, "dr_called_mw")
 
-    def attach_events(self, events) -> None:
-        """Backup power forced by voltage-dip events (agents.events.EventSchedule)."""
+    def attach_events(self, events, outages=None) -> None:
+        """Backup power forced by voltage-dip events (agents.events.EventSchedule) and the sites' grid outages
+        (agents.outages.SiteOutages)."""
         self.events = events
+        self.outages = outages
+
+    def shed_load(self, t: int, members: np.ndarray, served_pu: np.ndarray) -> np.ndarray | None:
+        """Off the grid, ``members`` serve only ``served_pu`` of their site in step ``t`` (agents.outages): whole
+        halls go dark with their cooling, so IT power, facility power and the cooling the heat pump saves scale by
+        it. Returns the served share of each recovering DC's heat [recovering DCs] (None without heat recovery);
+        the heat utility then takes that share and the model refreshes the heat pumps (update_heat_delivery)."""
+        self.it_mw[t, members] = self.it_mw[t, members] * served_pu
+        self.facility_mw[t, members] = self.facility_mw[t, members] * served_pu
+        pos = self.hr_position[members]
+        has = pos >= 0
+        if not has.any():
+            return None
+        share = np.ones(self.hr_members.size)
+        share[pos[has]] = served_pu[has]
+        self.cooling_saved_mw[t, pos[has]] = self.cooling_saved_mw[t, pos[has]] * served_pu[has]
+        return share
 
     def bid(self, t: int, book, signals) -> None:
         """Offer on-site PV; backup generators take load off the grid's demand: a voltage-dip event's, the
         reduction a DR call asks of a member whose generators are a DR resource, a minimum run
         (agents.actors.dc_backup)."""
-        planned = None
+        planned, off = None, self.outages is not None and self.outages.any_off[t]  # a site off the grid
         if self.backup_members.size:
-            planned = self.backup.bid(t, self.events.backup_mw[t],
-                                      lambda: self.behind_meter_mw(t, t + 1, self.backup_members)[0],
-                                      getattr(self, "dr", None), lambda members: self._dr_delivered_mw(t, members))
+            event_mw = self.events.backup_mw[t]
+            if off:
+                event_mw = self.outages.backup_request_mw(t, event_mw)
+            planned = self.backup.bid(t, event_mw, lambda: self.behind_meter_mw(t, t + 1, self.backup_members)[0],
+                                      getattr(self, "dr", None), lambda members: self._dr_delivered_mw(t, members),
+                                      self.outages.off_backup[t] if off else None)
+            if planned is None and off:
+                planned = float(event_mw.sum())
         self.step_event_backup_mw = float(self.events.total_mw[t]) if planned is None else planned
         book.demand_mw = book.demand_mw - self.step_event_backup_mw
-        book.offer(self.pv_block, self.pv_available_mw[t])
+        # PV of a site off the grid trips (anti-islanding, agents.outages)
+        book.offer(self.pv_block, np.where(self.outages.off_pv[t], 0.0, self.pv_available_mw[t]) if off
+                   else self.pv_available_mw[t])
 
     def dispatch(self, t: int, book) -> None:
         """Backup generators: what they planned in the bid, then — when the clearing left load unserved — start

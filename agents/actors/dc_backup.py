@@ -3,6 +3,8 @@
 A data center's generators (scenario ``backup``, or the legacy scalar ``backup_*`` fields) run on:
 
 - **voltage-dip events** (agents.events): the load the ride-through policy moves off the grid (build time);
+- **grid outages** at the site (agents.outages): the site load they can carry while the grid is off (the UPS
+  bridges the start and is recharged from the generator, so it delivers the whole load it carries);
 - **demand response** (strategy ``contingency_and_dr``): in a step of a called event whose payment to the
   member (program energy payment × (1 − aggregator fee)) is at least the offer (fuel cost + margin) they carry
   the reduction called from the site (less what its workload strategy already cuts), up to the site load and
@@ -93,12 +95,15 @@ class DataCenterBackup:
 
     # ---- phases -----------------------------------------------------------------------------------------
 
-    def bid(self, t: int, event_mw: np.ndarray, site_mw, dr=None, dr_delivered_mw=None) -> float | None:
+    def bid(self, t: int, event_mw: np.ndarray, site_mw, dr=None, dr_delivered_mw=None,
+            outage: np.ndarray | None = None) -> float | None:
         """Output of the step's planned runs (dip events, DR, minimum run) [generators] → ``output_mw[t]``;
         returns their total [MW] to move off the grid's demand, or None for the legacy case (the caller then
         uses the event schedule's total). ``site_mw()`` → the site load behind the meter [generators] [MW]
         (read when needed; the battery decides its power of the step after the DCs' bid, against the grid);
-        ``dr`` the DR desk; ``dr_delivered_mw(cols)`` → what the members' workload strategy already cuts."""
+        ``dr`` the DR desk; ``dr_delivered_mw(cols)`` → what the members' workload strategy already cuts;
+        ``outage`` [generators] (bool): the site is off the grid (agents.outages), ``event_mw`` is the load it
+        carries there, and the UPS that bridged its start is recharged from it, so it delivers that load."""
         if self.simple:  # no state: it runs where it has output (starts counted from the record, starts_before)
             self._step = {"gen": event_mw}
             if event_mw.any():
@@ -136,9 +141,12 @@ class DataCenterBackup:
             site = site_mw() if site is None else site
             pickup = np.where(request, np.minimum(site, self.cap_mw), cover)
         gen = np.maximum(cover - pickup * lag, 0.0)
+        bridged = cover - gen
+        if outage is not None:  # off the grid: the generator also recharges the UPS that bridged its start
+            gen = np.where(outage, cover, gen)
         self._step = {"running": running, "started": started, "gen": gen, "tau": tau}
         # a contingency start is bridged by the UPS; during a DR start the grid still serves the site
-        self.bridge_mw[t] = np.where(running & ~self.dr_start, cover - gen, 0.0)
+        self.bridge_mw[t] = np.where(running & ~self.dr_start, bridged, 0.0)
         self.output_mw[t] = gen
         return float(gen.sum())
 

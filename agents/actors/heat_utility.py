@@ -203,6 +203,7 @@ class HeatUtilityFleet(Fleet):
         self.electric_load_mw = np.zeros(T)
         self.chp_total_mw = np.zeros(T)
 
+        self._unit_cost = np.zeros((T, len(units)))  # each unit's heat cost in the day plan [CNY/MWh_th]
         soc = self.soc_initial_mwh
         for a in range(0, T if n else 0, self.steps_per_day):
             z = min(a + self.steps_per_day, T)
@@ -236,6 +237,7 @@ class HeatUtilityFleet(Fleet):
             dc_cost[:, bought] = price + (buy + co2_cost)[:, None] * self._buyer_el[bought][None, :]
             if spec.dc_heat_max_price_cny_per_mwh is not None:  # its heat offer: dearer DC heat is not bought
                 offer[:, bought] = np.where(price > spec.dc_heat_max_price_cny_per_mwh, 0.0, offer[:, bought])
+        self._unit_cost[a:z] = unit_cost
         caps = np.hstack([offer, np.broadcast_to(self._unit_cap, (z - a, self._unit_cap.size))])
         plan = plan_heat_day(self.need_mw[a:z], caps, np.hstack([dc_cost, unit_cost]), self._source_owner,
                              self._schedulers, soc_start_mwh)
@@ -276,6 +278,27 @@ class HeatUtilityFleet(Fleet):
                                                n) * self.dt_h
         self.electric_load_mw[sl] = self.el_in_mw[sl].sum(axis=1)
         self.chp_total_mw[sl] = self.chp_offer_mw[sl].sum(axis=1)
+
+    def cover_lost_dc_heat(self, t: int, served_pu: np.ndarray) -> None:
+        """A grid outage darkened part of a selling data center in step ``t`` (agents.outages): each contract
+        delivers only ``served_pu`` [contracts] of its planned heat; the buyer covers what is lost from its own
+        units in merit order of their costs in the day's plan, up to their free capacity, and the rest is unserved
+        heat (the tank keeps its plan). Then the step's fuel, CO2, CHP power and electricity follow (``_derive``)."""
+        planned = self.dc_heat_mw[t]
+        lost = planned - planned * served_pu
+        if not (lost > 0.0).any():
+            return
+        self.dc_heat_mw[t] = planned * served_pu
+        need = np.zeros(self.n)
+        np.add.at(need, self.contract_owner, lost)
+        for u in np.flatnonzero(need > 0.0).tolist():
+            mine = np.flatnonzero(self._owner == u)
+            order = mine[np.argsort(self._unit_cost[t, mine], kind="stable")]
+            room = np.maximum(self._unit_cap[order] - self.unit_heat[t, order], 0.0)
+            take = np.clip(need[u] - (np.cumsum(room) - room), 0.0, room)
+            self.unit_heat[t, order] = self.unit_heat[t, order] + take
+            self.unserved[t, u] = self.unserved[t, u] + (need[u] - take.sum())
+        self._derive(t, t + 1)
 
     def attach_region(self, changed) -> None:
         """``changed(a, z)``: the model's update after a day was re-planned in the loop (DC heat delivery, the

@@ -114,6 +114,12 @@ class StorageFleet(Fleet):
         self.revenue_cny = self.record(rec, "revenue_cny")
         self.cost_cny = self.record(rec, "cost_cny")
         self.step_reserve_mw = 0.0
+        self.islanded = None  # [steps, units] bool: behind the meter of a DC off the grid (attach_outages)
+
+    def attach_outages(self, islanded: np.ndarray | None) -> None:
+        """Site grid outages (agents.outages): a unit behind the meter of a DC off the grid idles (its inverter
+        follows the grid, anti-islanding) and offers no reserve in those steps."""
+        self.islanded = islanded
 
     def _unit_rules(self) -> list:
         return ([unit_strategy(s) for s in self.specs]
@@ -209,7 +215,11 @@ class StorageFleet(Fleet):
         discharges below its band's floor (soc_min_pu E + the reserve's energy r h_r / eta_d). Then the reserve
         offers: what each unit could still discharge for its reserve duration on top of its power this step."""
         floor = np.minimum(self.soc_floor_mwh, self.soc_mwh)  # a SOC below the floor may charge, not jump
-        battery, soc_next = battery_step(self.soc_mwh, self.request_mw[t], self.dt_h, self.e_max, self.p_max,
+        request, island = self.request_mw[t], None
+        if self.islanded is not None and self.islanded[t].any():  # behind a DC's meter off the grid: idle
+            island = self.islanded[t]
+            request = np.where(island, 0.0, request)
+        battery, soc_next = battery_step(self.soc_mwh, request, self.dt_h, self.e_max, self.p_max,
                                          self.eta_c, self.eta_d, floor)
         charge = float(np.maximum(battery, 0.0).sum())
         discharge = float(np.maximum(-battery, 0.0).sum())
@@ -224,7 +234,8 @@ class StorageFleet(Fleet):
         self.step_charge_mw, self.step_discharge_mw = charge, discharge
         book.demand_mw = net_load + charge - discharge
         if self.offers_reserve:
-            book.offer_reserve(self.reserve_block, self._reserve_available_mw(t, battery, soc_next),
+            reserve = self._reserve_available_mw(t, battery, soc_next)
+            book.offer_reserve(self.reserve_block, reserve if island is None else np.where(island, 0.0, reserve),
                                self.reserve_price_cny_per_mw_h)
         elif book.reserve_offered:
             book.offer_reserve(self.reserve_block, 0.0, 0.0)

@@ -106,7 +106,7 @@ class BackupStrategySpec(BaseModel):
 
     kind: Literal["contingency", "contingency_and_dr"] = Field(
         "contingency", description="contingency: runs only on a grid contingency at the site (a voltage-dip "
-                                   "transfer, load the grid cannot serve); contingency_and_dr: also delivers the "
+                                   "transfer, a grid outage, load the grid cannot serve); contingency_and_dr: also delivers the "
                                    "site's called demand-response reduction when the event pays at least its offer")
     dr_margin_cny_per_mwh: float = Field(0.0, ge=0, le=100000,
                                          description="Added to the fuel cost in the DR offer price [CNY/MWh]")

@@ -59,7 +59,8 @@ SCAN = """(selector) => {
 
 def rich_document() -> dict:
     """The tiny test region with one of each part the forms can show: workload, battery and storage strategies,
-    cold storage, backup generators, ride-through, a heat tank, demand response, voltage dips, a green PPA."""
+    cold storage, backup generators, ride-through, a heat tank, demand response, voltage dips, a grid outage, a
+    green PPA."""
     doc = json.loads((ROOT / "fixtures" / "scenarios" / "_tiny.json").read_text(encoding="utf-8"))
     doc["name"] = SCENARIO_NAME
     actors = {a["id"]: a for a in doc["actors"]}
@@ -76,7 +77,8 @@ def rich_document() -> dict:
     doc["actors"].append({"type": "storage", "id": "bess", "name": "Grid battery", "lat": 40.9, "lon": 111.8,
                           "battery": {"energy_capacity_mwh": 40.0, "power_capacity_mw": 20.0},
                           "strategy": {"kind": "peak_shaving"}})
-    doc["events"] = [{"type": "voltage_dips", "at": "2025-01-15T10:00", "count": 3, "span_s": 40.0}]
+    doc["events"] = [{"type": "voltage_dips", "at": "2025-01-15T10:00", "count": 3, "span_s": 40.0},
+                     {"type": "grid_outage", "at": "2025-01-15T12:00", "duration_h": 2.0}]
     doc["decision_points"] = {"every_steps": 24}
     doc["demand_response"] = {
         "programs": [{"id": "peak", "trigger": "price", "price_threshold_cny_per_mwh": 600.0}],
@@ -203,7 +205,7 @@ def test_the_scenario_editor_in_chinese_shows_chinese_in_every_form(page_factory
     assert tabs >= 15, tabs  # the document's parts, each actor, contract and event
     seen = " ".join(t for t, _ in texts)
     for expected in ("基本信息", "模拟时段", "数据中心", "冷却方式", "冷板式液冷", "跟随电价", "蓄冷装置", "备用发电机",
-                     "柴油发电机组", "需求响应项目", "电压暂降", "绿电购电协议", "删除"):
+                     "柴油发电机组", "需求响应项目", "电压暂降", "电网停电", "绿电购电协议", "删除"):
         assert expected in seen, expected
     bad = english_only(texts, allowed)
     assert not bad, "\n".join(bad)

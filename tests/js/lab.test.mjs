@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   bestTemplate, cashFlowSeries, comparisonCsv, contractResult, defaultParties, draftFromTemplate, editorErrorList,
-  eligibleActors, figureRows, heatmapCells, labDocument, ledgerRows, lowHigh, mainTerms, partyCandidates, partyKpi,
+  eligibleActors, figureRows, irrNoteText, heatmapCells, labDocument, ledgerRows, lowHigh, mainTerms, partyCandidates, partyKpi,
   priceVolume, replacedBy, runProgress, splitErrors, sweepBodies, tornadoBars,
 } from "../../web/static/web/lab.js";
 
@@ -199,4 +199,13 @@ test("a PPA's heatmap varies its strike price and its share of the plant's outpu
     parties: ["wind", "dc"], name: "ppa" });
   assert.deepEqual(bodies.grid.params[1].values, [0.4, 0.8, 1]); // a share stays ≤ 1
   assert.equal(priceVolume({ ...ppa, share_pu: 0 }, terms, { actors: [] }, 2, undefined), null);
+});
+
+test("why a party has no IRR, in the page's language", () => {
+  const T = { irr_none: "无 IRR", irr_reasons: { "no return: the cash flow never turns positive": "无回报" },
+    irr_sign_changes: "变号 %(n)s 次" };
+  assert.equal(irrNoteText("no return: the cash flow never turns positive", T), "无回报");
+  assert.equal(irrNoteText("the cash flow changes sign 3 times, so the IRR is not unique", T), "变号 3 次");
+  assert.equal(irrNoteText("", T), "无 IRR");
+  assert.equal(irrNoteText("something else", T), "something else");
 });

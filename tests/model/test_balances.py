@@ -1,5 +1,7 @@
 """Physical invariants hold at every step: energy and heat balances, SOC ≥ 0, facility ≥ IT, heat ≤ IT, CO2."""
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -50,6 +52,18 @@ SCENARIOS["owned_reserve"] = variant(**{"actors.3.capacity_mw": 40.0, "actors.1.
 SCENARIOS["owned_reserve"]["actors"].append({**_storage_actor(), "owner_id": "dc_hohhot", "behind_meter": True,
                                              "strategy": {"kind": "arbitrage", "reserve_mw": 5.0,
                                                           "reserve_price_cny_per_mw_h": 20.0}})
+
+# site grid outages (agents.outages): a gas engine too small for the site (sheds halls and heat, the utility covers
+# the heat; a battery behind the meter offering reserve idles), a site without backup in 15-min steps (dark)
+SCENARIOS["outage_shed"] = copy.deepcopy(SCENARIOS["owned_reserve"])
+SCENARIOS["outage_shed"]["actors"][1].pop("backup_generator_mw")
+SCENARIOS["outage_shed"]["actors"][1]["backup"] = {"technology": "gas_engine", "capacity_mw": 10.0,
+                                                   "min_run_time_h": 3.0}
+SCENARIOS["outage_shed"]["events"] = [{"type": "grid_outage", "at": "2025-01-15T18:00", "duration_h": 5.0}]
+SCENARIOS["outage_dark"] = variant(**{"horizon.dt_h": 0.25, "horizon.steps": 96})
+SCENARIOS["outage_dark"]["actors"][1].pop("backup_generator_mw")
+SCENARIOS["outage_dark"]["events"] = [{"type": "grid_outage", "at": "2025-01-15T10:15", "duration_h": 1.5,
+                                       "data_center_ids": ["dc_hohhot"]}]
 
 
 @pytest.fixture(scope="module", params=sorted(SCENARIOS))
@@ -149,5 +163,19 @@ def test_scenario_specific_behaviour(run):
     if name == "agents_decide":
         assert m.dcs.dr_delivered_mw[:72].max() > 1.0 and np.abs(m.dcs.it_shift_mw[72:]).max() > 0.5
         assert np.abs(m.storage.power[:, 0]).max() > 1.0 and len(m.decisions.applied) == 2
+    if name.startswith("outage_"):  # off the grid: no grid draw, less IT and DC heat than planned
+        off = m.outages.off[:, 0]
+        assert off.sum() == (5 if name == "outage_shed" else 6)
+        np.testing.assert_allclose(m.dcs.grid_power_mw(0, m.total_steps)[off, 0], 0.0, atol=1e-9)
+        unserved_it = m.outages.unserved_it_mw(0, m.total_steps)[:, 0]
+        assert np.all(unserved_it[off] > 1.0) and np.all(unserved_it[~off] == 0.0)
+        np.testing.assert_array_equal(m.series_table().column("dc_hohhot.outage_unserved_it_mw").to_numpy(),
+                                      unserved_it)
+        assert np.all(m.storage.power[off][:, m.storage.metered] == 0.0)
+    if name == "outage_shed":
+        np.testing.assert_allclose(m.dcs.backup_mw[off, 0], 10.0, rtol=1e-12)
+        assert m.storage.reserve[off].sum() == 0.0
+    if name == "outage_dark":
+        assert np.all(m.dcs.it_mw[off, 0] == 0.0) and np.all(m.r["heat_from_dc_mw"][off] == 0.0)
     if name == "quarter_hour":
         assert m.dt_h == 0.25 and m.total_steps == 96

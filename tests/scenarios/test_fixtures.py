@@ -26,7 +26,8 @@ def test_fixture_files_match_their_generator():
     from fixtures import generate
 
     texts = generate.build_all()
-    assert set(texts) == set(DEMO_FIXTURES) | {"loss_of_load_event", "shanghai_summer_peak", "east_data_west_computing"}
+    assert set(texts) == set(DEMO_FIXTURES) | {"loss_of_load_event", "shanghai_summer_peak", "east_data_west_computing",
+                                              "hohhot_grid_outage"}
     for stem, text in texts.items():
         on_disk = (ROOT / "fixtures" / "scenarios" / f"{stem}.json").read_text(encoding="utf-8")
         assert on_disk == text, f"{stem}.json is stale: run python fixtures/generate.py"
@@ -48,7 +49,7 @@ def test_demo_fixtures_have_distinct_clear_names_and_descriptions():
         assert "fixtures/README.md" in d["description"]
 
 
-@pytest.mark.parametrize("name", (*DEMO_FIXTURES, "loss_of_load_event", "shanghai_summer_peak"))
+@pytest.mark.parametrize("name", (*DEMO_FIXTURES, "loss_of_load_event", "shanghai_summer_peak", "hohhot_grid_outage"))
 def test_scenario_description_names_its_assumptions(name):
     """Issue 11 defect 11: the UI shows the scenario's description; figures without a public source are marked
     there as assumptions [A], as in fixtures/README.md."""

@@ -53,6 +53,20 @@ def test_every_schema_field_has_a_chinese_label_and_a_chinese_help_text():
     assert not missing, f"{len(missing)} missing:\n" + "\n".join(missing)
 
 
+def test_every_chinese_help_translates_the_current_english_description():
+    """A field whose English description changed (or is new) since its Chinese help was written is named: update
+    the translation, then record the English it was made from (``python -m web.builder_zh``)."""
+    import json
+
+    from web import builder_zh
+
+    recorded = json.loads(builder_zh.SOURCES_PATH.read_text(encoding="utf-8"))
+    current = builder_zh.english_sources()
+    stale = [f"{path}: English now {text!r}, translated from {recorded.get(path)!r}"
+             for path, text in current.items() if recorded.get(path) != text]
+    assert not stale, "\n".join(stale)
+
+
 def test_chinese_help_leaves_the_unit_to_the_label():
     """Where the label carries the unit (units table), the help text does not repeat it in brackets."""
     doubled = [f"{owner}.{name}: {builder_schema.ZH_HELP[f'{owner}.{name}']}" for owner, name, _p in schema_fields()

@@ -32,7 +32,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 def _contracts_doc() -> dict:
     """The tiny region with one contract of every type, from the templates (fixtures/contracts/*.json): a DR
     program with an event, a battery, a cold store, a waste-heat purchase with assets, a PPA, a storage lease and
-    a tolling."""
+    a tolling; and a grid outage at the data center."""
     d = tiny_doc()
     d["horizon"]["steps"] = 72
     d["actors"].append(copy.deepcopy(STORAGE))
@@ -50,6 +50,8 @@ def _contracts_doc() -> dict:
     lease.update(capacity_mw=5.0)
     tolling = contract_template("storage_service", seller_id="bess", buyer_id="dc_hohhot", contract_id="tolling")
     tolling.update(kind="tolling", capacity_mw=4.0, tolling_fee_cny_per_mwh=5.0)
+    # a grid outage at the DC (agents.outages): its per-outage and per-site KPIs and series
+    d["events"] = [{"type": "grid_outage", "at": "2025-01-16T10:00", "duration_h": 3.0}]
     d["contracts"] = [contract_template("waste_heat_purchase", seller_id="dc_hohhot", buyer_id="heat_city"),
                       contract_template("green_ppa", seller_id="wind_1", buyer_id="dc_hohhot"), dr, lease, tolling]
     return d
@@ -206,3 +208,19 @@ def test_report_and_kpi_csv_of_a_hohhot_run_in_chinese_show_no_raw_key(client, o
     response = client.get(f"/api/runs/{run.id}/kpis.csv", HTTP_ACCEPT_LANGUAGE="zh-hans")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert rows and [r["kpi"] for r in rows if not CJK.search(r["label"])] == []
+
+
+def test_why_there_is_no_irr_is_said_in_the_page_language():
+    """agents.finance.irr_pu's reasons were shown in English on Chinese pages (report, KPI table, Contract Lab)."""
+    from django.utils import translation
+
+    from agents.finance import irr_pu
+
+    reasons = [irr_pu(cf)[1] for cf in ([10.0, 5.0], [-10.0, -5.0], [-10.0, 25.0, -16.0])]
+    assert set(reasons[:2]) <= set(labels.IRR_REASONS)
+    with translation.override("zh-hans"):
+        shown = [labels.value_label(r) for r in reasons]
+    assert all(CJK.search(s) for s in shown), shown
+    assert "2" in shown[2]
+    with translation.override("en"):
+        assert [labels.value_label(r) for r in reasons] == reasons

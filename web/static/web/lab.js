@@ -197,6 +197,16 @@ export function figureRows(result) {
   }));
 }
 
+// Why a party has no IRR, in the page's language: the model's reason (agents.finance.irr_pu) looked up in
+// T.irr_reasons, "changes sign N times" through T.irr_sign_changes; an unknown reason as it is; none → T.irr_none.
+export function irrNoteText(note, T) {
+  if (!note) return T.irr_none || "";
+  const known = (T.irr_reasons || {})[note];
+  if (known) return known;
+  const m = /^the cash flow changes sign (\d+) times, so the IRR is not unique$/.exec(note);
+  return m && T.irr_sign_changes ? fmt(T.irr_sign_changes, { n: m[1] }) : note;
+}
+
 // Yearly cash flows of every party (bars) and their running sums (lines), over the longest party's years.
 export function cashFlowSeries(result) {
   const years = Math.max(0, ...result.parties.map((p) => p.cashFlows.length));

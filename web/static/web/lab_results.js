@@ -1,6 +1,6 @@
 // The Contract Lab's results panels: the parties' figures side by side, their cash flows (ECharts), the ledger
 // with drill-down, the comparison as CSV and every chart as PNG. The sensitivity panel is lab_sweep.js.
-import { cashFlowSeries, comparisonCsv, contractResult, figureRows, fmt, ledgerRows } from "./lab.js";
+import { cashFlowSeries, comparisonCsv, contractResult, figureRows, fmt, irrNoteText, ledgerRows } from "./lab.js";
 import { formatValue, pngButton, unitSymbol } from "./exports.js";
 import * as sweep from "./lab_sweep.js";
 import { localName } from "./names.js";
@@ -94,7 +94,7 @@ function drawSummary(result, names, T) {
         if (row.key === "npv_cny") td.classList.add(cell.value >= 0 ? "pos" : "neg");
       } else {
         td.textContent = "—";
-        const note = !result.evaluated ? "" : row.key === "irr_pu" ? (cell.note || T.irr_none)
+        const note = !result.evaluated ? "" : row.key === "irr_pu" ? irrNoteText(cell.note, T)
           : row.key.endsWith("payback_years") ? T.never : "";
         if (note) td.appendChild(el("span", { class: "note small muted", text: " " + note }));
       }
