@@ -107,8 +107,6 @@ def contract_types(lang: str = "en") -> dict[str, dict]:
             for key in ("watch", "enumSource"):
                 props[f].pop(key, None)
         node.pop("headerTemplate", None)
-        if zh and kind in contract_labels.TYPE_HELP_ZH:
-            node["description"] = contract_labels.TYPE_HELP_ZH[kind]
         node["$defs"] = _dressed_defs(full.get("$defs", {}), zh)
         _title_none_options(node, zh)
         out[kind] = {"title": node.get("title") or kind, "schema": node, "parties": parties,
@@ -124,14 +122,9 @@ def contract_types(lang: str = "en") -> dict[str, dict]:
 
 
 def _dressed_defs(defs: dict, zh: bool) -> dict:
-    """The schema's ``$defs`` with the contract parts titled and described for the form (and "none" for an
-    optional part left out)."""
+    """The dressed schema's ``$defs`` (titled and described by ``web.builder_schema``), with "none" for an optional
+    part left out."""
     defs = copy.deepcopy(defs)
-    for name, (en, zh_title, zh_help) in contract_labels.DEF_TEXTS.items():
-        if name in defs:
-            defs[name]["title"] = zh_title if zh else en
-            if zh:
-                defs[name]["description"] = zh_help
     for node in defs.values():
         _title_none_options(node, zh)
     return defs

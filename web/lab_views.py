@@ -9,7 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from web import builder_schema, display_names, lab, labels, selectors
-from web.views import builder_strings, compare_strings, scenario_facts
+from web.views import compare_strings, scenario_facts
 
 _ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 
@@ -89,7 +89,6 @@ def lab_strings() -> dict:
         "difference": _("difference"),
         "actor_types": {**{k["kind"]: k["title"] for k in builder_schema.entry_kinds(
             builder_schema.builder_schema(get_language() or "en")).get("actors", [])}, "aggregator": _("Aggregator")},
-        "jsoneditor": builder_strings()["jsoneditor"],
     }
 
 

@@ -10,10 +10,12 @@ import copy
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import get_language
 
-from agents import validate_scenario
+from agents import ScenarioValidationError, validate_scenario
 
 from .models import Scenario, ScenarioVersion
+from .validation_zh import localise_errors
 
 EXPORT_FORMAT = "compute-power-heat-twin/scenario"
 EXPORT_FORMAT_VERSION = 1
@@ -24,8 +26,15 @@ DESCRIPTION_MAX_CHARS = 5000  # as the document's own ``description`` (agents.sc
 
 
 def scenario_validate(data: dict):
-    """Validate a scenario document; returns the ``agents.Scenario`` or raises ``ScenarioValidationError``."""
-    return validate_scenario(data)
+    """Validate a scenario document; returns the ``agents.Scenario`` or raises ``ScenarioValidationError`` — its
+    messages in the active language (Chinese: web/validation_zh.py), the one place every page's errors come from."""
+    try:
+        return validate_scenario(data)
+    except ScenarioValidationError as exc:
+        localised = localise_errors(exc.errors, get_language() or "")
+        if localised is exc.errors:
+            raise
+        raise ScenarioValidationError(localised) from exc
 
 
 def scenario_normalised(data: dict) -> dict:

@@ -424,7 +424,7 @@ def run_screen(request: HttpRequest, run_id) -> HttpResponse:
 
 
 def builder_strings() -> dict:
-    """Texts of the builder's script (json-editor's own buttons included), translated on the server."""
+    """Texts of the builder's script, translated on the server (json-editor's own: web/static/web/jsoneditor_zh.js)."""
     return {
         "valid": _("The document is valid."),
         "invalid": _("Errors in the document: see the marked fields."),
@@ -445,25 +445,7 @@ def builder_strings() -> dict:
         "added": _("added"), "removed": _("removed"), "changed": _("changed"),
         "lat": _("Latitude"), "lon": _("Longitude"),
         "region": _("Region centre"),
-        "jsoneditor": {  # keys of @json-editor/json-editor's language table
-            "button_add_row_title": _("Add %(what)s") % {"what": "{{0}}"},
-            "button_delete_row_title": _("Delete %(what)s") % {"what": "{{0}}"},
-            "button_delete_row_title_short": _("Delete"),
-            "button_delete_all_title": _("Delete all"),
-            "button_collapse": _("Collapse"),
-            "button_expand": _("Expand"),
-            "button_move_down_title": _("Move down"),
-            "button_move_up_title": _("Move up"),
-            "button_copy_row_title_short": _("Copy"),
-            "button_object_properties": _("Properties"),
-            "button_properties": _("Properties"),
-            "button_save": _("Save"),
-            "button_cancel": _("Cancel"),
-            "choose_one": _("Choose one"),
-            "delete": _("Delete"),
-            "add": _("Add"),
-            "confirm": _("Are you sure?"),
-        },
+        "add": _("Add"),  # json-editor's own texts: its language pack (web/static/web/jsoneditor_zh.js)
     }
 
 

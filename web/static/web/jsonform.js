@@ -1,6 +1,9 @@
 // Glue shared by the pages that generate forms from a JSON Schema with @json-editor/json-editor (the builder,
 // the Contract Lab): a theme that respects the strict Content-Security-Policy, accessible names on every
-// generated control, keyboard-operable tabs, and the page's translated button texts.
+// generated control, keyboard-operable tabs, and the library's own texts in the page's language.
+import { EXTRA, languageOf, ZH } from "./jsoneditor_zh.js";
+
+const pageLanguage = () => languageOf(document.documentElement.lang);
 
 // json-editor's base theme hides a few helper elements with setAttribute("style", …), which a strict
 // Content-Security-Policy (style-src 'self') refuses: the same elements, hidden by a class of builder.css.
@@ -21,6 +24,16 @@ export function cspSafeTheme(JSONEditor) {
   theme.visuallyHidden = function (element) {
     if (element) element.classList.add("visually-hidden");
   };
+  // json-editor joins a field's messages with ". " and ends them with "."; Chinese ones take "。".
+  const html = JSONEditor.defaults.themes.html && JSONEditor.defaults.themes.html.prototype;
+  if (html && !html.addInputError.twinWrapped) {
+    const addInputError = html.addInputError;
+    html.addInputError = function (input, text) {
+      const zh = /[\u4e00-\u9fff]/.test(text);
+      return addInputError.call(this, input, zh ? String(text).replace(/\.(\s+|$)/g, "。") : text);
+    };
+    html.addInputError.twinWrapped = true;
+  }
   theme.getOptInCheckbox = function (formname) {
     const container = document.createElement("span");
     const label = this.getHiddenLabel(formname + " opt-in");
@@ -34,15 +47,31 @@ export function cspSafeTheme(JSONEditor) {
   };
 }
 
-// The page's translations of json-editor's own texts (keys of its language table).
-export function useLanguage(JSONEditor, strings) {
-  JSONEditor.defaults.languages.twin = { ...JSONEditor.defaults.languages.en, ...strings };
-  JSONEditor.defaults.language = "twin";
+// json-editor's own texts (buttons, its validation messages) in the page's language (<html lang>): the Chinese
+// pack is registered as JSONEditor.defaults.languages.zh and chosen on Chinese pages.
+export function useLanguage(JSONEditor, htmlLang = document.documentElement.lang) {
+  JSONEditor.defaults.languages.zh = { ...JSONEditor.defaults.languages.en, ...ZH };
+  JSONEditor.defaults.language = languageOf(htmlLang);
+}
+
+// The hidden labels json-editor builds from a field's path ("root[actors][0] switcher", "… opt-in"): the
+// field's title in the page's language instead.
+function relabelHidden(container) {
+  const words = EXTRA[pageLanguage()];
+  for (const label of container.querySelectorAll("label.visually-hidden")) {
+    const match = /^root\S* (switcher|opt-in)$/.exec(label.textContent.trim());
+    if (!match) continue;
+    const holder = label.closest("[data-schemapath]");
+    const heading = holder && holder.querySelector(":scope > .je-header, :scope > h3, :scope > span > h3, :scope > label");
+    const title = (heading && heading.textContent.trim()) || "";
+    label.textContent = (match[1] === "switcher" ? words.switcher : words.opt_in).replace("%s", title);
+  }
 }
 
 // Every control of a generated form gets an accessible name (its label, else the field's title), and
 // json-editor's tabs (plain <div>s) become keyboard-operable tabs.
 export function labelControls(container) {
+  relabelHidden(container);
   for (const tab of container.querySelectorAll(".je-tab--top, .je-tab")) {
     if (tab.dataset.keyboard) continue;
     tab.dataset.keyboard = "1";

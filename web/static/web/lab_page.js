@@ -66,8 +66,11 @@ function fillTemplates() {
   select.addEventListener("change", () => chooseTemplate(config.templates.find((t) => t.key === select.value)));
 }
 
+let scenarioSeq = 0;
 async function loadScenario(id) {
+  const seq = ++scenarioSeq;
   const result = await api(config.api.scenario_template.replace("/0/", "/" + id + "/"));
+  if (seq !== scenarioSeq) return; // a scenario chosen later is loading: its answer wins, whatever arrives first
   if (!result.ok) return checkMessage(T.request_failed, "error");
   state.doc = result.data.data;
   const fit = state.template && bestTemplate([state.template], config.types, state.doc)
@@ -309,7 +312,7 @@ async function reopen(asked) {
 function main() {
   const JSONEditor = window.JSONEditor;
   cspSafeTheme(JSONEditor);
-  useLanguage(JSONEditor, T.jsoneditor);
+  useLanguage(JSONEditor);
   fillScenarios();
   fillTemplates();
   $("lab-form").addEventListener("submit", startRun);

@@ -295,7 +295,7 @@ function buildAddBar() {
     button.type = "button";
     button.className = "btn btn-small";
     button.id = id + "-btn";
-    button.textContent = T.jsoneditor.add + " · " + title;
+    button.textContent = T.add + " · " + title;
     button.addEventListener("click", () => addEntry(field, select.value));
     wrap.append(label, select, button);
     bar.appendChild(wrap);
@@ -450,7 +450,7 @@ $("import-file").addEventListener("change", async (event) => {
 function startEditor(doc) {
   const JSONEditor = window.JSONEditor;
   cspSafeTheme(JSONEditor);
-  useLanguage(JSONEditor, T.jsoneditor);
+  useLanguage(JSONEditor);
   editor = new JSONEditor($("form-editor"), {
     schema: config.schema,
     startval: doc,
