@@ -14,20 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))  # shared loopback helpers
-from netports import free_port, wait_for_port  # noqa: E402
+from _server import ROOT, embedded_server
 
-BIN = Path(sys.executable).parent
 PASSWORD = "bench-whatif-pw"
 MODEL_TIMING = """
 import json, sys, time
@@ -83,32 +77,15 @@ def main() -> int:
     scenario = Path(args.scenario)
     doc = json.loads(scenario.read_text(encoding="utf-8"))
 
-    with tempfile.TemporaryDirectory(prefix="twin-whatif-") as tmp:
-        port = free_port()
-        env = {**os.environ, "TWIN_MODE": "embedded", "PYTHONPATH": str(ROOT),  # `make run`'s defaults otherwise
-               "DATABASE_URL": f"sqlite:///{tmp}/twin.sqlite3", "TWIN_VAR_DIR": f"{tmp}/var", "LOG_LEVEL": "WARNING"}
-        for args_ in (("migrate", "--noinput", "-v", "0"), ("load_demo", "--password", PASSWORD)):
-            subprocess.run([sys.executable, "manage.py", *args_], cwd=ROOT, env=env, check=True,
-                           capture_output=True, stdin=subprocess.DEVNULL)
-        log = open(Path(tmp) / "daphne.log", "wb")  # noqa: SIM115 - closed below
-        server = subprocess.Popen([str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "twin.asgi:application"],
-                                  cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                  start_new_session=True)
-        try:
-            wait_for_port(port, timeout_s=60)
-            base = f"http://127.0.0.1:{port}"
-            token = call(base, "POST", "/api/token/", body={"username": "demo", "password": PASSWORD})["token"]
-            timed_run(base, token, doc)  # warm-up: imports, caches, the first SQLite pages
-            api_s, rows = [], []
-            for _ in range(args.runs):
-                seconds, result = timed_run(base, token, doc)
-                api_s.append(seconds)
-                rows.append(result["row"])
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=20)
-            log.close()
-        model_s = model_seconds(scenario, env, repeat=args.runs)
+    with embedded_server(PASSWORD, prefix="twin-whatif-") as (base, env):
+        token = call(base, "POST", "/api/token/", body={"username": "demo", "password": PASSWORD})["token"]
+        timed_run(base, token, doc)  # warm-up: imports, caches, the first SQLite pages
+        api_s, rows = [], []
+        for _ in range(args.runs):
+            seconds, result = timed_run(base, token, doc)
+            api_s.append(seconds)
+            rows.append(result["row"])
+    model_s = model_seconds(scenario, env, repeat=args.runs)
 
     best = min(api_s)
     print(f"scenario: {scenario.name}, {doc['horizon']['steps']} steps, {len(doc['actors'])} actors")
