@@ -11,6 +11,8 @@ CAPACITY_FIELDS = {  # type -> field of the scenario entry that sizes its symbol
 }
 PARAMS_MAX = 40
 # Columns of a multi-region run's migration table (kpis.json ``migration``: per link and in all), in order.
+OUTAGE_KPI_COLUMNS = ("backup_energy_mwh", "backup_fuel_cost_cny", "backup_co2_t", "ups_bridge_mwh",
+                      "unserved_it_mwh", "unserved_mwh")
 MIGRATION_KPI_COLUMNS = ("moved_it_mwh", "arrived_it_mwh", "loss_mwh", "cost_change_cny", "co2_change_t",
                          "marginal_co2_change_t", "hours_used_h", "utilisation_pu")
 
@@ -123,6 +125,12 @@ def twin_strings() -> dict:
         "links_total": _("All links"),
         "migration_kpis": _("Work moved between regions"),
         "migration_strategy": _("Migration strategy: %(strategy)s"),
+        # grid outages (kpis.outages, agents/outages.py): one table per event, a row per site
+        "outage_kpis": _("Grid outages"),
+        "outage_event": _("Outage %(n)s: from %(time)s, %(hours)s h off the grid"),
+        "outage_site": _("Data center"),
+        "outage_total": _("All sites"),
+        "outage_columns": {key: labels.label_of(key) for key in OUTAGE_KPI_COLUMNS},
         "migration_kinds": {"none": _("none"), "carbon": _("carbon-aware"), "price": _("price-following"),
                             "cost_and_carbon": _("cost and carbon")},
         "migration_columns": {"link": _("Link"), **{key: labels.label_of(key) for key in MIGRATION_KPI_COLUMNS}},

@@ -6,7 +6,8 @@ import { TimePanels, SankeyPanel, kpiCards, valuesAt, priceAt, fmtNum, unitOf, P
 import { downloadPng } from "./exports.js";
 import { TwinMap, range, regionName } from "./map.js";
 import { localName, pageLang } from "./names.js";
-import { Timeline } from "./timeline.js";
+import { Timeline, stepLabel } from "./timeline.js";
+import { outageBlocks } from "./outages.js";
 import { AgentDrawer } from "./drawer.js";
 import { DecisionPanel } from "./decisions.js";
 
@@ -700,6 +701,41 @@ function migrationTable(migration) {
   return wrap;
 }
 
+// Grid outages (kpis.outages): per event a caption (start, hours off the grid) and a row per data center.
+function outageTable(outages) {
+  const names = {};
+  for (const a of (stream.describe && stream.describe.agents) || []) names[a.id] = localName(a, pageLang());
+  const columns = Object.keys(T.outage_columns || {});
+  const wrap = document.createElement("div");
+  wrap.className = "table-scroll";
+  for (const block of outageBlocks(outages, names, columns)) {
+    const table = document.createElement("table");
+    table.className = "table kpis outage-kpis";
+    const caption = table.createCaption();
+    const when = block.startStep === null || !Number.isFinite(stream.startMs) ? "—"
+      : stepLabel(stream.startMs, stream.stepMs, block.startStep);
+    caption.textContent = (T.outage_event || "%(n)s").replace("%(n)s", String(block.n)).replace("%(time)s", when)
+      .replace("%(hours)s", block.hours === null ? "—" : fmtNum(block.hours));
+    const head = table.createTHead().insertRow();
+    cell(head, T.outage_site || "");
+    for (const c of columns) {
+      const u = quantityOf(c).unit;
+      cell(head, T.outage_columns[c] + (u ? " [" + u + "]" : ""), "num");
+    }
+    const body = table.createTBody();
+    const row = (label, values) => {
+      const tr = body.insertRow();
+      cell(tr, label);
+      for (const c of columns) cell(tr, values[c] === null ? "—" : fmtNum(values[c]), "num");
+      return tr;
+    };
+    for (const site of block.sites) row(site.name, site.values);
+    if (block.sites.length > 1) row(T.outage_total || "", block.total).className = "total";
+    wrap.appendChild(table);
+  }
+  return wrap;
+}
+
 function section(title, content, cls) {
   const div = document.createElement("div");
   div.className = cls;
@@ -741,6 +777,7 @@ function renderResults(kpis) {
     ? [section(T.regions_kpis, regionsKpiTable(kpis), "kpi-section")]
     : [section(T.region_kpis, cols, "kpi-section")];
   if (kpis.migration) parts.push(section(T.migration_kpis, migrationTable(kpis.migration), "kpi-section"));
+  if (kpis.outages && kpis.outages.events_count) parts.push(section(T.outage_kpis, outageTable(kpis.outages), "kpi-section"));
   const dcs = dataCenterTable(kpis.agents);
   if (dcs) {
     const wrap = document.createElement("div");
