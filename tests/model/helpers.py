@@ -1,8 +1,10 @@
-"""Scenario helpers for model tests: the tiny fixture and variations of it."""
+"""Helpers for model tests: the tiny fixture and variations of it; bit-identical series tables."""
 
 import copy
 import json
 from pathlib import Path
+
+import numpy as np
 
 TINY = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios" / "_tiny.json"
 
@@ -25,3 +27,9 @@ def variant(**changes) -> dict:
         else:
             node[last] = value
     return doc
+
+
+def same_tables(a, b) -> bool:
+    """Two pyarrow tables with the same columns in the same order and bit-identical values in each."""
+    return a.column_names == b.column_names and all(
+        np.array_equal(a.column(c).to_numpy(), b.column(c).to_numpy()) for c in a.column_names)

@@ -6,7 +6,7 @@ import pytest
 
 from agents import RegionModel, ScenarioValidationError, checkpoint_dumps, checkpoint_loads, validate_scenario
 
-from .helpers import variant
+from .helpers import same_tables, variant
 
 # the scarce tiny grid of test_balances: coal on outage, no imports — the clearing leaves load unserved
 SCARCE = {"actors.3.forced_outage_rate_pu": 0.5, "actors.3.mean_outage_h": 8760.0,
@@ -39,10 +39,6 @@ def _run(doc: dict) -> RegionModel:
     m.run()
     return m
 
-
-def _same_tables(a, b) -> bool:
-    return a.column_names == b.column_names and all(
-        np.array_equal(a.column(c).to_numpy(), b.column(c).to_numpy()) for c in a.column_names)
 
 
 EVENT = slice(41, 44)  # 2025-01-16 17:00–20:00
@@ -179,7 +175,7 @@ def test_old_document_with_the_scalar_fields_validates_and_gives_the_same_result
     # the same generator written in the new form gives bit-identical results
     new = _run(_with_backup(variant(**SCARCE), technology="diesel", capacity_mw=20.0, fuel_cost_cny_per_mwh=2000.0,
                             co2_t_per_mwh=0.7, start_up_time_s=0.0, min_run_time_h=0.0))
-    assert new.kpis() == k and _same_tables(new.series_table(), m.series_table())
+    assert new.kpis() == k and same_tables(new.series_table(), m.series_table())
     # both forms at once is a field-level error
     both = variant()
     both["actors"][1]["backup"] = {"technology": "h2_fuel_cell", "capacity_mw": 5.0}
@@ -205,4 +201,4 @@ def test_checkpoint_resume_with_backup_running_is_bit_identical(doc, cut):
     resumed = checkpoint_loads(scenario, checkpoint_dumps(part))
     resumed.run()
     assert resumed.kpis() == whole.kpis()
-    assert _same_tables(resumed.series_table(), whole.series_table())
+    assert same_tables(resumed.series_table(), whole.series_table())

@@ -15,6 +15,8 @@ import pytest
 from agents import RegionModel, checkpoint_dumps, checkpoint_loads, validate_scenario
 from tests.model.helpers import tiny_doc
 
+from .helpers import same_tables
+
 DAY = 24
 DAYS = 6
 TANK = {"capacity_mwh_th": 20.0, "charge_mw_th": 5.0, "discharge_mw_th": 5.0}
@@ -119,10 +121,6 @@ def test_the_day_plan_reads_no_future_forecast():
     assert not np.array_equal(_cold(a).shift_mw[cut:cut + DAY], _cold(b).shift_mw[cut:cut + DAY])
 
 
-def _same_tables(x, y) -> bool:
-    return x.column_names == y.column_names and all(
-        np.array_equal(x.column(c).to_numpy(), y.column(c).to_numpy()) for c in x.column_names)
-
 
 @pytest.mark.parametrize("wholesale", [False, True])
 def test_checkpoint_resume_mid_day_is_bit_identical(wholesale):
@@ -137,7 +135,7 @@ def test_checkpoint_resume_mid_day_is_bit_identical(wholesale):
     resumed = checkpoint_loads(scenario, blob)
     resumed.run()
     assert resumed.kpis() == whole.kpis()
-    assert _same_tables(resumed.series_table(), whole.series_table())
+    assert same_tables(resumed.series_table(), whole.series_table())
     assert np.array_equal(resumed.dcs.cold.soc_mwh_th, whole.dcs.cold.soc_mwh_th)
 
 
@@ -149,7 +147,7 @@ def test_cold_storage_null_is_bit_identical_to_no_field():
     a.run()
     b.run()
     assert a.kpis() == b.kpis()
-    assert _same_tables(a.series_table(), b.series_table())
+    assert same_tables(a.series_table(), b.series_table())
 
 
 def test_invalid_cold_storage_is_a_field_error():

@@ -18,6 +18,8 @@ import pytest
 from agents import RegionModel, checkpoint_dumps, checkpoint_loads, validate_scenario
 from agents.strategies.workload_flex import split_it_load
 
+from .helpers import same_tables
+
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
 FLEX = {"deferrable_pu": 0.4, "deadline_h": 12.0}
 KINDS = {"none": {"kind": "none"}, "price": {"kind": "price_following"}, "carbon": {"kind": "carbon_aware"},
@@ -182,10 +184,6 @@ def test_no_strategy_sees_the_future(kind):
                               np.asarray(b.dcs.it_mw[day_end:day_end + 24]))
 
 
-def _same_tables(x, y) -> bool:
-    return x.column_names == y.column_names and all(
-        np.array_equal(x.column(c).to_numpy(), y.column(c).to_numpy()) for c in x.column_names)
-
 
 def test_checkpoint_resume_mid_day_is_bit_identical_with_strategies_on():
     doc = peak_doc("dr")
@@ -202,7 +200,7 @@ def test_checkpoint_resume_mid_day_is_bit_identical_with_strategies_on():
     resumed = checkpoint_loads(scenario, blob)
     resumed.run()
     assert resumed.kpis() == whole.kpis()
-    assert _same_tables(resumed.series_table(), whole.series_table())
+    assert same_tables(resumed.series_table(), whole.series_table())
     assert resumed.dr.results == whole.dr.results
 
 
@@ -215,7 +213,7 @@ def test_strategy_none_is_bit_identical_to_no_strategy_field():
     named = RegionModel(validate_scenario(doc2))
     named.run()
     assert named.kpis() == plain.kpis()
-    assert _same_tables(named.series_table(), plain.series_table())
+    assert same_tables(named.series_table(), plain.series_table())
 
 
 def test_the_mesa_agent_of_a_deciding_data_center_shows_its_plan():

@@ -4,12 +4,7 @@ import numpy as np
 
 from agents import RegionModel, checkpoint_dumps, checkpoint_loads
 
-from .helpers import variant
-
-
-def _same_tables(a, b) -> bool:
-    return a.column_names == b.column_names and all(
-        np.array_equal(a.column(c).to_numpy(), b.column(c).to_numpy()) for c in a.column_names)
+from .helpers import same_tables, variant
 
 
 def test_same_seed_same_kpis_and_series(tiny_scenario):
@@ -18,7 +13,7 @@ def test_same_seed_same_kpis_and_series(tiny_scenario):
     b = RegionModel(tiny_scenario, seed=3)
     b.run()
     assert a.kpis() == b.kpis()
-    assert _same_tables(a.series_table(), b.series_table())
+    assert same_tables(a.series_table(), b.series_table())
 
 
 def test_seed_defaults_to_the_scenario_seed(tiny_scenario):
@@ -47,7 +42,7 @@ def test_stepping_in_slices_equals_one_go(tiny_scenario):
         b.run(steps=7)
     assert b.step_index == b.total_steps == 48
     assert a.kpis() == b.kpis()
-    assert _same_tables(a.series_table(), b.series_table())
+    assert same_tables(a.series_table(), b.series_table())
 
 
 def test_checkpoint_resume_is_bit_identical(tiny_scenario):
@@ -61,7 +56,7 @@ def test_checkpoint_resume_is_bit_identical(tiny_scenario):
     assert resumed.step_index == 19 and resumed.seed == 11
     resumed.run()
     assert resumed.kpis() == whole.kpis()
-    assert _same_tables(resumed.series_table(), whole.series_table())
+    assert same_tables(resumed.series_table(), whole.series_table())
     assert resumed.rng.bit_generator.state == whole.rng.bit_generator.state
 
 
@@ -97,7 +92,7 @@ def test_reading_results_mid_run_does_not_change_them(tiny_scenario):
             watched.region_frame(0, watched.step_index)
             watched.agent_state(watched.step_index - 1)
     assert watched.kpis() == plain.kpis()
-    assert _same_tables(watched.series_table(), plain.series_table())
+    assert same_tables(watched.series_table(), plain.series_table())
 
 
 def test_quarter_hour_steps_give_the_same_energy_as_hourly():

@@ -8,7 +8,7 @@ import pytest
 
 from agents import RegionModel, ScenarioValidationError, checkpoint_dumps, checkpoint_loads, validate_scenario
 
-from .helpers import variant
+from .helpers import same_tables, variant
 
 OUT = slice(34, 38)  # 2025-01-16 10:00–14:00 on the tiny fixture's hourly clock
 
@@ -31,10 +31,6 @@ def _run(doc: dict) -> RegionModel:
     m.run()
     return m
 
-
-def _same_tables(a, b) -> bool:
-    return a.column_names == b.column_names and all(
-        np.array_equal(a.column(c).to_numpy(), b.column(c).to_numpy()) for c in a.column_names)
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +169,7 @@ def test_no_strategy_sees_the_outage_coming():
     before, without = m.series_table(0, 34), b.series_table(0, 34)
     assert set(before.column_names) - set(without.column_names) == {"dc_hohhot.outage_unserved_it_mw",
                                                                      "dc_hohhot.outage_unserved_mw"}
-    assert _same_tables(before.select(without.column_names), without)
+    assert same_tables(before.select(without.column_names), without)
     for name in ("price_cny_per_mwh", "carbon_intensity_kgco2_per_kwh"):
         np.testing.assert_array_equal(m.signals._day_ahead[name], b.signals._day_ahead[name])
     assert np.array_equal(m.heat.unit_heat[:34], b.heat.unit_heat[:34])
@@ -191,7 +187,7 @@ def test_checkpoint_resume_mid_outage_is_bit_identical(cut):
     resumed = checkpoint_loads(scenario, checkpoint_dumps(part))
     resumed.run()
     assert resumed.kpis() == whole.kpis()
-    assert _same_tables(resumed.series_table(), whole.series_table())
+    assert same_tables(resumed.series_table(), whole.series_table())
 
 
 def test_documents_without_outages_give_the_figures_of_main():
