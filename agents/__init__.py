@@ -21,6 +21,7 @@ from agents.multi_region_scenario import (  # both accept single- and multi-regi
     multi_region_json_schema,
     validate_scenario,
 )
+from agents.outages import OUTAGE_KPIS
 from agents.recording import package_versions, write_results
 from agents.scenario import (
     SCHEMA_VERSION,
@@ -31,6 +32,7 @@ from agents.scenario import (
 
 __all__ = [
     "CONTRACT_CLASSES",
+    "OUTAGE_KPIS",
     "SCHEMA_VERSION",
     "MultiRegionModel",
     "MultiRegionScenario",

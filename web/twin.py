@@ -2,6 +2,7 @@
 scenario snapshot, and the page's translated texts."""
 from django.utils.translation import gettext as _
 
+from agents import OUTAGE_KPIS
 from web import labels
 
 CAPACITY_FIELDS = {  # type -> field of the scenario entry that sizes its symbol [MW]
@@ -11,8 +12,8 @@ CAPACITY_FIELDS = {  # type -> field of the scenario entry that sizes its symbol
 }
 PARAMS_MAX = 40
 # Columns of a multi-region run's migration table (kpis.json ``migration``: per link and in all), in order.
-OUTAGE_KPI_COLUMNS = ("backup_energy_mwh", "backup_fuel_cost_cny", "backup_co2_t", "ups_bridge_mwh",
-                      "unserved_it_mwh", "unserved_mwh")
+# a site's row of an outage table: its KPIs (agents.outages) but the hours, which the event's caption gives
+OUTAGE_KPI_COLUMNS = tuple(key for key in OUTAGE_KPIS if key != "off_grid_h")
 MIGRATION_KPI_COLUMNS = ("moved_it_mwh", "arrived_it_mwh", "loss_mwh", "cost_change_cny", "co2_change_t",
                          "marginal_co2_change_t", "hours_used_h", "utilisation_pu")
 
